@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/grpcserver"
+	"github.com/acme/bpo/kit/sqlstore"
+	"github.com/acme/bpo/services/catalog"
+	catalogstore "github.com/acme/bpo/services/catalog/store"
+	"github.com/acme/bpo/services/gateway"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// service is one gRPC service the binary can run.
+type service struct {
+	name       string
+	schema     string
+	migrations fs.FS
+	policy     auth.Policy
+	register   func(s *grpc.Server, db *sqlstore.DB)
+}
+
+var services = []service{
+	{
+		name: "catalog", schema: catalogstore.Schema, migrations: catalogstore.Migrations(), policy: catalog.Policy,
+		register: func(s *grpc.Server, db *sqlstore.DB) { catalogv1.RegisterCatalogServiceServer(s, catalog.New(db)) },
+	},
+}
+
+type serveConfig struct {
+	service       string
+	grpcAddr      string
+	httpAddr      string
+	dataDir       string
+	db            string
+	jwtSecretFile string
+	jwksFile      string
+	catalogAddr   string
+	logFormat     string
+	drainTimeout  time.Duration
+}
+
+func parseServe(args []string) (*serveConfig, error) {
+	c := &serveConfig{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&c.service, "service", "all", "what to run: all, catalog or gateway")
+	fs.StringVar(&c.grpcAddr, "grpc-addr", "localhost:9090", "gRPC listen address (all services share it)")
+	fs.StringVar(&c.httpAddr, "http-addr", "localhost:8080", "REST gateway listen address (all or gateway)")
+	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory of the SQLite files and the local signing key")
+	fs.StringVar(&c.db, "db", "", "database: a postgres:// URL (each service in its own schema) or empty for SQLite files in --data-dir")
+	fs.StringVar(&c.jwtSecretFile, "jwt-secret-file", "", "file holding the hex HS256 secret (default: the local key in --data-dir, created on first run)")
+	fs.StringVar(&c.jwksFile, "jwks-file", "", "JWKS file with the RS256/ES256 keys that sign tokens (instead of HS256)")
+	fs.StringVar(&c.catalogAddr, "catalog-addr", "", "catalog's gRPC address when it runs in another process (default: --grpc-addr)")
+	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console (development) or json (production)")
+	fs.DurationVar(&c.drainTimeout, "drain-timeout", 20*time.Second, "on SIGTERM, how long in-flight calls may finish")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := envDefaults(fs); err != nil {
+		return nil, err
+	}
+	valid := []string{"all", "gateway"}
+	for _, s := range services {
+		valid = append(valid, s.name)
+	}
+	if !slices.Contains(valid, c.service) {
+		return nil, fmt.Errorf("--service %q: want one of %s", c.service, strings.Join(valid, ", "))
+	}
+	if c.catalogAddr == "" {
+		c.catalogAddr = c.grpcAddr
+	}
+	return c, nil
+}
+
+func newLogger(format string) (*zap.Logger, error) {
+	switch format {
+	case "json":
+		return zap.NewProduction()
+	case "console":
+		cfg := zap.NewDevelopmentConfig()
+		cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		cfg.DisableStacktrace = true
+		return cfg.Build()
+	}
+	return nil, fmt.Errorf("--log-format %q: want console or json", format)
+}
+
+func (c *serveConfig) verifier() (*auth.Verifier, error) {
+	switch {
+	case c.jwksFile != "":
+		b, err := os.ReadFile(c.jwksFile)
+		if err != nil {
+			return nil, err
+		}
+		return auth.NewJWKSVerifier(b)
+	case c.jwtSecretFile != "":
+		b, err := os.ReadFile(c.jwtSecretFile)
+		if err != nil {
+			return nil, err
+		}
+		key, err := decodeHex(strings.TrimSpace(string(b)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.jwtSecretFile, err)
+		}
+		return auth.NewHMACVerifier(key)
+	default:
+		key, err := auth.LoadOrCreateLocalKey(c.dataDir)
+		if err != nil {
+			return nil, fmt.Errorf("local key: %w", err)
+		}
+		return auth.NewHMACVerifier(key)
+	}
+}
+
+func (c *serveConfig) dsn(svc string) string {
+	if c.db != "" {
+		return c.db
+	}
+	return filepath.Join(c.dataDir, svc+".db")
+}
+
+func serve(ctx context.Context, args []string) error {
+	c, err := parseServe(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log, err := newLogger(c.logFormat)
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck // stderr sync fails on terminals
+
+	var run []service
+	for _, s := range services {
+		if c.service == "all" || c.service == s.name {
+			run = append(run, s)
+		}
+	}
+	errc := make(chan error, 2)
+	running := 0
+	if len(run) > 0 {
+		srv, closeDBs, err := c.grpcServer(ctx, log, run)
+		if err != nil {
+			return err
+		}
+		defer closeDBs()
+		lis, err := net.Listen("tcp", c.grpcAddr)
+		if err != nil {
+			return err
+		}
+		log.Info("gRPC listening", zap.String("addr", lis.Addr().String()), zap.Strings("services", names(run)))
+		running++
+		go func() { errc <- srv.Serve(ctx, lis, c.drainTimeout) }()
+	}
+	if c.service == "all" || c.service == "gateway" {
+		hs, err := c.httpServer(ctx)
+		if err != nil {
+			return err
+		}
+		lis, err := net.Listen("tcp", c.httpAddr)
+		if err != nil {
+			return err
+		}
+		log.Info("REST gateway listening", zap.String("addr", lis.Addr().String()))
+		running++
+		go func() {
+			err := hs.Serve(lis)
+			if errors.Is(err, http.ErrServerClosed) {
+				err = nil
+			}
+			errc <- err
+		}()
+		go func() {
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), c.drainTimeout)
+			defer cancel()
+			_ = hs.Shutdown(sctx)
+		}()
+	}
+	var first error
+	for ; running > 0; running-- {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	log.Info("stopped")
+	return first
+}
+
+func names(ss []service) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []service) (*grpcserver.Server, func(), error) {
+	v, err := c.verifier()
+	if err != nil {
+		return nil, nil, err
+	}
+	var policies []auth.Policy
+	for _, s := range run {
+		policies = append(policies, s.policy)
+	}
+	srv, err := grpcserver.New(grpcserver.Config{Log: log, Verifier: v, Policy: auth.Merge(policies...)})
+	if err != nil {
+		return nil, nil, err
+	}
+	var dbs []*sqlstore.DB
+	closeAll := func() {
+		for _, db := range dbs {
+			_ = db.Close()
+		}
+	}
+	for _, s := range run {
+		dsn := c.dsn(s.name)
+		db, err := sqlstore.Open(ctx, dsn, s.schema)
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("%s store: %w", s.name, err)
+		}
+		dbs = append(dbs, db)
+		if err := db.Migrate(ctx, s.migrations); err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("%s store: %w", s.name, err)
+		}
+		log.Info("store ready", zap.String("service", s.name), zap.String("db", sqlstore.Redact(dsn)), zap.Stringer("dialect", db.Dialect))
+		s.register(srv.Server, db)
+	}
+	return srv, closeAll, nil
+}
+
+func (c *serveConfig) httpServer(ctx context.Context) (*http.Server, error) {
+	conn, err := grpc.NewClient(c.catalogAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, fmt.Errorf("dial catalog at %s: %w", c.catalogAddr, err)
+	}
+	h, err := gateway.New(ctx, gateway.Upstreams{Catalog: conn})
+	if err != nil {
+		return nil, err
+	}
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, nil
+}

@@ -1,0 +1,248 @@
+package grpcserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"buf.build/go/protovalidate"
+	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/auth"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// RequestIDHeader carries a caller's correlation id; the server makes one
+// when there is none and returns it in the response header.
+const RequestIDHeader = "x-request-id"
+
+// call is what the logging interceptor learns about a call from the
+// interceptors inside it.
+type call struct {
+	requestID string
+	subject   string
+}
+
+type callKey struct{}
+
+func callFrom(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
+// RequestID returns the correlation id of the call in ctx.
+func RequestID(ctx context.Context) string {
+	if c := callFrom(ctx); c != nil {
+		return c.requestID
+	}
+	return ""
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func startCall(ctx context.Context) (context.Context, *call) {
+	c := &call{}
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get(RequestIDHeader); len(v) > 0 && len(v[0]) <= 128 {
+			c.requestID = v[0]
+		}
+	}
+	if c.requestID == "" {
+		c.requestID = newRequestID()
+	}
+	return context.WithValue(ctx, callKey{}, c), c
+}
+
+// interceptors holds what every interceptor needs.
+type interceptors struct {
+	log       *zap.Logger
+	verifier  *auth.Verifier
+	policy    auth.Policy
+	validator protovalidate.Validator
+}
+
+// logUnary writes one line per RPC: method, code, duration, request id and
+// subject — never the token or the payload.
+func (ic *interceptors) logUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	start := time.Now()
+	ctx, c := startCall(ctx)
+	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDHeader, c.requestID))
+	resp, err := handler(ctx, req)
+	err = toStatus(ctx, ic.log.With(zap.String("method", info.FullMethod), zap.String("request_id", c.requestID)), err)
+	ic.logCall(info.FullMethod, c, start, err)
+	return resp, err
+}
+
+func (ic *interceptors) logStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	start := time.Now()
+	ctx, c := startCall(ss.Context())
+	_ = ss.SetHeader(metadata.Pairs(RequestIDHeader, c.requestID))
+	err := handler(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
+	err = toStatus(ctx, ic.log.With(zap.String("method", info.FullMethod), zap.String("request_id", c.requestID)), err)
+	ic.logCall(info.FullMethod, c, start, err)
+	return err
+}
+
+func (ic *interceptors) logCall(method string, c *call, start time.Time, err error) {
+	code := status.Code(err)
+	fields := []zap.Field{
+		zap.String("method", method),
+		zap.String("code", code.String()),
+		zap.Duration("duration", time.Since(start)),
+		zap.String("request_id", c.requestID),
+		zap.String("subject", c.subject),
+	}
+	switch code {
+	case codes.Internal, codes.Unknown, codes.DataLoss:
+		ic.log.Error("rpc", fields...)
+	default:
+		ic.log.Info("rpc", fields...)
+	}
+}
+
+// recoverUnary turns a panic into INTERNAL; the stack goes to the log only.
+func (ic *interceptors) recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ic.log.Error("panic", zap.String("method", info.FullMethod), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			err = status.Error(codes.Internal, internalMessage)
+		}
+	}()
+	return handler(ctx, req)
+}
+
+func (ic *interceptors) recoverStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ic.log.Error("panic", zap.String("method", info.FullMethod), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			err = status.Error(codes.Internal, internalMessage)
+		}
+	}()
+	return handler(srv, ss)
+}
+
+// exempt are the services that answer without a token: health checks and
+// reflection, so probes and grpcurl work out of the box.
+func exempt(method string) bool {
+	return strings.HasPrefix(method, "/grpc.health.v1.Health/") ||
+		strings.HasPrefix(method, "/grpc.reflection.")
+}
+
+func (ic *interceptors) authenticate(ctx context.Context, method string) (context.Context, error) {
+	if exempt(method) {
+		return ctx, nil
+	}
+	raw := bearer(ctx)
+	if raw == "" {
+		return nil, status.Error(codes.Unauthenticated, "missing credentials: send 'Authorization: Bearer <token>'")
+	}
+	p, err := ic.verifier.Verify(raw)
+	if err != nil {
+		ic.log.Info("token refused", zap.String("method", method), zap.Error(err))
+		return nil, status.Error(codes.Unauthenticated, "the bearer token is not valid (expired, wrongly signed or malformed)")
+	}
+	if c := callFrom(ctx); c != nil {
+		c.subject = p.Subject
+	}
+	if err := ic.policy.Allows(method, p); err != nil {
+		return nil, status.Error(codes.PermissionDenied, "permission denied: "+err.Error())
+	}
+	return auth.WithPrincipal(ctx, p), nil
+}
+
+func bearer(ctx context.Context) string {
+	md, ok := metadata.FromIncomingContext(ctx)
+	if !ok {
+		return ""
+	}
+	for _, v := range md.Get("authorization") {
+		if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+			return strings.TrimSpace(v[7:])
+		}
+	}
+	return ""
+}
+
+func (ic *interceptors) authUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	ctx, err := ic.authenticate(ctx, info.FullMethod)
+	if err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
+}
+
+func (ic *interceptors) authStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	ctx, err := ic.authenticate(ss.Context(), info.FullMethod)
+	if err != nil {
+		return err
+	}
+	return handler(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
+}
+
+// validate checks a request against the buf.validate rules of its proto and
+// answers INVALID_ARGUMENT with one field violation per bad field.
+func (ic *interceptors) validate(msg any) error {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil
+	}
+	err := ic.validator.Validate(m)
+	if err == nil {
+		return nil
+	}
+	var verr *protovalidate.ValidationError
+	if !errors.As(err, &verr) {
+		return err // a rule that does not compile is a bug
+	}
+	var vs apperr.Violations
+	for _, v := range verr.Violations {
+		field := protovalidate.FieldPathString(v.Proto.GetField())
+		vs.Add(field, "%s", v.Proto.GetMessage())
+	}
+	return vs.Err()
+}
+
+func (ic *interceptors) validateUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if err := ic.validate(req); err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
+}
+
+func (ic *interceptors) validateStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, &validatingStream{ServerStream: ss, ic: ic})
+}
+
+type wrappedStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (w *wrappedStream) Context() context.Context { return w.ctx }
+
+type validatingStream struct {
+	grpc.ServerStream
+	ic *interceptors
+}
+
+func (v *validatingStream) RecvMsg(m any) error {
+	if err := v.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	if err := v.ic.validate(m); err != nil {
+		return toStatus(v.Context(), v.ic.log, err)
+	}
+	return nil
+}

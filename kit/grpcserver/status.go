@@ -1,0 +1,68 @@
+package grpcserver
+
+import (
+	"context"
+	"errors"
+
+	"github.com/acme/bpo/kit/apperr"
+	"go.uber.org/zap"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+var codeOf = map[apperr.Kind]codes.Code{
+	apperr.Internal:           codes.Internal,
+	apperr.InvalidArgument:    codes.InvalidArgument,
+	apperr.NotFound:           codes.NotFound,
+	apperr.AlreadyExists:      codes.AlreadyExists,
+	apperr.FailedPrecondition: codes.FailedPrecondition,
+	apperr.Aborted:            codes.Aborted,
+	apperr.PermissionDenied:   codes.PermissionDenied,
+	apperr.Unauthenticated:    codes.Unauthenticated,
+	apperr.Unavailable:        codes.Unavailable,
+}
+
+// internalMessage is all a caller learns of a bug; the cause goes to the log.
+const internalMessage = "internal error; the failure has been logged"
+
+// toStatus maps an error of a handler to the status the caller sees. Domain
+// errors (apperr) keep their message; status errors (from a downstream call
+// or the validator) pass through; anything else is a bug and becomes
+// INTERNAL without its text.
+func toStatus(ctx context.Context, log *zap.Logger, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		if ae.Kind == apperr.Internal {
+			log.Error("internal error", zap.Error(err))
+			return status.Error(codes.Internal, internalMessage)
+		}
+		st := status.New(codeOf[ae.Kind], ae.Message)
+		if len(ae.Violations) > 0 {
+			br := &errdetails.BadRequest{}
+			for _, v := range ae.Violations {
+				br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+					Field: v.Field, Description: v.Description,
+				})
+			}
+			if withDetails, derr := st.WithDetails(br); derr == nil {
+				st = withDetails
+			}
+		}
+		return st.Err()
+	}
+	if st, ok := status.FromError(err); ok {
+		return st.Err()
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "the call was cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "the deadline was exceeded")
+	}
+	log.Error("internal error", zap.Error(err))
+	return status.Error(codes.Internal, internalMessage)
+}

@@ -1,0 +1,274 @@
+// Package sqlstore is the store plumbing every service shares: it opens
+// SQLite (the embedded default) or PostgreSQL (production) behind
+// database/sql, runs versioned migrations at start, and runs each unit of
+// work in one transaction.
+//
+// Queries are written once with `?` placeholders and portable types (TEXT,
+// BIGINT); the store rewrites placeholders for PostgreSQL.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect is the SQL database behind a store.
+type Dialect int
+
+// The supported dialects.
+const (
+	SQLite Dialect = iota + 1
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// DB is one service's database: a writer and a reader pool (the same pool on
+// PostgreSQL; on SQLite one writer connection, since SQLite has one writer,
+// and several readers, which WAL lets run beside it).
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+}
+
+// Open connects to dsn: a `postgres://` URL (the service's tables live in
+// schema, created when missing), or a SQLite file path (optionally
+// `sqlite:` prefixed), created when missing.
+func Open(ctx context.Context, dsn, schema string) (*DB, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn, schema)
+	}
+	return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	// synchronous=FULL: an acknowledged commit survives power loss, not just a
+	// crash of the process; money and contracts are worth the fsync.
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	db := &DB{Dialect: SQLite, write: w, read: r}
+	if err := w.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
+	if !schemaName.MatchString(schema) {
+		return nil, fmt.Errorf("bad schema name %q", schema)
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse PostgreSQL DSN: %w", err)
+	}
+	boot := stdlib.OpenDB(*cfg)
+	_, err = boot.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema)
+	boot.Close()
+	if err != nil && !IsUniqueViolation(err) { // two services racing to create it
+		return nil, fmt.Errorf("create schema %s: %w", schema, err)
+	}
+	cfg.RuntimeParams["search_path"] = schema
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(20)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return &DB{Dialect: Postgres, write: pool, read: pool}, nil
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Migrate applies the kit's migrations (audit log, idempotency keys) and
+// then the service's, each tracked in its own version table.
+func (db *DB) Migrate(ctx context.Context, service fs.FS) error {
+	kit, err := fs.Sub(kitMigrations, "migrations/"+db.Dialect.String())
+	if err != nil {
+		return err
+	}
+	if err := db.migrate(ctx, kit, "kit_schema_version"); err != nil {
+		return fmt.Errorf("kit migrations: %w", err)
+	}
+	if err := db.migrate(ctx, service, "schema_version"); err != nil {
+		return fmt.Errorf("service migrations: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) migrate(ctx context.Context, fsys fs.FS, table string) error {
+	dialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithTableName(table), goose.WithDisableGlobalRegistry(true)}
+	if db.Dialect == Postgres {
+		dialect = goose.DialectPostgres
+		// Several replicas may start at once; one migrates, the others wait.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID(table)))
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.write, fsys, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+func lockID(table string) int64 {
+	var h int64 = 5887940537704921958 // goose's default, varied per table
+	for _, c := range table {
+		h = h*31 + int64(c)
+	}
+	return h
+}
+
+// Tx is a transaction with placeholder rewriting.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+// Dialect returns the database dialect of the transaction.
+func (t *Tx) Dialect() Dialect { return t.dialect }
+
+// Exec runs a statement.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// Query runs a query.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// QueryRow runs a query that returns at most one row.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// Write runs fn in a read-write transaction and commits when fn returns nil.
+// Everything fn writes — the change, its audit record, its idempotency key —
+// becomes visible together or not at all.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.write, nil, fn)
+}
+
+// Read runs fn in a read-only transaction, so it sees one snapshot.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.read, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	tx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&Tx{tx: tx, dialect: db.Dialect}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func rebind(d Dialect, q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// Redact returns dsn without its password, for logs.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Time formats t for storage: UTC, fixed width, so text order is time order.
+func Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// ParseTime reads a time written by Time.
+func ParseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }

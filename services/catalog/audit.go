@@ -1,0 +1,26 @@
+package catalog
+
+import (
+	"context"
+
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	"github.com/acme/bpo/kit/audit"
+)
+
+// ListAuditEvents implements catalogv1.CatalogServiceServer.
+func (s *Server) ListAuditEvents(ctx context.Context, req *catalogv1.ListAuditEventsRequest) (*catalogv1.ListAuditEventsResponse, error) {
+	events, next, err := audit.List(ctx, s.db, req.GetFilter(), req.GetPageToken(), req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	return &catalogv1.ListAuditEventsResponse{AuditEvents: events, NextPageToken: next}, nil
+}
+
+// VerifyAuditLog implements catalogv1.CatalogServiceServer.
+func (s *Server) VerifyAuditLog(ctx context.Context, _ *catalogv1.VerifyAuditLogRequest) (*catalogv1.VerifyAuditLogResponse, error) {
+	v, err := audit.Verify(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	return &catalogv1.VerifyAuditLogResponse{Verification: v}, nil
+}
