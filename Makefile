@@ -14,7 +14,7 @@ GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grp
             $(BIN)/protoc-gen-openapiv2 $(BIN)/grpcurl $(BIN)/grpc-health-probe
 GO_TEST_FLAGS ?=
 
-.PHONY: run test generate check-generated lint build tools protodeps demo clean
+.PHONY: run test generate generate-locked check-generated lint build tools protodeps demo clean
 
 ## run: start every service and the REST gateway on SQLite files in ./data
 run: build
@@ -41,7 +41,12 @@ protodeps:
 	go run ./tools/protodeps -out build/protodeps
 
 ## generate: rebuild gen/ (Go, gRPC, gateway, OpenAPI) from proto/, offline
-generate: tools protodeps
+generate: tools
+	@mkdir -p build
+	@# flock: several engineers (or agents) may regenerate in one checkout.
+	flock build/generate.lock $(MAKE) --no-print-directory generate-locked
+
+generate-locked: protodeps
 	rm -rf gen/go gen/openapi/*.json
 	$(BUF) generate
 

@@ -16,6 +16,7 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/grpcserver"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog"
@@ -24,7 +25,6 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // service is one gRPC service the binary can run.
@@ -33,13 +33,21 @@ type service struct {
 	schema     string
 	migrations fs.FS
 	policy     auth.Policy
-	register   func(s *grpc.Server, db *sqlstore.DB)
+	register   func(s *grpc.Server, db *sqlstore.DB, up upstreams)
+}
+
+// upstreams are the connections to the services others call, dialled once
+// at start-up (to the one local listener when everything runs together).
+type upstreams struct {
+	catalog, contract, transition, monitoring *grpc.ClientConn
 }
 
 var services = []service{
 	{
 		name: "catalog", schema: catalogstore.Schema, migrations: catalogstore.Migrations(), policy: catalog.Policy,
-		register: func(s *grpc.Server, db *sqlstore.DB) { catalogv1.RegisterCatalogServiceServer(s, catalog.New(db)) },
+		register: func(s *grpc.Server, db *sqlstore.DB, _ upstreams) {
+			catalogv1.RegisterCatalogServiceServer(s, catalog.New(db))
+		},
 	},
 }
 
@@ -52,6 +60,9 @@ type serveConfig struct {
 	jwtSecretFile string
 	jwksFile      string
 	catalogAddr   string
+	contractAddr  string
+	transAddr     string
+	monitorAddr   string
 	logFormat     string
 	drainTimeout  time.Duration
 }
@@ -67,6 +78,9 @@ func parseServe(args []string) (*serveConfig, error) {
 	fs.StringVar(&c.jwtSecretFile, "jwt-secret-file", "", "file holding the hex HS256 secret (default: the local key in --data-dir, created on first run)")
 	fs.StringVar(&c.jwksFile, "jwks-file", "", "JWKS file with the RS256/ES256 keys that sign tokens (instead of HS256)")
 	fs.StringVar(&c.catalogAddr, "catalog-addr", "", "catalog's gRPC address when it runs in another process (default: --grpc-addr)")
+	fs.StringVar(&c.contractAddr, "contract-addr", "", "contract's gRPC address when it runs in another process (default: --grpc-addr)")
+	fs.StringVar(&c.transAddr, "transition-addr", "", "transition's gRPC address when it runs in another process (default: --grpc-addr)")
+	fs.StringVar(&c.monitorAddr, "monitoring-addr", "", "monitoring's gRPC address when it runs in another process (default: --grpc-addr)")
 	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console (development) or json (production)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 20*time.Second, "on SIGTERM, how long in-flight calls may finish")
 	if err := fs.Parse(args); err != nil {
@@ -82,8 +96,10 @@ func parseServe(args []string) (*serveConfig, error) {
 	if !slices.Contains(valid, c.service) {
 		return nil, fmt.Errorf("--service %q: want one of %s", c.service, strings.Join(valid, ", "))
 	}
-	if c.catalogAddr == "" {
-		c.catalogAddr = c.grpcAddr
+	for _, a := range []*string{&c.catalogAddr, &c.contractAddr, &c.transAddr, &c.monitorAddr} {
+		if *a == "" {
+			*a = c.grpcAddr
+		}
 	}
 	return c, nil
 }
@@ -149,6 +165,12 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer log.Sync() //nolint:errcheck // stderr sync fails on terminals
 
+	up, err := c.dial()
+	if err != nil {
+		return err
+	}
+	defer up.close()
+
 	var run []service
 	for _, s := range services {
 		if c.service == "all" || c.service == s.name {
@@ -158,7 +180,7 @@ func serve(ctx context.Context, args []string) error {
 	errc := make(chan error, 2)
 	running := 0
 	if len(run) > 0 {
-		srv, closeDBs, err := c.grpcServer(ctx, log, run)
+		srv, closeDBs, err := c.grpcServer(ctx, log, run, up)
 		if err != nil {
 			return err
 		}
@@ -172,7 +194,7 @@ func serve(ctx context.Context, args []string) error {
 		go func() { errc <- srv.Serve(ctx, lis, c.drainTimeout) }()
 	}
 	if c.service == "all" || c.service == "gateway" {
-		hs, err := c.httpServer(ctx)
+		hs, err := c.httpServer(ctx, up)
 		if err != nil {
 			return err
 		}
@@ -214,7 +236,7 @@ func names(ss []service) []string {
 	return out
 }
 
-func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []service) (*grpcserver.Server, func(), error) {
+func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []service, up upstreams) (*grpcserver.Server, func(), error) {
 	v, err := c.verifier()
 	if err != nil {
 		return nil, nil, err
@@ -246,19 +268,44 @@ func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []ser
 			return nil, nil, fmt.Errorf("%s store: %w", s.name, err)
 		}
 		log.Info("store ready", zap.String("service", s.name), zap.String("db", sqlstore.Redact(dsn)), zap.Stringer("dialect", db.Dialect))
-		s.register(srv.Server, db)
+		s.register(srv.Server, db, up)
 	}
 	return srv, closeAll, nil
 }
 
-func (c *serveConfig) httpServer(ctx context.Context) (*http.Server, error) {
-	conn, err := grpc.NewClient(c.catalogAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return nil, fmt.Errorf("dial catalog at %s: %w", c.catalogAddr, err)
-	}
-	h, err := gateway.New(ctx, gateway.Upstreams{Catalog: conn})
+func (c *serveConfig) httpServer(ctx context.Context, up upstreams) (*http.Server, error) {
+	h, err := gateway.New(ctx, gateway.Upstreams{Catalog: up.catalog})
 	if err != nil {
 		return nil, err
 	}
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, nil
+}
+
+func (c *serveConfig) dial() (upstreams, error) {
+	var up upstreams
+	for _, d := range []struct {
+		name, addr string
+		conn       **grpc.ClientConn
+	}{
+		{"catalog", c.catalogAddr, &up.catalog},
+		{"contract", c.contractAddr, &up.contract},
+		{"transition", c.transAddr, &up.transition},
+		{"monitoring", c.monitorAddr, &up.monitoring},
+	} {
+		conn, err := downstream.Dial(d.name, d.addr)
+		if err != nil {
+			up.close()
+			return upstreams{}, err
+		}
+		*d.conn = conn
+	}
+	return up, nil
+}
+
+func (up upstreams) close() {
+	for _, c := range []*grpc.ClientConn{up.catalog, up.contract, up.transition, up.monitoring} {
+		if c != nil {
+			_ = c.Close()
+		}
+	}
 }

@@ -603,6 +603,2230 @@ func (x *ActivateProviderRequest) GetRequestId() string {
 	return ""
 }
 
+// Request for CreateProcess.
+type CreateProcessRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Process to create; output-only fields are ignored.
+	Process *Process `protobuf:"bytes,1,opt,name=process,proto3" json:"process,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProcessRequest) Reset() {
+	*x = CreateProcessRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProcessRequest) ProtoMessage() {}
+
+func (x *CreateProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProcessRequest.ProtoReflect.Descriptor instead.
+func (*CreateProcessRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CreateProcessRequest) GetProcess() *Process {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *CreateProcessRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetProcess.
+type GetProcessRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProcessRequest) Reset() {
+	*x = GetProcessRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProcessRequest) ProtoMessage() {}
+
+func (x *GetProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProcessRequest.ProtoReflect.Descriptor instead.
+func (*GetProcessRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetProcessRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListProcesses.
+type ListProcessesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `function`, `business_unit`, `home_country`, `recommendation`.
+	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProcessesRequest) Reset() {
+	*x = ListProcessesRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProcessesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProcessesRequest) ProtoMessage() {}
+
+func (x *ListProcessesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProcessesRequest.ProtoReflect.Descriptor instead.
+func (*ListProcessesRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListProcessesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListProcessesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListProcessesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListProcesses.
+type ListProcessesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	Processes []*Process `protobuf:"bytes,1,rep,name=processes,proto3" json:"processes,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProcessesResponse) Reset() {
+	*x = ListProcessesResponse{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProcessesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProcessesResponse) ProtoMessage() {}
+
+func (x *ListProcessesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProcessesResponse.ProtoReflect.Descriptor instead.
+func (*ListProcessesResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListProcessesResponse) GetProcesses() []*Process {
+	if x != nil {
+		return x.Processes
+	}
+	return nil
+}
+
+func (x *ListProcessesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for UpdateProcess.
+type UpdateProcessRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Process with its `name` and new values; a set `etag` must match.
+	Process *Process `protobuf:"bytes,1,opt,name=process,proto3" json:"process,omitempty"`
+	// Top-level fields to update; empty means every field set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProcessRequest) Reset() {
+	*x = UpdateProcessRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProcessRequest) ProtoMessage() {}
+
+func (x *UpdateProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProcessRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProcessRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdateProcessRequest) GetProcess() *Process {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *UpdateProcessRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateProcessRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for AssessProcess.
+type AssessProcessRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssessProcessRequest) Reset() {
+	*x = AssessProcessRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssessProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssessProcessRequest) ProtoMessage() {}
+
+func (x *AssessProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssessProcessRequest.ProtoReflect.Descriptor instead.
+func (*AssessProcessRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *AssessProcessRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AssessProcessRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *AssessProcessRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetAssessment.
+type GetAssessmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAssessmentRequest) Reset() {
+	*x = GetAssessmentRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAssessmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAssessmentRequest) ProtoMessage() {}
+
+func (x *GetAssessmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAssessmentRequest.ProtoReflect.Descriptor instead.
+func (*GetAssessmentRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetAssessmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListAssessments.
+type ListAssessmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Parent resource.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Unused; reserved.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAssessmentsRequest) Reset() {
+	*x = ListAssessmentsRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAssessmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAssessmentsRequest) ProtoMessage() {}
+
+func (x *ListAssessmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAssessmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListAssessmentsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListAssessmentsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListAssessmentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAssessmentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAssessmentsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListAssessments.
+type ListAssessmentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	Assessments []*Assessment `protobuf:"bytes,1,rep,name=assessments,proto3" json:"assessments,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAssessmentsResponse) Reset() {
+	*x = ListAssessmentsResponse{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAssessmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAssessmentsResponse) ProtoMessage() {}
+
+func (x *ListAssessmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAssessmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListAssessmentsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListAssessmentsResponse) GetAssessments() []*Assessment {
+	if x != nil {
+		return x.Assessments
+	}
+	return nil
+}
+
+func (x *ListAssessmentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for GetAssessmentPolicy.
+type GetAssessmentPolicyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAssessmentPolicyRequest) Reset() {
+	*x = GetAssessmentPolicyRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAssessmentPolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAssessmentPolicyRequest) ProtoMessage() {}
+
+func (x *GetAssessmentPolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAssessmentPolicyRequest.ProtoReflect.Descriptor instead.
+func (*GetAssessmentPolicyRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetAssessmentPolicyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for UpdateAssessmentPolicy.
+type UpdateAssessmentPolicyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The AssessmentPolicy with its `name` and new values; a set `etag` must match.
+	AssessmentPolicy *AssessmentPolicy `protobuf:"bytes,1,opt,name=assessment_policy,json=assessmentPolicy,proto3" json:"assessment_policy,omitempty"`
+	// Top-level fields to update; empty means every field set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAssessmentPolicyRequest) Reset() {
+	*x = UpdateAssessmentPolicyRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAssessmentPolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAssessmentPolicyRequest) ProtoMessage() {}
+
+func (x *UpdateAssessmentPolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAssessmentPolicyRequest.ProtoReflect.Descriptor instead.
+func (*UpdateAssessmentPolicyRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UpdateAssessmentPolicyRequest) GetAssessmentPolicy() *AssessmentPolicy {
+	if x != nil {
+		return x.AssessmentPolicy
+	}
+	return nil
+}
+
+func (x *UpdateAssessmentPolicyRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateAssessmentPolicyRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for CreateEngagement.
+type CreateEngagementRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Engagement to create; output-only fields are ignored.
+	Engagement *Engagement `protobuf:"bytes,1,opt,name=engagement,proto3" json:"engagement,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateEngagementRequest) Reset() {
+	*x = CreateEngagementRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateEngagementRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateEngagementRequest) ProtoMessage() {}
+
+func (x *CreateEngagementRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateEngagementRequest.ProtoReflect.Descriptor instead.
+func (*CreateEngagementRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CreateEngagementRequest) GetEngagement() *Engagement {
+	if x != nil {
+		return x.Engagement
+	}
+	return nil
+}
+
+func (x *CreateEngagementRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetEngagement.
+type GetEngagementRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEngagementRequest) Reset() {
+	*x = GetEngagementRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEngagementRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEngagementRequest) ProtoMessage() {}
+
+func (x *GetEngagementRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEngagementRequest.ProtoReflect.Descriptor instead.
+func (*GetEngagementRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetEngagementRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListEngagements.
+type ListEngagementsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `owner`.
+	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEngagementsRequest) Reset() {
+	*x = ListEngagementsRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEngagementsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEngagementsRequest) ProtoMessage() {}
+
+func (x *ListEngagementsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEngagementsRequest.ProtoReflect.Descriptor instead.
+func (*ListEngagementsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListEngagementsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListEngagementsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListEngagementsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListEngagements.
+type ListEngagementsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	Engagements []*Engagement `protobuf:"bytes,1,rep,name=engagements,proto3" json:"engagements,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEngagementsResponse) Reset() {
+	*x = ListEngagementsResponse{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEngagementsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEngagementsResponse) ProtoMessage() {}
+
+func (x *ListEngagementsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEngagementsResponse.ProtoReflect.Descriptor instead.
+func (*ListEngagementsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListEngagementsResponse) GetEngagements() []*Engagement {
+	if x != nil {
+		return x.Engagements
+	}
+	return nil
+}
+
+func (x *ListEngagementsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for UpdateEngagement.
+type UpdateEngagementRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Engagement with its `name` and new values; a set `etag` must match.
+	Engagement *Engagement `protobuf:"bytes,1,opt,name=engagement,proto3" json:"engagement,omitempty"`
+	// Top-level fields to update; empty means every field set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateEngagementRequest) Reset() {
+	*x = UpdateEngagementRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateEngagementRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateEngagementRequest) ProtoMessage() {}
+
+func (x *UpdateEngagementRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateEngagementRequest.ProtoReflect.Descriptor instead.
+func (*UpdateEngagementRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *UpdateEngagementRequest) GetEngagement() *Engagement {
+	if x != nil {
+		return x.Engagement
+	}
+	return nil
+}
+
+func (x *UpdateEngagementRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateEngagementRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetScope.
+type GetScopeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// A revision to read; 0 means the latest.
+	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetScopeRequest) Reset() {
+	*x = GetScopeRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetScopeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetScopeRequest) ProtoMessage() {}
+
+func (x *GetScopeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetScopeRequest.ProtoReflect.Descriptor instead.
+func (*GetScopeRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetScopeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GetScopeRequest) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+// Request for UpdateScope.
+type UpdateScopeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Scope with its `name` and new values; a set `etag` must match.
+	Scope *Scope `protobuf:"bytes,1,opt,name=scope,proto3" json:"scope,omitempty"`
+	// Top-level fields to update; empty means every field set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateScopeRequest) Reset() {
+	*x = UpdateScopeRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateScopeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateScopeRequest) ProtoMessage() {}
+
+func (x *UpdateScopeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateScopeRequest.ProtoReflect.Descriptor instead.
+func (*UpdateScopeRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *UpdateScopeRequest) GetScope() *Scope {
+	if x != nil {
+		return x.Scope
+	}
+	return nil
+}
+
+func (x *UpdateScopeRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateScopeRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for SubmitScope.
+type SubmitScopeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitScopeRequest) Reset() {
+	*x = SubmitScopeRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitScopeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitScopeRequest) ProtoMessage() {}
+
+func (x *SubmitScopeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitScopeRequest.ProtoReflect.Descriptor instead.
+func (*SubmitScopeRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *SubmitScopeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SubmitScopeRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *SubmitScopeRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ApproveScope.
+type ApproveScopeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveScopeRequest) Reset() {
+	*x = ApproveScopeRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveScopeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveScopeRequest) ProtoMessage() {}
+
+func (x *ApproveScopeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveScopeRequest.ProtoReflect.Descriptor instead.
+func (*ApproveScopeRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ApproveScopeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApproveScopeRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ApproveScopeRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for RejectScope.
+type RejectScopeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectScopeRequest) Reset() {
+	*x = RejectScopeRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectScopeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectScopeRequest) ProtoMessage() {}
+
+func (x *RejectScopeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectScopeRequest.ProtoReflect.Descriptor instead.
+func (*RejectScopeRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RejectScopeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RejectScopeRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RejectScopeRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *RejectScopeRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for CreateSourcingEvent.
+type CreateSourcingEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The SourcingEvent to create; output-only fields are ignored.
+	SourcingEvent *SourcingEvent `protobuf:"bytes,1,opt,name=sourcing_event,json=sourcingEvent,proto3" json:"sourcing_event,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSourcingEventRequest) Reset() {
+	*x = CreateSourcingEventRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSourcingEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSourcingEventRequest) ProtoMessage() {}
+
+func (x *CreateSourcingEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSourcingEventRequest.ProtoReflect.Descriptor instead.
+func (*CreateSourcingEventRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *CreateSourcingEventRequest) GetSourcingEvent() *SourcingEvent {
+	if x != nil {
+		return x.SourcingEvent
+	}
+	return nil
+}
+
+func (x *CreateSourcingEventRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetSourcingEvent.
+type GetSourcingEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSourcingEventRequest) Reset() {
+	*x = GetSourcingEventRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSourcingEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSourcingEventRequest) ProtoMessage() {}
+
+func (x *GetSourcingEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSourcingEventRequest.ProtoReflect.Descriptor instead.
+func (*GetSourcingEventRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetSourcingEventRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListSourcingEvents.
+type ListSourcingEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `engagement`, `state`.
+	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSourcingEventsRequest) Reset() {
+	*x = ListSourcingEventsRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSourcingEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSourcingEventsRequest) ProtoMessage() {}
+
+func (x *ListSourcingEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSourcingEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListSourcingEventsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListSourcingEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSourcingEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListSourcingEventsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListSourcingEvents.
+type ListSourcingEventsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	SourcingEvents []*SourcingEvent `protobuf:"bytes,1,rep,name=sourcing_events,json=sourcingEvents,proto3" json:"sourcing_events,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSourcingEventsResponse) Reset() {
+	*x = ListSourcingEventsResponse{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSourcingEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSourcingEventsResponse) ProtoMessage() {}
+
+func (x *ListSourcingEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSourcingEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListSourcingEventsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListSourcingEventsResponse) GetSourcingEvents() []*SourcingEvent {
+	if x != nil {
+		return x.SourcingEvents
+	}
+	return nil
+}
+
+func (x *ListSourcingEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for PublishSourcingEvent.
+type PublishSourcingEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishSourcingEventRequest) Reset() {
+	*x = PublishSourcingEventRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishSourcingEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishSourcingEventRequest) ProtoMessage() {}
+
+func (x *PublishSourcingEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishSourcingEventRequest.ProtoReflect.Descriptor instead.
+func (*PublishSourcingEventRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *PublishSourcingEventRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PublishSourcingEventRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *PublishSourcingEventRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for CloseSourcingEvent.
+type CloseSourcingEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseSourcingEventRequest) Reset() {
+	*x = CloseSourcingEventRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseSourcingEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseSourcingEventRequest) ProtoMessage() {}
+
+func (x *CloseSourcingEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseSourcingEventRequest.ProtoReflect.Descriptor instead.
+func (*CloseSourcingEventRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *CloseSourcingEventRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CloseSourcingEventRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *CloseSourcingEventRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for CancelSourcingEvent.
+type CancelSourcingEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelSourcingEventRequest) Reset() {
+	*x = CancelSourcingEventRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelSourcingEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelSourcingEventRequest) ProtoMessage() {}
+
+func (x *CancelSourcingEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelSourcingEventRequest.ProtoReflect.Descriptor instead.
+func (*CancelSourcingEventRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *CancelSourcingEventRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CancelSourcingEventRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CancelSourcingEventRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *CancelSourcingEventRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for CreateProposal.
+type CreateProposalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sourcing event, `sourcingEvents/{sourcing_event}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The proposal; output-only fields are ignored.
+	Proposal *Proposal `protobuf:"bytes,2,opt,name=proposal,proto3" json:"proposal,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProposalRequest) Reset() {
+	*x = CreateProposalRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProposalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProposalRequest) ProtoMessage() {}
+
+func (x *CreateProposalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProposalRequest.ProtoReflect.Descriptor instead.
+func (*CreateProposalRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *CreateProposalRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateProposalRequest) GetProposal() *Proposal {
+	if x != nil {
+		return x.Proposal
+	}
+	return nil
+}
+
+func (x *CreateProposalRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for UpdateProposal.
+type UpdateProposalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Proposal with its `name` and new values; a set `etag` must match.
+	Proposal *Proposal `protobuf:"bytes,1,opt,name=proposal,proto3" json:"proposal,omitempty"`
+	// Top-level fields to update; empty means every field set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProposalRequest) Reset() {
+	*x = UpdateProposalRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProposalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProposalRequest) ProtoMessage() {}
+
+func (x *UpdateProposalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProposalRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProposalRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *UpdateProposalRequest) GetProposal() *Proposal {
+	if x != nil {
+		return x.Proposal
+	}
+	return nil
+}
+
+func (x *UpdateProposalRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateProposalRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetProposal.
+type GetProposalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProposalRequest) Reset() {
+	*x = GetProposalRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProposalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProposalRequest) ProtoMessage() {}
+
+func (x *GetProposalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProposalRequest.ProtoReflect.Descriptor instead.
+func (*GetProposalRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *GetProposalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListProposals.
+type ListProposalsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Parent resource.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `state`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProposalsRequest) Reset() {
+	*x = ListProposalsRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProposalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProposalsRequest) ProtoMessage() {}
+
+func (x *ListProposalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProposalsRequest.ProtoReflect.Descriptor instead.
+func (*ListProposalsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListProposalsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListProposalsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListProposalsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListProposalsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListProposals.
+type ListProposalsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	Proposals []*Proposal `protobuf:"bytes,1,rep,name=proposals,proto3" json:"proposals,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProposalsResponse) Reset() {
+	*x = ListProposalsResponse{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProposalsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProposalsResponse) ProtoMessage() {}
+
+func (x *ListProposalsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProposalsResponse.ProtoReflect.Descriptor instead.
+func (*ListProposalsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ListProposalsResponse) GetProposals() []*Proposal {
+	if x != nil {
+		return x.Proposals
+	}
+	return nil
+}
+
+func (x *ListProposalsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for ScoreProposal.
+type ScoreProposalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// One score per non-cost, non-location criterion of the event.
+	Scores []*CriterionScore `protobuf:"bytes,2,rep,name=scores,proto3" json:"scores,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScoreProposalRequest) Reset() {
+	*x = ScoreProposalRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScoreProposalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScoreProposalRequest) ProtoMessage() {}
+
+func (x *ScoreProposalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScoreProposalRequest.ProtoReflect.Descriptor instead.
+func (*ScoreProposalRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ScoreProposalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ScoreProposalRequest) GetScores() []*CriterionScore {
+	if x != nil {
+		return x.Scores
+	}
+	return nil
+}
+
+func (x *ScoreProposalRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ScoreProposalRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetRanking.
+type GetRankingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `sourcingEvents/{sourcing_event}/ranking`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRankingRequest) Reset() {
+	*x = GetRankingRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRankingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRankingRequest) ProtoMessage() {}
+
+func (x *GetRankingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRankingRequest.ProtoReflect.Descriptor instead.
+func (*GetRankingRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetRankingRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for AwardSourcingEvent.
+type AwardSourcingEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The proposal to award, `sourcingEvents/{e}/proposals/{p}`.
+	Proposal string `protobuf:"bytes,2,opt,name=proposal,proto3" json:"proposal,omitempty"`
+	// Required when the proposal is not the top-ranked.
+	Justification string `protobuf:"bytes,3,opt,name=justification,proto3" json:"justification,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AwardSourcingEventRequest) Reset() {
+	*x = AwardSourcingEventRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AwardSourcingEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AwardSourcingEventRequest) ProtoMessage() {}
+
+func (x *AwardSourcingEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AwardSourcingEventRequest.ProtoReflect.Descriptor instead.
+func (*AwardSourcingEventRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *AwardSourcingEventRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AwardSourcingEventRequest) GetProposal() string {
+	if x != nil {
+		return x.Proposal
+	}
+	return ""
+}
+
+func (x *AwardSourcingEventRequest) GetJustification() string {
+	if x != nil {
+		return x.Justification
+	}
+	return ""
+}
+
+func (x *AwardSourcingEventRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *AwardSourcingEventRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ApproveAward.
+type ApproveAwardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveAwardRequest) Reset() {
+	*x = ApproveAwardRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveAwardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveAwardRequest) ProtoMessage() {}
+
+func (x *ApproveAwardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveAwardRequest.ProtoReflect.Descriptor instead.
+func (*ApproveAwardRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ApproveAwardRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApproveAwardRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ApproveAwardRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Request for ListAuditEvents.
 type ListAuditEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -619,7 +2843,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[9]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -631,7 +2855,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[9]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -644,7 +2868,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{9}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -681,7 +2905,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[10]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -693,7 +2917,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[10]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -706,7 +2930,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{10}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -732,7 +2956,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[11]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +2968,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[11]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +2981,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{11}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{48}
 }
 
 // Response of VerifyAuditLog.
@@ -771,7 +2995,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[12]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -783,7 +3007,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[12]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -796,7 +3020,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{12}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -810,7 +3034,7 @@ var File_bpo_catalog_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
-	"$bpo/catalog/v1/catalog_service.proto\x12\x0ebpo.catalog.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"\x85\x01\n" +
+	"$bpo/catalog/v1/catalog_service.proto\x12\x0ebpo.catalog.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\x1fbpo/catalog/v1/engagement.proto\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x1dbpo/catalog/v1/sourcing.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"\x85\x01\n" +
 	"\x15CreateProviderRequest\x12@\n" +
 	"\bprovider\x18\x01 \x01(\v2\x18.bpo.catalog.v1.ProviderB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\bprovider\x12*\n" +
@@ -858,7 +3082,198 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\x12\x18\n" +
 	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x98\x01\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x81\x01\n" +
+	"\x14CreateProcessRequest\x12=\n" +
+	"\aprocess\x18\x01 \x01(\v2\x17.bpo.catalog.v1.ProcessB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\aprocess\x12*\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"s\n" +
+	"\x11GetProcessRequest\x12^\n" +
+	"\x04name\x18\x01 \x01(\tBJ\xe2A\x01\x02\xfaA\x1e\n" +
+	"\x1ccatalog.bpo.acme.com/Process\xbaH\"r 2\x1e^processes/[0-9A-Za-z-]{1,64}$R\x04name\"\x96\x01\n" +
+	"\x14ListProcessesRequest\x12+\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"v\n" +
+	"\x15ListProcessesResponse\x125\n" +
+	"\tprocesses\x18\x01 \x03(\v2\x17.bpo.catalog.v1.ProcessR\tprocesses\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc4\x01\n" +
+	"\x14UpdateProcessRequest\x12=\n" +
+	"\aprocess\x18\x01 \x01(\v2\x17.bpo.catalog.v1.ProcessB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\aprocess\x12A\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x01R\n" +
+	"updateMask\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xbc\x01\n" +
+	"\x14AssessProcessRequest\x12^\n" +
+	"\x04name\x18\x01 \x01(\tBJ\xe2A\x01\x02\xfaA\x1e\n" +
+	"\x1ccatalog.bpo.acme.com/Process\xbaH\"r 2\x1e^processes/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x99\x01\n" +
+	"\x14GetAssessmentRequest\x12\x80\x01\n" +
+	"\x04name\x18\x01 \x01(\tBl\xe2A\x01\x02\xfaA!\n" +
+	"\x1fcatalog.bpo.acme.com/Assessment\xbaHAr?2=^processes/[0-9A-Za-z-]{1,64}/assessments/[0-9A-Za-z-]{1,64}$R\x04name\"\xdb\x01\n" +
+	"\x16ListAssessmentsRequest\x12A\n" +
+	"\x06parent\x18\x01 \x01(\tB)\xe2A\x01\x02\xbaH\"r 2\x1e^processes/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"\x7f\n" +
+	"\x17ListAssessmentsResponse\x12<\n" +
+	"\vassessments\x18\x01 \x03(\v2\x1a.bpo.catalog.v1.AssessmentR\vassessments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"|\n" +
+	"\x1aGetAssessmentPolicyRequest\x12^\n" +
+	"\x04name\x18\x01 \x01(\tBJ\xe2A\x01\x02\xfaA'\n" +
+	"%catalog.bpo.acme.com/AssessmentPolicy\xbaH\x19r\x172\x15^policies/assessment$R\x04name\"\xe9\x01\n" +
+	"\x1dUpdateAssessmentPolicyRequest\x12Y\n" +
+	"\x11assessment_policy\x18\x01 \x01(\v2 .bpo.catalog.v1.AssessmentPolicyB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x10assessmentPolicy\x12A\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x01R\n" +
+	"updateMask\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x8d\x01\n" +
+	"\x17CreateEngagementRequest\x12F\n" +
+	"\n" +
+	"engagement\x18\x01 \x01(\v2\x1a.bpo.catalog.v1.EngagementB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\n" +
+	"engagement\x12*\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"{\n" +
+	"\x14GetEngagementRequest\x12c\n" +
+	"\x04name\x18\x01 \x01(\tBO\xe2A\x01\x02\xfaA!\n" +
+	"\x1fcatalog.bpo.acme.com/Engagement\xbaH$r\"2 ^engagements/[0-9A-Za-z-]{1,64}$R\x04name\"\x98\x01\n" +
+	"\x16ListEngagementsRequest\x12+\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"\x7f\n" +
+	"\x17ListEngagementsResponse\x12<\n" +
+	"\vengagements\x18\x01 \x03(\v2\x1a.bpo.catalog.v1.EngagementR\vengagements\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd0\x01\n" +
+	"\x17UpdateEngagementRequest\x12F\n" +
+	"\n" +
+	"engagement\x18\x01 \x01(\v2\x1a.bpo.catalog.v1.EngagementB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\n" +
+	"engagement\x12A\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x01R\n" +
+	"updateMask\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xa0\x01\n" +
+	"\x0fGetScopeRequest\x12d\n" +
+	"\x04name\x18\x01 \x01(\tBP\xe2A\x01\x02\xfaA\x1c\n" +
+	"\x1acatalog.bpo.acme.com/Scope\xbaH*r(2&^engagements/[0-9A-Za-z-]{1,64}/scope$R\x04name\x12'\n" +
+	"\brevision\x18\x02 \x01(\x03B\v\xe2A\x01\x01\xbaH\x04\"\x02(\x00R\brevision\"\xbc\x01\n" +
+	"\x12UpdateScopeRequest\x127\n" +
+	"\x05scope\x18\x01 \x01(\v2\x15.bpo.catalog.v1.ScopeB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x05scope\x12A\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x01R\n" +
+	"updateMask\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xc0\x01\n" +
+	"\x12SubmitScopeRequest\x12d\n" +
+	"\x04name\x18\x01 \x01(\tBP\xe2A\x01\x02\xfaA\x1c\n" +
+	"\x1acatalog.bpo.acme.com/Scope\xbaH*r(2&^engagements/[0-9A-Za-z-]{1,64}/scope$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xc1\x01\n" +
+	"\x13ApproveScopeRequest\x12d\n" +
+	"\x04name\x18\x01 \x01(\tBP\xe2A\x01\x02\xfaA\x1c\n" +
+	"\x1acatalog.bpo.acme.com/Scope\xbaH*r(2&^engagements/[0-9A-Za-z-]{1,64}/scope$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xe8\x01\n" +
+	"\x12RejectScopeRequest\x12d\n" +
+	"\x04name\x18\x01 \x01(\tBP\xe2A\x01\x02\xfaA\x1c\n" +
+	"\x1acatalog.bpo.acme.com/Scope\xbaH*r(2&^engagements/[0-9A-Za-z-]{1,64}/scope$R\x04name\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x9a\x01\n" +
+	"\x1aCreateSourcingEventRequest\x12P\n" +
+	"\x0esourcing_event\x18\x01 \x01(\v2\x1d.bpo.catalog.v1.SourcingEventB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\rsourcingEvent\x12*\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x84\x01\n" +
+	"\x17GetSourcingEventRequest\x12i\n" +
+	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
+	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\"\x9b\x01\n" +
+	"\x19ListSourcingEventsRequest\x12+\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"\x8c\x01\n" +
+	"\x1aListSourcingEventsResponse\x12F\n" +
+	"\x0fsourcing_events\x18\x01 \x03(\v2\x1d.bpo.catalog.v1.SourcingEventR\x0esourcingEvents\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xce\x01\n" +
+	"\x1bPublishSourcingEventRequest\x12i\n" +
+	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
+	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xcc\x01\n" +
+	"\x19CloseSourcingEventRequest\x12i\n" +
+	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
+	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xf5\x01\n" +
+	"\x1aCancelSourcingEventRequest\x12i\n" +
+	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
+	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xcd\x01\n" +
+	"\x15CreateProposalRequest\x12F\n" +
+	"\x06parent\x18\x01 \x01(\tB.\xe2A\x01\x02\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x06parent\x12@\n" +
+	"\bproposal\x18\x02 \x01(\v2\x18.bpo.catalog.v1.ProposalB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\bproposal\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xc8\x01\n" +
+	"\x15UpdateProposalRequest\x12@\n" +
+	"\bproposal\x18\x01 \x01(\v2\x18.bpo.catalog.v1.ProposalB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\bproposal\x12A\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x01R\n" +
+	"updateMask\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x98\x01\n" +
+	"\x12GetProposalRequest\x12\x81\x01\n" +
+	"\x04name\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x04name\"\xde\x01\n" +
+	"\x14ListProposalsRequest\x12F\n" +
+	"\x06parent\x18\x01 \x01(\tB.\xe2A\x01\x02\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"w\n" +
+	"\x15ListProposalsResponse\x126\n" +
+	"\tproposals\x18\x01 \x03(\v2\x18.bpo.catalog.v1.ProposalR\tproposals\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa8\x02\n" +
+	"\x14ScoreProposalRequest\x12\x81\x01\n" +
+	"\x04name\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x04name\x12F\n" +
+	"\x06scores\x18\x02 \x03(\v2\x1e.bpo.catalog.v1.CriterionScoreB\x0e\xe2A\x01\x02\xbaH\a\x92\x01\x04\b\x01\x10\aR\x06scores\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"_\n" +
+	"\x11GetRankingRequest\x12J\n" +
+	"\x04name\x18\x01 \x01(\tB6\xe2A\x01\x02\xbaH/r-2+^sourcingEvents/[0-9A-Za-z-]{1,64}/ranking$R\x04name\"\xe9\x02\n" +
+	"\x19AwardSourcingEventRequest\x12i\n" +
+	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
+	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\x12g\n" +
+	"\bproposal\x18\x02 \x01(\tBK\xe2A\x01\x02\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\bproposal\x122\n" +
+	"\rjustification\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xa0\x1fR\rjustification\x12\x18\n" +
+	"\x04etag\x18\x04 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xc6\x01\n" +
+	"\x13ApproveAwardRequest\x12i\n" +
+	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
+	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x98\x01\n" +
 	"\x16ListAuditEventsRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
@@ -869,7 +3284,7 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
 	"\x15VerifyAuditLogRequest\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xec\t\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\x9c+\n" +
 	"\x0eCatalogService\x12r\n" +
 	"\x0eCreateProvider\x12%.bpo.catalog.v1.CreateProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"\x1f\x82\xd3\xe4\x93\x02\x19:\bprovider\"\r/v1/providers\x12k\n" +
 	"\vGetProvider\x12\".bpo.catalog.v1.GetProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=providers/*}\x12s\n" +
@@ -878,7 +3293,43 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x0eDeleteProvider\x12%.bpo.catalog.v1.DeleteProviderRequest\x1a\x16.google.protobuf.Empty\"\x1e\x82\xd3\xe4\x93\x02\x18*\x16/v1/{name=providers/*}\x12~\n" +
 	"\x0fSuspendProvider\x12&.bpo.catalog.v1.SuspendProviderRequest\x1a\x18.bpo.catalog.v1.Provider\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/{name=providers/*}:suspend\x12x\n" +
 	"\rBlockProvider\x12$.bpo.catalog.v1.BlockProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/{name=providers/*}:block\x12\x81\x01\n" +
-	"\x10ActivateProvider\x12'.bpo.catalog.v1.ActivateProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=providers/*}:activate\x12\x83\x01\n" +
+	"\x10ActivateProvider\x12'.bpo.catalog.v1.ActivateProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=providers/*}:activate\x12n\n" +
+	"\rCreateProcess\x12$.bpo.catalog.v1.CreateProcessRequest\x1a\x17.bpo.catalog.v1.Process\"\x1e\x82\xd3\xe4\x93\x02\x18:\aprocess\"\r/v1/processes\x12h\n" +
+	"\n" +
+	"GetProcess\x12!.bpo.catalog.v1.GetProcessRequest\x1a\x17.bpo.catalog.v1.Process\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=processes/*}\x12s\n" +
+	"\rListProcesses\x12$.bpo.catalog.v1.ListProcessesRequest\x1a%.bpo.catalog.v1.ListProcessesResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/processes\x12\x7f\n" +
+	"\rUpdateProcess\x12$.bpo.catalog.v1.UpdateProcessRequest\x1a\x17.bpo.catalog.v1.Process\"/\x82\xd3\xe4\x93\x02):\aprocess2\x1e/v1/{process.name=processes/*}\x12{\n" +
+	"\rAssessProcess\x12$.bpo.catalog.v1.AssessProcessRequest\x1a\x1a.bpo.catalog.v1.Assessment\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=processes/*}:assess\x12\x7f\n" +
+	"\rGetAssessment\x12$.bpo.catalog.v1.GetAssessmentRequest\x1a\x1a.bpo.catalog.v1.Assessment\",\x82\xd3\xe4\x93\x02&\x12$/v1/{name=processes/*/assessments/*}\x12\x90\x01\n" +
+	"\x0fListAssessments\x12&.bpo.catalog.v1.ListAssessmentsRequest\x1a'.bpo.catalog.v1.ListAssessmentsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=processes/*}/assessments\x12\x8b\x01\n" +
+	"\x13GetAssessmentPolicy\x12*.bpo.catalog.v1.GetAssessmentPolicyRequest\x1a .bpo.catalog.v1.AssessmentPolicy\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{name=policies/assessment}\x12\xb6\x01\n" +
+	"\x16UpdateAssessmentPolicy\x12-.bpo.catalog.v1.UpdateAssessmentPolicyRequest\x1a .bpo.catalog.v1.AssessmentPolicy\"K\x82\xd3\xe4\x93\x02E:\x11assessment_policy20/v1/{assessment_policy.name=policies/assessment}\x12|\n" +
+	"\x10CreateEngagement\x12'.bpo.catalog.v1.CreateEngagementRequest\x1a\x1a.bpo.catalog.v1.Engagement\"#\x82\xd3\xe4\x93\x02\x1d:\n" +
+	"engagement\"\x0f/v1/engagements\x12s\n" +
+	"\rGetEngagement\x12$.bpo.catalog.v1.GetEngagementRequest\x1a\x1a.bpo.catalog.v1.Engagement\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{name=engagements/*}\x12{\n" +
+	"\x0fListEngagements\x12&.bpo.catalog.v1.ListEngagementsRequest\x1a'.bpo.catalog.v1.ListEngagementsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/engagements\x12\x90\x01\n" +
+	"\x10UpdateEngagement\x12'.bpo.catalog.v1.UpdateEngagementRequest\x1a\x1a.bpo.catalog.v1.Engagement\"7\x82\xd3\xe4\x93\x021:\n" +
+	"engagement2#/v1/{engagement.name=engagements/*}\x12j\n" +
+	"\bGetScope\x12\x1f.bpo.catalog.v1.GetScopeRequest\x1a\x15.bpo.catalog.v1.Scope\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{name=engagements/*/scope}\x12}\n" +
+	"\vUpdateScope\x12\".bpo.catalog.v1.UpdateScopeRequest\x1a\x15.bpo.catalog.v1.Scope\"3\x82\xd3\xe4\x93\x02-:\x05scope2$/v1/{scope.name=engagements/*/scope}\x12z\n" +
+	"\vSubmitScope\x12\".bpo.catalog.v1.SubmitScopeRequest\x1a\x15.bpo.catalog.v1.Scope\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/{name=engagements/*/scope}:submit\x12}\n" +
+	"\fApproveScope\x12#.bpo.catalog.v1.ApproveScopeRequest\x1a\x15.bpo.catalog.v1.Scope\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/{name=engagements/*/scope}:approve\x12z\n" +
+	"\vRejectScope\x12\".bpo.catalog.v1.RejectScopeRequest\x1a\x15.bpo.catalog.v1.Scope\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/{name=engagements/*/scope}:reject\x12\x8c\x01\n" +
+	"\x13CreateSourcingEvent\x12*.bpo.catalog.v1.CreateSourcingEventRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"*\x82\xd3\xe4\x93\x02$:\x0esourcing_event\"\x12/v1/sourcingEvents\x12\x7f\n" +
+	"\x10GetSourcingEvent\x12'.bpo.catalog.v1.GetSourcingEventRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=sourcingEvents/*}\x12\x87\x01\n" +
+	"\x12ListSourcingEvents\x12).bpo.catalog.v1.ListSourcingEventsRequest\x1a*.bpo.catalog.v1.ListSourcingEventsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/sourcingEvents\x12\x92\x01\n" +
+	"\x14PublishSourcingEvent\x12+.bpo.catalog.v1.PublishSourcingEventRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{name=sourcingEvents/*}:publish\x12\x8c\x01\n" +
+	"\x12CloseSourcingEvent\x12).bpo.catalog.v1.CloseSourcingEventRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{name=sourcingEvents/*}:close\x12\x8f\x01\n" +
+	"\x13CancelSourcingEvent\x12*.bpo.catalog.v1.CancelSourcingEventRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=sourcingEvents/*}:cancel\x12\x8c\x01\n" +
+	"\x0eCreateProposal\x12%.bpo.catalog.v1.CreateProposalRequest\x1a\x18.bpo.catalog.v1.Proposal\"9\x82\xd3\xe4\x93\x023:\bproposal\"'/v1/{parent=sourcingEvents/*}/proposals\x12\x95\x01\n" +
+	"\x0eUpdateProposal\x12%.bpo.catalog.v1.UpdateProposalRequest\x1a\x18.bpo.catalog.v1.Proposal\"B\x82\xd3\xe4\x93\x02<:\bproposal20/v1/{proposal.name=sourcingEvents/*/proposals/*}\x12|\n" +
+	"\vGetProposal\x12\".bpo.catalog.v1.GetProposalRequest\x1a\x18.bpo.catalog.v1.Proposal\"/\x82\xd3\xe4\x93\x02)\x12'/v1/{name=sourcingEvents/*/proposals/*}\x12\x8d\x01\n" +
+	"\rListProposals\x12$.bpo.catalog.v1.ListProposalsRequest\x1a%.bpo.catalog.v1.ListProposalsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/{parent=sourcingEvents/*}/proposals\x12\x8b\x01\n" +
+	"\rScoreProposal\x12$.bpo.catalog.v1.ScoreProposalRequest\x1a\x1a.bpo.catalog.v1.Evaluation\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/{name=sourcingEvents/*/proposals/*}:score\x12u\n" +
+	"\n" +
+	"GetRanking\x12!.bpo.catalog.v1.GetRankingRequest\x1a\x17.bpo.catalog.v1.Ranking\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{name=sourcingEvents/*/ranking}\x12\x8c\x01\n" +
+	"\x12AwardSourcingEvent\x12).bpo.catalog.v1.AwardSourcingEventRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{name=sourcingEvents/*}:award\x12\x87\x01\n" +
+	"\fApproveAward\x12#.bpo.catalog.v1.ApproveAwardRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{name=sourcingEvents/*}:approveAward\x12\x83\x01\n" +
 	"\x0fListAuditEvents\x12&.bpo.catalog.v1.ListAuditEventsRequest\x1a'.bpo.catalog.v1.ListAuditEventsResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/catalog/auditEvents\x12\x87\x01\n" +
 	"\x0eVerifyAuditLog\x12%.bpo.catalog.v1.VerifyAuditLogRequest\x1a&.bpo.catalog.v1.VerifyAuditLogResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/catalog/auditEvents:verifyB5Z3github.com/acme/bpo/gen/go/bpo/catalog/v1;catalogv1b\x06proto3"
 
@@ -894,59 +3345,190 @@ func file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP() []byte {
 	return file_bpo_catalog_v1_catalog_service_proto_rawDescData
 }
 
-var file_bpo_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_bpo_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_bpo_catalog_v1_catalog_service_proto_goTypes = []any{
-	(*CreateProviderRequest)(nil),   // 0: bpo.catalog.v1.CreateProviderRequest
-	(*GetProviderRequest)(nil),      // 1: bpo.catalog.v1.GetProviderRequest
-	(*ListProvidersRequest)(nil),    // 2: bpo.catalog.v1.ListProvidersRequest
-	(*ListProvidersResponse)(nil),   // 3: bpo.catalog.v1.ListProvidersResponse
-	(*UpdateProviderRequest)(nil),   // 4: bpo.catalog.v1.UpdateProviderRequest
-	(*DeleteProviderRequest)(nil),   // 5: bpo.catalog.v1.DeleteProviderRequest
-	(*SuspendProviderRequest)(nil),  // 6: bpo.catalog.v1.SuspendProviderRequest
-	(*BlockProviderRequest)(nil),    // 7: bpo.catalog.v1.BlockProviderRequest
-	(*ActivateProviderRequest)(nil), // 8: bpo.catalog.v1.ActivateProviderRequest
-	(*ListAuditEventsRequest)(nil),  // 9: bpo.catalog.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil), // 10: bpo.catalog.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),   // 11: bpo.catalog.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),  // 12: bpo.catalog.v1.VerifyAuditLogResponse
-	(*Provider)(nil),                // 13: bpo.catalog.v1.Provider
-	(*fieldmaskpb.FieldMask)(nil),   // 14: google.protobuf.FieldMask
-	(*v1.AuditEvent)(nil),           // 15: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),         // 16: bpo.audit.v1.Verification
-	(*emptypb.Empty)(nil),           // 17: google.protobuf.Empty
+	(*CreateProviderRequest)(nil),         // 0: bpo.catalog.v1.CreateProviderRequest
+	(*GetProviderRequest)(nil),            // 1: bpo.catalog.v1.GetProviderRequest
+	(*ListProvidersRequest)(nil),          // 2: bpo.catalog.v1.ListProvidersRequest
+	(*ListProvidersResponse)(nil),         // 3: bpo.catalog.v1.ListProvidersResponse
+	(*UpdateProviderRequest)(nil),         // 4: bpo.catalog.v1.UpdateProviderRequest
+	(*DeleteProviderRequest)(nil),         // 5: bpo.catalog.v1.DeleteProviderRequest
+	(*SuspendProviderRequest)(nil),        // 6: bpo.catalog.v1.SuspendProviderRequest
+	(*BlockProviderRequest)(nil),          // 7: bpo.catalog.v1.BlockProviderRequest
+	(*ActivateProviderRequest)(nil),       // 8: bpo.catalog.v1.ActivateProviderRequest
+	(*CreateProcessRequest)(nil),          // 9: bpo.catalog.v1.CreateProcessRequest
+	(*GetProcessRequest)(nil),             // 10: bpo.catalog.v1.GetProcessRequest
+	(*ListProcessesRequest)(nil),          // 11: bpo.catalog.v1.ListProcessesRequest
+	(*ListProcessesResponse)(nil),         // 12: bpo.catalog.v1.ListProcessesResponse
+	(*UpdateProcessRequest)(nil),          // 13: bpo.catalog.v1.UpdateProcessRequest
+	(*AssessProcessRequest)(nil),          // 14: bpo.catalog.v1.AssessProcessRequest
+	(*GetAssessmentRequest)(nil),          // 15: bpo.catalog.v1.GetAssessmentRequest
+	(*ListAssessmentsRequest)(nil),        // 16: bpo.catalog.v1.ListAssessmentsRequest
+	(*ListAssessmentsResponse)(nil),       // 17: bpo.catalog.v1.ListAssessmentsResponse
+	(*GetAssessmentPolicyRequest)(nil),    // 18: bpo.catalog.v1.GetAssessmentPolicyRequest
+	(*UpdateAssessmentPolicyRequest)(nil), // 19: bpo.catalog.v1.UpdateAssessmentPolicyRequest
+	(*CreateEngagementRequest)(nil),       // 20: bpo.catalog.v1.CreateEngagementRequest
+	(*GetEngagementRequest)(nil),          // 21: bpo.catalog.v1.GetEngagementRequest
+	(*ListEngagementsRequest)(nil),        // 22: bpo.catalog.v1.ListEngagementsRequest
+	(*ListEngagementsResponse)(nil),       // 23: bpo.catalog.v1.ListEngagementsResponse
+	(*UpdateEngagementRequest)(nil),       // 24: bpo.catalog.v1.UpdateEngagementRequest
+	(*GetScopeRequest)(nil),               // 25: bpo.catalog.v1.GetScopeRequest
+	(*UpdateScopeRequest)(nil),            // 26: bpo.catalog.v1.UpdateScopeRequest
+	(*SubmitScopeRequest)(nil),            // 27: bpo.catalog.v1.SubmitScopeRequest
+	(*ApproveScopeRequest)(nil),           // 28: bpo.catalog.v1.ApproveScopeRequest
+	(*RejectScopeRequest)(nil),            // 29: bpo.catalog.v1.RejectScopeRequest
+	(*CreateSourcingEventRequest)(nil),    // 30: bpo.catalog.v1.CreateSourcingEventRequest
+	(*GetSourcingEventRequest)(nil),       // 31: bpo.catalog.v1.GetSourcingEventRequest
+	(*ListSourcingEventsRequest)(nil),     // 32: bpo.catalog.v1.ListSourcingEventsRequest
+	(*ListSourcingEventsResponse)(nil),    // 33: bpo.catalog.v1.ListSourcingEventsResponse
+	(*PublishSourcingEventRequest)(nil),   // 34: bpo.catalog.v1.PublishSourcingEventRequest
+	(*CloseSourcingEventRequest)(nil),     // 35: bpo.catalog.v1.CloseSourcingEventRequest
+	(*CancelSourcingEventRequest)(nil),    // 36: bpo.catalog.v1.CancelSourcingEventRequest
+	(*CreateProposalRequest)(nil),         // 37: bpo.catalog.v1.CreateProposalRequest
+	(*UpdateProposalRequest)(nil),         // 38: bpo.catalog.v1.UpdateProposalRequest
+	(*GetProposalRequest)(nil),            // 39: bpo.catalog.v1.GetProposalRequest
+	(*ListProposalsRequest)(nil),          // 40: bpo.catalog.v1.ListProposalsRequest
+	(*ListProposalsResponse)(nil),         // 41: bpo.catalog.v1.ListProposalsResponse
+	(*ScoreProposalRequest)(nil),          // 42: bpo.catalog.v1.ScoreProposalRequest
+	(*GetRankingRequest)(nil),             // 43: bpo.catalog.v1.GetRankingRequest
+	(*AwardSourcingEventRequest)(nil),     // 44: bpo.catalog.v1.AwardSourcingEventRequest
+	(*ApproveAwardRequest)(nil),           // 45: bpo.catalog.v1.ApproveAwardRequest
+	(*ListAuditEventsRequest)(nil),        // 46: bpo.catalog.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),       // 47: bpo.catalog.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),         // 48: bpo.catalog.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),        // 49: bpo.catalog.v1.VerifyAuditLogResponse
+	(*Provider)(nil),                      // 50: bpo.catalog.v1.Provider
+	(*fieldmaskpb.FieldMask)(nil),         // 51: google.protobuf.FieldMask
+	(*Process)(nil),                       // 52: bpo.catalog.v1.Process
+	(*Assessment)(nil),                    // 53: bpo.catalog.v1.Assessment
+	(*AssessmentPolicy)(nil),              // 54: bpo.catalog.v1.AssessmentPolicy
+	(*Engagement)(nil),                    // 55: bpo.catalog.v1.Engagement
+	(*Scope)(nil),                         // 56: bpo.catalog.v1.Scope
+	(*SourcingEvent)(nil),                 // 57: bpo.catalog.v1.SourcingEvent
+	(*Proposal)(nil),                      // 58: bpo.catalog.v1.Proposal
+	(*CriterionScore)(nil),                // 59: bpo.catalog.v1.CriterionScore
+	(*v1.AuditEvent)(nil),                 // 60: bpo.audit.v1.AuditEvent
+	(*v1.Verification)(nil),               // 61: bpo.audit.v1.Verification
+	(*emptypb.Empty)(nil),                 // 62: google.protobuf.Empty
+	(*Evaluation)(nil),                    // 63: bpo.catalog.v1.Evaluation
+	(*Ranking)(nil),                       // 64: bpo.catalog.v1.Ranking
 }
 var file_bpo_catalog_v1_catalog_service_proto_depIdxs = []int32{
-	13, // 0: bpo.catalog.v1.CreateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
-	13, // 1: bpo.catalog.v1.ListProvidersResponse.providers:type_name -> bpo.catalog.v1.Provider
-	13, // 2: bpo.catalog.v1.UpdateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
-	14, // 3: bpo.catalog.v1.UpdateProviderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	15, // 4: bpo.catalog.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	16, // 5: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 6: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
-	1,  // 7: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
-	2,  // 8: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
-	4,  // 9: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
-	5,  // 10: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
-	6,  // 11: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
-	7,  // 12: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
-	8,  // 13: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
-	9,  // 14: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
-	11, // 15: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
-	13, // 16: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
-	13, // 17: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
-	3,  // 18: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
-	13, // 19: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
-	17, // 20: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
-	13, // 21: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
-	13, // 22: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
-	13, // 23: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
-	10, // 24: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
-	12, // 25: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
-	16, // [16:26] is the sub-list for method output_type
-	6,  // [6:16] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	50, // 0: bpo.catalog.v1.CreateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
+	50, // 1: bpo.catalog.v1.ListProvidersResponse.providers:type_name -> bpo.catalog.v1.Provider
+	50, // 2: bpo.catalog.v1.UpdateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
+	51, // 3: bpo.catalog.v1.UpdateProviderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	52, // 4: bpo.catalog.v1.CreateProcessRequest.process:type_name -> bpo.catalog.v1.Process
+	52, // 5: bpo.catalog.v1.ListProcessesResponse.processes:type_name -> bpo.catalog.v1.Process
+	52, // 6: bpo.catalog.v1.UpdateProcessRequest.process:type_name -> bpo.catalog.v1.Process
+	51, // 7: bpo.catalog.v1.UpdateProcessRequest.update_mask:type_name -> google.protobuf.FieldMask
+	53, // 8: bpo.catalog.v1.ListAssessmentsResponse.assessments:type_name -> bpo.catalog.v1.Assessment
+	54, // 9: bpo.catalog.v1.UpdateAssessmentPolicyRequest.assessment_policy:type_name -> bpo.catalog.v1.AssessmentPolicy
+	51, // 10: bpo.catalog.v1.UpdateAssessmentPolicyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	55, // 11: bpo.catalog.v1.CreateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
+	55, // 12: bpo.catalog.v1.ListEngagementsResponse.engagements:type_name -> bpo.catalog.v1.Engagement
+	55, // 13: bpo.catalog.v1.UpdateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
+	51, // 14: bpo.catalog.v1.UpdateEngagementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	56, // 15: bpo.catalog.v1.UpdateScopeRequest.scope:type_name -> bpo.catalog.v1.Scope
+	51, // 16: bpo.catalog.v1.UpdateScopeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	57, // 17: bpo.catalog.v1.CreateSourcingEventRequest.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
+	57, // 18: bpo.catalog.v1.ListSourcingEventsResponse.sourcing_events:type_name -> bpo.catalog.v1.SourcingEvent
+	58, // 19: bpo.catalog.v1.CreateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
+	58, // 20: bpo.catalog.v1.UpdateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
+	51, // 21: bpo.catalog.v1.UpdateProposalRequest.update_mask:type_name -> google.protobuf.FieldMask
+	58, // 22: bpo.catalog.v1.ListProposalsResponse.proposals:type_name -> bpo.catalog.v1.Proposal
+	59, // 23: bpo.catalog.v1.ScoreProposalRequest.scores:type_name -> bpo.catalog.v1.CriterionScore
+	60, // 24: bpo.catalog.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	61, // 25: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	0,  // 26: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
+	1,  // 27: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
+	2,  // 28: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
+	4,  // 29: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
+	5,  // 30: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
+	6,  // 31: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
+	7,  // 32: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
+	8,  // 33: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
+	9,  // 34: bpo.catalog.v1.CatalogService.CreateProcess:input_type -> bpo.catalog.v1.CreateProcessRequest
+	10, // 35: bpo.catalog.v1.CatalogService.GetProcess:input_type -> bpo.catalog.v1.GetProcessRequest
+	11, // 36: bpo.catalog.v1.CatalogService.ListProcesses:input_type -> bpo.catalog.v1.ListProcessesRequest
+	13, // 37: bpo.catalog.v1.CatalogService.UpdateProcess:input_type -> bpo.catalog.v1.UpdateProcessRequest
+	14, // 38: bpo.catalog.v1.CatalogService.AssessProcess:input_type -> bpo.catalog.v1.AssessProcessRequest
+	15, // 39: bpo.catalog.v1.CatalogService.GetAssessment:input_type -> bpo.catalog.v1.GetAssessmentRequest
+	16, // 40: bpo.catalog.v1.CatalogService.ListAssessments:input_type -> bpo.catalog.v1.ListAssessmentsRequest
+	18, // 41: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:input_type -> bpo.catalog.v1.GetAssessmentPolicyRequest
+	19, // 42: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:input_type -> bpo.catalog.v1.UpdateAssessmentPolicyRequest
+	20, // 43: bpo.catalog.v1.CatalogService.CreateEngagement:input_type -> bpo.catalog.v1.CreateEngagementRequest
+	21, // 44: bpo.catalog.v1.CatalogService.GetEngagement:input_type -> bpo.catalog.v1.GetEngagementRequest
+	22, // 45: bpo.catalog.v1.CatalogService.ListEngagements:input_type -> bpo.catalog.v1.ListEngagementsRequest
+	24, // 46: bpo.catalog.v1.CatalogService.UpdateEngagement:input_type -> bpo.catalog.v1.UpdateEngagementRequest
+	25, // 47: bpo.catalog.v1.CatalogService.GetScope:input_type -> bpo.catalog.v1.GetScopeRequest
+	26, // 48: bpo.catalog.v1.CatalogService.UpdateScope:input_type -> bpo.catalog.v1.UpdateScopeRequest
+	27, // 49: bpo.catalog.v1.CatalogService.SubmitScope:input_type -> bpo.catalog.v1.SubmitScopeRequest
+	28, // 50: bpo.catalog.v1.CatalogService.ApproveScope:input_type -> bpo.catalog.v1.ApproveScopeRequest
+	29, // 51: bpo.catalog.v1.CatalogService.RejectScope:input_type -> bpo.catalog.v1.RejectScopeRequest
+	30, // 52: bpo.catalog.v1.CatalogService.CreateSourcingEvent:input_type -> bpo.catalog.v1.CreateSourcingEventRequest
+	31, // 53: bpo.catalog.v1.CatalogService.GetSourcingEvent:input_type -> bpo.catalog.v1.GetSourcingEventRequest
+	32, // 54: bpo.catalog.v1.CatalogService.ListSourcingEvents:input_type -> bpo.catalog.v1.ListSourcingEventsRequest
+	34, // 55: bpo.catalog.v1.CatalogService.PublishSourcingEvent:input_type -> bpo.catalog.v1.PublishSourcingEventRequest
+	35, // 56: bpo.catalog.v1.CatalogService.CloseSourcingEvent:input_type -> bpo.catalog.v1.CloseSourcingEventRequest
+	36, // 57: bpo.catalog.v1.CatalogService.CancelSourcingEvent:input_type -> bpo.catalog.v1.CancelSourcingEventRequest
+	37, // 58: bpo.catalog.v1.CatalogService.CreateProposal:input_type -> bpo.catalog.v1.CreateProposalRequest
+	38, // 59: bpo.catalog.v1.CatalogService.UpdateProposal:input_type -> bpo.catalog.v1.UpdateProposalRequest
+	39, // 60: bpo.catalog.v1.CatalogService.GetProposal:input_type -> bpo.catalog.v1.GetProposalRequest
+	40, // 61: bpo.catalog.v1.CatalogService.ListProposals:input_type -> bpo.catalog.v1.ListProposalsRequest
+	42, // 62: bpo.catalog.v1.CatalogService.ScoreProposal:input_type -> bpo.catalog.v1.ScoreProposalRequest
+	43, // 63: bpo.catalog.v1.CatalogService.GetRanking:input_type -> bpo.catalog.v1.GetRankingRequest
+	44, // 64: bpo.catalog.v1.CatalogService.AwardSourcingEvent:input_type -> bpo.catalog.v1.AwardSourcingEventRequest
+	45, // 65: bpo.catalog.v1.CatalogService.ApproveAward:input_type -> bpo.catalog.v1.ApproveAwardRequest
+	46, // 66: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
+	48, // 67: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
+	50, // 68: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
+	50, // 69: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
+	3,  // 70: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
+	50, // 71: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
+	62, // 72: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
+	50, // 73: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
+	50, // 74: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
+	50, // 75: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
+	52, // 76: bpo.catalog.v1.CatalogService.CreateProcess:output_type -> bpo.catalog.v1.Process
+	52, // 77: bpo.catalog.v1.CatalogService.GetProcess:output_type -> bpo.catalog.v1.Process
+	12, // 78: bpo.catalog.v1.CatalogService.ListProcesses:output_type -> bpo.catalog.v1.ListProcessesResponse
+	52, // 79: bpo.catalog.v1.CatalogService.UpdateProcess:output_type -> bpo.catalog.v1.Process
+	53, // 80: bpo.catalog.v1.CatalogService.AssessProcess:output_type -> bpo.catalog.v1.Assessment
+	53, // 81: bpo.catalog.v1.CatalogService.GetAssessment:output_type -> bpo.catalog.v1.Assessment
+	17, // 82: bpo.catalog.v1.CatalogService.ListAssessments:output_type -> bpo.catalog.v1.ListAssessmentsResponse
+	54, // 83: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	54, // 84: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	55, // 85: bpo.catalog.v1.CatalogService.CreateEngagement:output_type -> bpo.catalog.v1.Engagement
+	55, // 86: bpo.catalog.v1.CatalogService.GetEngagement:output_type -> bpo.catalog.v1.Engagement
+	23, // 87: bpo.catalog.v1.CatalogService.ListEngagements:output_type -> bpo.catalog.v1.ListEngagementsResponse
+	55, // 88: bpo.catalog.v1.CatalogService.UpdateEngagement:output_type -> bpo.catalog.v1.Engagement
+	56, // 89: bpo.catalog.v1.CatalogService.GetScope:output_type -> bpo.catalog.v1.Scope
+	56, // 90: bpo.catalog.v1.CatalogService.UpdateScope:output_type -> bpo.catalog.v1.Scope
+	56, // 91: bpo.catalog.v1.CatalogService.SubmitScope:output_type -> bpo.catalog.v1.Scope
+	56, // 92: bpo.catalog.v1.CatalogService.ApproveScope:output_type -> bpo.catalog.v1.Scope
+	56, // 93: bpo.catalog.v1.CatalogService.RejectScope:output_type -> bpo.catalog.v1.Scope
+	57, // 94: bpo.catalog.v1.CatalogService.CreateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	57, // 95: bpo.catalog.v1.CatalogService.GetSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	33, // 96: bpo.catalog.v1.CatalogService.ListSourcingEvents:output_type -> bpo.catalog.v1.ListSourcingEventsResponse
+	57, // 97: bpo.catalog.v1.CatalogService.PublishSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	57, // 98: bpo.catalog.v1.CatalogService.CloseSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	57, // 99: bpo.catalog.v1.CatalogService.CancelSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	58, // 100: bpo.catalog.v1.CatalogService.CreateProposal:output_type -> bpo.catalog.v1.Proposal
+	58, // 101: bpo.catalog.v1.CatalogService.UpdateProposal:output_type -> bpo.catalog.v1.Proposal
+	58, // 102: bpo.catalog.v1.CatalogService.GetProposal:output_type -> bpo.catalog.v1.Proposal
+	41, // 103: bpo.catalog.v1.CatalogService.ListProposals:output_type -> bpo.catalog.v1.ListProposalsResponse
+	63, // 104: bpo.catalog.v1.CatalogService.ScoreProposal:output_type -> bpo.catalog.v1.Evaluation
+	64, // 105: bpo.catalog.v1.CatalogService.GetRanking:output_type -> bpo.catalog.v1.Ranking
+	57, // 106: bpo.catalog.v1.CatalogService.AwardSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	57, // 107: bpo.catalog.v1.CatalogService.ApproveAward:output_type -> bpo.catalog.v1.SourcingEvent
+	47, // 108: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
+	49, // 109: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
+	68, // [68:110] is the sub-list for method output_type
+	26, // [26:68] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_catalog_service_proto_init() }
@@ -954,14 +3536,17 @@ func file_bpo_catalog_v1_catalog_service_proto_init() {
 	if File_bpo_catalog_v1_catalog_service_proto != nil {
 		return
 	}
+	file_bpo_catalog_v1_engagement_proto_init()
+	file_bpo_catalog_v1_process_proto_init()
 	file_bpo_catalog_v1_provider_proto_init()
+	file_bpo_catalog_v1_sourcing_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_catalog_v1_catalog_service_proto_rawDesc), len(file_bpo_catalog_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,16 +20,48 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CatalogService_CreateProvider_FullMethodName   = "/bpo.catalog.v1.CatalogService/CreateProvider"
-	CatalogService_GetProvider_FullMethodName      = "/bpo.catalog.v1.CatalogService/GetProvider"
-	CatalogService_ListProviders_FullMethodName    = "/bpo.catalog.v1.CatalogService/ListProviders"
-	CatalogService_UpdateProvider_FullMethodName   = "/bpo.catalog.v1.CatalogService/UpdateProvider"
-	CatalogService_DeleteProvider_FullMethodName   = "/bpo.catalog.v1.CatalogService/DeleteProvider"
-	CatalogService_SuspendProvider_FullMethodName  = "/bpo.catalog.v1.CatalogService/SuspendProvider"
-	CatalogService_BlockProvider_FullMethodName    = "/bpo.catalog.v1.CatalogService/BlockProvider"
-	CatalogService_ActivateProvider_FullMethodName = "/bpo.catalog.v1.CatalogService/ActivateProvider"
-	CatalogService_ListAuditEvents_FullMethodName  = "/bpo.catalog.v1.CatalogService/ListAuditEvents"
-	CatalogService_VerifyAuditLog_FullMethodName   = "/bpo.catalog.v1.CatalogService/VerifyAuditLog"
+	CatalogService_CreateProvider_FullMethodName         = "/bpo.catalog.v1.CatalogService/CreateProvider"
+	CatalogService_GetProvider_FullMethodName            = "/bpo.catalog.v1.CatalogService/GetProvider"
+	CatalogService_ListProviders_FullMethodName          = "/bpo.catalog.v1.CatalogService/ListProviders"
+	CatalogService_UpdateProvider_FullMethodName         = "/bpo.catalog.v1.CatalogService/UpdateProvider"
+	CatalogService_DeleteProvider_FullMethodName         = "/bpo.catalog.v1.CatalogService/DeleteProvider"
+	CatalogService_SuspendProvider_FullMethodName        = "/bpo.catalog.v1.CatalogService/SuspendProvider"
+	CatalogService_BlockProvider_FullMethodName          = "/bpo.catalog.v1.CatalogService/BlockProvider"
+	CatalogService_ActivateProvider_FullMethodName       = "/bpo.catalog.v1.CatalogService/ActivateProvider"
+	CatalogService_CreateProcess_FullMethodName          = "/bpo.catalog.v1.CatalogService/CreateProcess"
+	CatalogService_GetProcess_FullMethodName             = "/bpo.catalog.v1.CatalogService/GetProcess"
+	CatalogService_ListProcesses_FullMethodName          = "/bpo.catalog.v1.CatalogService/ListProcesses"
+	CatalogService_UpdateProcess_FullMethodName          = "/bpo.catalog.v1.CatalogService/UpdateProcess"
+	CatalogService_AssessProcess_FullMethodName          = "/bpo.catalog.v1.CatalogService/AssessProcess"
+	CatalogService_GetAssessment_FullMethodName          = "/bpo.catalog.v1.CatalogService/GetAssessment"
+	CatalogService_ListAssessments_FullMethodName        = "/bpo.catalog.v1.CatalogService/ListAssessments"
+	CatalogService_GetAssessmentPolicy_FullMethodName    = "/bpo.catalog.v1.CatalogService/GetAssessmentPolicy"
+	CatalogService_UpdateAssessmentPolicy_FullMethodName = "/bpo.catalog.v1.CatalogService/UpdateAssessmentPolicy"
+	CatalogService_CreateEngagement_FullMethodName       = "/bpo.catalog.v1.CatalogService/CreateEngagement"
+	CatalogService_GetEngagement_FullMethodName          = "/bpo.catalog.v1.CatalogService/GetEngagement"
+	CatalogService_ListEngagements_FullMethodName        = "/bpo.catalog.v1.CatalogService/ListEngagements"
+	CatalogService_UpdateEngagement_FullMethodName       = "/bpo.catalog.v1.CatalogService/UpdateEngagement"
+	CatalogService_GetScope_FullMethodName               = "/bpo.catalog.v1.CatalogService/GetScope"
+	CatalogService_UpdateScope_FullMethodName            = "/bpo.catalog.v1.CatalogService/UpdateScope"
+	CatalogService_SubmitScope_FullMethodName            = "/bpo.catalog.v1.CatalogService/SubmitScope"
+	CatalogService_ApproveScope_FullMethodName           = "/bpo.catalog.v1.CatalogService/ApproveScope"
+	CatalogService_RejectScope_FullMethodName            = "/bpo.catalog.v1.CatalogService/RejectScope"
+	CatalogService_CreateSourcingEvent_FullMethodName    = "/bpo.catalog.v1.CatalogService/CreateSourcingEvent"
+	CatalogService_GetSourcingEvent_FullMethodName       = "/bpo.catalog.v1.CatalogService/GetSourcingEvent"
+	CatalogService_ListSourcingEvents_FullMethodName     = "/bpo.catalog.v1.CatalogService/ListSourcingEvents"
+	CatalogService_PublishSourcingEvent_FullMethodName   = "/bpo.catalog.v1.CatalogService/PublishSourcingEvent"
+	CatalogService_CloseSourcingEvent_FullMethodName     = "/bpo.catalog.v1.CatalogService/CloseSourcingEvent"
+	CatalogService_CancelSourcingEvent_FullMethodName    = "/bpo.catalog.v1.CatalogService/CancelSourcingEvent"
+	CatalogService_CreateProposal_FullMethodName         = "/bpo.catalog.v1.CatalogService/CreateProposal"
+	CatalogService_UpdateProposal_FullMethodName         = "/bpo.catalog.v1.CatalogService/UpdateProposal"
+	CatalogService_GetProposal_FullMethodName            = "/bpo.catalog.v1.CatalogService/GetProposal"
+	CatalogService_ListProposals_FullMethodName          = "/bpo.catalog.v1.CatalogService/ListProposals"
+	CatalogService_ScoreProposal_FullMethodName          = "/bpo.catalog.v1.CatalogService/ScoreProposal"
+	CatalogService_GetRanking_FullMethodName             = "/bpo.catalog.v1.CatalogService/GetRanking"
+	CatalogService_AwardSourcingEvent_FullMethodName     = "/bpo.catalog.v1.CatalogService/AwardSourcingEvent"
+	CatalogService_ApproveAward_FullMethodName           = "/bpo.catalog.v1.CatalogService/ApproveAward"
+	CatalogService_ListAuditEvents_FullMethodName        = "/bpo.catalog.v1.CatalogService/ListAuditEvents"
+	CatalogService_VerifyAuditLog_FullMethodName         = "/bpo.catalog.v1.CatalogService/VerifyAuditLog"
 )
 
 // CatalogServiceClient is the client API for CatalogService service.
@@ -64,6 +96,91 @@ type CatalogServiceClient interface {
 	BlockProvider(ctx context.Context, in *BlockProviderRequest, opts ...grpc.CallOption) (*Provider, error)
 	// Re-activates a suspended or blocked provider. Roles: `admin`.
 	ActivateProvider(ctx context.Context, in *ActivateProviderRequest, opts ...grpc.CallOption) (*Provider, error)
+	// Creates a process. Roles: `process_owner`, `sourcing_manager`.
+	CreateProcess(ctx context.Context, in *CreateProcessRequest, opts ...grpc.CallOption) (*Process, error)
+	// Gets a process. Roles: every role but `provider`.
+	GetProcess(ctx context.Context, in *GetProcessRequest, opts ...grpc.CallOption) (*Process, error)
+	// Lists processes by creation. Filter fields: `function`, `business_unit`,
+	// `home_country`, `recommendation`.
+	ListProcesses(ctx context.Context, in *ListProcessesRequest, opts ...grpc.CallOption) (*ListProcessesResponse, error)
+	// Updates a process. Roles: `process_owner`, `sourcing_manager`.
+	UpdateProcess(ctx context.Context, in *UpdateProcessRequest, opts ...grpc.CallOption) (*Process, error)
+	// Assesses a process with the current assessment policy, creating an
+	// immutable assessment. Roles: `sourcing_manager`, `process_owner`.
+	AssessProcess(ctx context.Context, in *AssessProcessRequest, opts ...grpc.CallOption) (*Assessment, error)
+	// Gets an assessment.
+	GetAssessment(ctx context.Context, in *GetAssessmentRequest, opts ...grpc.CallOption) (*Assessment, error)
+	// Lists a process's assessments, newest last.
+	ListAssessments(ctx context.Context, in *ListAssessmentsRequest, opts ...grpc.CallOption) (*ListAssessmentsResponse, error)
+	// Gets the assessment policy.
+	GetAssessmentPolicy(ctx context.Context, in *GetAssessmentPolicyRequest, opts ...grpc.CallOption) (*AssessmentPolicy, error)
+	// Updates the assessment policy. Roles: `admin`.
+	UpdateAssessmentPolicy(ctx context.Context, in *UpdateAssessmentPolicyRequest, opts ...grpc.CallOption) (*AssessmentPolicy, error)
+	// Creates an engagement from assessed processes, with an empty DRAFT
+	// scope. A process whose latest recommendation is RETAIN needs an
+	// `override_reason`; an unassessed one is refused. Roles: `sourcing_manager`.
+	CreateEngagement(ctx context.Context, in *CreateEngagementRequest, opts ...grpc.CallOption) (*Engagement, error)
+	// Gets an engagement. Roles: every role but `provider`, and the provider
+	// of its award.
+	GetEngagement(ctx context.Context, in *GetEngagementRequest, opts ...grpc.CallOption) (*Engagement, error)
+	// Lists engagements by creation.
+	ListEngagements(ctx context.Context, in *ListEngagementsRequest, opts ...grpc.CallOption) (*ListEngagementsResponse, error)
+	// Updates an engagement. Roles: `sourcing_manager`.
+	UpdateEngagement(ctx context.Context, in *UpdateEngagementRequest, opts ...grpc.CallOption) (*Engagement, error)
+	// Gets an engagement's scope (its latest revision, or the one asked for).
+	GetScope(ctx context.Context, in *GetScopeRequest, opts ...grpc.CallOption) (*Scope, error)
+	// Updates the scope. A DRAFT revision changes in place; changing an
+	// APPROVED revision starts a new DRAFT revision. Roles:
+	// `sourcing_manager`, `process_owner`.
+	UpdateScope(ctx context.Context, in *UpdateScopeRequest, opts ...grpc.CallOption) (*Scope, error)
+	// Submits a DRAFT scope for approval (→ IN_REVIEW). Roles:
+	// `sourcing_manager`, `process_owner`.
+	SubmitScope(ctx context.Context, in *SubmitScopeRequest, opts ...grpc.CallOption) (*Scope, error)
+	// Approves a scope IN_REVIEW (→ APPROVED, frozen). Roles: `approver`,
+	// who is not the scope's author.
+	ApproveScope(ctx context.Context, in *ApproveScopeRequest, opts ...grpc.CallOption) (*Scope, error)
+	// Sends a scope IN_REVIEW back to DRAFT with a reason. Roles: `approver`.
+	RejectScope(ctx context.Context, in *RejectScopeRequest, opts ...grpc.CallOption) (*Scope, error)
+	// Creates a DRAFT sourcing event for an engagement. Roles: `sourcing_manager`.
+	CreateSourcingEvent(ctx context.Context, in *CreateSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Gets a sourcing event. Provider users see events they are invited to.
+	GetSourcingEvent(ctx context.Context, in *GetSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Lists sourcing events. Filter fields: `engagement`, `state`.
+	ListSourcingEvents(ctx context.Context, in *ListSourcingEventsRequest, opts ...grpc.CallOption) (*ListSourcingEventsResponse, error)
+	// Publishes a DRAFT event on the engagement's approved scope revision
+	// (FAILED_PRECONDITION when the scope is not approved). Roles: `sourcing_manager`.
+	PublishSourcingEvent(ctx context.Context, in *PublishSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Closes a PUBLISHED event: after the deadline, or early once every
+	// invited provider has submitted. Unseals the proposals and applies the
+	// compliance gate. Roles: `sourcing_manager`.
+	CloseSourcingEvent(ctx context.Context, in *CloseSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Cancels an event before the award, with a reason. Roles: `sourcing_manager`.
+	CancelSourcingEvent(ctx context.Context, in *CancelSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Submits the caller's provider's proposal to a PUBLISHED event before
+	// its deadline. Roles: `provider`.
+	CreateProposal(ctx context.Context, in *CreateProposalRequest, opts ...grpc.CallOption) (*Proposal, error)
+	// Revises the caller's own proposal before the deadline; every revision
+	// is kept. Roles: `provider`.
+	UpdateProposal(ctx context.Context, in *UpdateProposalRequest, opts ...grpc.CallOption) (*Proposal, error)
+	// Gets a proposal; sealed (content withheld) for everyone but its own
+	// provider until the event is CLOSED, and never shown to another provider.
+	GetProposal(ctx context.Context, in *GetProposalRequest, opts ...grpc.CallOption) (*Proposal, error)
+	// Lists an event's proposals, sealed as in GetProposal; a provider user
+	// sees only its own.
+	ListProposals(ctx context.Context, in *ListProposalsRequest, opts ...grpc.CallOption) (*ListProposalsResponse, error)
+	// Records the caller's scores of a qualified proposal (replacing earlier
+	// ones) while the event is CLOSED; the event becomes EVALUATED when every
+	// evaluator has scored every qualified proposal. Roles: `evaluator`
+	// assigned to the event.
+	ScoreProposal(ctx context.Context, in *ScoreProposalRequest, opts ...grpc.CallOption) (*Evaluation, error)
+	// Gets the ranking of the qualified proposals. Not for providers.
+	GetRanking(ctx context.Context, in *GetRankingRequest, opts ...grpc.CallOption) (*Ranking, error)
+	// Proposes the award of an EVALUATED event to one qualified proposal;
+	// any but the top-ranked needs a justification. Roles: `sourcing_manager`.
+	AwardSourcingEvent(ctx context.Context, in *AwardSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Approves the proposed award (→ AWARDED; the engagement records the
+	// provider and proposal). Roles: `approver` who did not propose it.
+	ApproveAward(ctx context.Context, in *ApproveAwardRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
 	// Lists the catalog's audit log, oldest first. Roles: `auditor`, `admin`.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Re-computes the catalog's audit hash chain and says whether it is
@@ -159,6 +276,326 @@ func (c *catalogServiceClient) ActivateProvider(ctx context.Context, in *Activat
 	return out, nil
 }
 
+func (c *catalogServiceClient) CreateProcess(ctx context.Context, in *CreateProcessRequest, opts ...grpc.CallOption) (*Process, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Process)
+	err := c.cc.Invoke(ctx, CatalogService_CreateProcess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetProcess(ctx context.Context, in *GetProcessRequest, opts ...grpc.CallOption) (*Process, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Process)
+	err := c.cc.Invoke(ctx, CatalogService_GetProcess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListProcesses(ctx context.Context, in *ListProcessesRequest, opts ...grpc.CallOption) (*ListProcessesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProcessesResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListProcesses_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) UpdateProcess(ctx context.Context, in *UpdateProcessRequest, opts ...grpc.CallOption) (*Process, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Process)
+	err := c.cc.Invoke(ctx, CatalogService_UpdateProcess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) AssessProcess(ctx context.Context, in *AssessProcessRequest, opts ...grpc.CallOption) (*Assessment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Assessment)
+	err := c.cc.Invoke(ctx, CatalogService_AssessProcess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetAssessment(ctx context.Context, in *GetAssessmentRequest, opts ...grpc.CallOption) (*Assessment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Assessment)
+	err := c.cc.Invoke(ctx, CatalogService_GetAssessment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListAssessments(ctx context.Context, in *ListAssessmentsRequest, opts ...grpc.CallOption) (*ListAssessmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAssessmentsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListAssessments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetAssessmentPolicy(ctx context.Context, in *GetAssessmentPolicyRequest, opts ...grpc.CallOption) (*AssessmentPolicy, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AssessmentPolicy)
+	err := c.cc.Invoke(ctx, CatalogService_GetAssessmentPolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) UpdateAssessmentPolicy(ctx context.Context, in *UpdateAssessmentPolicyRequest, opts ...grpc.CallOption) (*AssessmentPolicy, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AssessmentPolicy)
+	err := c.cc.Invoke(ctx, CatalogService_UpdateAssessmentPolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CreateEngagement(ctx context.Context, in *CreateEngagementRequest, opts ...grpc.CallOption) (*Engagement, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Engagement)
+	err := c.cc.Invoke(ctx, CatalogService_CreateEngagement_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetEngagement(ctx context.Context, in *GetEngagementRequest, opts ...grpc.CallOption) (*Engagement, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Engagement)
+	err := c.cc.Invoke(ctx, CatalogService_GetEngagement_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListEngagements(ctx context.Context, in *ListEngagementsRequest, opts ...grpc.CallOption) (*ListEngagementsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListEngagementsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListEngagements_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) UpdateEngagement(ctx context.Context, in *UpdateEngagementRequest, opts ...grpc.CallOption) (*Engagement, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Engagement)
+	err := c.cc.Invoke(ctx, CatalogService_UpdateEngagement_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetScope(ctx context.Context, in *GetScopeRequest, opts ...grpc.CallOption) (*Scope, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Scope)
+	err := c.cc.Invoke(ctx, CatalogService_GetScope_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) UpdateScope(ctx context.Context, in *UpdateScopeRequest, opts ...grpc.CallOption) (*Scope, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Scope)
+	err := c.cc.Invoke(ctx, CatalogService_UpdateScope_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) SubmitScope(ctx context.Context, in *SubmitScopeRequest, opts ...grpc.CallOption) (*Scope, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Scope)
+	err := c.cc.Invoke(ctx, CatalogService_SubmitScope_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ApproveScope(ctx context.Context, in *ApproveScopeRequest, opts ...grpc.CallOption) (*Scope, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Scope)
+	err := c.cc.Invoke(ctx, CatalogService_ApproveScope_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) RejectScope(ctx context.Context, in *RejectScopeRequest, opts ...grpc.CallOption) (*Scope, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Scope)
+	err := c.cc.Invoke(ctx, CatalogService_RejectScope_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CreateSourcingEvent(ctx context.Context, in *CreateSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_CreateSourcingEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetSourcingEvent(ctx context.Context, in *GetSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_GetSourcingEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListSourcingEvents(ctx context.Context, in *ListSourcingEventsRequest, opts ...grpc.CallOption) (*ListSourcingEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSourcingEventsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListSourcingEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) PublishSourcingEvent(ctx context.Context, in *PublishSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_PublishSourcingEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CloseSourcingEvent(ctx context.Context, in *CloseSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_CloseSourcingEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CancelSourcingEvent(ctx context.Context, in *CancelSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_CancelSourcingEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CreateProposal(ctx context.Context, in *CreateProposalRequest, opts ...grpc.CallOption) (*Proposal, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Proposal)
+	err := c.cc.Invoke(ctx, CatalogService_CreateProposal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) UpdateProposal(ctx context.Context, in *UpdateProposalRequest, opts ...grpc.CallOption) (*Proposal, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Proposal)
+	err := c.cc.Invoke(ctx, CatalogService_UpdateProposal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetProposal(ctx context.Context, in *GetProposalRequest, opts ...grpc.CallOption) (*Proposal, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Proposal)
+	err := c.cc.Invoke(ctx, CatalogService_GetProposal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListProposals(ctx context.Context, in *ListProposalsRequest, opts ...grpc.CallOption) (*ListProposalsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProposalsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListProposals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ScoreProposal(ctx context.Context, in *ScoreProposalRequest, opts ...grpc.CallOption) (*Evaluation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Evaluation)
+	err := c.cc.Invoke(ctx, CatalogService_ScoreProposal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetRanking(ctx context.Context, in *GetRankingRequest, opts ...grpc.CallOption) (*Ranking, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Ranking)
+	err := c.cc.Invoke(ctx, CatalogService_GetRanking_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) AwardSourcingEvent(ctx context.Context, in *AwardSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_AwardSourcingEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ApproveAward(ctx context.Context, in *ApproveAwardRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_ApproveAward_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditEventsResponse)
@@ -211,6 +648,91 @@ type CatalogServiceServer interface {
 	BlockProvider(context.Context, *BlockProviderRequest) (*Provider, error)
 	// Re-activates a suspended or blocked provider. Roles: `admin`.
 	ActivateProvider(context.Context, *ActivateProviderRequest) (*Provider, error)
+	// Creates a process. Roles: `process_owner`, `sourcing_manager`.
+	CreateProcess(context.Context, *CreateProcessRequest) (*Process, error)
+	// Gets a process. Roles: every role but `provider`.
+	GetProcess(context.Context, *GetProcessRequest) (*Process, error)
+	// Lists processes by creation. Filter fields: `function`, `business_unit`,
+	// `home_country`, `recommendation`.
+	ListProcesses(context.Context, *ListProcessesRequest) (*ListProcessesResponse, error)
+	// Updates a process. Roles: `process_owner`, `sourcing_manager`.
+	UpdateProcess(context.Context, *UpdateProcessRequest) (*Process, error)
+	// Assesses a process with the current assessment policy, creating an
+	// immutable assessment. Roles: `sourcing_manager`, `process_owner`.
+	AssessProcess(context.Context, *AssessProcessRequest) (*Assessment, error)
+	// Gets an assessment.
+	GetAssessment(context.Context, *GetAssessmentRequest) (*Assessment, error)
+	// Lists a process's assessments, newest last.
+	ListAssessments(context.Context, *ListAssessmentsRequest) (*ListAssessmentsResponse, error)
+	// Gets the assessment policy.
+	GetAssessmentPolicy(context.Context, *GetAssessmentPolicyRequest) (*AssessmentPolicy, error)
+	// Updates the assessment policy. Roles: `admin`.
+	UpdateAssessmentPolicy(context.Context, *UpdateAssessmentPolicyRequest) (*AssessmentPolicy, error)
+	// Creates an engagement from assessed processes, with an empty DRAFT
+	// scope. A process whose latest recommendation is RETAIN needs an
+	// `override_reason`; an unassessed one is refused. Roles: `sourcing_manager`.
+	CreateEngagement(context.Context, *CreateEngagementRequest) (*Engagement, error)
+	// Gets an engagement. Roles: every role but `provider`, and the provider
+	// of its award.
+	GetEngagement(context.Context, *GetEngagementRequest) (*Engagement, error)
+	// Lists engagements by creation.
+	ListEngagements(context.Context, *ListEngagementsRequest) (*ListEngagementsResponse, error)
+	// Updates an engagement. Roles: `sourcing_manager`.
+	UpdateEngagement(context.Context, *UpdateEngagementRequest) (*Engagement, error)
+	// Gets an engagement's scope (its latest revision, or the one asked for).
+	GetScope(context.Context, *GetScopeRequest) (*Scope, error)
+	// Updates the scope. A DRAFT revision changes in place; changing an
+	// APPROVED revision starts a new DRAFT revision. Roles:
+	// `sourcing_manager`, `process_owner`.
+	UpdateScope(context.Context, *UpdateScopeRequest) (*Scope, error)
+	// Submits a DRAFT scope for approval (→ IN_REVIEW). Roles:
+	// `sourcing_manager`, `process_owner`.
+	SubmitScope(context.Context, *SubmitScopeRequest) (*Scope, error)
+	// Approves a scope IN_REVIEW (→ APPROVED, frozen). Roles: `approver`,
+	// who is not the scope's author.
+	ApproveScope(context.Context, *ApproveScopeRequest) (*Scope, error)
+	// Sends a scope IN_REVIEW back to DRAFT with a reason. Roles: `approver`.
+	RejectScope(context.Context, *RejectScopeRequest) (*Scope, error)
+	// Creates a DRAFT sourcing event for an engagement. Roles: `sourcing_manager`.
+	CreateSourcingEvent(context.Context, *CreateSourcingEventRequest) (*SourcingEvent, error)
+	// Gets a sourcing event. Provider users see events they are invited to.
+	GetSourcingEvent(context.Context, *GetSourcingEventRequest) (*SourcingEvent, error)
+	// Lists sourcing events. Filter fields: `engagement`, `state`.
+	ListSourcingEvents(context.Context, *ListSourcingEventsRequest) (*ListSourcingEventsResponse, error)
+	// Publishes a DRAFT event on the engagement's approved scope revision
+	// (FAILED_PRECONDITION when the scope is not approved). Roles: `sourcing_manager`.
+	PublishSourcingEvent(context.Context, *PublishSourcingEventRequest) (*SourcingEvent, error)
+	// Closes a PUBLISHED event: after the deadline, or early once every
+	// invited provider has submitted. Unseals the proposals and applies the
+	// compliance gate. Roles: `sourcing_manager`.
+	CloseSourcingEvent(context.Context, *CloseSourcingEventRequest) (*SourcingEvent, error)
+	// Cancels an event before the award, with a reason. Roles: `sourcing_manager`.
+	CancelSourcingEvent(context.Context, *CancelSourcingEventRequest) (*SourcingEvent, error)
+	// Submits the caller's provider's proposal to a PUBLISHED event before
+	// its deadline. Roles: `provider`.
+	CreateProposal(context.Context, *CreateProposalRequest) (*Proposal, error)
+	// Revises the caller's own proposal before the deadline; every revision
+	// is kept. Roles: `provider`.
+	UpdateProposal(context.Context, *UpdateProposalRequest) (*Proposal, error)
+	// Gets a proposal; sealed (content withheld) for everyone but its own
+	// provider until the event is CLOSED, and never shown to another provider.
+	GetProposal(context.Context, *GetProposalRequest) (*Proposal, error)
+	// Lists an event's proposals, sealed as in GetProposal; a provider user
+	// sees only its own.
+	ListProposals(context.Context, *ListProposalsRequest) (*ListProposalsResponse, error)
+	// Records the caller's scores of a qualified proposal (replacing earlier
+	// ones) while the event is CLOSED; the event becomes EVALUATED when every
+	// evaluator has scored every qualified proposal. Roles: `evaluator`
+	// assigned to the event.
+	ScoreProposal(context.Context, *ScoreProposalRequest) (*Evaluation, error)
+	// Gets the ranking of the qualified proposals. Not for providers.
+	GetRanking(context.Context, *GetRankingRequest) (*Ranking, error)
+	// Proposes the award of an EVALUATED event to one qualified proposal;
+	// any but the top-ranked needs a justification. Roles: `sourcing_manager`.
+	AwardSourcingEvent(context.Context, *AwardSourcingEventRequest) (*SourcingEvent, error)
+	// Approves the proposed award (→ AWARDED; the engagement records the
+	// provider and proposal). Roles: `approver` who did not propose it.
+	ApproveAward(context.Context, *ApproveAwardRequest) (*SourcingEvent, error)
 	// Lists the catalog's audit log, oldest first. Roles: `auditor`, `admin`.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Re-computes the catalog's audit hash chain and says whether it is
@@ -249,6 +771,102 @@ func (UnimplementedCatalogServiceServer) BlockProvider(context.Context, *BlockPr
 }
 func (UnimplementedCatalogServiceServer) ActivateProvider(context.Context, *ActivateProviderRequest) (*Provider, error) {
 	return nil, status.Error(codes.Unimplemented, "method ActivateProvider not implemented")
+}
+func (UnimplementedCatalogServiceServer) CreateProcess(context.Context, *CreateProcessRequest) (*Process, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateProcess not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetProcess(context.Context, *GetProcessRequest) (*Process, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetProcess not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListProcesses(context.Context, *ListProcessesRequest) (*ListProcessesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListProcesses not implemented")
+}
+func (UnimplementedCatalogServiceServer) UpdateProcess(context.Context, *UpdateProcessRequest) (*Process, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateProcess not implemented")
+}
+func (UnimplementedCatalogServiceServer) AssessProcess(context.Context, *AssessProcessRequest) (*Assessment, error) {
+	return nil, status.Error(codes.Unimplemented, "method AssessProcess not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetAssessment(context.Context, *GetAssessmentRequest) (*Assessment, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAssessment not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListAssessments(context.Context, *ListAssessmentsRequest) (*ListAssessmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAssessments not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetAssessmentPolicy(context.Context, *GetAssessmentPolicyRequest) (*AssessmentPolicy, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAssessmentPolicy not implemented")
+}
+func (UnimplementedCatalogServiceServer) UpdateAssessmentPolicy(context.Context, *UpdateAssessmentPolicyRequest) (*AssessmentPolicy, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateAssessmentPolicy not implemented")
+}
+func (UnimplementedCatalogServiceServer) CreateEngagement(context.Context, *CreateEngagementRequest) (*Engagement, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateEngagement not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetEngagement(context.Context, *GetEngagementRequest) (*Engagement, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetEngagement not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListEngagements(context.Context, *ListEngagementsRequest) (*ListEngagementsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListEngagements not implemented")
+}
+func (UnimplementedCatalogServiceServer) UpdateEngagement(context.Context, *UpdateEngagementRequest) (*Engagement, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateEngagement not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetScope(context.Context, *GetScopeRequest) (*Scope, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetScope not implemented")
+}
+func (UnimplementedCatalogServiceServer) UpdateScope(context.Context, *UpdateScopeRequest) (*Scope, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateScope not implemented")
+}
+func (UnimplementedCatalogServiceServer) SubmitScope(context.Context, *SubmitScopeRequest) (*Scope, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitScope not implemented")
+}
+func (UnimplementedCatalogServiceServer) ApproveScope(context.Context, *ApproveScopeRequest) (*Scope, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveScope not implemented")
+}
+func (UnimplementedCatalogServiceServer) RejectScope(context.Context, *RejectScopeRequest) (*Scope, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectScope not implemented")
+}
+func (UnimplementedCatalogServiceServer) CreateSourcingEvent(context.Context, *CreateSourcingEventRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSourcingEvent not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetSourcingEvent(context.Context, *GetSourcingEventRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSourcingEvent not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListSourcingEvents(context.Context, *ListSourcingEventsRequest) (*ListSourcingEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSourcingEvents not implemented")
+}
+func (UnimplementedCatalogServiceServer) PublishSourcingEvent(context.Context, *PublishSourcingEventRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishSourcingEvent not implemented")
+}
+func (UnimplementedCatalogServiceServer) CloseSourcingEvent(context.Context, *CloseSourcingEventRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method CloseSourcingEvent not implemented")
+}
+func (UnimplementedCatalogServiceServer) CancelSourcingEvent(context.Context, *CancelSourcingEventRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelSourcingEvent not implemented")
+}
+func (UnimplementedCatalogServiceServer) CreateProposal(context.Context, *CreateProposalRequest) (*Proposal, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateProposal not implemented")
+}
+func (UnimplementedCatalogServiceServer) UpdateProposal(context.Context, *UpdateProposalRequest) (*Proposal, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateProposal not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetProposal(context.Context, *GetProposalRequest) (*Proposal, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetProposal not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListProposals(context.Context, *ListProposalsRequest) (*ListProposalsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListProposals not implemented")
+}
+func (UnimplementedCatalogServiceServer) ScoreProposal(context.Context, *ScoreProposalRequest) (*Evaluation, error) {
+	return nil, status.Error(codes.Unimplemented, "method ScoreProposal not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetRanking(context.Context, *GetRankingRequest) (*Ranking, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRanking not implemented")
+}
+func (UnimplementedCatalogServiceServer) AwardSourcingEvent(context.Context, *AwardSourcingEventRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method AwardSourcingEvent not implemented")
+}
+func (UnimplementedCatalogServiceServer) ApproveAward(context.Context, *ApproveAwardRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveAward not implemented")
 }
 func (UnimplementedCatalogServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
@@ -421,6 +1039,582 @@ func _CatalogService_ActivateProvider_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_CreateProcess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateProcessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CreateProcess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CreateProcess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CreateProcess(ctx, req.(*CreateProcessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetProcess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetProcessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetProcess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetProcess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetProcess(ctx, req.(*GetProcessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListProcesses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProcessesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListProcesses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListProcesses_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListProcesses(ctx, req.(*ListProcessesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_UpdateProcess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateProcessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).UpdateProcess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_UpdateProcess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).UpdateProcess(ctx, req.(*UpdateProcessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_AssessProcess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AssessProcessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).AssessProcess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_AssessProcess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).AssessProcess(ctx, req.(*AssessProcessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetAssessment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAssessmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetAssessment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetAssessment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetAssessment(ctx, req.(*GetAssessmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListAssessments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAssessmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListAssessments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListAssessments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListAssessments(ctx, req.(*ListAssessmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetAssessmentPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAssessmentPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetAssessmentPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetAssessmentPolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetAssessmentPolicy(ctx, req.(*GetAssessmentPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_UpdateAssessmentPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateAssessmentPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).UpdateAssessmentPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_UpdateAssessmentPolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).UpdateAssessmentPolicy(ctx, req.(*UpdateAssessmentPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CreateEngagement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateEngagementRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CreateEngagement(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CreateEngagement_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CreateEngagement(ctx, req.(*CreateEngagementRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetEngagement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetEngagementRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetEngagement(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetEngagement_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetEngagement(ctx, req.(*GetEngagementRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListEngagements_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListEngagementsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListEngagements(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListEngagements_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListEngagements(ctx, req.(*ListEngagementsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_UpdateEngagement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateEngagementRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).UpdateEngagement(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_UpdateEngagement_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).UpdateEngagement(ctx, req.(*UpdateEngagementRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetScope_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetScopeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetScope(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetScope_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetScope(ctx, req.(*GetScopeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_UpdateScope_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateScopeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).UpdateScope(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_UpdateScope_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).UpdateScope(ctx, req.(*UpdateScopeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_SubmitScope_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitScopeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).SubmitScope(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_SubmitScope_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).SubmitScope(ctx, req.(*SubmitScopeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ApproveScope_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveScopeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ApproveScope(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ApproveScope_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ApproveScope(ctx, req.(*ApproveScopeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_RejectScope_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectScopeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).RejectScope(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_RejectScope_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).RejectScope(ctx, req.(*RejectScopeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CreateSourcingEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSourcingEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CreateSourcingEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CreateSourcingEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CreateSourcingEvent(ctx, req.(*CreateSourcingEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetSourcingEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSourcingEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetSourcingEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetSourcingEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetSourcingEvent(ctx, req.(*GetSourcingEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListSourcingEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSourcingEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListSourcingEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListSourcingEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListSourcingEvents(ctx, req.(*ListSourcingEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_PublishSourcingEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishSourcingEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).PublishSourcingEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_PublishSourcingEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).PublishSourcingEvent(ctx, req.(*PublishSourcingEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CloseSourcingEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseSourcingEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CloseSourcingEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CloseSourcingEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CloseSourcingEvent(ctx, req.(*CloseSourcingEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CancelSourcingEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelSourcingEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CancelSourcingEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CancelSourcingEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CancelSourcingEvent(ctx, req.(*CancelSourcingEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CreateProposal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateProposalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CreateProposal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CreateProposal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CreateProposal(ctx, req.(*CreateProposalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_UpdateProposal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateProposalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).UpdateProposal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_UpdateProposal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).UpdateProposal(ctx, req.(*UpdateProposalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetProposal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetProposalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetProposal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetProposal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetProposal(ctx, req.(*GetProposalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListProposals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProposalsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListProposals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListProposals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListProposals(ctx, req.(*ListProposalsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ScoreProposal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ScoreProposalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ScoreProposal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ScoreProposal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ScoreProposal(ctx, req.(*ScoreProposalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetRanking_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRankingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetRanking(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetRanking_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetRanking(ctx, req.(*GetRankingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_AwardSourcingEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AwardSourcingEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).AwardSourcingEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_AwardSourcingEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).AwardSourcingEvent(ctx, req.(*AwardSourcingEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ApproveAward_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveAwardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ApproveAward(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ApproveAward_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ApproveAward(ctx, req.(*ApproveAwardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditEventsRequest)
 	if err := dec(in); err != nil {
@@ -495,6 +1689,134 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ActivateProvider",
 			Handler:    _CatalogService_ActivateProvider_Handler,
+		},
+		{
+			MethodName: "CreateProcess",
+			Handler:    _CatalogService_CreateProcess_Handler,
+		},
+		{
+			MethodName: "GetProcess",
+			Handler:    _CatalogService_GetProcess_Handler,
+		},
+		{
+			MethodName: "ListProcesses",
+			Handler:    _CatalogService_ListProcesses_Handler,
+		},
+		{
+			MethodName: "UpdateProcess",
+			Handler:    _CatalogService_UpdateProcess_Handler,
+		},
+		{
+			MethodName: "AssessProcess",
+			Handler:    _CatalogService_AssessProcess_Handler,
+		},
+		{
+			MethodName: "GetAssessment",
+			Handler:    _CatalogService_GetAssessment_Handler,
+		},
+		{
+			MethodName: "ListAssessments",
+			Handler:    _CatalogService_ListAssessments_Handler,
+		},
+		{
+			MethodName: "GetAssessmentPolicy",
+			Handler:    _CatalogService_GetAssessmentPolicy_Handler,
+		},
+		{
+			MethodName: "UpdateAssessmentPolicy",
+			Handler:    _CatalogService_UpdateAssessmentPolicy_Handler,
+		},
+		{
+			MethodName: "CreateEngagement",
+			Handler:    _CatalogService_CreateEngagement_Handler,
+		},
+		{
+			MethodName: "GetEngagement",
+			Handler:    _CatalogService_GetEngagement_Handler,
+		},
+		{
+			MethodName: "ListEngagements",
+			Handler:    _CatalogService_ListEngagements_Handler,
+		},
+		{
+			MethodName: "UpdateEngagement",
+			Handler:    _CatalogService_UpdateEngagement_Handler,
+		},
+		{
+			MethodName: "GetScope",
+			Handler:    _CatalogService_GetScope_Handler,
+		},
+		{
+			MethodName: "UpdateScope",
+			Handler:    _CatalogService_UpdateScope_Handler,
+		},
+		{
+			MethodName: "SubmitScope",
+			Handler:    _CatalogService_SubmitScope_Handler,
+		},
+		{
+			MethodName: "ApproveScope",
+			Handler:    _CatalogService_ApproveScope_Handler,
+		},
+		{
+			MethodName: "RejectScope",
+			Handler:    _CatalogService_RejectScope_Handler,
+		},
+		{
+			MethodName: "CreateSourcingEvent",
+			Handler:    _CatalogService_CreateSourcingEvent_Handler,
+		},
+		{
+			MethodName: "GetSourcingEvent",
+			Handler:    _CatalogService_GetSourcingEvent_Handler,
+		},
+		{
+			MethodName: "ListSourcingEvents",
+			Handler:    _CatalogService_ListSourcingEvents_Handler,
+		},
+		{
+			MethodName: "PublishSourcingEvent",
+			Handler:    _CatalogService_PublishSourcingEvent_Handler,
+		},
+		{
+			MethodName: "CloseSourcingEvent",
+			Handler:    _CatalogService_CloseSourcingEvent_Handler,
+		},
+		{
+			MethodName: "CancelSourcingEvent",
+			Handler:    _CatalogService_CancelSourcingEvent_Handler,
+		},
+		{
+			MethodName: "CreateProposal",
+			Handler:    _CatalogService_CreateProposal_Handler,
+		},
+		{
+			MethodName: "UpdateProposal",
+			Handler:    _CatalogService_UpdateProposal_Handler,
+		},
+		{
+			MethodName: "GetProposal",
+			Handler:    _CatalogService_GetProposal_Handler,
+		},
+		{
+			MethodName: "ListProposals",
+			Handler:    _CatalogService_ListProposals_Handler,
+		},
+		{
+			MethodName: "ScoreProposal",
+			Handler:    _CatalogService_ScoreProposal_Handler,
+		},
+		{
+			MethodName: "GetRanking",
+			Handler:    _CatalogService_GetRanking_Handler,
+		},
+		{
+			MethodName: "AwardSourcingEvent",
+			Handler:    _CatalogService_AwardSourcingEvent_Handler,
+		},
+		{
+			MethodName: "ApproveAward",
+			Handler:    _CatalogService_ApproveAward_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",
