@@ -20,7 +20,6 @@ import (
 	"github.com/acme/bpo/kit/grpcserver"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog"
-	catalogstore "github.com/acme/bpo/services/catalog/store"
 	"github.com/acme/bpo/services/gateway"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -44,7 +43,7 @@ type upstreams struct {
 
 var services = []service{
 	{
-		name: "catalog", schema: catalogstore.Schema, migrations: catalogstore.Migrations(), policy: catalog.Policy,
+		name: "catalog", schema: "catalog", policy: catalog.Policy,
 		register: func(s *grpc.Server, db *sqlstore.DB, _ upstreams) {
 			catalogv1.RegisterCatalogServiceServer(s, catalog.New(db))
 		},

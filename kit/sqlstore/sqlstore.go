@@ -129,8 +129,9 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Migrate applies the kit's migrations (audit log, idempotency keys) and
-// then the service's, each tracked in its own version table.
+// Migrate applies the kit's migrations (audit log, idempotency keys,
+// documents) and then the service's own, if it has any, each tracked in
+// its own version table.
 func (db *DB) Migrate(ctx context.Context, service fs.FS) error {
 	kit, err := fs.Sub(kitMigrations, "migrations/"+db.Dialect.String())
 	if err != nil {
@@ -138,6 +139,9 @@ func (db *DB) Migrate(ctx context.Context, service fs.FS) error {
 	}
 	if err := db.migrate(ctx, kit, "kit_schema_version"); err != nil {
 		return fmt.Errorf("kit migrations: %w", err)
+	}
+	if service == nil {
+		return nil // the service keeps everything in the kit's tables
 	}
 	if err := db.migrate(ctx, service, "schema_version"); err != nil {
 		return fmt.Errorf("service migrations: %w", err)

@@ -2,15 +2,15 @@ package catalog
 
 import (
 	"context"
-	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/listing"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog/provider"
-	"github.com/acme/bpo/services/catalog/store"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -30,7 +30,7 @@ func (s *Server) CreateProvider(ctx context.Context, req *catalogv1.CreateProvid
 			p.State = catalogv1.ProviderState_PROVIDER_STATE_ACTIVE
 			p.StateReason, p.Standing = "", catalogv1.Standing_STANDING_UNSPECIFIED
 			p.CreateTime, p.UpdateTime = now, now
-			if err := store.InsertProvider(ctx, tx, p); err != nil {
+			if err := docstore.Insert(ctx, tx, p.Name, p, provider.Facets(p)); err != nil {
 				return nil, err
 			}
 			return p, audit.Record(ctx, tx, p.Name, req.GetRequestId(), nil, p)
@@ -42,13 +42,15 @@ func (s *Server) GetProvider(ctx context.Context, req *catalogv1.GetProviderRequ
 	if err := ownProviderOnly(auth.FromContext(ctx), req.GetName()); err != nil {
 		return nil, err
 	}
-	var p *catalogv1.Provider
+	p := &catalogv1.Provider{}
 	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		p, _, err = store.GetProvider(ctx, tx, req.GetName())
+		_, err := docstore.Get(ctx, tx, req.GetName(), p)
 		return err
 	})
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // ListProviders implements catalogv1.CatalogServiceServer.
@@ -57,28 +59,21 @@ func (s *Server) ListProviders(ctx context.Context, req *catalogv1.ListProviders
 	if err != nil {
 		return nil, err
 	}
-	after, err := listing.DecodePageToken(req.GetPageToken(), req.GetFilter())
-	if err != nil {
-		return nil, err
+	for i := range terms {
+		terms[i].Value = provider.NormalizeValue(terms[i].Field, terms[i].Value)
 	}
-	limit := listing.PageSize(req.GetPageSize())
-	q := store.ProviderQuery{Terms: terms, After: after, Limit: limit + 1}
+	q := docstore.Query{Kind: "providers", Terms: terms}
 	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
-		q.OnlyID = strings.TrimPrefix(caller.Provider, "providers/")
+		q.Name = caller.Provider
 	}
-	var page []*catalogv1.Provider
+	resp := &catalogv1.ListProvidersResponse{}
 	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		page, err = store.ListProviders(ctx, tx, q)
+		resp.Providers, resp.NextPageToken, err = docstore.Page(ctx, tx, q, req.GetPageSize(), req.GetPageToken(), req.GetFilter(),
+			func() *catalogv1.Provider { return &catalogv1.Provider{} }, (*catalogv1.Provider).GetName)
 		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	resp := &catalogv1.ListProvidersResponse{Providers: page}
-	if len(page) > limit {
-		resp.Providers = page[:limit]
-		last := strings.TrimPrefix(page[limit-1].GetName(), "providers/")
-		resp.NextPageToken = listing.EncodePageToken(last, req.GetFilter())
 	}
 	return resp, nil
 }
@@ -92,7 +87,8 @@ func (s *Server) UpdateProvider(ctx context.Context, req *catalogv1.UpdateProvid
 	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProvider_FullMethodName, req.GetRequestId(), subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
-			before, v, err := store.GetProvider(ctx, tx, in.GetName())
+			before := &catalogv1.Provider{}
+			v, err := docstore.Get(ctx, tx, in.GetName(), before)
 			if err != nil {
 				return nil, err
 			}
@@ -107,7 +103,7 @@ func (s *Server) UpdateProvider(ctx context.Context, req *catalogv1.UpdateProvid
 				return nil, err
 			}
 			p.UpdateTime = timestamp(s.now())
-			if err := store.UpdateProvider(ctx, tx, p, v); err != nil {
+			if err := docstore.Update(ctx, tx, p.Name, p, v, provider.Facets(p)); err != nil {
 				return nil, err
 			}
 			return p, audit.Record(ctx, tx, p.Name, req.GetRequestId(), before, p)
@@ -117,14 +113,15 @@ func (s *Server) UpdateProvider(ctx context.Context, req *catalogv1.UpdateProvid
 // DeleteProvider implements catalogv1.CatalogServiceServer.
 func (s *Server) DeleteProvider(ctx context.Context, req *catalogv1.DeleteProviderRequest) (*emptypb.Empty, error) {
 	err := s.db.Write(ctx, func(tx *sqlstore.Tx) error {
-		before, v, err := store.GetProvider(ctx, tx, req.GetName())
+		before := &catalogv1.Provider{}
+		v, err := docstore.Get(ctx, tx, req.GetName(), before)
 		if err != nil {
 			return err
 		}
 		if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 			return err
 		}
-		if err := store.DeleteProvider(ctx, tx, req.GetName(), v); err != nil {
+		if err := docstore.Delete(ctx, tx, req.GetName(), v); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, req.GetName(), "", before, nil)
@@ -147,7 +144,8 @@ type stateChange interface {
 func (s *Server) changeState(ctx context.Context, method string, req stateChange, action provider.Action) (*catalogv1.Provider, error) {
 	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
-			before, v, err := store.GetProvider(ctx, tx, req.GetName())
+			before := &catalogv1.Provider{}
+			v, err := docstore.Get(ctx, tx, req.GetName(), before)
 			if err != nil {
 				return nil, err
 			}
@@ -161,7 +159,7 @@ func (s *Server) changeState(ctx context.Context, method string, req stateChange
 			p := clone(before)
 			p.State, p.StateReason = next, trimmed(req.GetReason())
 			p.UpdateTime = timestamp(s.now())
-			if err := store.UpdateProvider(ctx, tx, p, v); err != nil {
+			if err := docstore.Update(ctx, tx, p.Name, p, v, provider.Facets(p)); err != nil {
 				return nil, err
 			}
 			return p, audit.Record(ctx, tx, p.Name, req.GetRequestId(), before, p)

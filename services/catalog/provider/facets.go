@@ -4,14 +4,9 @@ import (
 	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	"github.com/acme/bpo/kit/docstore"
 	"golang.org/x/text/language"
 )
-
-// Facet is one (kind, value) a provider can be filtered by; the store
-// indexes them so that a filter is a few index lookups, not a scan.
-type Facet struct {
-	Kind, Value string
-}
 
 // FilterFields are the fields of ListProviders' filter; each is a facet kind.
 var FilterFields = []string{"state", "country", "hq_country", "function", "vertical", "certification", "language", "financial_rating"}
@@ -42,18 +37,10 @@ func NormalizeValue(field, value string) string {
 	return value
 }
 
-// Facets lists the facets of p, without duplicates.
-func Facets(p *catalogv1.Provider) []Facet {
-	seen := map[Facet]bool{}
-	var out []Facet
-	add := func(kind, value string) {
-		f := Facet{kind, value}
-		if value == "" || seen[f] {
-			return
-		}
-		seen[f] = true
-		out = append(out, f)
-	}
+// Facets lists the values p is filtered by (the store drops duplicates).
+func Facets(p *catalogv1.Provider) []docstore.Facet {
+	var out []docstore.Facet
+	add := func(field, value string) { out = append(out, docstore.Facet{Field: field, Value: value}) }
 	add("state", ShortName(p.GetState()))
 	add("hq_country", p.GetHqCountry())
 	add("country", p.GetHqCountry())
