@@ -15,12 +15,18 @@ import (
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
+	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/grpcserver"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog"
+	"github.com/acme/bpo/services/contract"
 	"github.com/acme/bpo/services/gateway"
+	"github.com/acme/bpo/services/monitoring"
+	"github.com/acme/bpo/services/transition"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
@@ -48,6 +54,24 @@ var services = []service{
 			catalogv1.RegisterCatalogServiceServer(s, catalog.New(db))
 		},
 	},
+	{
+		name: "contract", schema: "contract", policy: contract.Policy,
+		register: func(s *grpc.Server, db *sqlstore.DB, up upstreams) {
+			contractv1.RegisterContractServiceServer(s, contract.New(db, catalogv1.NewCatalogServiceClient(up.catalog)))
+		},
+	},
+	{
+		name: "transition", schema: "transition", policy: transition.Policy,
+		register: func(s *grpc.Server, db *sqlstore.DB, up upstreams) {
+			transitionv1.RegisterTransitionServiceServer(s, transition.New(db, contractv1.NewContractServiceClient(up.contract)))
+		},
+	},
+	{
+		name: "monitoring", schema: "monitoring", policy: monitoring.Policy,
+		register: func(s *grpc.Server, db *sqlstore.DB, up upstreams) {
+			monitoringv1.RegisterMonitoringServiceServer(s, monitoring.New(db, contractv1.NewContractServiceClient(up.contract)))
+		},
+	},
 }
 
 type serveConfig struct {
@@ -69,7 +93,7 @@ type serveConfig struct {
 func parseServe(args []string) (*serveConfig, error) {
 	c := &serveConfig{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.StringVar(&c.service, "service", "all", "what to run: all, catalog or gateway")
+	fs.StringVar(&c.service, "service", "all", "what to run: all, catalog, contract, transition, monitoring or gateway")
 	fs.StringVar(&c.grpcAddr, "grpc-addr", "localhost:9090", "gRPC listen address (all services share it)")
 	fs.StringVar(&c.httpAddr, "http-addr", "localhost:8080", "REST gateway listen address (all or gateway)")
 	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory of the SQLite files and the local signing key")
@@ -273,7 +297,9 @@ func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []ser
 }
 
 func (c *serveConfig) httpServer(ctx context.Context, up upstreams) (*http.Server, error) {
-	h, err := gateway.New(ctx, gateway.Upstreams{Catalog: up.catalog})
+	h, err := gateway.New(ctx, gateway.Upstreams{
+		Catalog: up.catalog, Contract: up.contract, Transition: up.transition, Monitoring: up.monitoring,
+	})
 	if err != nil {
 		return nil, err
 	}

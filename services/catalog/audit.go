@@ -5,7 +5,13 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/audit"
+	"github.com/acme/bpo/kit/auth"
 )
+
+var auditPolicy = auth.Policy{
+	catalogv1.CatalogService_ListAuditEvents_FullMethodName: {auth.Auditor},
+	catalogv1.CatalogService_VerifyAuditLog_FullMethodName:  {auth.Auditor},
+}
 
 // ListAuditEvents implements catalogv1.CatalogServiceServer.
 func (s *Server) ListAuditEvents(ctx context.Context, req *catalogv1.ListAuditEventsRequest) (*catalogv1.ListAuditEventsResponse, error) {

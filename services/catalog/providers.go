@@ -15,6 +15,17 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
+var providerPolicy = auth.Policy{
+	catalogv1.CatalogService_CreateProvider_FullMethodName:   {auth.SourcingManager},
+	catalogv1.CatalogService_GetProvider_FullMethodName:      auth.Readers,
+	catalogv1.CatalogService_ListProviders_FullMethodName:    auth.Readers,
+	catalogv1.CatalogService_UpdateProvider_FullMethodName:   {auth.SourcingManager, auth.ProviderUser},
+	catalogv1.CatalogService_DeleteProvider_FullMethodName:   {auth.SourcingManager},
+	catalogv1.CatalogService_SuspendProvider_FullMethodName:  {auth.SourcingManager},
+	catalogv1.CatalogService_BlockProvider_FullMethodName:    {auth.SourcingManager},
+	catalogv1.CatalogService_ActivateProvider_FullMethodName: {},
+}
+
 // CreateProvider implements catalogv1.CatalogServiceServer.
 func (s *Server) CreateProvider(ctx context.Context, req *catalogv1.CreateProviderRequest) (*catalogv1.Provider, error) {
 	in := req.GetProvider()

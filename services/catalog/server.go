@@ -31,18 +31,7 @@ func New(db *sqlstore.DB) *Server {
 }
 
 // Policy says which roles may call each method (admins may call all).
-var Policy = auth.Policy{
-	catalogv1.CatalogService_CreateProvider_FullMethodName:   {auth.SourcingManager},
-	catalogv1.CatalogService_GetProvider_FullMethodName:      auth.Readers,
-	catalogv1.CatalogService_ListProviders_FullMethodName:    auth.Readers,
-	catalogv1.CatalogService_UpdateProvider_FullMethodName:   {auth.SourcingManager, auth.ProviderUser},
-	catalogv1.CatalogService_DeleteProvider_FullMethodName:   {auth.SourcingManager},
-	catalogv1.CatalogService_SuspendProvider_FullMethodName:  {auth.SourcingManager},
-	catalogv1.CatalogService_BlockProvider_FullMethodName:    {auth.SourcingManager},
-	catalogv1.CatalogService_ActivateProvider_FullMethodName: {},
-	catalogv1.CatalogService_ListAuditEvents_FullMethodName:  {auth.Auditor},
-	catalogv1.CatalogService_VerifyAuditLog_FullMethodName:   {auth.Auditor},
-}
+var Policy = auth.Merge(providerPolicy, processPolicy, engagementPolicy, sourcingPolicy, auditPolicy)
 
 func newID() string { return ulid.Make().String() }
 

@@ -8,6 +8,10 @@ import (
 	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	lifecyclev1 "github.com/acme/bpo/gen/go/bpo/lifecycle/v1"
+	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
+	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/gen/openapi"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -16,7 +20,7 @@ import (
 
 // Upstreams are the connections to the services the gateway exposes.
 type Upstreams struct {
-	Catalog *grpc.ClientConn
+	Catalog, Contract, Transition, Monitoring *grpc.ClientConn
 }
 
 // New returns the gateway's HTTP handler.
@@ -41,8 +45,24 @@ func New(ctx context.Context, up Upstreams) (http.Handler, error) {
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
 	)
-	if err := catalogv1.RegisterCatalogServiceHandler(ctx, mux, up.Catalog); err != nil {
-		return nil, err
+	for _, register := range []func() error{
+		func() error { return catalogv1.RegisterCatalogServiceHandler(ctx, mux, up.Catalog) },
+		func() error { return contractv1.RegisterContractServiceHandler(ctx, mux, up.Contract) },
+		func() error { return transitionv1.RegisterTransitionServiceHandler(ctx, mux, up.Transition) },
+		func() error { return monitoringv1.RegisterMonitoringServiceHandler(ctx, mux, up.Monitoring) },
+		func() error {
+			// The lifecycle view runs in the gateway itself: no gRPC hop.
+			return lifecyclev1.RegisterLifecycleServiceHandlerServer(ctx, mux, &lifecycle{
+				catalog:    catalogv1.NewCatalogServiceClient(up.Catalog),
+				contract:   contractv1.NewContractServiceClient(up.Contract),
+				transition: transitionv1.NewTransitionServiceClient(up.Transition),
+				monitoring: monitoringv1.NewMonitoringServiceClient(up.Monitoring),
+			})
+		},
+	} {
+		if err := register(); err != nil {
+			return nil, err
+		}
 	}
 	root := http.NewServeMux()
 	root.Handle("/v1/", mux)

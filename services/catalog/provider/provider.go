@@ -35,12 +35,17 @@ func ValidateNew(p *catalogv1.Provider, prefix string) error {
 	return v.Err()
 }
 
-// Validate checks the codes of a provider after an update.
+// Validate checks a provider after an update: the required fields are
+// still set (an update mask may name one without giving a value) and every
+// code is valid.
 func Validate(p *catalogv1.Provider, prefix string) error {
 	var v apperr.Violations
-	for f, val := range map[string]string{"display_name": p.GetDisplayName(), "legal_name": p.GetLegalName()} {
-		if strings.TrimSpace(val) == "" {
-			v.Add(prefix+"."+f, "must not be empty")
+	for _, f := range []struct{ name, val string }{
+		{"display_name", p.GetDisplayName()}, {"legal_name", p.GetLegalName()},
+		{"hq_country", p.GetHqCountry()}, {"billing_currency", p.GetBillingCurrency()},
+	} {
+		if strings.TrimSpace(f.val) == "" {
+			v.Add(prefix+"."+f.name, "must not be empty")
 		}
 	}
 	checkCodes(p, prefix, &v)

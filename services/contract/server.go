@@ -1,0 +1,40 @@
+// Package contract is the contract service: step 4 of an engagement.
+// spec: contract.md.
+package contract
+
+import (
+	"time"
+
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/sqlstore"
+)
+
+// Server implements contractv1.ContractServiceServer.
+type Server struct {
+	contractv1.UnimplementedContractServiceServer
+	db      *sqlstore.DB
+	catalog catalogv1.CatalogServiceClient
+	now     func() time.Time
+}
+
+// New returns the contract service on db (migrated); catalog is asked for
+// awards and scopes.
+func New(db *sqlstore.DB, catalog catalogv1.CatalogServiceClient) *Server {
+	return &Server{db: db, catalog: catalog, now: time.Now}
+}
+
+// Policy says which roles may call each method (admins may call all).
+var Policy = auth.Policy{
+	contractv1.ContractService_CreateContract_FullMethodName:            {auth.ContractManager},
+	contractv1.ContractService_GetContract_FullMethodName:               auth.Readers,
+	contractv1.ContractService_ListContracts_FullMethodName:             auth.Readers,
+	contractv1.ContractService_UpdateContract_FullMethodName:            {auth.ContractManager},
+	contractv1.ContractService_SubmitContract_FullMethodName:            {auth.ContractManager},
+	contractv1.ContractService_ApproveContract_FullMethodName:           {auth.Approver},
+	contractv1.ContractService_SignContract_FullMethodName:              {auth.ContractManager, auth.Approver, auth.SourcingManager, auth.ProviderUser},
+	contractv1.ContractService_RecordServiceCommencement_FullMethodName: {auth.TransitionManager},
+	contractv1.ContractService_ListAuditEvents_FullMethodName:           {auth.Auditor},
+	contractv1.ContractService_VerifyAuditLog_FullMethodName:            {auth.Auditor},
+}

@@ -1,0 +1,35 @@
+// Package monitoring is the monitoring service: step 6 of an engagement.
+// spec: monitoring.md.
+package monitoring
+
+import (
+	"time"
+
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
+	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/sqlstore"
+)
+
+// Server implements monitoringv1.MonitoringServiceServer.
+type Server struct {
+	monitoringv1.UnimplementedMonitoringServiceServer
+	db       *sqlstore.DB
+	contract contractv1.ContractServiceClient
+	now      func() time.Time
+}
+
+// New returns the monitoring service on db (migrated); contract is asked
+// for the terms in force.
+func New(db *sqlstore.DB, contract contractv1.ContractServiceClient) *Server {
+	return &Server{db: db, contract: contract, now: time.Now}
+}
+
+// Policy says which roles may call each method (admins may call all).
+var Policy = auth.Policy{
+	monitoringv1.MonitoringService_BatchCreateMeasurements_FullMethodName: {auth.ProviderUser},
+	monitoringv1.MonitoringService_IngestMeasurements_FullMethodName:      {auth.ProviderUser},
+	monitoringv1.MonitoringService_EvaluatePeriod_FullMethodName:          {auth.GovernanceManager, auth.ContractManager, auth.Auditor, auth.SourcingManager, auth.ProviderUser},
+	monitoringv1.MonitoringService_ListAuditEvents_FullMethodName:         {auth.Auditor},
+	monitoringv1.MonitoringService_VerifyAuditLog_FullMethodName:          {auth.Auditor},
+}
