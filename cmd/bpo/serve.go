@@ -27,6 +27,9 @@ import (
 	"github.com/acme/bpo/services/gateway"
 	"github.com/acme/bpo/services/monitoring"
 	"github.com/acme/bpo/services/transition"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
@@ -87,6 +90,7 @@ type serveConfig struct {
 	transAddr     string
 	monitorAddr   string
 	logFormat     string
+	metricsAddr   string
 	drainTimeout  time.Duration
 }
 
@@ -105,6 +109,7 @@ func parseServe(args []string) (*serveConfig, error) {
 	fs.StringVar(&c.transAddr, "transition-addr", "", "transition's gRPC address when it runs in another process (default: --grpc-addr)")
 	fs.StringVar(&c.monitorAddr, "monitoring-addr", "", "monitoring's gRPC address when it runs in another process (default: --grpc-addr)")
 	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console (development) or json (production)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (with the gateway it is also on --http-addr)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 20*time.Second, "on SIGTERM, how long in-flight calls may finish")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -188,6 +193,10 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer log.Sync() //nolint:errcheck // stderr sync fails on terminals
 
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metricsHandler := promhttp.HandlerFor(metrics, promhttp.HandlerOpts{Registry: metrics})
+
 	up, err := c.dial()
 	if err != nil {
 		return err
@@ -203,7 +212,7 @@ func serve(ctx context.Context, args []string) error {
 	errc := make(chan error, 2)
 	running := 0
 	if len(run) > 0 {
-		srv, closeDBs, err := c.grpcServer(ctx, log, run, up)
+		srv, closeDBs, err := c.grpcServer(ctx, log, run, up, metrics)
 		if err != nil {
 			return err
 		}
@@ -217,7 +226,7 @@ func serve(ctx context.Context, args []string) error {
 		go func() { errc <- srv.Serve(ctx, lis, c.drainTimeout) }()
 	}
 	if c.service == "all" || c.service == "gateway" {
-		hs, err := c.httpServer(ctx, up)
+		hs, err := c.httpServer(ctx, up, metricsHandler)
 		if err != nil {
 			return err
 		}
@@ -241,6 +250,16 @@ func serve(ctx context.Context, args []string) error {
 			_ = hs.Shutdown(sctx)
 		}()
 	}
+	if c.metricsAddr != "" {
+		lis, err := net.Listen("tcp", c.metricsAddr)
+		if err != nil {
+			return err
+		}
+		ms := &http.Server{Handler: metricsHandler, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ms.Serve(lis) }()
+		go func() { <-ctx.Done(); _ = ms.Close() }()
+		log.Info("metrics listening", zap.String("addr", lis.Addr().String()))
+	}
 	var first error
 	for ; running > 0; running-- {
 		if err := <-errc; err != nil && first == nil {
@@ -259,7 +278,7 @@ func names(ss []service) []string {
 	return out
 }
 
-func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []service, up upstreams) (*grpcserver.Server, func(), error) {
+func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []service, up upstreams, metrics prometheus.Registerer) (*grpcserver.Server, func(), error) {
 	v, err := c.verifier()
 	if err != nil {
 		return nil, nil, err
@@ -268,7 +287,7 @@ func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []ser
 	for _, s := range run {
 		policies = append(policies, s.policy)
 	}
-	srv, err := grpcserver.New(grpcserver.Config{Log: log, Verifier: v, Policy: auth.Merge(policies...)})
+	srv, err := grpcserver.New(grpcserver.Config{Log: log, Verifier: v, Policy: auth.Merge(policies...), Metrics: metrics})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -296,14 +315,17 @@ func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []ser
 	return srv, closeAll, nil
 }
 
-func (c *serveConfig) httpServer(ctx context.Context, up upstreams) (*http.Server, error) {
+func (c *serveConfig) httpServer(ctx context.Context, up upstreams, metrics http.Handler) (*http.Server, error) {
 	h, err := gateway.New(ctx, gateway.Upstreams{
 		Catalog: up.catalog, Contract: up.contract, Transition: up.transition, Monitoring: up.monitoring,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, nil
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.Handle("GET /metrics", metrics)
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, nil
 }
 
 func (c *serveConfig) dial() (upstreams, error) {

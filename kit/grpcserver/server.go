@@ -12,6 +12,8 @@ import (
 
 	"buf.build/go/protovalidate"
 	"github.com/acme/bpo/kit/auth"
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -27,13 +29,17 @@ type Config struct {
 	// Policy says which roles may call which method (every registered
 	// method must be in it; a missing one is refused).
 	Policy auth.Policy
+	// Metrics, when set, receives RPC counts and latency histograms by
+	// method and code.
+	Metrics prometheus.Registerer
 }
 
 // Server is a gRPC server with health and reflection registered.
 type Server struct {
 	*grpc.Server
-	Health *health.Server
-	log    *zap.Logger
+	Health  *health.Server
+	log     *zap.Logger
+	metrics *grpcprom.ServerMetrics
 }
 
 // New returns a server with the platform's interceptors; register the
@@ -47,21 +53,36 @@ func New(cfg Config) (*Server, error) {
 	// Order matters: logging sees the final code of everything inside it,
 	// including a recovered panic; authentication runs before validation so
 	// an anonymous caller learns nothing about a request's shape.
+	// Metrics count outermost, so they see the codes the caller sees.
+	unary := []grpc.UnaryServerInterceptor{ic.logUnary, ic.recoverUnary, ic.authUnary, ic.validateUnary}
+	stream := []grpc.StreamServerInterceptor{ic.logStream, ic.recoverStream, ic.authStream, ic.validateStream}
+	var metrics *grpcprom.ServerMetrics
+	if cfg.Metrics != nil {
+		metrics = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+		if err := cfg.Metrics.Register(metrics); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+		unary = append([]grpc.UnaryServerInterceptor{metrics.UnaryServerInterceptor()}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{metrics.StreamServerInterceptor()}, stream...)
+	}
 	s := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(ic.logUnary, ic.recoverUnary, ic.authUnary, ic.validateUnary),
-		grpc.ChainStreamInterceptor(ic.logStream, ic.recoverStream, ic.authStream, ic.validateStream),
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(stream...),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(s, hs)
 	reflection.Register(s)
-	return &Server{Server: s, Health: hs, log: cfg.Log}, nil
+	return &Server{Server: s, Health: hs, log: cfg.Log, metrics: metrics}, nil
 }
 
 // Serve marks every registered service SERVING and serves on lis until ctx
 // is done; then it reports NOT_SERVING, drains in-flight calls (up to
 // drainTimeout) and returns.
 func (s *Server) Serve(ctx context.Context, lis net.Listener, drainTimeout time.Duration) error {
+	if s.metrics != nil {
+		s.metrics.InitializeMetrics(s.Server) // every method shows up at zero
+	}
 	for name := range s.GetServiceInfo() {
 		s.Health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
