@@ -158,7 +158,7 @@ type Contract struct {
 	// Resource name, `contracts/{contract}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// `engagements/{engagement}` in catalog; its award must be approved.
-	// Required, immutable.
+	// Required on create, immutable (an update may omit it).
 	Engagement string `protobuf:"bytes,2,opt,name=engagement,proto3" json:"engagement,omitempty"`
 	// The awarded provider, copied from the award.
 	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
@@ -198,6 +198,10 @@ type Contract struct {
 	// The service commencement date, recorded at cutover by transition;
 	// monitoring evaluates periods from it.
 	ServiceCommencementDate *date.Date `protobuf:"bytes,20,opt,name=service_commencement_date,json=serviceCommencementDate,proto3" json:"service_commencement_date,omitempty"`
+	// ISO 4217 currency of every amount of the contract, copied from the
+	// award (the awarded price's currency, else the scope's commercial
+	// currency). A monthly fee in another currency fails review.
+	CurrencyCode string `protobuf:"bytes,21,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	// When the contract was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -378,6 +382,13 @@ func (x *Contract) GetServiceCommencementDate() *date.Date {
 	return nil
 }
 
+func (x *Contract) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
 func (x *Contract) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -540,12 +551,11 @@ var File_bpo_contract_v1_contract_proto protoreflect.FileDescriptor
 
 const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\n" +
-	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xf8\n" +
-	"\n" +
+	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xa6\v\n" +
 	"\bContract\x12\x18\n" +
-	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12L\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12O\n" +
 	"\n" +
-	"engagement\x18\x02 \x01(\tB,\xe2A\x02\x02\x05\xbaH$r\"2 ^engagements/[0-9A-Za-z-]{1,64}$R\n" +
+	"engagement\x18\x02 \x01(\tB/\xe2A\x02\x02\x05\xbaH'\xd8\x01\x01r\"2 ^engagements/[0-9A-Za-z-]{1,64}$R\n" +
 	"engagement\x12 \n" +
 	"\bprovider\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\bprovider\x12 \n" +
 	"\bproposal\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\bproposal\x12/\n" +
@@ -567,7 +577,8 @@ const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\bapprover\x18\x11 \x01(\tB\x04\xe2A\x01\x03R\bapprover\x12K\n" +
 	"\x10client_signature\x18\x12 \x01(\v2\x1a.bpo.contract.v1.SignatureB\x04\xe2A\x01\x03R\x0fclientSignature\x12O\n" +
 	"\x12provider_signature\x18\x13 \x01(\v2\x1a.bpo.contract.v1.SignatureB\x04\xe2A\x01\x03R\x11providerSignature\x12S\n" +
-	"\x19service_commencement_date\x18\x14 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x17serviceCommencementDate\x12A\n" +
+	"\x19service_commencement_date\x18\x14 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x17serviceCommencementDate\x12)\n" +
+	"\rcurrency_code\x18\x15 \x01(\tB\x04\xe2A\x01\x03R\fcurrencyCode\x12A\n" +
 	"\vcreate_time\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +

@@ -1,0 +1,164 @@
+package terms
+
+import (
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
+	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/proto"
+)
+
+// Credit-regime defaults. spec: contract.md, "credit regime".
+const (
+	DefaultAtRiskBps      = 1200 // 12 % of the period's charges
+	DefaultChronicMisses  = 3    // a critical level missed in 3 …
+	DefaultChronicWindow  = 6    // … of the last 6 periods
+	DefaultEarnBackPeriod = 0    // no earn-back
+)
+
+// DefaultCreditRegime is the regime a new draft starts with.
+func DefaultCreditRegime() *contractv1.CreditRegime {
+	return &contractv1.CreditRegime{
+		AtRiskBps:       DefaultAtRiskBps,
+		EarnBackPeriods: DefaultEarnBackPeriod,
+		ChronicMisses:   DefaultChronicMisses,
+		ChronicWindow:   DefaultChronicWindow,
+	}
+}
+
+// Award is what catalog knows that a draft is pre-filled from: the
+// engagement with its approved award, the awarded proposal, and the scope
+// revision the sourcing event was published on.
+type Award struct {
+	Engagement *catalogv1.Engagement
+	Proposal   *catalogv1.Proposal
+	Scope      *catalogv1.Scope
+}
+
+// Prefill drafts a contract from the award, then lets every field the
+// caller set in the request override the pre-filled value. spec:
+// contract.md, "Contract": the draft is pre-filled from the awarded
+// proposal and the approved scope, and then edited.
+//
+// The rules:
+//   - parties: engagement; provider and proposal from the award (never
+//     from the request: they are output only);
+//   - currency: the awarded total contract value's, else the scope's
+//     commercial currency, else the awarded monthly fee's;
+//   - type FIXED_PRICE; monthly fee from a FIXED_PRICE proposal;
+//   - service levels from the scope with their key, name, metric,
+//     comparator, target, kind and window; the CRITICAL ones share the
+//     at-risk pool equally (EqualAllocations) until the contract manager
+//     decides otherwise;
+//   - service time zone from the scope's coverage;
+//   - term: start on the scope's go-live date; end = start + the scope's
+//     term months − 1 day (TermEnd), computed after the overrides, so a
+//     caller who moves the start moves the end too unless they set it;
+//   - credit regime: DefaultCreditRegime, of which the caller's non-zero
+//     fields override each default (a zero cannot be told from unset at
+//     creation; UpdateContract can set any value).
+func Prefill(a Award, req *contractv1.Contract) *contractv1.Contract {
+	eng, scope := a.Engagement, a.Scope
+	award := eng.GetAward()
+	c := &contractv1.Contract{
+		Engagement:      eng.GetName(),
+		Provider:        award.GetProvider(),
+		Proposal:        award.GetProposal(),
+		DisplayName:     eng.GetDisplayName(),
+		Type:            contractv1.ContractType_CONTRACT_TYPE_FIXED_PRICE,
+		ServiceTimeZone: scope.GetCoverage().GetServiceTimeZone(),
+		CreditRegime:    DefaultCreditRegime(),
+	}
+	pricing := a.Proposal.GetPricing()
+	if pricing.GetModel() == catalogv1.PricingModel_PRICING_MODEL_FIXED_PRICE && pricing.GetMonthlyFee() != nil {
+		c.MonthlyFee = proto.Clone(pricing.GetMonthlyFee()).(*typev1.Money)
+	}
+	switch {
+	case award.GetTotalContractValue().GetCurrencyCode() != "":
+		c.CurrencyCode = award.GetTotalContractValue().GetCurrencyCode()
+	case scope.GetCommercial().GetCurrencyCode() != "":
+		c.CurrencyCode = scope.GetCommercial().GetCurrencyCode()
+	default:
+		c.CurrencyCode = c.GetMonthlyFee().GetCurrencyCode()
+	}
+	if d := scope.GetTransition().GetGoLiveDate(); d != nil {
+		if _, ok := civil(d); ok {
+			c.StartDate = proto.Clone(d).(*date.Date)
+		}
+	}
+	for _, sl := range scope.GetServiceLevels() {
+		c.ServiceLevels = append(c.ServiceLevels, &typev1.ServiceLevel{
+			Key:         sl.GetKey(),
+			DisplayName: sl.GetDisplayName(),
+			Metric:      proto.Clone(sl.GetMetric()).(*typev1.MetricDefinition),
+			Comparator:  sl.GetComparator(),
+			Target:      sl.GetTarget(),
+			Kind:        sl.GetKind(),
+			Window:      sl.GetWindow(),
+		})
+	}
+	EqualAllocations(c.ServiceLevels)
+
+	override(c, req)
+	if c.GetEndDate() == nil {
+		if end, ok := TermEnd(c.GetStartDate(), int(scope.GetCommercial().GetTermMonths())); ok {
+			c.EndDate = end
+		}
+	}
+	return c
+}
+
+// EqualAllocations gives the CRITICAL levels equal shares of the at-risk
+// pool summing to exactly 100 % (10000 bps); the bps that do not divide
+// evenly go to the first critical level. Three levels get 3334, 3333 and
+// 3333 bps.
+func EqualAllocations(levels []*typev1.ServiceLevel) {
+	var critical []*typev1.ServiceLevel
+	for _, sl := range levels {
+		if sl.GetKind() == typev1.ServiceLevelKind_SERVICE_LEVEL_KIND_CRITICAL {
+			critical = append(critical, sl)
+		}
+	}
+	if len(critical) == 0 {
+		return
+	}
+	share := int32(MaxAllocationBps / len(critical))
+	for _, sl := range critical {
+		sl.AllocationBps = share
+	}
+	critical[0].AllocationBps += int32(MaxAllocationBps % len(critical))
+}
+
+// override copies onto c every updatable field req sets; the credit
+// regime's non-zero fields override one by one.
+func override(c, req *contractv1.Contract) {
+	if req == nil {
+		return
+	}
+	var paths []string
+	for _, p := range Updatable {
+		if p != "credit_regime" {
+			paths = append(paths, p)
+		}
+	}
+	copyFields(c, req, paths, true)
+	in := req.GetCreditRegime()
+	if in == nil {
+		return
+	}
+	cr := c.GetCreditRegime()
+	for _, f := range []struct {
+		dst *int32
+		src int32
+	}{
+		{&cr.AtRiskBps, in.GetAtRiskBps()},
+		{&cr.EarnBackPeriods, in.GetEarnBackPeriods()},
+		{&cr.ChronicMisses, in.GetChronicMisses()},
+		{&cr.ChronicWindow, in.GetChronicWindow()},
+		{&cr.AnnualCapBps, in.GetAnnualCapBps()},
+	} {
+		if f.src != 0 {
+			*f.dst = f.src
+		}
+	}
+}
