@@ -1,0 +1,128 @@
+// Package selection holds the rules of step 3, "select": the sourcing
+// event's state machine and criteria, the proposal's validation, total
+// contract value and sealing, the shore model and business-hours overlap of
+// a delivery center, the compliance gate, and the scores, totals and ranking
+// of the qualified proposals. Plain Go: no gRPC, no SQL.
+// spec: catalog.md §3 "Select".
+package selection
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	"github.com/acme/bpo/kit/apperr"
+)
+
+// Action is a change of a sourcing event's state.
+type Action string
+
+// The actions: one per custom method, plus the automatic evaluate.
+const (
+	Publish  Action = "publish"
+	Close    Action = "close"
+	Evaluate Action = "evaluate"  // automatic, when every evaluator scored every qualified proposal
+	Award    Action = "award"     // propose the award; the state stays EVALUATED
+	Approve  Action = "approve the award of"
+	Cancel   Action = "cancel"
+)
+
+type (
+	eventState = catalogv1.SourcingEventState
+	transition struct {
+		from []eventState
+		to   eventState
+		// hint says what to do when the action is refused.
+		hint string
+	}
+)
+
+const (
+	draft     = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_DRAFT
+	published = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_PUBLISHED
+	closed    = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_CLOSED
+	evaluated = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_EVALUATED
+	awarded   = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_AWARDED
+	cancelled = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_CANCELLED
+)
+
+// transitions is the sourcing event's state machine.
+// spec: catalog.md §3 "Sourcing event", states.
+var transitions = map[Action]transition{
+	Publish:  {[]eventState{draft}, published, "only a DRAFT event can be published"},
+	Close:    {[]eventState{published}, closed, "only a PUBLISHED event can be closed"},
+	Evaluate: {[]eventState{closed}, evaluated, "only a CLOSED event can become EVALUATED"},
+	Award:    {[]eventState{evaluated}, evaluated, "an award can be proposed once every evaluator has scored every qualified proposal (EVALUATED)"},
+	Approve:  {[]eventState{evaluated}, awarded, "an award can be approved only on an EVALUATED event with a proposed award"},
+	Cancel:   {[]eventState{draft, published, closed, evaluated}, cancelled, "an event can be cancelled only before it is AWARDED"},
+}
+
+// Next returns the state after action from state, or FAILED_PRECONDITION
+// naming the current state and what the action needs.
+func Next(state eventState, action Action) (eventState, error) {
+	t := transitions[action]
+	if slices.Contains(t.from, state) {
+		return t.to, nil
+	}
+	return state, apperr.New(apperr.FailedPrecondition, "cannot %s a sourcing event that is %s: %s", action, StateName(state), t.hint)
+}
+
+// StateName is the state without its enum prefix (PUBLISHED).
+func StateName(s eventState) string {
+	return strings.TrimPrefix(s.String(), "SOURCING_EVENT_STATE_")
+}
+
+// CriterionName is the criterion without its enum prefix (COST).
+func CriterionName(c catalogv1.Criterion) string {
+	return strings.TrimPrefix(c.String(), "CRITERION_")
+}
+
+// DefaultCriteria are the spec's weights.
+// spec: catalog.md §3 "Sourcing event", criteria.
+func DefaultCriteria() []*catalogv1.CriterionWeight {
+	return []*catalogv1.CriterionWeight{
+		{Criterion: catalogv1.Criterion_CRITERION_EXPERTISE, Weight: 20},
+		{Criterion: catalogv1.Criterion_CRITERION_TECHNOLOGY, Weight: 10},
+		{Criterion: catalogv1.Criterion_CRITERION_COMMUNICATION, Weight: 10},
+		{Criterion: catalogv1.Criterion_CRITERION_SCALABILITY, Weight: 10},
+		{Criterion: catalogv1.Criterion_CRITERION_SECURITY_COMPLIANCE, Weight: 15},
+		{Criterion: catalogv1.Criterion_CRITERION_LOCATION, Weight: 5},
+		{Criterion: catalogv1.Criterion_CRITERION_COST, Weight: 30},
+	}
+}
+
+// Automatic reports whether the system scores c (cost from the TCV,
+// location from the shore model) rather than the evaluators.
+func Automatic(c catalogv1.Criterion) bool {
+	return c == catalogv1.Criterion_CRITERION_COST || c == catalogv1.Criterion_CRITERION_LOCATION
+}
+
+// Scored returns the criteria the evaluators score: every criterion of the
+// event with a weight above zero that is not automatic.
+func Scored(criteria []*catalogv1.CriterionWeight) []catalogv1.Criterion {
+	var out []catalogv1.Criterion
+	for _, c := range criteria {
+		if c.GetWeight() > 0 && !Automatic(c.GetCriterion()) {
+			out = append(out, c.GetCriterion())
+		}
+	}
+	return out
+}
+
+// CheckCriteria adds a violation to v when the criteria (already defaulted)
+// repeat one or do not sum to 100. field is the request's path to them.
+func CheckCriteria(criteria []*catalogv1.CriterionWeight, field string, v *apperr.Violations) {
+	seen := map[catalogv1.Criterion]bool{}
+	sum := int32(0)
+	for i, c := range criteria {
+		if seen[c.GetCriterion()] {
+			v.Add(field+"["+strconv.Itoa(i)+"].criterion", "%s is listed twice; list each criterion once", CriterionName(c.GetCriterion()))
+		}
+		seen[c.GetCriterion()] = true
+		sum += c.GetWeight()
+	}
+	if sum != 100 {
+		v.Add(field, "the weights sum to %d; they must sum to 100", sum)
+	}
+}
