@@ -22,8 +22,8 @@ type Action string
 const (
 	Publish  Action = "publish"
 	Close    Action = "close"
-	Evaluate Action = "evaluate"  // automatic, when every evaluator scored every qualified proposal
-	Award    Action = "award"     // propose the award; the state stays EVALUATED
+	Evaluate Action = "evaluate" // automatic, when every evaluator scored every qualified proposal
+	Award    Action = "award"    // propose the award; the state stays EVALUATED
 	Approve  Action = "approve the award of"
 	Cancel   Action = "cancel"
 )
