@@ -1,0 +1,209 @@
+package plan_test
+
+import (
+	"strings"
+	"testing"
+
+	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
+	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/services/transition/plan"
+)
+
+const (
+	notStarted = transitionv1.TaskState_TASK_STATE_NOT_STARTED
+	inProgress = transitionv1.TaskState_TASK_STATE_IN_PROGRESS
+	blocked    = transitionv1.TaskState_TASK_STATE_BLOCKED
+	done       = transitionv1.TaskState_TASK_STATE_DONE
+	skipped    = transitionv1.TaskState_TASK_STATE_SKIPPED
+)
+
+func TestNextTaskState(t *testing.T) {
+	tests := []struct {
+		name   string
+		from   transitionv1.TaskState
+		action plan.Action
+		want   transitionv1.TaskState
+		// wantErr is a substring of the refusal; empty means allowed.
+		wantErr string
+	}{
+		{"start a new task", notStarted, plan.Start, inProgress, ""},
+		{"resume a blocked task", blocked, plan.Start, inProgress, ""},
+		{"start twice", inProgress, plan.Start, inProgress, "it is IN_PROGRESS; only a task that is NOT_STARTED or BLOCKED can be"},
+		{"complete a started task", inProgress, plan.Complete, done, ""},
+		{"complete without starting says to start", notStarted, plan.Complete, notStarted, "it is NOT_STARTED; only a task that is IN_PROGRESS can be; start it first (StartTask)"},
+		{"complete twice", done, plan.Complete, done, "it is DONE"},
+		{"skip a new task", notStarted, plan.Skip, skipped, ""},
+		{"skip a started task", inProgress, plan.Skip, skipped, ""},
+		{"skip a blocked task", blocked, plan.Skip, skipped, ""},
+		{"a done task cannot be skipped", done, plan.Skip, done, "it is DONE; only a task that is NOT_STARTED or IN_PROGRESS or BLOCKED can be"},
+		{"a skipped task cannot be started", skipped, plan.Start, skipped, "it is SKIPPED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := plan.NextTaskState(&transitionv1.Task{Name: p1 + "/tasks/T", Title: "T", State: tt.from}, tt.action)
+			if tt.wantErr == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+				}
+				return
+			}
+			if apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("got %v, want FAILED_PRECONDITION containing %q", err, tt.wantErr)
+			}
+			if got != tt.from {
+				t.Fatalf("a refused action changed the state to %v", got)
+			}
+		})
+	}
+}
+
+func TestAuthorize(t *testing.T) {
+	providerTask := &transitionv1.Task{Name: p1 + "/tasks/T", Title: "T", OwnerSide: transitionv1.OwnerSide_OWNER_SIDE_PROVIDER}
+	clientTask := &transitionv1.Task{Name: p1 + "/tasks/U", Title: "U", OwnerSide: transitionv1.OwnerSide_OWNER_SIDE_CLIENT}
+	manager := &auth.Principal{Subject: "m", Roles: []auth.Role{auth.TransitionManager}}
+	admin := &auth.Principal{Subject: "a", Roles: []auth.Role{auth.Admin}}
+	own := &auth.Principal{Subject: "p", Roles: []auth.Role{auth.ProviderUser}, Provider: "providers/ACME"}
+	other := &auth.Principal{Subject: "q", Roles: []auth.Role{auth.ProviderUser}, Provider: "providers/OTHER"}
+	tests := []struct {
+		name    string
+		caller  *auth.Principal
+		action  plan.Action
+		task    *transitionv1.Task
+		wantErr string
+	}{
+		{"manager starts a client task", manager, plan.Start, clientTask, ""},
+		{"manager skips", manager, plan.Skip, providerTask, ""},
+		{"admin skips", admin, plan.Skip, clientTask, ""},
+		{"provider starts its own provider task", own, plan.Start, providerTask, ""},
+		{"provider completes its own provider task", own, plan.Complete, providerTask, ""},
+		{"provider may not touch a client task", own, plan.Start, clientTask, "only PROVIDER tasks"},
+		{"provider may not touch another provider's plan", other, plan.Complete, providerTask, "its own provider's plans (providers/OTHER)"},
+		{"provider may not skip", own, plan.Skip, providerTask, "needs one of the roles"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := plan.Authorize(tt.caller, tt.action, tt.task, "providers/ACME")
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("got %v, want allowed", err)
+				}
+				return
+			}
+			if apperr.KindOf(err) != apperr.PermissionDenied || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("got %v, want PERMISSION_DENIED containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestCheckDependenciesFinished(t *testing.T) {
+	a, b, c := task("A"), task("B"), task("C", "A", "B")
+	byName := map[string]*transitionv1.Task{a.Name: a, b.Name: b, c.Name: c}
+
+	a.State, b.State = done, skipped
+	if err := plan.CheckDependenciesFinished(c, byName); err != nil {
+		t.Fatalf("DONE and SKIPPED dependencies: got %v, want none", err)
+	}
+	a.State, b.State = inProgress, notStarted
+	err := plan.CheckDependenciesFinished(c, byName)
+	want := `"A" (A) is IN_PROGRESS, "B" (B) is NOT_STARTED; complete or skip them first`
+	if apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want FAILED_PRECONDITION naming both: %q", err, want)
+	}
+}
+
+func TestPlanStates(t *testing.T) {
+	const (
+		draft  = transitionv1.PlanState_PLAN_STATE_DRAFT
+		active = transitionv1.PlanState_PLAN_STATE_ACTIVE
+		ready  = transitionv1.PlanState_PLAN_STATE_CUTOVER_READY
+		live   = transitionv1.PlanState_PLAN_STATE_LIVE
+	)
+	tests := []struct {
+		name    string
+		from    transitionv1.PlanState
+		action  plan.PlanAction
+		want    transitionv1.PlanState
+		wantErr string
+	}{
+		{"start a draft", draft, plan.StartPlan, active, ""},
+		{"start twice", active, plan.StartPlan, active, "it is ACTIVE; only a plan that is DRAFT can be"},
+		{"cut over an active plan", active, plan.Cutover, live, ""},
+		{"cut over a ready plan", ready, plan.Cutover, live, ""},
+		{"cut over a draft says to start it", draft, plan.Cutover, draft, "it is DRAFT; only a plan that is ACTIVE or CUTOVER_READY can be; start it first"},
+		{"cut over twice", live, plan.Cutover, live, "it is LIVE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := plan.NextPlanState(&transitionv1.TransitionPlan{Name: p1, State: tt.from}, tt.action)
+			if tt.wantErr == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+				}
+				return
+			}
+			if apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("got %v, want FAILED_PRECONDITION containing %q", err, tt.wantErr)
+			}
+		})
+	}
+
+	settle := []struct {
+		name  string
+		from  transitionv1.PlanState
+		ready bool
+		want  transitionv1.PlanState
+	}{
+		{"active and ready becomes cutover-ready", active, true, ready},
+		{"active and not ready stays", active, false, active},
+		{"cutover-ready and no longer ready falls back", ready, false, active},
+		{"draft never becomes ready by itself", draft, true, draft},
+		{"live stays live", live, false, live},
+	}
+	for _, tt := range settle {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := plan.Settle(tt.from, tt.ready); got != tt.want {
+				t.Fatalf("Settle(%v, %v) = %v, want %v", tt.from, tt.ready, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadiness(t *testing.T) {
+	mk := func(id string, phase transitionv1.Phase, state transitionv1.TaskState) *transitionv1.Task {
+		return &transitionv1.Task{Name: p1 + "/tasks/" + id, Title: id, Phase: phase, State: state}
+	}
+	tasks := []*transitionv1.Task{
+		mk("plan", transitionv1.Phase_PHASE_PLANNING, done),
+		mk("kt", transitionv1.Phase_PHASE_KNOWLEDGE_TRANSFER, skipped),
+		mk("pilot", transitionv1.Phase_PHASE_PARALLEL_RUN, inProgress),
+		mk("infra", transitionv1.Phase_PHASE_INFRASTRUCTURE, notStarted),
+		// The cutover and hypercare tasks happen at and after cutover: not
+		// part of the gate.
+		mk("go-live", transitionv1.Phase_PHASE_CUTOVER, notStarted),
+		mk("care", transitionv1.Phase_PHASE_HYPERCARE, notStarted),
+	}
+	r := plan.Readiness(tasks)
+	if r.GetReady() || len(r.GetGates()) != 1 || r.GetGates()[0].GetGate() != plan.GateTasks || r.GetGates()[0].GetPassed() {
+		t.Fatalf("readiness %v: want one failing tasks gate", r)
+	}
+	// Exactly the two open pre-cutover tasks, in plan order.
+	want := []string{`PARALLEL_RUN task "pilot" (pilot) is IN_PROGRESS`, `INFRASTRUCTURE task "infra" (infra) is NOT_STARTED`}
+	if got := r.GetGates()[0].GetMissing(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("missing %q, want %q", got, want)
+	}
+	err := plan.CheckReady(p1, r)
+	if apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), want[0]) || !strings.Contains(err.Error(), "complete or skip these tasks") {
+		t.Fatalf("CheckReady: got %v", err)
+	}
+
+	tasks[2].State, tasks[3].State = done, skipped
+	r = plan.Readiness(tasks)
+	if !r.GetReady() || len(r.GetGates()[0].GetMissing()) != 0 {
+		t.Fatalf("readiness %v: want ready", r)
+	}
+	if err := plan.CheckReady(p1, r); err != nil {
+		t.Fatalf("CheckReady: %v", err)
+	}
+}

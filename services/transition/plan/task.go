@@ -1,0 +1,140 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
+	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/auth"
+)
+
+// Action is a state change of a task, one per custom method.
+type Action string
+
+// The task actions.
+const (
+	Start    Action = "start"
+	Complete Action = "complete"
+	Skip     Action = "skip"
+)
+
+// move is one row of the task state machine: the states an action may
+// start from, the state it leads to, and the roles that may take it.
+type move struct {
+	from  []transitionv1.TaskState
+	to    transitionv1.TaskState
+	roles []auth.Role
+	// next says what a caller should do when the task is in none of from.
+	next string
+}
+
+// taskMoves is the task state machine. spec: transition.md, "Tasks".
+// Completing needs the task started first, so that every DONE task has an
+// actual start and finish for the schedule's re-forecast. A provider user
+// may start and complete (its own PROVIDER tasks, see Authorize); only the
+// transition manager skips.
+var taskMoves = map[Action]move{
+	Start: {
+		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_BLOCKED},
+		to:    transitionv1.TaskState_TASK_STATE_IN_PROGRESS,
+		roles: []auth.Role{auth.TransitionManager, auth.ProviderUser},
+	},
+	Complete: {
+		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_IN_PROGRESS},
+		to:    transitionv1.TaskState_TASK_STATE_DONE,
+		roles: []auth.Role{auth.TransitionManager, auth.ProviderUser},
+		next:  "start it first (StartTask)",
+	},
+	Skip: {
+		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_IN_PROGRESS, transitionv1.TaskState_TASK_STATE_BLOCKED},
+		to:    transitionv1.TaskState_TASK_STATE_SKIPPED,
+		roles: []auth.Role{auth.TransitionManager},
+	},
+}
+
+// NextTaskState returns the state of t after action, or FAILED_PRECONDITION
+// naming its current state and the states the action needs.
+func NextTaskState(t *transitionv1.Task, action Action) (transitionv1.TaskState, error) {
+	m := taskMoves[action]
+	if slices.Contains(m.from, t.GetState()) {
+		return m.to, nil
+	}
+	names := make([]string, len(m.from))
+	for i, s := range m.from {
+		names[i] = TaskStateName(s)
+	}
+	msg := fmt.Sprintf("cannot %s task %s: it is %s; only a task that is %s can be", action, Label(t), TaskStateName(t.GetState()), strings.Join(names, " or "))
+	if m.next != "" && t.GetState() == transitionv1.TaskState_TASK_STATE_NOT_STARTED {
+		msg += "; " + m.next
+	}
+	return t.GetState(), apperr.New(apperr.FailedPrecondition, "%s", msg)
+}
+
+// Authorize checks that caller may take action on task t of a plan whose
+// contracted provider is planProvider: the action's roles (admins always
+// may), and for a provider user, a PROVIDER task of its own provider's plan.
+// spec: transition.md, "owner_side": a provider user can update only
+// PROVIDER tasks of its own plans.
+func Authorize(caller *auth.Principal, action Action, t *transitionv1.Task, planProvider string) error {
+	m := taskMoves[action]
+	if !caller.Has(auth.Admin) && !caller.HasAny(m.roles...) {
+		return apperr.New(apperr.PermissionDenied, "to %s a task needs one of the roles %v", action, m.roles)
+	}
+	if !caller.IsProviderOnly() {
+		return nil
+	}
+	if caller.Provider != planProvider {
+		return apperr.New(apperr.PermissionDenied, "a provider user may change only tasks of its own provider's plans (%s)", caller.Provider)
+	}
+	if t.GetOwnerSide() != transitionv1.OwnerSide_OWNER_SIDE_PROVIDER {
+		return apperr.New(apperr.PermissionDenied, "a provider user may %s only PROVIDER tasks; %s is a %s task, for the transition manager", action, Label(t), SideName(t.GetOwnerSide()))
+	}
+	return nil
+}
+
+// Finished reports whether a task counts as finished: DONE or SKIPPED.
+func Finished(s transitionv1.TaskState) bool {
+	return s == transitionv1.TaskState_TASK_STATE_DONE || s == transitionv1.TaskState_TASK_STATE_SKIPPED
+}
+
+// CheckDependenciesFinished refuses to complete t while any of its
+// dependencies is not DONE or SKIPPED, naming each with its state.
+// byName holds the plan's tasks. spec: transition.md, "A task cannot be
+// DONE while a dependency is not DONE or SKIPPED".
+func CheckDependenciesFinished(t *transitionv1.Task, byName map[string]*transitionv1.Task) error {
+	var open []string
+	for _, d := range t.GetDependsOn() {
+		dep := byName[d.GetTask()]
+		if dep == nil {
+			continue // cannot happen: dependencies are checked when set
+		}
+		if !Finished(dep.GetState()) {
+			open = append(open, fmt.Sprintf("%s is %s", Label(dep), TaskStateName(dep.GetState())))
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	return apperr.New(apperr.FailedPrecondition, "cannot complete task %s while its dependencies are not DONE or SKIPPED: %s; complete or skip them first",
+		Label(t), strings.Join(open, ", "))
+}
+
+// TaskStateName is the state without its enum prefix (IN_PROGRESS).
+func TaskStateName(s transitionv1.TaskState) string {
+	return strings.TrimPrefix(s.String(), "TASK_STATE_")
+}
+
+// SideName is the owner side without its enum prefix (PROVIDER).
+func SideName(s transitionv1.OwnerSide) string {
+	if s == transitionv1.OwnerSide_OWNER_SIDE_UNSPECIFIED {
+		return "CLIENT"
+	}
+	return strings.TrimPrefix(s.String(), "OWNER_SIDE_")
+}
+
+// PhaseName is the phase without its enum prefix (CUTOVER).
+func PhaseName(p transitionv1.Phase) string {
+	return strings.TrimPrefix(p.String(), "PHASE_")
+}

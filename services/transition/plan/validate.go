@@ -1,0 +1,139 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
+	"github.com/acme/bpo/kit/apperr"
+	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// ValidateNew checks a plan about to be created; field paths start with
+// prefix ("transition_plan"). templates are the known template names.
+func ValidateNew(p *transitionv1.TransitionPlan, prefix string, templates []string) error {
+	var v apperr.Violations
+	if strings.TrimSpace(p.GetContract()) == "" {
+		v.Add(prefix+".contract", "is required: the signed contract the plan transitions, contracts/{id}")
+	}
+	start, startOK := Day(p.GetStartDate())
+	switch {
+	case p.GetStartDate() == nil:
+		v.Add(prefix+".start_date", "is required: day 0 of the schedule")
+	case !startOK:
+		v.Add(prefix+".start_date", "%s is not a calendar date", formatDate(p.GetStartDate()))
+	}
+	if d := p.GetTargetGoLive(); d != nil {
+		goLive, ok := Day(d)
+		switch {
+		case !ok:
+			v.Add(prefix+".target_go_live", "%s is not a calendar date", formatDate(d))
+		case startOK && goLive.Before(start):
+			v.Add(prefix+".target_go_live", "%s is before the start date %s", formatDate(d), formatDate(p.GetStartDate()))
+		}
+	}
+	if t := p.GetTemplate(); t != "" && !slices.Contains(templates, t) {
+		v.Add(prefix+".template", "%q is not a template; choose one of %s", t, strings.Join(templates, ", "))
+	}
+	return v.Err()
+}
+
+// ValidateTask checks a task after creation defaults or an update mask are
+// applied (field paths start with prefix, "task"); dependencies are checked
+// by the Graph.
+func ValidateTask(t *transitionv1.Task, prefix string) error {
+	var v apperr.Violations
+	if strings.TrimSpace(t.GetTitle()) == "" {
+		v.Add(prefix+".title", "is required")
+	}
+	if t.GetPhase() == transitionv1.Phase_PHASE_UNSPECIFIED {
+		v.Add(prefix+".phase", "is required: one of PLANNING, KNOWLEDGE_TRANSFER, DOCUMENTATION, TRAINING, INFRASTRUCTURE, INTEGRATION_TESTING, PARALLEL_RUN, CUTOVER, HYPERCARE")
+	}
+	return v.Err()
+}
+
+// Field sets for task updates (top-level field names of Task).
+var (
+	// TaskUpdatable are the fields UpdateTask may change.
+	TaskUpdatable = []string{"title", "description", "phase", "owner_side", "assignee", "duration_days", "depends_on"}
+	// taskOutputOnly are set by the server only.
+	taskOutputOnly = []string{"name", "state", "state_reason", "actual_start", "actual_finish", "etag"}
+)
+
+// ApplyTaskMask copies the fields named by paths from src onto dst. An
+// empty mask means every updatable field set in src; "*" means every
+// updatable field (AIP-134).
+func ApplyTaskMask(dst, src *transitionv1.Task, paths []string) error {
+	srcR, dstR := src.ProtoReflect(), dst.ProtoReflect()
+	fields := srcR.Descriptor().Fields()
+	switch {
+	case len(paths) == 1 && paths[0] == "*":
+		paths = TaskUpdatable
+	case len(paths) == 0:
+		for _, f := range TaskUpdatable {
+			if srcR.Has(fields.ByName(protoreflect.Name(f))) {
+				paths = append(paths, f)
+			}
+		}
+	}
+	var v apperr.Violations
+	for _, path := range paths {
+		switch {
+		case slices.Contains(taskOutputOnly, path):
+			v.Add("update_mask", "%s is output only; it changes through StartTask, CompleteTask and SkipTask", path)
+		case !slices.Contains(TaskUpdatable, path):
+			v.Add("update_mask", "%q is not a field of Task that can be updated (top-level fields only: %s)", path, strings.Join(TaskUpdatable, ", "))
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	for _, path := range paths {
+		fd := fields.ByName(protoreflect.Name(path))
+		if srcR.Has(fd) {
+			dstR.Set(fd, srcR.Get(fd))
+		} else {
+			dstR.Clear(fd)
+		}
+	}
+	return nil
+}
+
+// NewTask returns the task to store for a CreateTask input: the writable
+// fields of in, output-only ones ignored (AIP-203), NOT_STARTED, and an
+// unspecified owner side taken as CLIENT (the proto's documented default).
+func NewTask(in *transitionv1.Task, name string) *transitionv1.Task {
+	t := &transitionv1.Task{}
+	_ = ApplyTaskMask(t, in, []string{"*"})
+	t.Name = name
+	t.State = transitionv1.TaskState_TASK_STATE_NOT_STARTED
+	if t.OwnerSide == transitionv1.OwnerSide_OWNER_SIDE_UNSPECIFIED {
+		t.OwnerSide = transitionv1.OwnerSide_OWNER_SIDE_CLIENT
+	}
+	return t
+}
+
+// Day returns d as midnight UTC of that day, and whether d is a full,
+// valid calendar date.
+func Day(d *date.Date) (time.Time, bool) {
+	if d == nil || d.GetYear() < 1 || d.GetYear() > 9999 || d.GetMonth() < 1 || d.GetMonth() > 12 || d.GetDay() < 1 {
+		return time.Time{}, false
+	}
+	t := time.Date(int(d.GetYear()), time.Month(d.GetMonth()), int(d.GetDay()), 0, 0, 0, 0, time.UTC)
+	if t.Day() != int(d.GetDay()) { // 31 April rolled over into May
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// DateOf returns the calendar date of t in t's location.
+func DateOf(t time.Time) *date.Date {
+	return &date.Date{Year: int32(t.Year()), Month: int32(t.Month()), Day: int32(t.Day())}
+}
+
+func formatDate(d *date.Date) string {
+	return fmt.Sprintf("%04d-%02d-%02d", d.GetYear(), d.GetMonth(), d.GetDay())
+}

@@ -1,0 +1,136 @@
+// Package templates holds the transition plan templates the project ships:
+// task lists by phase, with owner sides, durations and dependencies, kept
+// as data (one JSON file per template) so that they read like a plan.
+// spec: transition.md, "Transition plan": front office, back office,
+// knowledge work, each with 20–60 tasks.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
+	"github.com/acme/bpo/services/transition/plan"
+)
+
+//go:embed *.json
+var files embed.FS
+
+// Default is the template of a plan that names none.
+const Default = "front_office"
+
+// Template is a plan template.
+type Template struct {
+	// Name is the file name without .json, as a plan's `template` names it.
+	Name        string `json:"-"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Tasks       []Task `json:"tasks"`
+}
+
+// Task is one task of a template. Dependencies name other tasks by key.
+type Task struct {
+	Key         string `json:"key"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	// Phase is a Phase without its prefix (KNOWLEDGE_TRANSFER).
+	Phase string `json:"phase"`
+	// Owner is CLIENT or PROVIDER.
+	Owner     string   `json:"owner"`
+	Days      int32    `json:"days"`
+	DependsOn []string `json:"depends_on"`
+	// LagDays gives the lag of a dependency, by key, when it is not 0.
+	LagDays map[string]int32 `json:"lag_days"`
+}
+
+// Names lists the shipped templates, sorted.
+func Names() []string {
+	entries, _ := files.ReadDir(".")
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Get reads and checks the template called name (Default when empty).
+func Get(name string) (*Template, error) {
+	if name == "" {
+		name = Default
+	}
+	if !slices.Contains(Names(), name) {
+		return nil, fmt.Errorf("no template %q; choose one of %s", name, strings.Join(Names(), ", "))
+	}
+	b, err := files.ReadFile(path.Clean(name + ".json"))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	t := &Template{Name: name}
+	if err := dec.Decode(t); err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	// Check it whole now, so that a broken template fails here, not half
+	// way through creating a plan.
+	if _, err := t.Instantiate("transitionPlans/check", func(i int) string { return fmt.Sprintf("t%03d", i) }); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Instantiate returns the template's tasks for the plan planName, in
+// template order, the i-th named planName/tasks/id(i), with dependencies
+// resolved to task names. It fails when the template is inconsistent: a
+// duplicate key, an unknown phase, owner or dependency, or a cycle.
+func (t *Template) Instantiate(planName string, id func(i int) string) ([]*transitionv1.Task, error) {
+	names := make(map[string]string, len(t.Tasks))
+	for i, tt := range t.Tasks {
+		if tt.Key == "" || names[tt.Key] != "" {
+			return nil, fmt.Errorf("template %s: task %d has an empty or duplicate key %q", t.Name, i, tt.Key)
+		}
+		names[tt.Key] = planName + "/tasks/" + id(i)
+	}
+	out := make([]*transitionv1.Task, len(t.Tasks))
+	for i, tt := range t.Tasks {
+		phase, ok := transitionv1.Phase_value["PHASE_"+tt.Phase]
+		if !ok || phase == 0 {
+			return nil, fmt.Errorf("template %s: task %s has an unknown phase %q", t.Name, tt.Key, tt.Phase)
+		}
+		side, ok := transitionv1.OwnerSide_value["OWNER_SIDE_"+tt.Owner]
+		if !ok || side == 0 {
+			return nil, fmt.Errorf("template %s: task %s has an unknown owner %q (CLIENT or PROVIDER)", t.Name, tt.Key, tt.Owner)
+		}
+		task := &transitionv1.Task{
+			Name:         names[tt.Key],
+			Title:        tt.Title,
+			Description:  tt.Description,
+			Phase:        transitionv1.Phase(phase),
+			OwnerSide:    transitionv1.OwnerSide(side),
+			DurationDays: tt.Days,
+			State:        transitionv1.TaskState_TASK_STATE_NOT_STARTED,
+		}
+		for _, d := range tt.DependsOn {
+			if names[d] == "" {
+				return nil, fmt.Errorf("template %s: task %s depends on %q, which is not a task of the template", t.Name, tt.Key, d)
+			}
+			task.DependsOn = append(task.DependsOn, &transitionv1.Dependency{Task: names[d], LagDays: tt.LagDays[d]})
+		}
+		for d := range tt.LagDays {
+			if !slices.Contains(tt.DependsOn, d) {
+				return nil, fmt.Errorf("template %s: task %s has a lag for %q, which it does not depend on", t.Name, tt.Key, d)
+			}
+		}
+		out[i] = task
+	}
+	if c := plan.Cycle(out); c != nil {
+		return nil, fmt.Errorf("template %s: dependency cycle %s", t.Name, strings.Join(c, " → "))
+	}
+	return out, nil
+}
