@@ -70,7 +70,7 @@ var services = []service{
 		},
 	},
 	{
-		name: "monitoring", schema: "monitoring", policy: monitoring.Policy,
+		name: "monitoring", schema: "monitoring", migrations: monitoring.Migrations(), policy: monitoring.Policy,
 		register: func(s *grpc.Server, db *sqlstore.DB, up upstreams) {
 			monitoringv1.RegisterMonitoringServiceServer(s, monitoring.New(db, contractv1.NewContractServiceClient(up.contract)))
 		},

@@ -1,0 +1,181 @@
+package monitoring
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
+	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/audit"
+	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/grpcserver"
+	"github.com/acme/bpo/kit/sqlstore"
+	"github.com/acme/bpo/services/monitoring/evaluation"
+	"github.com/acme/bpo/services/monitoring/store"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// maxRejections bounds the rejections an IngestMeasurements answer lists.
+const maxRejections = 1000
+
+// BatchCreateMeasurements implements monitoringv1.MonitoringServiceServer.
+func (s *Server) BatchCreateMeasurements(ctx context.Context, req *monitoringv1.BatchCreateMeasurementsRequest) (*monitoringv1.BatchCreateMeasurementsResponse, error) {
+	t, err := s.reportable(ctx, req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	return s.storeBatch(ctx, t, req.GetMeasurements())
+}
+
+// IngestMeasurements implements monitoringv1.MonitoringServiceServer. Each
+// message is stored in its own transaction before the next is read, so a
+// message the server has read past is durable; the kit's stream
+// interceptor validates each message as it is received.
+func (s *Server) IngestMeasurements(stream grpc.ClientStreamingServer[monitoringv1.IngestMeasurementsRequest, monitoringv1.IngestMeasurementsResponse]) error {
+	ctx := stream.Context()
+	out := &monitoringv1.IngestMeasurementsResponse{}
+	// The contract is read once per parent and stream: its service levels
+	// and commencement do not change while the provider's system streams.
+	contracts := map[string]*terms{}
+	for {
+		req, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return stream.SendAndClose(out)
+		}
+		if err != nil {
+			return err
+		}
+		t, ok := contracts[req.GetParent()]
+		if !ok {
+			if t, err = s.reportable(ctx, req.GetParent()); err != nil {
+				return err
+			}
+			contracts[req.GetParent()] = t
+		}
+		b, err := s.storeBatch(ctx, t, req.GetMeasurements())
+		if err != nil {
+			return err
+		}
+		out.Accepted += b.GetAccepted()
+		out.Duplicates += b.GetDuplicates()
+		out.Rejected += b.GetRejected()
+		for _, r := range b.GetResults() {
+			if len(out.Rejections) == maxRejections {
+				break
+			}
+			if r.GetOutcome() == monitoringv1.MeasurementOutcome_MEASUREMENT_OUTCOME_REJECTED {
+				out.Rejections = append(out.Rejections, r)
+			}
+		}
+	}
+}
+
+// reportable returns the terms of a contract the caller may report
+// measurements for: only users of the contracted provider (spec:
+// monitoring.md "Measurements"; admins pass, as everywhere), and only once
+// service has commenced.
+func (s *Server) reportable(ctx context.Context, name string) (*terms, error) {
+	c, err := s.readContract(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if caller := auth.FromContext(ctx); !caller.Has(auth.Admin) && caller.Provider != c.GetProvider() {
+		return nil, apperr.New(apperr.PermissionDenied, "only users of the contracted provider (%s) may report measurements for %s", c.GetProvider(), name)
+	}
+	if st := c.GetState(); st != contractv1.ContractState_CONTRACT_STATE_SIGNED && c.GetServiceCommencementDate() != nil {
+		return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: measurements are accepted only while the contract is signed and live", name, shortState(st))
+	}
+	return commenced(c, "measurements are accepted")
+}
+
+// storeBatch checks each measurement, stores the accepted ones in one
+// transaction with the batch's audit record, and answers per item in
+// request order. Nothing of a batch is half-stored.
+func (s *Server) storeBatch(ctx context.Context, t *terms, in []*monitoringv1.Measurement) (*monitoringv1.BatchCreateMeasurementsResponse, error) {
+	resp, err := s.tryBatch(ctx, t, in)
+	// Two batches raced on the same event id (PostgreSQL; SQLite has one
+	// writer): the loser rolled back, and its retry sees the winner's row
+	// and answers DUPLICATE or REJECTED for it.
+	if err != nil && sqlstore.IsUniqueViolation(err) {
+		resp, err = s.tryBatch(ctx, t, in)
+	}
+	return resp, err
+}
+
+func (s *Server) tryBatch(ctx context.Context, t *terms, in []*monitoringv1.Measurement) (*monitoringv1.BatchCreateMeasurementsResponse, error) {
+	name := t.contract.GetName()
+	intake := evaluation.NewIntake(t.contract.GetServiceLevels(), t.commencement, s.now())
+	resp := &monitoringv1.BatchCreateMeasurementsResponse{Results: make([]*monitoringv1.MeasurementResult, len(in))}
+	var (
+		candidates []evaluation.Stored
+		index      []int // candidates[j] is in[index[j]]
+	)
+	for i, m := range in {
+		resp.Results[i] = &monitoringv1.MeasurementResult{EventId: m.GetEventId(), ServiceLevelKey: m.GetServiceLevelKey()}
+		var (
+			st     evaluation.Stored
+			reason string
+		)
+		if err := m.GetEventTime().CheckValid(); err != nil {
+			reason = "event_time is missing or not a valid timestamp"
+		} else {
+			st, reason = intake.Check(evaluation.Measurement{
+				Key: m.GetServiceLevelKey(), EventID: m.GetEventId(), Time: m.GetEventTime().AsTime(), Value: m.GetValue(),
+			})
+		}
+		if reason != "" {
+			reject(resp, i, reason)
+			continue
+		}
+		candidates = append(candidates, st)
+		index = append(index, i)
+	}
+	err := s.db.Write(ctx, func(tx *sqlstore.Tx) error {
+		fates, err := store.Save(ctx, tx, name, candidates, s.now())
+		if err != nil {
+			return err
+		}
+		for j, f := range fates {
+			i := index[j]
+			switch f {
+			case store.Accepted:
+				resp.Results[i].Outcome = monitoringv1.MeasurementOutcome_MEASUREMENT_OUTCOME_ACCEPTED
+				resp.Accepted++
+			case store.Duplicate:
+				resp.Results[i].Outcome = monitoringv1.MeasurementOutcome_MEASUREMENT_OUTCOME_DUPLICATE
+				resp.Duplicates++
+			case store.Conflict:
+				reject(resp, i, "event_id "+in[i].GetEventId()+" was already reported with a different time or value; a correction needs a new event_id")
+			}
+		}
+		// One audit record per batch, not per measurement: the audit chain
+		// serialises its writers, so a record per measurement would make it
+		// the bottleneck of ingestion and multiply the log by millions of
+		// rows a month, while the measurements themselves are append-only
+		// rows named by their event ids. The record says who reported how
+		// many, when, and through which method.
+		counts, err := structpb.NewStruct(map[string]any{
+			"submitted":  len(in),
+			"accepted":   resp.Accepted,
+			"duplicates": resp.Duplicates,
+			"rejected":   resp.Rejected,
+		})
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, name+"/measurements", grpcserver.RequestID(ctx), nil, counts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func reject(resp *monitoringv1.BatchCreateMeasurementsResponse, i int, reason string) {
+	resp.Results[i].Outcome = monitoringv1.MeasurementOutcome_MEASUREMENT_OUTCOME_REJECTED
+	resp.Results[i].Reason = reason
+	resp.Rejected++
+}
