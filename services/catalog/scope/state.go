@@ -9,8 +9,9 @@
 //   - A revision can be submitted only with at least one deliverable or one
 //     service level: there is nothing to approve otherwise.
 //   - The author of a revision is whoever last edited it; the approver must
-//     be someone else (four eyes), and a rejection sends it back to DRAFT
-//     with the approver's reason, which the revision keeps in the audit log.
+//     be someone else (four eyes). A rejection sends it back to DRAFT with
+//     the approver's reason, which the revision shows (rejection_reason)
+//     until it is submitted again; the audit log keeps every reason.
 package scope
 
 import (

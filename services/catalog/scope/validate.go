@@ -83,7 +83,7 @@ var (
 	// Updatable are the fields an update may name.
 	Updatable = []string{"deliverables", "coverage", "service_levels", "compliance", "integrations", "transition", "commercial"}
 	// OutputOnly are set by the server only.
-	OutputOnly = []string{"name", "revision", "state", "author", "approver", "update_time", "approve_time", "etag"}
+	OutputOnly = []string{"name", "revision", "state", "author", "approver", "rejection_reason", "update_time", "approve_time", "etag"}
 )
 
 // ValidateEngagement checks an engagement about to be created, or as it is

@@ -540,6 +540,9 @@ type Scope struct {
 	Transition *TransitionTerms `protobuf:"bytes,11,opt,name=transition,proto3" json:"transition,omitempty"`
 	// Pricing models, term and currency.
 	Commercial *CommercialTerms `protobuf:"bytes,12,opt,name=commercial,proto3" json:"commercial,omitempty"`
+	// Why an approver last sent this revision back to DRAFT (RejectScope);
+	// cleared when it is submitted again. Earlier reasons are in the audit log.
+	RejectionReason string `protobuf:"bytes,13,opt,name=rejection_reason,json=rejectionReason,proto3" json:"rejection_reason,omitempty"`
 	// When this revision was last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// When this revision was approved.
@@ -662,6 +665,13 @@ func (x *Scope) GetCommercial() *CommercialTerms {
 		return x.Commercial
 	}
 	return nil
+}
+
+func (x *Scope) GetRejectionReason() string {
+	if x != nil {
+		return x.RejectionReason
+	}
+	return ""
 }
 
 func (x *Scope) GetUpdateTime() *timestamppb.Timestamp {
@@ -1131,7 +1141,7 @@ const file_bpo_catalog_v1_engagement_proto_rawDesc = "" +
 	"\vtotal_score\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\n" +
 	"totalScore\x12?\n" +
 	"\n" +
-	"award_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tawardTime\"\xa7\a\n" +
+	"award_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tawardTime\"\xd8\a\n" +
 	"\x05Scope\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12 \n" +
 	"\brevision\x18\x02 \x01(\x03B\x04\xe2A\x01\x03R\brevision\x126\n" +
@@ -1151,7 +1161,8 @@ const file_bpo_catalog_v1_engagement_proto_rawDesc = "" +
 	"transition\x12E\n" +
 	"\n" +
 	"commercial\x18\f \x01(\v2\x1f.bpo.catalog.v1.CommercialTermsB\x04\xe2A\x01\x01R\n" +
-	"commercial\x12A\n" +
+	"commercial\x12/\n" +
+	"\x10rejection_reason\x18\r \x01(\tB\x04\xe2A\x01\x03R\x0frejectionReason\x12A\n" +
 	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12C\n" +
 	"\fapprove_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\vapproveTime\x12\x18\n" +
