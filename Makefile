@@ -47,8 +47,10 @@ generate: tools
 	flock build/generate.lock $(MAKE) --no-print-directory generate-locked
 
 generate-locked: protodeps
+	@# Generate beside gen/ and swap, so a failed run never leaves gen/ half gone.
+	rm -rf build/gen && $(BUF) generate --output build/gen
 	rm -rf gen/go gen/openapi/*.json
-	$(BUF) generate
+	mv build/gen/gen/go gen/go && mv build/gen/gen/openapi/*.json gen/openapi/
 
 ## check-generated: fail when gen/ is not what proto/ generates
 check-generated: generate

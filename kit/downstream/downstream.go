@@ -28,6 +28,9 @@ const DefaultTimeout = 5 * time.Second
 func Dial(name, addr string) (*grpc.ClientConn, error) {
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		// With a `dns:///` address of a headless Service, calls spread over
+		// every replica instead of sticking to the first one resolved.
+		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig": [{"round_robin": {}}]}`),
 		grpc.WithChainUnaryInterceptor(forward(name)),
 	)
 	if err != nil {

@@ -104,9 +104,12 @@ func (ic *interceptors) logCall(method string, c *call, start time.Time, err err
 		zap.String("request_id", c.requestID),
 		zap.String("subject", c.subject),
 	}
-	switch code {
-	case codes.Internal, codes.Unknown, codes.DataLoss:
+	switch {
+	case code == codes.Internal || code == codes.Unknown || code == codes.DataLoss:
 		ic.log.Error("rpc", fields...)
+	case exempt(method) && code == codes.OK:
+		// Probes call health every few seconds; keep them out of the way.
+		ic.log.Debug("rpc", fields...)
 	default:
 		ic.log.Info("rpc", fields...)
 	}

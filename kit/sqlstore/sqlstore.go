@@ -51,6 +51,7 @@ func (d Dialect) String() string {
 // and several readers, which WAL lets run beside it).
 type DB struct {
 	Dialect Dialect
+	schema  string // PostgreSQL schema of the service's tables
 	write   *sql.DB
 	read    *sql.DB
 }
@@ -117,7 +118,7 @@ func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &DB{Dialect: Postgres, write: pool, read: pool}, nil
+	return &DB{Dialect: Postgres, schema: schema, write: pool, read: pool}, nil
 }
 
 // Close closes the pools.
@@ -155,7 +156,9 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS, table string) error {
 	if db.Dialect == Postgres {
 		dialect = goose.DialectPostgres
 		// Several replicas may start at once; one migrates, the others wait.
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID(table)))
+		// The lock is per schema, so different services do not wait for
+		// each other.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID(db.schema + "." + table)))
 		if err != nil {
 			return err
 		}
@@ -169,9 +172,9 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS, table string) error {
 	return err
 }
 
-func lockID(table string) int64 {
+func lockID(name string) int64 {
 	var h int64 = 5887940537704921958 // goose's default, varied per table
-	for _, c := range table {
+	for _, c := range name {
 		h = h*31 + int64(c)
 	}
 	return h

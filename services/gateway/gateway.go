@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
@@ -15,6 +16,7 @@ import (
 	"github.com/acme/bpo/gen/openapi"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -70,7 +72,28 @@ func New(ctx context.Context, up Upstreams) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Document)
 	})
+	// Liveness: the gateway process answers.
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	// Readiness: every service behind the gateway reports SERVING.
+	root.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		var down []string
+		for _, u := range []struct {
+			name string
+			conn *grpc.ClientConn
+		}{{"catalog", up.Catalog}, {"contract", up.Contract}, {"transition", up.Transition}, {"monitoring", up.Monitoring}} {
+			resp, err := healthpb.NewHealthClient(u.conn).Check(ctx, &healthpb.HealthCheckRequest{})
+			if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				down = append(down, u.name)
+			}
+		}
+		if len(down) > 0 {
+			http.Error(w, "not serving: "+strings.Join(down, ", "), http.StatusServiceUnavailable)
+			return
+		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	return root, nil
