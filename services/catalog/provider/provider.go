@@ -5,14 +5,12 @@ package provider
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/fieldmask"
 	"github.com/acme/bpo/kit/refdata"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // ValidateNew checks a provider about to be created: the fields required on
@@ -84,79 +82,29 @@ func checkCodes(p *catalogv1.Provider, prefix string, v *apperr.Violations) {
 	}
 }
 
-// Field sets for updates (top-level field names of Provider).
+// Update rules (top-level field names of Provider).
 var (
-	// Updatable are the fields an update may name at all.
-	Updatable = []string{
-		"display_name", "website", "hq_country", "billing_currency", "delivery_centers",
-		"capabilities", "certifications", "technologies", "financial_rating",
+	updateRules = fieldmask.Rules{
+		Updatable: []string{
+			"display_name", "website", "hq_country", "billing_currency", "delivery_centers",
+			"capabilities", "certifications", "technologies", "financial_rating",
+		},
+		Immutable:  []string{"legal_name"},
+		OutputOnly: []string{"name", "state", "state_reason", "standing", "create_time", "update_time", "etag"},
+		Why:        "create a new provider for a different legal entity",
 	}
-	// ProviderEditable are those a provider user may change on its own
+	// ProviderEditable are the fields a provider user may change on its own
 	// provider: its profile, not our assessment of it (rating) nor its
 	// identity.
 	ProviderEditable = []string{"website", "delivery_centers", "capabilities", "certifications", "technologies"}
-	// immutable are set on creation only.
-	immutable = []string{"legal_name"}
-	// outputOnly are set by the server only.
-	outputOnly = []string{"name", "state", "state_reason", "standing", "create_time", "update_time", "etag"}
 )
 
-// ApplyMask copies the fields named by paths from src onto dst. An empty
-// mask means every updatable field set in src; "*" means every updatable
-// field. providerUser restricts the fields to ProviderEditable.
+// ApplyMask copies the fields named by paths from src onto dst (see
+// fieldmask.Apply); providerUser restricts them to ProviderEditable.
 func ApplyMask(dst, src *catalogv1.Provider, paths []string, providerUser bool) error {
-	srcR, dstR := src.ProtoReflect(), dst.ProtoReflect()
-	fields := srcR.Descriptor().Fields()
-	switch {
-	case len(paths) == 1 && paths[0] == "*":
-		paths = Updatable
-	case len(paths) == 0:
-		for _, f := range Updatable {
-			if srcR.Has(fields.ByName(protoreflect.Name(f))) {
-				paths = append(paths, f)
-			}
-		}
+	var only []string
+	if providerUser {
+		only = ProviderEditable
 	}
-	var v apperr.Violations
-	var denied []string
-	for _, path := range paths {
-		switch {
-		case slices.Contains(outputOnly, path):
-			v.Add("update_mask", "%s is output only and cannot be updated", path)
-		case slices.Contains(immutable, path):
-			if proto.Equal(wrap(srcR, path), wrap(dstR, path)) {
-				continue // restating the current value is not a change
-			}
-			v.Add("update_mask", "%s is immutable; create a new provider for a different legal entity", path)
-		case !slices.Contains(Updatable, path):
-			v.Add("update_mask", "%q is not a field of Provider that can be updated (top-level fields only: %s)", path, strings.Join(Updatable, ", "))
-		case providerUser && !slices.Contains(ProviderEditable, path):
-			denied = append(denied, path)
-		}
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	if len(denied) > 0 {
-		return apperr.New(apperr.PermissionDenied, "a provider user may change only %s, not %s", strings.Join(ProviderEditable, ", "), strings.Join(denied, ", "))
-	}
-	for _, path := range paths {
-		fd := fields.ByName(protoreflect.Name(path))
-		if srcR.Has(fd) {
-			dstR.Set(fd, srcR.Get(fd))
-		} else {
-			dstR.Clear(fd)
-		}
-	}
-	return nil
-}
-
-// wrap returns a message holding only field path of m, to compare values.
-func wrap(m protoreflect.Message, path string) proto.Message {
-	fd := m.Descriptor().Fields().ByName(protoreflect.Name(path))
-	out := m.New()
-	if m.Has(fd) {
-		out.Set(fd, m.Get(fd))
-	}
-	return out.Interface()
+	return fieldmask.Apply(dst, src, paths, updateRules, only)
 }
