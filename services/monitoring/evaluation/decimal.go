@@ -95,3 +95,83 @@ func roundHalfEven(r *big.Rat) *big.Int {
 	}
 	return q
 }
+
+// fixed is a decimal as unscaled × 10^−scale. Aggregation works on these
+// rather than on big.Rat: adding and comparing scaled integers is exact
+// too, and skips the gcd a Rat computes on every operation.
+type fixed struct {
+	unscaled big.Int
+	scale    int
+}
+
+// set reads the plain decimal s (checked by isPlainDecimal) into f,
+// reusing f's memory.
+func (f *fixed) set(s string) bool {
+	neg := strings.HasPrefix(s, "-")
+	digits := strings.TrimPrefix(s, "-")
+	f.scale = 0
+	if i := strings.IndexByte(digits, '.'); i >= 0 {
+		f.scale = len(digits) - i - 1
+		if len(digits) <= 19 { // fits an int64 once the dot is gone
+			var n int64
+			for j := 0; j < len(digits); j++ {
+				if c := digits[j]; c != '.' {
+					n = n*10 + int64(c-'0')
+				}
+			}
+			if neg {
+				n = -n
+			}
+			f.unscaled.SetInt64(n)
+			return true
+		}
+		digits = digits[:i] + digits[i+1:]
+	} else if len(digits) <= 18 {
+		n, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil {
+			return false
+		}
+		if neg {
+			n = -n
+		}
+		f.unscaled.SetInt64(n)
+		return true
+	}
+	if _, ok := f.unscaled.SetString(digits, 10); !ok {
+		return false
+	}
+	if neg {
+		f.unscaled.Neg(&f.unscaled)
+	}
+	return true
+}
+
+// rescale multiplies the unscaled value so that f has scale s ≥ f.scale.
+func (f *fixed) rescale(s int, tmp *big.Int) {
+	if s > f.scale {
+		f.unscaled.Mul(&f.unscaled, tmp.Exp(big.NewInt(10), big.NewInt(int64(s-f.scale)), nil))
+		f.scale = s
+	}
+}
+
+// cmp compares f with g exactly; it may rescale either.
+func (f *fixed) cmp(g *fixed, tmp *big.Int) int {
+	s := max(f.scale, g.scale)
+	f.rescale(s, tmp)
+	g.rescale(s, tmp)
+	return f.unscaled.Cmp(&g.unscaled)
+}
+
+// add adds g to f exactly; it may rescale either.
+func (f *fixed) add(g *fixed, tmp *big.Int) {
+	s := max(f.scale, g.scale)
+	f.rescale(s, tmp)
+	g.rescale(s, tmp)
+	f.unscaled.Add(&f.unscaled, &g.unscaled)
+}
+
+// rat returns f as an exact rational.
+func (f *fixed) rat() *big.Rat {
+	den := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(f.scale)), nil)
+	return new(big.Rat).SetFrac(new(big.Int).Set(&f.unscaled), den)
+}

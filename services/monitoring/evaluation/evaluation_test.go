@@ -99,6 +99,25 @@ func TestAggregate(t *testing.T) {
 			want:   Missed, wantValue: "-0.25", wantUsed: 2,
 		},
 		{
+			// Values beyond an int64's 18 digits stay exact: 19.999…9 (19
+			// nines after the dot) is within 20; 20.000…01 is not → 1/2 = 50 %.
+			name:   "percent within: long decimals compared exactly",
+			level:  percentWithin("asa_20s", "20", typev1.Comparator_COMPARATOR_AT_MOST, "50", true, 6000),
+			values: []string{"19.9999999999999999999", "20.0000000000000000001"},
+			want:   Met, wantValue: "50", wantUsed: 2,
+		},
+		{
+			// (100000000000000000000.1 + 0.000000000000000000001) / 2 =
+			// 100000000000000000000.100000000000000000001 / 2 =
+			// 50000000000000000000.0500000000000000000005 → 6 places:
+			// 50000000000000000000.05.
+			name:   "mean: long decimals summed exactly",
+			level:  level("volume", typev1.Aggregation_AGGREGATION_MEAN, typev1.Comparator_COMPARATOR_AT_LEAST, "1", false, 0),
+			values: []string{"100000000000000000000.1", "0.000000000000000000001"},
+			want:   Met, wantValue: "50000000000000000000.05", wantUsed: 2,
+			wantWords: "= 100000000000000000000.100000000000000000001 / 2 =",
+		},
+		{
 			name:  "no measurements: NO_DATA, missed for a critical level",
 			level: level("csat", typev1.Aggregation_AGGREGATION_MEAN, typev1.Comparator_COMPARATOR_AT_LEAST, "4.2", true, 4000),
 			want:  NoData, wantWords: "counts as missed",

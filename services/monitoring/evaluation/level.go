@@ -64,13 +64,16 @@ type Aggregate struct {
 	why    string
 	n      int64
 	within int64
-	sum    *big.Rat
-	tmp    *big.Rat
+	// atLeast is the threshold comparator of PERCENT_WITHIN.
+	atLeast bool
+	// sum, bound, v and tmp are exact scaled integers reused for every value.
+	sum, bound, v fixed
+	tmp           big.Int
 }
 
 // NewAggregate prepares the evaluation of level.
 func NewAggregate(level *typev1.ServiceLevel) *Aggregate {
-	a := &Aggregate{level: level, sum: new(big.Rat), tmp: new(big.Rat)}
+	a := &Aggregate{level: level}
 	m := level.GetMetric()
 	switch w := level.GetWindow(); w {
 	case typev1.MeasurementWindow_MEASUREMENT_WINDOW_UNSPECIFIED, typev1.MeasurementWindow_MEASUREMENT_WINDOW_MONTHLY:
@@ -86,6 +89,8 @@ func NewAggregate(level *typev1.ServiceLevel) *Aggregate {
 			return a
 		}
 		a.threshold = t
+		a.bound.set(m.GetThreshold())
+		a.atLeast = a.thresholdComparator() == typev1.Comparator_COMPARATOR_AT_LEAST
 	case typev1.Aggregation_AGGREGATION_MEAN:
 	default:
 		a.why = fmt.Sprintf("aggregation %s not evaluated yet", shortEnum(agg.String(), "AGGREGATION_"))
@@ -109,17 +114,17 @@ func (a *Aggregate) Add(value string) error {
 	if !isPlainDecimal(value) {
 		return fmt.Errorf("stored value %q of %s is not a decimal", value, a.level.GetKey())
 	}
-	v, ok := a.tmp.SetString(value)
-	if !ok {
+	if !a.v.set(value) {
 		return fmt.Errorf("stored value %q of %s is not a decimal", value, a.level.GetKey())
 	}
 	if a.threshold != nil {
-		if meets(v, a.threshold, a.thresholdComparator()) {
+		c := a.v.cmp(&a.bound, &a.tmp)
+		if c == 0 || (c > 0) == a.atLeast {
 			a.within++
 		}
 		return nil
 	}
-	a.sum.Add(a.sum, v)
+	a.sum.add(&a.v, &a.tmp)
 	return nil
 }
 
@@ -165,9 +170,10 @@ func (a *Aggregate) Result() Result {
 			comparatorWords(a.thresholdComparator()), l.GetMetric().GetThreshold(), withSpace(unit), FormatDecimal(r.Value, DisplayPlaces))
 		unit = "%"
 	} else {
-		r.Value = new(big.Rat).Quo(a.sum, new(big.Rat).SetInt64(a.n))
+		sum := a.sum.rat()
+		r.Value = new(big.Rat).Quo(sum, new(big.Rat).SetInt64(a.n))
 		how = fmt.Sprintf("mean of %d measurements = %s / %d = %s%s", a.n,
-			exactDecimal(a.sum), a.n, FormatDecimal(r.Value, DisplayPlaces), withSpace(unit))
+			FormatDecimal(sum, a.sum.scale), a.n, FormatDecimal(r.Value, DisplayPlaces), withSpace(unit))
 	}
 	target, _ := ParseDecimal(l.GetTarget())
 	r.Outcome = Missed
@@ -177,19 +183,6 @@ func (a *Aggregate) Result() Result {
 	r.Explanation = fmt.Sprintf("%s: %s; target %s %s%s → %s", head, how,
 		comparatorWords(l.GetComparator()), l.GetTarget(), withSpace(unit), r.Outcome)
 	return r
-}
-
-// exactDecimal writes a sum of decimals, which always terminates (its
-// denominator divides a power of ten).
-func exactDecimal(r *big.Rat) string {
-	for places := 0; places <= 1100; places++ { // a float64's longest decimal has 1074 places
-
-		scaled := new(big.Rat).Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)))
-		if scaled.IsInt() {
-			return FormatDecimal(r, places)
-		}
-	}
-	return FormatDecimal(r, DisplayPlaces)
 }
 
 func comparatorWords(c typev1.Comparator) string {
