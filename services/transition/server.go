@@ -1,14 +1,23 @@
 // Package transition is the transition service: step 5 of an engagement.
-// spec: transition.md.
+// Its handlers translate between the API and the domain packages (plan,
+// templates) and write each change with its audit record in one
+// transaction. spec: transition.md.
 package transition
 
 import (
+	"context"
+	"crypto/rand"
+	"errors"
 	"time"
 
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
+	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/sqlstore"
+	"github.com/oklog/ulid/v2"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Server implements transitionv1.TransitionServiceServer.
@@ -26,6 +35,8 @@ func New(db *sqlstore.DB, contract contractv1.ContractServiceClient) *Server {
 }
 
 // Policy says which roles may call each method (admins may call all).
+// Provider users are further kept to their own provider's plans and, for
+// task changes, to PROVIDER tasks (plan.Authorize).
 var Policy = auth.Policy{
 	transitionv1.TransitionService_CreateTransitionPlan_FullMethodName: {auth.TransitionManager},
 	transitionv1.TransitionService_GetTransitionPlan_FullMethodName:    auth.Readers,
@@ -41,4 +52,53 @@ var Policy = auth.Policy{
 	transitionv1.TransitionService_CompleteCutover_FullMethodName:      {auth.TransitionManager},
 	transitionv1.TransitionService_ListAuditEvents_FullMethodName:      {auth.Auditor},
 	transitionv1.TransitionService_VerifyAuditLog_FullMethodName:       {auth.Auditor},
+}
+
+func newID() string { return ulid.Make().String() }
+
+// sequentialIDs returns ids for the i-th of a batch of tasks created
+// together: one timestamp with monotonic entropy, so the ids sort in batch
+// order (a template's order) even within one millisecond, and before any
+// task added later.
+func sequentialIDs(n int) []string {
+	ms := ulid.Timestamp(time.Now())
+	entropy := ulid.Monotonic(rand.Reader, 0)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = ulid.MustNew(ms, entropy).String()
+	}
+	return ids
+}
+
+// subject is the caller's subject, for idempotency keys.
+func subject(ctx context.Context) string {
+	if p := auth.FromContext(ctx); p != nil {
+		return p.Subject
+	}
+	return ""
+}
+
+func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
+
+func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+
+// maxAttempts bounds how often a change is retried when it lost an
+// optimistic-locking race on its plan (see retryStale).
+const maxAttempts = 3
+
+// retryStale runs write again when it failed with ABORTED. Every task
+// change also rewrites its plan (counts, CUTOVER_READY), so two users
+// completing different tasks at once race on the plan; the loser's
+// transaction rolled back whole and is simply run again on fresh data. A
+// stale etag sent by the caller is ABORTED on every attempt and reaches the
+// caller as such.
+func retryStale[T any](write func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := write()
+		var ae *apperr.Error
+		if attempt < maxAttempts && errors.As(err, &ae) && ae.Kind == apperr.Aborted {
+			continue
+		}
+		return out, err
+	}
 }

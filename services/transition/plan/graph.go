@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -53,6 +54,22 @@ func (g *Graph) CheckDependencies(t *transitionv1.Task, prefix string) error {
 				cycle := append([]string{t.GetName()}, path...)
 				v.Add(field, "closes a cycle: %s (each task depends on the next); remove one of these dependencies", g.describe(cycle, t))
 			}
+		}
+	}
+	return v.Err()
+}
+
+// ValidateTask checks a task about to be created or updated in the
+// graph's plan: its own fields (ValidateTask) and its dependencies
+// (CheckDependencies), all violations in one error.
+func (g *Graph) ValidateTask(t *transitionv1.Task, prefix string) error {
+	var v apperr.Violations
+	for _, err := range []error{ValidateTask(t, prefix), g.CheckDependencies(t, prefix)} {
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Kind == apperr.InvalidArgument {
+			v = append(v, ae.Violations...)
+		} else if err != nil {
+			return err
 		}
 	}
 	return v.Err()

@@ -99,8 +99,9 @@ func Finished(s transitionv1.TaskState) bool {
 	return s == transitionv1.TaskState_TASK_STATE_DONE || s == transitionv1.TaskState_TASK_STATE_SKIPPED
 }
 
-// CheckDependenciesFinished refuses to complete t while any of its
-// dependencies is not DONE or SKIPPED, naming each with its state.
+// CheckDependenciesFinished refuses t as DONE (completing it, or adding a
+// dependency to a DONE task) while any of its dependencies is not DONE or
+// SKIPPED, naming each with its state.
 // byName holds the plan's tasks. spec: transition.md, "A task cannot be
 // DONE while a dependency is not DONE or SKIPPED".
 func CheckDependenciesFinished(t *transitionv1.Task, byName map[string]*transitionv1.Task) error {
@@ -117,7 +118,7 @@ func CheckDependenciesFinished(t *transitionv1.Task, byName map[string]*transiti
 	if len(open) == 0 {
 		return nil
 	}
-	return apperr.New(apperr.FailedPrecondition, "cannot complete task %s while its dependencies are not DONE or SKIPPED: %s; complete or skip them first",
+	return apperr.New(apperr.FailedPrecondition, "task %s cannot be DONE while its dependencies are not DONE or SKIPPED: %s; complete or skip them first",
 		Label(t), strings.Join(open, ", "))
 }
 
