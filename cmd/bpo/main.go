@@ -3,6 +3,7 @@
 //	bpo serve                 every service and the REST gateway, on SQLite files
 //	bpo serve --service catalog --db postgres://…   one service alone
 //	bpo token --role approver  a token signed with the local key
+//	bpo demo                  walk one engagement through the six steps against a running serve
 package main
 
 import (
@@ -18,6 +19,8 @@ const usage = `bpo — the BPO lifecycle platform
 Usage:
   bpo serve [flags]    run the services and the REST gateway (bpo serve -h)
   bpo token [flags]    print a token signed with the local key (bpo token -h)
+  bpo demo [flags]     walk one engagement through the six steps over REST
+                       against a running bpo serve (bpo demo -h)
 
 Every flag can also be set by an environment variable BPO_<FLAG>, e.g.
 BPO_DATA_DIR for --data-dir; a flag given on the command line wins.
@@ -36,6 +39,8 @@ func main() {
 		err = serve(ctx, os.Args[2:])
 	case "token":
 		err = token(os.Args[2:], os.Stdout)
+	case "demo":
+		err = demo(ctx, os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/acme/bpo/internal/walk"
+	"github.com/acme/bpo/kit/auth"
+)
+
+// demo walks one engagement through the six steps against a running
+// `bpo serve`, over the public REST API, and prints each step and the
+// engagement's lifecycle at the end.
+func demo(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	baseURL := fs.String("base-url", "http://localhost:8080", "the REST gateway of a running `bpo serve`")
+	dataDir := fs.String("data-dir", "./data", "the server's data directory, whose local key signs the demo's tokens")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if err := envDefaults(fs); err != nil {
+		return err
+	}
+	// The demo acts as many users at once, so it signs their tokens with
+	// the server's own key. It never creates one: a fresh key would sign
+	// tokens the running server rejects.
+	if _, err := os.Stat(filepath.Join(*dataDir, auth.LocalKeyFile)); err != nil {
+		return fmt.Errorf("no local signing key in %s: start the platform first (make run) or pass the server's --data-dir", *dataDir)
+	}
+	key, err := auth.LoadOrCreateLocalKey(*dataDir)
+	if err != nil {
+		return fmt.Errorf("local key: %w", err)
+	}
+	w, err := walk.New(walk.NewClient(*baseURL, key), time.Now(), func(step, who, text string) {
+		fmt.Fprintf(out, "%-10s  %-20s  %s\n", step, who, text)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Walking an engagement through the six steps at %s (service commencement %s)\n\n", *baseURL, w.Commencement.Format("2006-01-02"))
+	lc, err := w.Run(ctx)
+	if err != nil {
+		return fmt.Errorf("demo stopped: %w", err)
+	}
+	fmt.Fprintf(out, "\nLifecycle, as the governance manager sees it (GET /v1/%s):\n\n%s", lc.GetName(), walk.FormatLifecycle(lc))
+	return nil
+}

@@ -1,0 +1,54 @@
+package gateway
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/acme/bpo/kit/apperr"
+	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func TestLatestPeriod(t *testing.T) {
+	d := func(y, m, day int32) *date.Date { return &date.Date{Year: y, Month: m, Day: day} }
+	tests := []struct {
+		name         string
+		commencement *date.Date
+		now          time.Time
+		zone         string
+		want         string
+	}{
+		{"a month has ended since commencement: that month", d(2025, 5, 1), time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC), "America/Chicago", "2025-05"},
+		{"several months since: the last complete one", d(2025, 1, 15), time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC), "America/Chicago", "2025-05"},
+		{"commenced this month: this month, provisional", d(2025, 6, 3), time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC), "America/Chicago", "2025-06"},
+		// 2025-07-01 03:00 UTC is still 30 June, 22:00 in Chicago: June is
+		// the current month there, so May is the last complete one.
+		{"months are in the service time zone", d(2025, 5, 1), time.Date(2025, 7, 1, 3, 0, 0, 0, time.UTC), "America/Chicago", "2025-05"},
+		{"the same instant in UTC is July", d(2025, 5, 1), time.Date(2025, 7, 1, 3, 0, 0, 0, time.UTC), "UTC", "2025-06"},
+		{"no zone means UTC", d(2025, 5, 1), time.Date(2025, 7, 1, 3, 0, 0, 0, time.UTC), "", "2025-06"},
+		{"commencement in the future: this month", d(2025, 8, 1), time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC), "UTC", "2025-06"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := latestPeriod(tt.commencement, tt.now, tt.zone); got != tt.want {
+				t.Errorf("latestPeriod = %s; want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestToStatus(t *testing.T) {
+	down := apperr.UnavailableDependency("contract", status.Error(codes.Unavailable, "connection refused"))
+	if st := status.Convert(toStatus(down)); st.Code() != codes.Unavailable || st.Message() != "contract is unavailable; try again later" {
+		t.Errorf("a service that is down: %v; want UNAVAILABLE naming contract", st)
+	}
+	denied := status.Error(codes.NotFound, "engagement engagements/X not found")
+	if got := toStatus(denied); got != denied {
+		t.Errorf("a service's status passes through: got %v", got)
+	}
+	if st := status.Convert(toStatus(errors.New("boom: SELECT * FROM secrets"))); st.Code() != codes.Internal || st.Message() == "boom: SELECT * FROM secrets" {
+		t.Errorf("an unknown error: %v; want INTERNAL without its text", st)
+	}
+}
