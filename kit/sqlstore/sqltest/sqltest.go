@@ -25,7 +25,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 
 	"github.com/acme/bpo/kit/sqlstore"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -64,8 +63,8 @@ func Dialects(t testing.TB) []string {
 // Open returns a fresh database of dialect ("sqlite" or "postgres") with
 // the kit's and the given migrations applied; it is closed (and on
 // PostgreSQL dropped) when the test ends. schema is the service's
-// PostgreSQL schema. migrations may be nil for a database holding only the
-// kit's tables, for tests of the kit itself.
+// PostgreSQL schema; migrations are the service's own, nil when it keeps
+// everything in the kit's tables.
 func Open(t testing.TB, dialect, schema string, migrations fs.FS) *sqlstore.DB {
 	t.Helper()
 	ctx := context.Background()
@@ -87,19 +86,10 @@ func Open(t testing.TB, dialect, schema string, migrations fs.FS) *sqlstore.DB {
 			t.Errorf("sqltest: close %s: %v", dialect, err)
 		}
 	})
-	if migrations == nil {
-		migrations = noMigrations
-	}
 	if err := db.Migrate(ctx, migrations); err != nil {
 		t.Fatalf("sqltest: migrate %s: %v", dialect, err)
 	}
 	return db
-}
-
-// noMigrations stands in for a service's migrations when a test needs the
-// kit's tables only: the migrator refuses an empty set.
-var noMigrations = fstest.MapFS{
-	"00001_none.sql": {Data: []byte("-- +goose Up\nSELECT 1;\n")},
 }
 
 // createPostgresDatabase creates a database named t_<random> on the server
