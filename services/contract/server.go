@@ -1,14 +1,22 @@
-// Package contract is the contract service: step 4 of an engagement.
-// spec: contract.md.
+// Package contract is the contract service: step 4 of an engagement. Its
+// handlers translate between the API and the terms package and write each
+// change with its audit record in one transaction. spec: contract.md.
 package contract
 
 import (
+	"context"
+	"regexp"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/sqlstore"
+	"github.com/acme/bpo/services/contract/terms"
+	"github.com/oklog/ulid/v2"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Server implements contractv1.ContractServiceServer.
@@ -25,6 +33,15 @@ func New(db *sqlstore.DB, catalog catalogv1.CatalogServiceClient) *Server {
 	return &Server{db: db, catalog: catalog, now: time.Now}
 }
 
+// signers are the roles that may call SignContract: the client signatory is
+// one of our users in any role that acts (an auditor changes nothing), and
+// provider users sign for their provider. Who actually signs is decided by
+// terms.AddSignature (subject match or provider).
+var signers = []auth.Role{
+	auth.ContractManager, auth.Approver, auth.SourcingManager, auth.ProcessOwner,
+	auth.TransitionManager, auth.GovernanceManager, auth.ProviderUser,
+}
+
 // Policy says which roles may call each method (admins may call all).
 var Policy = auth.Policy{
 	contractv1.ContractService_CreateContract_FullMethodName:            {auth.ContractManager},
@@ -33,8 +50,38 @@ var Policy = auth.Policy{
 	contractv1.ContractService_UpdateContract_FullMethodName:            {auth.ContractManager},
 	contractv1.ContractService_SubmitContract_FullMethodName:            {auth.ContractManager},
 	contractv1.ContractService_ApproveContract_FullMethodName:           {auth.Approver},
-	contractv1.ContractService_SignContract_FullMethodName:              {auth.ContractManager, auth.Approver, auth.SourcingManager, auth.ProviderUser},
+	contractv1.ContractService_SignContract_FullMethodName:              signers,
 	contractv1.ContractService_RecordServiceCommencement_FullMethodName: {auth.TransitionManager},
 	contractv1.ContractService_ListAuditEvents_FullMethodName:           {auth.Auditor},
 	contractv1.ContractService_VerifyAuditLog_FullMethodName:            {auth.Auditor},
 }
+
+func newID() string { return ulid.Make().String() }
+
+var contractName = regexp.MustCompile(`^contracts/[0-9A-Za-z-]{1,64}$`)
+
+// checkName refuses what is not a contract's name (field is its request
+// path), so no other document of the store can be reached through it.
+func checkName(name, field string) error {
+	if !contractName.MatchString(name) {
+		return apperr.Invalid(apperr.FieldViolation{Field: field, Description: "must be a contract's name, contracts/{contract}"})
+	}
+	return nil
+}
+
+// party is the caller as the terms' four-eyes and signature rules see it.
+func party(p *auth.Principal) terms.Party {
+	return terms.Party{Subject: p.Subject, ProviderUser: p.Has(auth.ProviderUser), Provider: p.Provider}
+}
+
+// subject is the caller's subject, for idempotency keys.
+func subject(ctx context.Context) string {
+	if p := auth.FromContext(ctx); p != nil {
+		return p.Subject
+	}
+	return ""
+}
+
+func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
+
+func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }

@@ -141,7 +141,7 @@ func override(c, req *contractv1.Contract) {
 			paths = append(paths, p)
 		}
 	}
-	copyFields(c, req, paths, true)
+	copyFields(c, req, paths)
 	in := req.GetCreditRegime()
 	if in == nil {
 		return

@@ -24,6 +24,17 @@ const (
 	MaxAllocationSumBps = 25000
 )
 
+// ValidateNew checks the input of a new draft: the engagement it is for,
+// and whatever else is set (ValidateDraft).
+func ValidateNew(c *contractv1.Contract, prefix string) error {
+	var v apperr.Violations
+	if c.GetEngagement() == "" {
+		v.Add(prefix+".engagement", "is required: the awarded engagement, engagements/{engagement}")
+	}
+	checkDraft(c, prefix, &v)
+	return v.Err()
+}
+
 // ValidateDraft checks what a draft holds so far: every field that is set
 // must make sense, but nothing is required yet (a draft is work in
 // progress). prefix is the path of the contract in the request

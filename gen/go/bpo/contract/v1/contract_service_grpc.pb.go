@@ -41,8 +41,18 @@ const (
 type ContractServiceClient interface {
 	// Drafts a contract for an engagement whose award is approved
 	// (FAILED_PRECONDITION otherwise), pre-filled with the provider, the
-	// awarded price and the approved scope's service levels.
-	// Roles: `contract_manager`.
+	// awarded price and the approved scope's service levels. The pre-fill:
+	// provider and proposal from the award; currency from the award; the
+	// monthly fee of a FIXED_PRICE proposal; the service levels of the scope
+	// revision the sourcing event was published on, the CRITICAL ones sharing
+	// the at-risk pool equally (10000 bps ÷ their number, the remainder to
+	// the first: three get 3334, 3333, 3333); the service time zone from the
+	// scope's coverage; the start on the scope's go-live date and the end on
+	// start + term months − 1 day; the credit regime 1200 bps at risk, no
+	// earn-back, chronic failure 3 of 6. What the request sets overrides the
+	// pre-fill (the credit regime field by field, its zeros keep the
+	// defaults). An engagement has one contract: a second is ALREADY_EXISTS.
+	// Catalog unreachable: UNAVAILABLE. Roles: `contract_manager`.
 	CreateContract(ctx context.Context, in *CreateContractRequest, opts ...grpc.CallOption) (*Contract, error)
 	// Gets a contract. A provider user reads only its own provider's.
 	GetContract(ctx context.Context, in *GetContractRequest, opts ...grpc.CallOption) (*Contract, error)
@@ -187,8 +197,18 @@ func (c *contractServiceClient) VerifyAuditLog(ctx context.Context, in *VerifyAu
 type ContractServiceServer interface {
 	// Drafts a contract for an engagement whose award is approved
 	// (FAILED_PRECONDITION otherwise), pre-filled with the provider, the
-	// awarded price and the approved scope's service levels.
-	// Roles: `contract_manager`.
+	// awarded price and the approved scope's service levels. The pre-fill:
+	// provider and proposal from the award; currency from the award; the
+	// monthly fee of a FIXED_PRICE proposal; the service levels of the scope
+	// revision the sourcing event was published on, the CRITICAL ones sharing
+	// the at-risk pool equally (10000 bps ÷ their number, the remainder to
+	// the first: three get 3334, 3333, 3333); the service time zone from the
+	// scope's coverage; the start on the scope's go-live date and the end on
+	// start + term months − 1 day; the credit regime 1200 bps at risk, no
+	// earn-back, chronic failure 3 of 6. What the request sets overrides the
+	// pre-fill (the credit regime field by field, its zeros keep the
+	// defaults). An engagement has one contract: a second is ALREADY_EXISTS.
+	// Catalog unreachable: UNAVAILABLE. Roles: `contract_manager`.
 	CreateContract(context.Context, *CreateContractRequest) (*Contract, error)
 	// Gets a contract. A provider user reads only its own provider's.
 	GetContract(context.Context, *GetContractRequest) (*Contract, error)

@@ -1,0 +1,246 @@
+package contract
+
+import (
+	"context"
+
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/audit"
+	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/listing"
+	"github.com/acme/bpo/kit/sqlstore"
+	"github.com/acme/bpo/services/contract/terms"
+	"google.golang.org/protobuf/proto"
+)
+
+// CreateContract implements contractv1.ContractServiceServer.
+func (s *Server) CreateContract(ctx context.Context, req *contractv1.CreateContractRequest) (*contractv1.Contract, error) {
+	in := req.GetContract()
+	if err := terms.ValidateNew(in, "contract"); err != nil {
+		return nil, err
+	}
+	// Catalog is asked before the transaction opens, so no write lock is
+	// held across a network call; a retry with the same request id still
+	// answers the first result.
+	award, err := s.award(ctx, in.GetEngagement())
+	if err != nil {
+		return nil, err
+	}
+	caller := auth.FromContext(ctx)
+	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_CreateContract_FullMethodName, req.GetRequestId(), subject(ctx), req,
+		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+			c := terms.Prefill(award, in)
+			// What the scope and proposal brought in must hold up too.
+			if err := terms.ValidateDraft(c, "contract"); err != nil {
+				return nil, err
+			}
+			now := timestamp(s.now())
+			c.Name = "contracts/" + newID()
+			c.State = contractv1.ContractState_CONTRACT_STATE_DRAFT
+			c.Author = caller.Subject
+			c.CreateTime, c.UpdateTime = now, now
+			if err := claimEngagement(ctx, tx, c); err != nil {
+				return nil, err
+			}
+			if err := docstore.Insert(ctx, tx, c.Name, c, terms.Facets(c)); err != nil {
+				return nil, err
+			}
+			return c, audit.Record(ctx, tx, c.Name, req.GetRequestId(), nil, c)
+		})
+}
+
+// liveContract is the name of the document that holds an engagement's one
+// live contract. Its unique name makes two concurrent drafts for one
+// engagement impossible on either database, which a look-up alone would
+// not. It will be released when termination is built.
+func liveContract(engagement string) string { return engagement + "/liveContract" }
+
+// claimEngagement records c as its engagement's live contract, or answers
+// ALREADY_EXISTS naming the one there is. spec: the task's rule of one
+// live (non-terminated) contract per engagement.
+func claimEngagement(ctx context.Context, tx *sqlstore.Tx, c *contractv1.Contract) error {
+	name := liveContract(c.GetEngagement())
+	held := &contractv1.Contract{}
+	_, err := docstore.Get(ctx, tx, name, held)
+	switch {
+	case err == nil:
+		return apperr.New(apperr.AlreadyExists, "%s already has a contract, %s; edit that one (or amend it once signed) instead of drafting another", c.GetEngagement(), held.GetName())
+	case apperr.KindOf(err) != apperr.NotFound:
+		return err
+	}
+	if err := docstore.Insert(ctx, tx, name, &contractv1.Contract{Name: c.GetName()}, nil); err != nil {
+		if apperr.KindOf(err) == apperr.AlreadyExists {
+			return apperr.New(apperr.AlreadyExists, "%s already has a contract, drafted meanwhile; list its contracts and edit that one", c.GetEngagement())
+		}
+		return err
+	}
+	return nil
+}
+
+// GetContract implements contractv1.ContractServiceServer.
+func (s *Server) GetContract(ctx context.Context, req *contractv1.GetContractRequest) (*contractv1.Contract, error) {
+	c := &contractv1.Contract{}
+	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		_, err := load(ctx, tx, req.GetName(), c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// load reads the contract name into c, keeping a provider user to its own
+// provider's contracts. For such a user another provider's contract and a
+// missing one are answered alike, PERMISSION_DENIED, so nothing is learnt
+// about contracts it may not see (AIP-211).
+func load(ctx context.Context, tx *sqlstore.Tx, name string, c *contractv1.Contract) (sqlstore.Version, error) {
+	v, err := docstore.Get(ctx, tx, name, c)
+	caller := auth.FromContext(ctx)
+	if caller.IsProviderOnly() && (apperr.KindOf(err) == apperr.NotFound || err == nil && c.GetProvider() != caller.Provider) {
+		return v, apperr.New(apperr.PermissionDenied, "a provider user may access only its own provider's (%s) contracts", caller.Provider)
+	}
+	return v, err
+}
+
+// ListContracts implements contractv1.ContractServiceServer.
+func (s *Server) ListContracts(ctx context.Context, req *contractv1.ListContractsRequest) (*contractv1.ListContractsResponse, error) {
+	filter, err := listing.ParseFilter(req.GetFilter(), terms.FilterFields...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range filter {
+		filter[i].Value = terms.NormalizeValue(filter[i].Field, filter[i].Value)
+	}
+	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
+		filter = append(filter, listing.Term{Field: "provider", Op: listing.Equal, Value: caller.Provider})
+	}
+	q := docstore.Query{Kind: "contracts", Terms: filter}
+	resp := &contractv1.ListContractsResponse{}
+	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		resp.Contracts, resp.NextPageToken, err = docstore.Page(ctx, tx, q, req.GetPageSize(), req.GetPageToken(), req.GetFilter(),
+			func() *contractv1.Contract { return &contractv1.Contract{} }, (*contractv1.Contract).GetName)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// UpdateContract implements contractv1.ContractServiceServer.
+func (s *Server) UpdateContract(ctx context.Context, req *contractv1.UpdateContractRequest) (*contractv1.Contract, error) {
+	in := req.GetContract()
+	if err := checkName(in.GetName(), "contract.name"); err != nil {
+		return nil, err
+	}
+	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_UpdateContract_FullMethodName, req.GetRequestId(), subject(ctx), req,
+		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+			before := &contractv1.Contract{}
+			v, err := load(ctx, tx, in.GetName(), before)
+			if err != nil {
+				return nil, err
+			}
+			if err := sqlstore.CheckETag(in.GetName(), in.GetEtag(), before.GetEtag()); err != nil {
+				return nil, err
+			}
+			if _, err := terms.Next(before.GetState(), terms.Edit); err != nil {
+				return nil, err
+			}
+			c := clone(before)
+			if err := terms.ApplyMask(c, in, req.GetUpdateMask().GetPaths()); err != nil {
+				return nil, err
+			}
+			if err := terms.ValidateDraft(c, "contract"); err != nil {
+				return nil, err
+			}
+			return s.save(ctx, tx, req.GetRequestId(), before, c, v)
+		})
+}
+
+// save writes c over before (read at v) with its audit record.
+func (s *Server) save(ctx context.Context, tx *sqlstore.Tx, requestID string, before, c *contractv1.Contract, v sqlstore.Version) (*contractv1.Contract, error) {
+	c.UpdateTime = timestamp(s.now())
+	if err := docstore.Update(ctx, tx, c.GetName(), c, v, terms.Facets(c)); err != nil {
+		return nil, err
+	}
+	return c, audit.Record(ctx, tx, c.GetName(), requestID, before, c)
+}
+
+// stateChange is what the requests of the custom methods share.
+type stateChange interface {
+	proto.Message
+	GetName() string
+	GetRequestId() string
+}
+
+// change runs one custom method: it loads the contract, checks the etag
+// (when the request has one) and lets apply change a copy; when apply
+// reports no change, the contract is answered as it is and nothing is
+// written (signing or recording the same date twice).
+func (s *Server) change(ctx context.Context, method string, req stateChange, etag string, apply func(c *contractv1.Contract) (bool, error)) (*contractv1.Contract, error) {
+	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), subject(ctx), req,
+		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+			before := &contractv1.Contract{}
+			v, err := load(ctx, tx, req.GetName(), before)
+			if err != nil {
+				return nil, err
+			}
+			if err := sqlstore.CheckETag(req.GetName(), etag, before.GetEtag()); err != nil {
+				return nil, err
+			}
+			c := clone(before)
+			changed, err := apply(c)
+			if err != nil || !changed {
+				return before, err
+			}
+			return s.save(ctx, tx, req.GetRequestId(), before, c, v)
+		})
+}
+
+// SubmitContract implements contractv1.ContractServiceServer.
+func (s *Server) SubmitContract(ctx context.Context, req *contractv1.SubmitContractRequest) (*contractv1.Contract, error) {
+	return s.change(ctx, contractv1.ContractService_SubmitContract_FullMethodName, req, req.GetEtag(), func(c *contractv1.Contract) (bool, error) {
+		next, err := terms.Next(c.GetState(), terms.Submit)
+		if err != nil {
+			return false, err
+		}
+		if err := terms.ValidateForReview(c, "contract"); err != nil {
+			return false, err
+		}
+		c.State = next
+		return true, nil
+	})
+}
+
+// ApproveContract implements contractv1.ContractServiceServer.
+func (s *Server) ApproveContract(ctx context.Context, req *contractv1.ApproveContractRequest) (*contractv1.Contract, error) {
+	caller := auth.FromContext(ctx)
+	return s.change(ctx, contractv1.ContractService_ApproveContract_FullMethodName, req, req.GetEtag(), func(c *contractv1.Contract) (bool, error) {
+		next, err := terms.Next(c.GetState(), terms.Approve)
+		if err != nil {
+			return false, err
+		}
+		if err := terms.CheckApprover(c, party(caller)); err != nil {
+			return false, err
+		}
+		c.State, c.Approver = next, caller.Subject
+		return true, nil
+	})
+}
+
+// SignContract implements contractv1.ContractServiceServer.
+func (s *Server) SignContract(ctx context.Context, req *contractv1.SignContractRequest) (*contractv1.Contract, error) {
+	caller := auth.FromContext(ctx)
+	return s.change(ctx, contractv1.ContractService_SignContract_FullMethodName, req, req.GetEtag(), func(c *contractv1.Contract) (bool, error) {
+		return terms.AddSignature(c, party(caller), s.now())
+	})
+}
+
+// RecordServiceCommencement implements contractv1.ContractServiceServer.
+func (s *Server) RecordServiceCommencement(ctx context.Context, req *contractv1.RecordServiceCommencementRequest) (*contractv1.Contract, error) {
+	return s.change(ctx, contractv1.ContractService_RecordServiceCommencement_FullMethodName, req, "", func(c *contractv1.Contract) (bool, error) {
+		return terms.RecordCommencement(c, req.GetCommencementDate(), "commencement_date")
+	})
+}
