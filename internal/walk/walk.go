@@ -311,7 +311,11 @@ func ServiceLevels() []*typev1.ServiceLevel {
 // approver who did not write it approves it.
 func (w *Walk) Scope(ctx context.Context) error {
 	var sc catalogv1.Scope
-	if err := w.do(ctx, w.Cast.SourcingManager, "PATCH", "/v1/"+w.Engagement+"/scope", nil, w.ScopeBody(), &sc); err != nil {
+	// The mask is explicit: over REST, grpc-gateway fills an absent one
+	// with every nested path of the body, which is not what a PATCH of
+	// whole parts means.
+	q := url.Values{"updateMask": {"deliverables,coverage,service_levels,compliance,transition,commercial"}}
+	if err := w.do(ctx, w.Cast.SourcingManager, "PATCH", "/v1/"+w.Engagement+"/scope", q, w.ScopeBody(), &sc); err != nil {
 		return err
 	}
 	var levels []string
@@ -481,21 +485,22 @@ func (w *Walk) DraftContract(ctx context.Context) error {
 	w.Contract = c.GetName()
 	w.say("contract", cm, "draft %s with %s: %s a month, %s to %s", c.GetName(), c.GetProvider(), amount(c.GetMonthlyFee()), isoDate(c.GetStartDate()), isoDate(c.GetEndDate()))
 
-	// The scope's allocations are a proposal; the contract is where they
-	// bind (contract.md: every critical level needs one).
-	missing := false
+	// Allocations bind in the contract (contract.md, credit regime): the
+	// contract manager sets the negotiated ones — most of the pool on the
+	// calls answered in time — over whatever the draft was pre-filled with.
+	changed := false
 	want := map[string]int32{}
 	for _, l := range ServiceLevels() {
 		want[l.GetKey()] = l.GetAllocationBps()
 	}
 	levels := c.GetServiceLevels()
 	for _, l := range levels {
-		if l.GetKind() == typev1.ServiceLevelKind_SERVICE_LEVEL_KIND_CRITICAL && l.GetAllocationBps() == 0 {
-			l.AllocationBps = want[l.GetKey()]
-			missing = true
+		if a, ok := want[l.GetKey()]; ok && l.GetKind() == typev1.ServiceLevelKind_SERVICE_LEVEL_KIND_CRITICAL && l.GetAllocationBps() != a {
+			l.AllocationBps = a
+			changed = true
 		}
 	}
-	if missing {
+	if changed {
 		q := url.Values{"updateMask": {"service_levels"}}
 		if err := w.do(ctx, cm, "PATCH", "/v1/"+w.Contract, q, &contractv1.Contract{Name: w.Contract, ServiceLevels: levels, Etag: c.GetEtag()}, &c); err != nil {
 			return err
