@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/acme/bpo/internal/walk"
@@ -40,6 +42,9 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("local key: %w", err)
 	}
+	if err := gatewayUp(ctx, *baseURL); err != nil {
+		return err
+	}
 	w, err := walk.New(walk.NewClient(*baseURL, key), time.Now(), func(step, who, text string) {
 		fmt.Fprintf(out, "%-10s  %-20s  %s\n", step, who, text)
 	})
@@ -52,5 +57,25 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("demo stopped: %w", err)
 	}
 	fmt.Fprintf(out, "\nLifecycle, as the governance manager sees it (GET /v1/%s):\n\n%s", lc.GetName(), walk.FormatLifecycle(lc))
+	return nil
+}
+
+// gatewayUp says plainly when nothing serves at baseURL, rather than
+// failing on the demo's first call.
+func gatewayUp(ctx context.Context, baseURL string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(baseURL, "/")+"/healthz", nil)
+	if err != nil {
+		return fmt.Errorf("--base-url %q: %w", baseURL, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("no REST gateway at %s (%v): start the platform first (make run) or pass --base-url", baseURL, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the REST gateway at %s answers /healthz with %s", baseURL, resp.Status)
+	}
 	return nil
 }

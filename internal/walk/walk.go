@@ -148,6 +148,16 @@ func (w *Walk) do(ctx context.Context, u User, method, path string, query url.Va
 	return w.Client.Do(ctx, u, method, path, query, body, out)
 }
 
+// label names a provider for people: "Luzon Contact Solutions (PH)".
+func (w *Walk) label(provider string) string {
+	for _, b := range w.Bidders {
+		if b.Name == provider {
+			return fmt.Sprintf("%s (%s)", b.Profile.GetDisplayName(), b.Key)
+		}
+	}
+	return provider
+}
+
 func (w *Walk) say(step string, u User, format string, args ...any) {
 	if w.Say != nil {
 		w.Say(step, u.Title, fmt.Sprintf(format, args...))
@@ -398,7 +408,7 @@ func (w *Walk) Select(ctx context.Context) error {
 	}
 	qualified := map[string]bool{}
 	for _, p := range list.GetProposals() {
-		line := fmt.Sprintf("%s %s: %s, TCV %s, %s", p.GetProvider(), short(p.GetState().String(), "PROPOSAL_STATE_"),
+		line := fmt.Sprintf("%s %s: %s, TCV %s, %s", w.label(p.GetProvider()), short(p.GetState().String(), "PROPOSAL_STATE_"),
 			short(p.GetShoreModel().String(), "SHORE_MODEL_"), amount(p.GetTotalContractValue()), overlap(p.GetOverlapHours()))
 		if rs := p.GetDisqualificationReasons(); len(rs) > 0 {
 			line += " — " + strings.Join(rs, "; ")
@@ -437,7 +447,7 @@ func (w *Walk) Select(ctx context.Context) error {
 		return fmt.Errorf("sourcing event %s: the ranking is empty", w.Event)
 	}
 	for _, rp := range r.GetProposals() {
-		w.say("select", sm, "rank %d: %s total %s, TCV %s", rp.GetRank(), rp.GetProvider(), rp.GetTotal(), amount(rp.GetTotalContractValue()))
+		w.say("select", sm, "rank %d: %s total %s, TCV %s", rp.GetRank(), w.label(rp.GetProvider()), rp.GetTotal(), amount(rp.GetTotalContractValue()))
 	}
 	top := r.GetProposals()[0]
 	for _, b := range w.Bidders {
@@ -451,7 +461,7 @@ func (w *Walk) Select(ctx context.Context) error {
 	if err := w.do(ctx, sm, "POST", "/v1/"+w.Event+":award", nil, &catalogv1.AwardSourcingEventRequest{Proposal: top.GetProposal()}, &ev); err != nil {
 		return err
 	}
-	w.say("select", sm, "proposed the award to %s", top.GetProvider())
+	w.say("select", sm, "proposed the award to %s", w.label(top.GetProvider()))
 	if err := w.do(ctx, w.Cast.Approver, "POST", "/v1/"+w.Event+":approveAward", nil, &catalogv1.ApproveAwardRequest{}, &ev); err != nil {
 		return err
 	}
@@ -483,7 +493,7 @@ func (w *Walk) DraftContract(ctx context.Context) error {
 		return err
 	}
 	w.Contract = c.GetName()
-	w.say("contract", cm, "draft %s with %s: %s a month, %s to %s", c.GetName(), c.GetProvider(), amount(c.GetMonthlyFee()), isoDate(c.GetStartDate()), isoDate(c.GetEndDate()))
+	w.say("contract", cm, "draft %s with %s: %s a month, %s to %s", c.GetName(), w.label(c.GetProvider()), amount(c.GetMonthlyFee()), isoDate(c.GetStartDate()), isoDate(c.GetEndDate()))
 
 	// Allocations bind in the contract (contract.md, credit regime): the
 	// contract manager sets the negotiated ones — most of the pool on the
@@ -629,7 +639,7 @@ func (w *Walk) Cutover(ctx context.Context) error {
 		}
 		todo = next
 	}
-	w.say("transition", tm, "every task before cutover is done: %d by the client, %d by %s", byClient, byProvider, w.Awarded.Name)
+	w.say("transition", tm, "every task before cutover is done: %d by the client, %d by %s", byClient, byProvider, w.label(w.Awarded.Name))
 
 	var r transitionv1.Readiness
 	if err := w.do(ctx, tm, "GET", "/v1/"+w.Plan+":checkReadiness", nil, nil, &r); err != nil {
