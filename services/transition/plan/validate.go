@@ -8,8 +8,8 @@ import (
 
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/fieldmask"
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // ValidateNew checks a plan about to be created; field paths start with
@@ -55,51 +55,17 @@ func ValidateTask(t *transitionv1.Task, prefix string) error {
 	return v.Err()
 }
 
-// Field sets for task updates (top-level field names of Task).
-var (
-	// TaskUpdatable are the fields UpdateTask may change.
-	TaskUpdatable = []string{"title", "description", "phase", "owner_side", "assignee", "duration_days", "depends_on"}
-	// taskOutputOnly are set by the server only.
-	taskOutputOnly = []string{"name", "state", "state_reason", "actual_start", "actual_finish", "etag"}
-)
+// TaskFields are the rules of a task update (AIP-134).
+var TaskFields = fieldmask.Rules{
+	Updatable:  []string{"title", "description", "phase", "owner_side", "assignee", "duration_days", "depends_on"},
+	OutputOnly: []string{"name", "state", "state_reason", "actual_start", "actual_finish", "etag"},
+}
 
-// ApplyTaskMask copies the fields named by paths from src onto dst. An
-// empty mask means every updatable field set in src; "*" means every
-// updatable field (AIP-134).
+// ApplyTaskMask copies the fields named by paths from src onto dst: an
+// empty mask means every updatable field set in src, "*" every updatable
+// field. State changes go through StartTask, CompleteTask and SkipTask.
 func ApplyTaskMask(dst, src *transitionv1.Task, paths []string) error {
-	srcR, dstR := src.ProtoReflect(), dst.ProtoReflect()
-	fields := srcR.Descriptor().Fields()
-	switch {
-	case len(paths) == 1 && paths[0] == "*":
-		paths = TaskUpdatable
-	case len(paths) == 0:
-		for _, f := range TaskUpdatable {
-			if srcR.Has(fields.ByName(protoreflect.Name(f))) {
-				paths = append(paths, f)
-			}
-		}
-	}
-	var v apperr.Violations
-	for _, path := range paths {
-		switch {
-		case slices.Contains(taskOutputOnly, path):
-			v.Add("update_mask", "%s is output only; it changes through StartTask, CompleteTask and SkipTask", path)
-		case !slices.Contains(TaskUpdatable, path):
-			v.Add("update_mask", "%q is not a field of Task that can be updated (top-level fields only: %s)", path, strings.Join(TaskUpdatable, ", "))
-		}
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	for _, path := range paths {
-		fd := fields.ByName(protoreflect.Name(path))
-		if srcR.Has(fd) {
-			dstR.Set(fd, srcR.Get(fd))
-		} else {
-			dstR.Clear(fd)
-		}
-	}
-	return nil
+	return fieldmask.Apply(dst, src, paths, TaskFields, nil)
 }
 
 // NewTask returns the task to store for a CreateTask input: the writable
