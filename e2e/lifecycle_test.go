@@ -77,8 +77,9 @@ func TestLifecycle(t *testing.T) {
 	t.Run("gate: no publishing on a scope that is not approved", func(t *testing.T) {
 		err := w.DraftSourcingEvent(ctx)
 		if err == nil {
+			// The RFP is prepared while the scope is still a draft; it is
+			// published (by Select) once the scope is approved.
 			err = w.Client.Do(ctx, w.Cast.SourcingManager, "POST", "/v1/"+w.Event+":publish", nil, &catalogv1.PublishSourcingEventRequest{}, nil)
-			w.Event = "" // Select drafts a fresh event once the scope is approved.
 		}
 		wantRefused(t, err, "scope")
 	})
@@ -186,6 +187,7 @@ func TestLifecycle(t *testing.T) {
 		if lc.GetStage() != lifecyclev1.Stage_STAGE_LIVE {
 			t.Errorf("stage %s; want LIVE, which the contract and plan prove\n%s", lc.GetStage(), walk.FormatLifecycle(lc))
 		}
+		t.Logf("the lifecycle as %s sees it:\n%s", w.Awarded.User.Subject, walk.FormatLifecycle(lc))
 		if s := stepOf(t, lc, "decide"); s.GetState() != "HIDDEN" {
 			t.Errorf("decide step as the provider %v; want HIDDEN (processes are the client's)", s)
 		}
