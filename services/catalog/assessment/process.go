@@ -3,6 +3,7 @@ package assessment
 import (
 	"fmt"
 	"math/big"
+	"regexp"
 	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
@@ -78,15 +79,19 @@ func ValidateProcess(p *catalogv1.Process, prefix string) error {
 	return v.Err()
 }
 
+// ftePattern is the API's pattern of Process.fte (a decimal < 10 000 000
+// with at most two decimals); ParseFTE holds to it even when called
+// without the API's validation.
+var ftePattern = regexp.MustCompile(`^[0-9]{1,7}(\.[0-9]{1,2})?$`)
+
 // ParseFTE parses a full-time-equivalent count, a decimal string > 0 with
 // at most two decimals ("42", "7.5").
 func ParseFTE(s string) (*big.Rat, error) {
 	if s == "" {
 		return nil, fmt.Errorf("is required, a decimal number of full-time equivalents greater than 0, e.g. 42 or 7.5")
 	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" || strings.HasSuffix(s, ".") {
-		return nil, fmt.Errorf("%q is not a decimal number with at most two decimals, e.g. 42 or 7.5", s)
+	if !ftePattern.MatchString(s) {
+		return nil, fmt.Errorf("%q is not a decimal number below 10000000 with at most two decimals, e.g. 42 or 7.5", s)
 	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok || r.Sign() <= 0 {

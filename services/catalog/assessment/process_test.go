@@ -2,6 +2,8 @@ package assessment_test
 
 import (
 	"errors"
+	"math/big"
+	"regexp"
 	"slices"
 	"testing"
 
@@ -135,4 +137,29 @@ func TestOffice(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseFTE: whatever the input, ParseFTE does not panic, and what it
+// accepts is a positive number with at most two decimals that the proto's
+// pattern accepts too.
+func FuzzParseFTE(f *testing.F) {
+	for _, s := range []string{"42", "7.5", "0.01", "0", "0.00", "1.", ".5", "1.125", "-3", "1e3", "١٢", " 4", "9999999.99"} {
+		f.Add(s)
+	}
+	pattern := regexp.MustCompile(`^[0-9]{1,7}(\.[0-9]{1,2})?$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := assessment.ParseFTE(s)
+		if err != nil {
+			return
+		}
+		if r.Sign() <= 0 {
+			t.Errorf("ParseFTE(%q) = %v, not positive", s, r)
+		}
+		if !pattern.MatchString(s) {
+			t.Errorf("ParseFTE accepted %q, which the API's pattern refuses", s)
+		}
+		if !new(big.Rat).Mul(r, big.NewRat(100, 1)).IsInt() {
+			t.Errorf("ParseFTE(%q) = %v has more than two decimals", s, r)
+		}
+	})
 }
