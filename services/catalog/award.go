@@ -79,73 +79,75 @@ func (s *Server) rank(ctx context.Context, tx *sqlstore.Tx, e *catalogv1.Sourcin
 func (s *Server) ScoreProposal(ctx context.Context, req *catalogv1.ScoreProposalRequest) (*catalogv1.Evaluation, error) {
 	evaluator := subject(ctx)
 	event := eventOf(req.GetName())
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ScoreProposal_FullMethodName, req.GetRequestId(), evaluator, req,
-		func(tx *sqlstore.Tx) (*catalogv1.Evaluation, error) {
-			before, v, err := readEvent(ctx, tx, event)
-			if err != nil {
-				return nil, err
-			}
-			if !slices.Contains(before.GetEvaluators(), evaluator) {
-				return nil, apperr.New(apperr.PermissionDenied, "%s is not an evaluator of %s", evaluator, event)
-			}
-			if before.GetState() != catalogv1.SourcingEventState_SOURCING_EVENT_STATE_CLOSED {
-				return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: proposals are scored only while the event is CLOSED", event, selection.StateName(before.GetState()))
-			}
-			p := &catalogv1.Proposal{}
-			if _, err := docstore.Get(ctx, tx, req.GetName(), p); err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), p.GetEtag()); err != nil {
-				return nil, err
-			}
-			if p.GetState() != catalogv1.ProposalState_PROPOSAL_STATE_QUALIFIED {
-				return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: only QUALIFIED proposals are scored", req.GetName(), strings.TrimPrefix(p.GetState().String(), "PROPOSAL_STATE_"))
-			}
-			if err := selection.CheckScores(before.GetCriteria(), req.GetScores(), "scores"); err != nil {
-				return nil, err
-			}
-			ev := &catalogv1.Evaluation{
-				Name:       evaluationName(req.GetName(), evaluator),
-				Evaluator:  evaluator,
-				SubmitTime: timestamp(s.now()),
-			}
-			for _, sc := range req.GetScores() {
-				ev.Scores = append(ev.Scores, &catalogv1.CriterionScore{Criterion: sc.GetCriterion(), Score: sc.GetScore(), Comment: trimmed(sc.GetComment())})
-			}
-			var earlier *catalogv1.Evaluation
-			prior := &catalogv1.Evaluation{}
-			evV, err := docstore.Get(ctx, tx, ev.GetName(), prior)
-			switch {
-			case err == nil:
-				earlier = prior
-				err = docstore.Update(ctx, tx, ev.GetName(), ev, evV, nil)
-			case apperr.KindOf(err) == apperr.NotFound:
-				err = docstore.Insert(ctx, tx, ev.GetName(), ev, nil)
-			}
-			if err != nil {
-				return nil, err
-			}
-			if err := bumpGuard(ctx, tx, event); err != nil {
-				return nil, err
-			}
-			if err := audit.Record(ctx, tx, ev.GetName(), req.GetRequestId(), earlier, ev); err != nil {
-				return nil, err
-			}
-			r, err := s.rank(ctx, tx, before)
-			if err != nil {
-				return nil, err
-			}
-			if r.Evaluated() {
-				e := clone(before)
-				if e.State, err = selection.Next(e.GetState(), selection.Evaluate); err != nil {
+	return retryContended(func() (*catalogv1.Evaluation, error) {
+		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ScoreProposal_FullMethodName, req.GetRequestId(), evaluator, req,
+			func(tx *sqlstore.Tx) (*catalogv1.Evaluation, error) {
+				before, v, err := readEvent(ctx, tx, event)
+				if err != nil {
 					return nil, err
 				}
-				if err := s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v); err != nil {
+				if !slices.Contains(before.GetEvaluators(), evaluator) {
+					return nil, apperr.New(apperr.PermissionDenied, "%s is not an evaluator of %s", evaluator, event)
+				}
+				if before.GetState() != catalogv1.SourcingEventState_SOURCING_EVENT_STATE_CLOSED {
+					return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: proposals are scored only while the event is CLOSED", event, selection.StateName(before.GetState()))
+				}
+				p := &catalogv1.Proposal{}
+				if _, err := docstore.Get(ctx, tx, req.GetName(), p); err != nil {
 					return nil, err
 				}
-			}
-			return ev, nil
-		})
+				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), p.GetEtag()); err != nil {
+					return nil, err
+				}
+				if p.GetState() != catalogv1.ProposalState_PROPOSAL_STATE_QUALIFIED {
+					return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: only QUALIFIED proposals are scored", req.GetName(), strings.TrimPrefix(p.GetState().String(), "PROPOSAL_STATE_"))
+				}
+				if err := selection.CheckScores(before.GetCriteria(), req.GetScores(), "scores"); err != nil {
+					return nil, err
+				}
+				ev := &catalogv1.Evaluation{
+					Name:       evaluationName(req.GetName(), evaluator),
+					Evaluator:  evaluator,
+					SubmitTime: timestamp(s.now()),
+				}
+				for _, sc := range req.GetScores() {
+					ev.Scores = append(ev.Scores, &catalogv1.CriterionScore{Criterion: sc.GetCriterion(), Score: sc.GetScore(), Comment: trimmed(sc.GetComment())})
+				}
+				var earlier *catalogv1.Evaluation
+				prior := &catalogv1.Evaluation{}
+				evV, err := docstore.Get(ctx, tx, ev.GetName(), prior)
+				switch {
+				case err == nil:
+					earlier = prior
+					err = docstore.Update(ctx, tx, ev.GetName(), ev, evV, nil)
+				case apperr.KindOf(err) == apperr.NotFound:
+					err = docstore.Insert(ctx, tx, ev.GetName(), ev, nil)
+				}
+				if err != nil {
+					return nil, err
+				}
+				if err := bumpGuard(ctx, tx, event); err != nil {
+					return nil, err
+				}
+				if err := audit.Record(ctx, tx, ev.GetName(), req.GetRequestId(), earlier, ev); err != nil {
+					return nil, err
+				}
+				r, err := s.rank(ctx, tx, before)
+				if err != nil {
+					return nil, err
+				}
+				if r.Evaluated() {
+					e := clone(before)
+					if e.State, err = selection.Next(e.GetState(), selection.Evaluate); err != nil {
+						return nil, err
+					}
+					if err := s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v); err != nil {
+						return nil, err
+					}
+				}
+				return ev, nil
+			})
+	})
 }
 
 // GetRanking implements catalogv1.CatalogServiceServer: the qualified

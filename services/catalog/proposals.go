@@ -160,52 +160,54 @@ func (s *Server) CreateProposal(ctx context.Context, req *catalogv1.CreatePropos
 		return nil, err
 	}
 	in := req.GetProposal()
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateProposal_FullMethodName, req.GetRequestId(), subject(ctx), req,
-		func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
-			e, _, err := readEvent(ctx, tx, req.GetParent())
-			if err != nil {
-				return nil, err
-			}
-			if err := s.openForProposals(e, provider); err != nil {
-				return nil, err
-			}
-			name := proposalName(e.GetName(), provider)
-			if _, err := docstore.Get(ctx, tx, name, &catalogv1.Proposal{}); err == nil {
-				return nil, apperr.New(apperr.AlreadyExists, "%s already submitted %s; revise it with UpdateProposal", provider, name)
-			}
-			prov := &catalogv1.Provider{}
-			if _, err := docstore.Get(ctx, tx, provider, prov); err != nil {
-				return nil, err
-			}
-			sel, err := s.selectionContext(ctx, tx, e)
-			if err != nil {
-				return nil, err
-			}
-			if err := selection.CheckProposal(in, prov, sel.scope, "proposal"); err != nil {
-				return nil, err
-			}
-			// Output-only fields of the input are ignored (AIP-203).
-			p := &catalogv1.Proposal{
-				Name:            name,
-				Provider:        provider,
-				State:           catalogv1.ProposalState_PROPOSAL_STATE_SUBMITTED,
-				Revision:        1,
-				Pricing:         in.GetPricing(),
-				DeliveryCenters: in.GetDeliveryCenters(),
-				ServiceLevels:   in.GetServiceLevels(),
-				Certifications:  in.GetCertifications(),
-				TransitionWeeks: in.GetTransitionWeeks(),
-				Notes:           in.GetNotes(),
-				SubmitTime:      timestamp(s.now()),
-			}
-			if err := priced(p, prov, e, sel); err != nil {
-				return nil, err
-			}
-			if err := s.storeRevision(ctx, tx, p, nil, sqlstore.Version{}, req.GetRequestId()); err != nil {
-				return nil, err
-			}
-			return p, nil
-		})
+	return retryContended(func() (*catalogv1.Proposal, error) {
+		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateProposal_FullMethodName, req.GetRequestId(), subject(ctx), req,
+			func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
+				e, _, err := readEvent(ctx, tx, req.GetParent())
+				if err != nil {
+					return nil, err
+				}
+				if err := s.openForProposals(e, provider); err != nil {
+					return nil, err
+				}
+				name := proposalName(e.GetName(), provider)
+				if _, err := docstore.Get(ctx, tx, name, &catalogv1.Proposal{}); err == nil {
+					return nil, apperr.New(apperr.AlreadyExists, "%s already submitted %s; revise it with UpdateProposal", provider, name)
+				}
+				prov := &catalogv1.Provider{}
+				if _, err := docstore.Get(ctx, tx, provider, prov); err != nil {
+					return nil, err
+				}
+				sel, err := s.selectionContext(ctx, tx, e)
+				if err != nil {
+					return nil, err
+				}
+				if err := selection.CheckProposal(in, prov, sel.scope, "proposal"); err != nil {
+					return nil, err
+				}
+				// Output-only fields of the input are ignored (AIP-203).
+				p := &catalogv1.Proposal{
+					Name:            name,
+					Provider:        provider,
+					State:           catalogv1.ProposalState_PROPOSAL_STATE_SUBMITTED,
+					Revision:        1,
+					Pricing:         in.GetPricing(),
+					DeliveryCenters: in.GetDeliveryCenters(),
+					ServiceLevels:   in.GetServiceLevels(),
+					Certifications:  in.GetCertifications(),
+					TransitionWeeks: in.GetTransitionWeeks(),
+					Notes:           in.GetNotes(),
+					SubmitTime:      timestamp(s.now()),
+				}
+				if err := priced(p, prov, e, sel); err != nil {
+					return nil, err
+				}
+				if err := s.storeRevision(ctx, tx, p, nil, sqlstore.Version{}, req.GetRequestId()); err != nil {
+					return nil, err
+				}
+				return p, nil
+			})
+	})
 }
 
 // storeRevision writes a new revision of a proposal: the proposal itself
@@ -249,49 +251,51 @@ func (s *Server) UpdateProposal(ctx context.Context, req *catalogv1.UpdatePropos
 	if providerOf(name) != provider {
 		return nil, apperr.New(apperr.PermissionDenied, "a provider user may revise only its own provider's (%s) proposal", provider)
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProposal_FullMethodName, req.GetRequestId(), subject(ctx), req,
-		func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
-			e, _, err := readEvent(ctx, tx, eventOf(name))
-			if err != nil {
-				return nil, err
-			}
-			if err := s.openForProposals(e, provider); err != nil {
-				return nil, err
-			}
-			before := &catalogv1.Proposal{}
-			v, err := docstore.Get(ctx, tx, name, before)
-			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(name, in.GetEtag(), before.GetEtag()); err != nil {
-				return nil, err
-			}
-			p := clone(before)
-			if err := fieldmask.Apply(p, in, req.GetUpdateMask().GetPaths(), proposalMask, nil); err != nil {
-				return nil, err
-			}
-			prov := &catalogv1.Provider{}
-			if _, err := docstore.Get(ctx, tx, provider, prov); err != nil {
-				return nil, err
-			}
-			sel, err := s.selectionContext(ctx, tx, e)
-			if err != nil {
-				return nil, err
-			}
-			if err := selection.CheckProposal(p, prov, sel.scope, "proposal"); err != nil {
-				return nil, err
-			}
-			p.Revision++
-			p.State = catalogv1.ProposalState_PROPOSAL_STATE_SUBMITTED
-			p.SubmitTime = timestamp(s.now())
-			if err := priced(p, prov, e, sel); err != nil {
-				return nil, err
-			}
-			if err := s.storeRevision(ctx, tx, p, before, v, req.GetRequestId()); err != nil {
-				return nil, err
-			}
-			return p, nil
-		})
+	return retryContended(func() (*catalogv1.Proposal, error) {
+		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProposal_FullMethodName, req.GetRequestId(), subject(ctx), req,
+			func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
+				e, _, err := readEvent(ctx, tx, eventOf(name))
+				if err != nil {
+					return nil, err
+				}
+				if err := s.openForProposals(e, provider); err != nil {
+					return nil, err
+				}
+				before := &catalogv1.Proposal{}
+				v, err := docstore.Get(ctx, tx, name, before)
+				if err != nil {
+					return nil, err
+				}
+				if err := sqlstore.CheckETag(name, in.GetEtag(), before.GetEtag()); err != nil {
+					return nil, err
+				}
+				p := clone(before)
+				if err := fieldmask.Apply(p, in, req.GetUpdateMask().GetPaths(), proposalMask, nil); err != nil {
+					return nil, err
+				}
+				prov := &catalogv1.Provider{}
+				if _, err := docstore.Get(ctx, tx, provider, prov); err != nil {
+					return nil, err
+				}
+				sel, err := s.selectionContext(ctx, tx, e)
+				if err != nil {
+					return nil, err
+				}
+				if err := selection.CheckProposal(p, prov, sel.scope, "proposal"); err != nil {
+					return nil, err
+				}
+				p.Revision++
+				p.State = catalogv1.ProposalState_PROPOSAL_STATE_SUBMITTED
+				p.SubmitTime = timestamp(s.now())
+				if err := priced(p, prov, e, sel); err != nil {
+					return nil, err
+				}
+				if err := s.storeRevision(ctx, tx, p, before, v, req.GetRequestId()); err != nil {
+					return nil, err
+				}
+				return p, nil
+			})
+	})
 }
 
 // GetProposal implements catalogv1.CatalogServiceServer, sealed as

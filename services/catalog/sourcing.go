@@ -15,6 +15,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -121,9 +122,15 @@ func (s *Server) writeEvent(ctx context.Context, tx *sqlstore.Tx, requestID stri
 
 func guardName(event string) string { return event + "/guard" }
 
+// errContended is bumpGuard's answer when a concurrent change of the same
+// event committed first.
+var errContended = apperr.New(apperr.Aborted, "the sourcing event was changed by someone else at the same time; retry")
+
 // bumpGuard serialises the changes to an event's proposals and scores: of
-// two concurrent ones, the second fails with ABORTED (retry) instead of
-// acting on what the first changed under it.
+// two concurrent ones, the second fails (and is retried by
+// retryContended) instead of acting on what the first changed under it —
+// a submission slipping past the close, or two evaluators' last scores
+// each missing the other's and leaving the event unevaluated.
 func bumpGuard(ctx context.Context, tx *sqlstore.Tx, event string) error {
 	n := &wrapperspb.Int64Value{}
 	v, err := docstore.Get(ctx, tx, guardName(event), n)
@@ -131,7 +138,26 @@ func bumpGuard(ctx context.Context, tx *sqlstore.Tx, event string) error {
 		return err
 	}
 	n.Value++
-	return docstore.Update(ctx, tx, guardName(event), n, v, nil)
+	if err := docstore.Update(ctx, tx, guardName(event), n, v, nil); err != nil {
+		if apperr.KindOf(err) == apperr.Aborted {
+			return errContended
+		}
+		return err
+	}
+	return nil
+}
+
+// retryContended runs a transaction again (it was rolled back) when it
+// lost the guard to a concurrent one, a few times before the caller gets
+// ABORTED.
+func retryContended[T any](fn func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := fn()
+		if attempt < 10 && errors.Is(err, errContended) {
+			continue
+		}
+		return out, err
+	}
 }
 
 // CreateSourcingEvent implements catalogv1.CatalogServiceServer: a DRAFT
@@ -345,54 +371,56 @@ func (s *Server) PublishSourcingEvent(ctx context.Context, req *catalogv1.Publis
 // the proposals and applies the compliance gate to each.
 // spec: catalog.md §3 "Evaluation" step 1.
 func (s *Server) CloseSourcingEvent(ctx context.Context, req *catalogv1.CloseSourcingEventRequest) (*catalogv1.SourcingEvent, error) {
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CloseSourcingEvent_FullMethodName, req.GetRequestId(), subject(ctx), req,
-		func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
-			before, v, err := readEvent(ctx, tx, req.GetName())
-			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
-				return nil, err
-			}
-			next, err := selection.Next(before.GetState(), selection.Close)
-			if err != nil {
-				return nil, err
-			}
-			if err := bumpGuard(ctx, tx, before.GetName()); err != nil {
-				return nil, err
-			}
-			proposals, err := listProposals(ctx, tx, before.GetName())
-			if err != nil {
-				return nil, err
-			}
-			if d := before.GetProposalDeadline().AsTime(); s.now().Before(d) {
-				if waiting := notSubmitted(before, proposals); len(waiting) > 0 {
-					return nil, apperr.New(apperr.FailedPrecondition, "%s cannot close before its deadline %s while invited providers have not submitted (%s); wait for the deadline or for their proposals",
-						req.GetName(), d.Format(time.RFC3339), strings.Join(waiting, ", "))
-				}
-			}
-			sel, err := s.selectionContext(ctx, tx, before)
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range proposals {
-				if err := s.gate(ctx, tx, sel, p, req.GetRequestId()); err != nil {
+	return retryContended(func() (*catalogv1.SourcingEvent, error) {
+		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CloseSourcingEvent_FullMethodName, req.GetRequestId(), subject(ctx), req,
+			func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
+				before, v, err := readEvent(ctx, tx, req.GetName())
+				if err != nil {
 					return nil, err
 				}
-			}
-			e := clone(before)
-			e.State = next
-			// With nothing for the evaluators to score (say, cost 100 %),
-			// the event is evaluated as soon as it closes.
-			r, err := s.rank(ctx, tx, e)
-			if err != nil {
-				return nil, err
-			}
-			if r.Evaluated() {
-				e.State = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_EVALUATED
-			}
-			return e, s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v)
-		})
+				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
+					return nil, err
+				}
+				next, err := selection.Next(before.GetState(), selection.Close)
+				if err != nil {
+					return nil, err
+				}
+				if err := bumpGuard(ctx, tx, before.GetName()); err != nil {
+					return nil, err
+				}
+				proposals, err := listProposals(ctx, tx, before.GetName())
+				if err != nil {
+					return nil, err
+				}
+				if d := before.GetProposalDeadline().AsTime(); s.now().Before(d) {
+					if waiting := notSubmitted(before, proposals); len(waiting) > 0 {
+						return nil, apperr.New(apperr.FailedPrecondition, "%s cannot close before its deadline %s while invited providers have not submitted (%s); wait for the deadline or for their proposals",
+							req.GetName(), d.Format(time.RFC3339), strings.Join(waiting, ", "))
+					}
+				}
+				sel, err := s.selectionContext(ctx, tx, before)
+				if err != nil {
+					return nil, err
+				}
+				for _, p := range proposals {
+					if err := s.gate(ctx, tx, sel, p, req.GetRequestId()); err != nil {
+						return nil, err
+					}
+				}
+				e := clone(before)
+				e.State = next
+				// With nothing for the evaluators to score (say, cost 100 %),
+				// the event is evaluated as soon as it closes.
+				r, err := s.rank(ctx, tx, e)
+				if err != nil {
+					return nil, err
+				}
+				if r.Evaluated() {
+					e.State = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_EVALUATED
+				}
+				return e, s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v)
+			})
+	})
 }
 
 // notSubmitted lists the invited providers without a proposal.
@@ -416,26 +444,28 @@ func (s *Server) CancelSourcingEvent(ctx context.Context, req *catalogv1.CancelS
 	if reason == "" {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "reason", Description: "say why the event is cancelled"})
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CancelSourcingEvent_FullMethodName, req.GetRequestId(), subject(ctx), req,
-		func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
-			before, v, err := readEvent(ctx, tx, req.GetName())
-			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
-				return nil, err
-			}
-			next, err := selection.Next(before.GetState(), selection.Cancel)
-			if err != nil {
-				return nil, err
-			}
-			if err := bumpGuard(ctx, tx, before.GetName()); err != nil {
-				return nil, err
-			}
-			e := clone(before)
-			e.State, e.CancelReason = next, reason
-			return e, s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v)
-		})
+	return retryContended(func() (*catalogv1.SourcingEvent, error) {
+		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CancelSourcingEvent_FullMethodName, req.GetRequestId(), subject(ctx), req,
+			func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
+				before, v, err := readEvent(ctx, tx, req.GetName())
+				if err != nil {
+					return nil, err
+				}
+				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
+					return nil, err
+				}
+				next, err := selection.Next(before.GetState(), selection.Cancel)
+				if err != nil {
+					return nil, err
+				}
+				if err := bumpGuard(ctx, tx, before.GetName()); err != nil {
+					return nil, err
+				}
+				e := clone(before)
+				e.State, e.CancelReason = next, reason
+				return e, s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v)
+			})
+	})
 }
 
 // indexed is the path of element i of a repeated field.

@@ -777,3 +777,41 @@ func TestSelectIsAudited(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentLastScores: evaluators scoring at the same moment must not
+// each miss the other's score and leave the event CLOSED for good.
+func TestConcurrentLastScores(t *testing.T) {
+	forEachSourcingDialect(t, func(t *testing.T, e *sourcingEnv) {
+		f := e.fixture(t)
+		sm := e.as(t, auth.SourcingManager)
+		in := e.newEvent(f.eng.GetName(), f.chicago)
+		in.Evaluators = []string{"e1", "e2", "e3", "e4", "e5", "e6"}
+		ev, err := e.client.CreateSourcingEvent(sm, &catalogv1.CreateSourcingEventRequest{SourcingEvent: in})
+		must(t, "create", err)
+		_, err = e.client.PublishSourcingEvent(sm, &catalogv1.PublishSourcingEventRequest{Name: ev.GetName()})
+		must(t, "publish", err)
+		p := e.submit(t, ev.GetName(), f.chicago, fixedPrice(f.chicago, 15_000_000))
+		_, err = e.client.CloseSourcingEvent(sm, &catalogv1.CloseSourcingEventRequest{Name: ev.GetName()})
+		must(t, "close", err)
+
+		errs := make(chan error, len(in.Evaluators))
+		for _, who := range in.Evaluators {
+			ctx := e.asUser(t, who, auth.Evaluator)
+			go func() {
+				_, err := e.client.ScoreProposal(ctx, &catalogv1.ScoreProposalRequest{Name: p.GetName(), Scores: []*catalogv1.CriterionScore{
+					{Criterion: catalogv1.Criterion_CRITERION_EXPERTISE, Score: 7}, {Criterion: catalogv1.Criterion_CRITERION_TECHNOLOGY, Score: 7},
+					{Criterion: catalogv1.Criterion_CRITERION_COMMUNICATION, Score: 7}, {Criterion: catalogv1.Criterion_CRITERION_SCALABILITY, Score: 7},
+					{Criterion: catalogv1.Criterion_CRITERION_SECURITY_COMPLIANCE, Score: 7},
+				}})
+				errs <- err
+			}()
+		}
+		for range in.Evaluators {
+			must(t, "concurrent score", <-errs)
+		}
+		got, err := e.client.GetSourcingEvent(sm, &catalogv1.GetSourcingEventRequest{Name: ev.GetName()})
+		if err != nil || got.GetState() != catalogv1.SourcingEventState_SOURCING_EVENT_STATE_EVALUATED {
+			t.Fatalf("after six concurrent scores the event is %v (%v), want EVALUATED", got.GetState(), err)
+		}
+	})
+}
