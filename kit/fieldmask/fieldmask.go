@@ -28,8 +28,11 @@ type Rules struct {
 }
 
 // Apply copies the fields named by paths from src onto dst (both the same
-// message type). Paths are top-level field names, in proto (`display_name`)
-// or JSON (`displayName`) spelling — REST clients send the latter. An empty
+// message type). Paths are field names in proto (`display_name`) or JSON
+// (`displayName`) spelling — REST clients send the latter — and may reach
+// into singular message fields (`commercial.term_months`), which is what
+// grpc-gateway derives from a PATCH body sent without a mask. The rules
+// apply to the top-level field a path starts with. An empty
 // mask means every updatable field set in src; "*" means every updatable
 // field (unset ones are cleared). When only is non-nil the caller may change
 // only those fields (PERMISSION_DENIED otherwise).
@@ -47,16 +50,15 @@ func Apply(dst, src proto.Message, paths []string, r Rules, only []string) error
 		}
 	}
 	var v apperr.Violations
-	var denied, names []string
+	var denied []string
+	var apply [][]protoreflect.FieldDescriptor
 	for _, path := range paths {
-		fd := fields.ByName(protoreflect.Name(path))
-		if fd == nil {
-			fd = fields.ByJSONName(path)
-		}
-		if fd == nil {
-			v.Add("update_mask", "%q is not a field of %s (top-level fields only: %s)", path, srcR.Descriptor().Name(), strings.Join(r.Updatable, ", "))
+		chain, ok := resolve(srcR.Descriptor(), path)
+		if !ok {
+			v.Add("update_mask", "%q is not a field of %s (fields: %s)", path, srcR.Descriptor().Name(), strings.Join(r.Updatable, ", "))
 			continue
 		}
+		fd := chain[0]
 		name := string(fd.Name())
 		switch {
 		case slices.Contains(r.OutputOnly, name):
@@ -70,7 +72,7 @@ func Apply(dst, src proto.Message, paths []string, r Rules, only []string) error
 		case only != nil && !slices.Contains(only, name):
 			denied = append(denied, name)
 		default:
-			names = append(names, name)
+			apply = append(apply, chain)
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -79,15 +81,43 @@ func Apply(dst, src proto.Message, paths []string, r Rules, only []string) error
 	if len(denied) > 0 {
 		return apperr.New(apperr.PermissionDenied, "you may change only %s, not %s", strings.Join(only, ", "), strings.Join(denied, ", "))
 	}
-	for _, name := range names {
-		fd := fields.ByName(protoreflect.Name(name))
-		if srcR.Has(fd) {
-			dstR.Set(fd, srcR.Get(fd))
+	for _, chain := range apply {
+		s, d := srcR, dstR
+		for _, fd := range chain[:len(chain)-1] {
+			s, d = s.Get(fd).Message(), d.Mutable(fd).Message()
+		}
+		leaf := chain[len(chain)-1]
+		if s.Has(leaf) {
+			d.Set(leaf, s.Get(leaf))
 		} else {
-			dstR.Clear(fd)
+			d.Clear(leaf)
 		}
 	}
 	return nil
+}
+
+// resolve turns a dotted path into its chain of fields; every field but the
+// last must be a singular message.
+func resolve(md protoreflect.MessageDescriptor, path string) ([]protoreflect.FieldDescriptor, bool) {
+	var chain []protoreflect.FieldDescriptor
+	for i, seg := range strings.Split(path, ".") {
+		if i > 0 {
+			prev := chain[i-1]
+			if prev.Message() == nil || prev.IsList() || prev.IsMap() {
+				return nil, false
+			}
+			md = prev.Message()
+		}
+		fd := md.Fields().ByName(protoreflect.Name(seg))
+		if fd == nil {
+			fd = md.Fields().ByJSONName(seg)
+		}
+		if fd == nil {
+			return nil, false
+		}
+		chain = append(chain, fd)
+	}
+	return chain, len(chain) > 0
 }
 
 // only1 returns a message holding only field fd of m, to compare values.

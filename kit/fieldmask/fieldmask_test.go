@@ -5,6 +5,7 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"google.golang.org/genproto/googleapis/type/date"
 )
 
 var rules = Rules{
@@ -65,5 +66,22 @@ func TestApplyRefusesChangingImmutable(t *testing.T) {
 	err := Apply(stored(), &catalogv1.Provider{LegalName: "Other Ltd."}, []string{"legalName"}, rules, nil)
 	if apperr.KindOf(err) != apperr.InvalidArgument {
 		t.Fatalf("err = %v, want INVALID_ARGUMENT", err)
+	}
+}
+
+func TestApplyNestedPath(t *testing.T) {
+	// grpc-gateway turns a PATCH body {"deliveryCenters": …} into paths; for a
+	// singular message field it names the leaves, e.g. valid_until.year.
+	dst := &catalogv1.Certification{Issuer: "BSI", ValidUntil: &date.Date{Year: 2027, Month: 6, Day: 30}}
+	src := &catalogv1.Certification{ValidUntil: &date.Date{Year: 2028}}
+	r := Rules{Updatable: []string{"issuer", "valid_until"}}
+	if err := Apply(dst, src, []string{"validUntil.year"}, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := dst.GetValidUntil(); got.GetYear() != 2028 || got.GetMonth() != 6 || got.GetDay() != 30 || dst.GetIssuer() != "BSI" {
+		t.Errorf("got %v, want only the year changed to 2028", dst)
+	}
+	if err := Apply(dst, src, []string{"issuer.x"}, r, nil); apperr.KindOf(err) != apperr.InvalidArgument {
+		t.Errorf("path through a string field: err = %v, want INVALID_ARGUMENT", err)
 	}
 }
