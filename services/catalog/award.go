@@ -173,7 +173,7 @@ func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingReques
 	if err != nil {
 		return nil, err
 	}
-	out := &catalogv1.Ranking{Complete: r.Complete}
+	out := &catalogv1.Ranking{Complete: r.Complete, NeedsModeration: r.NeedsModeration}
 	for _, p := range r.Proposals {
 		rp := &catalogv1.RankedProposal{
 			Rank:               int32(p.Rank),
@@ -183,7 +183,7 @@ func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingReques
 			Total:              selection.Decimal2(p.Total),
 		}
 		for _, c := range p.Criteria {
-			rp.Criteria = append(rp.Criteria, &catalogv1.RankedCriterion{Criterion: c.Criterion, Weight: c.Weight, Score: selection.Decimal2(c.Score)})
+			rp.Criteria = append(rp.Criteria, &catalogv1.RankedCriterion{Criterion: c.Criterion, Weight: c.Weight, Score: selection.Decimal2(c.Score), NeedsModeration: c.NeedsModeration})
 		}
 		out.Proposals = append(out.Proposals, rp)
 	}

@@ -623,6 +623,19 @@ func TestScoringModerationAndAward(t *testing.T) {
 		if err != nil || got.GetState() != catalogv1.SourcingEventState_SOURCING_EVENT_STATE_CLOSED {
 			t.Fatalf("with a spread of 5 points the event is %v (%v), want CLOSED until moderated", got.GetState(), err)
 		}
+		r, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+		must(t, "ranking", err)
+		var flagged []string
+		for _, rp := range r.GetProposals() {
+			for _, c := range rp.GetCriteria() {
+				if c.GetNeedsModeration() {
+					flagged = append(flagged, rp.GetProposal()+" "+c.GetCriterion().String()+" "+c.GetScore())
+				}
+			}
+		}
+		if !r.GetComplete() || !r.GetNeedsModeration() || len(flagged) != 1 || flagged[0] != pa.GetName()+" CRITERION_EXPERTISE 4.50" {
+			t.Fatalf("ranking complete %v, needs moderation %v, flagged %v; want complete, flagged A's expertise at (2+7)/2 = 4.50", r.GetComplete(), r.GetNeedsModeration(), flagged)
+		}
 		// eva revises to 4 (3 points apart): the event is evaluated.
 		must(t, "revise", e.score(t, "eva", pa.GetName(), 4, 7, 7, 7, 7))
 		got, err = e.client.GetSourcingEvent(sm, &catalogv1.GetSourcingEventRequest{Name: ev.GetName()})
@@ -637,7 +650,7 @@ func TestScoringModerationAndAward(t *testing.T) {
 		// 210 + 105 + 20 + 300) / 10 = 74.50.
 		// B: all 7, location 7 (Bogotá), cost 10 × 3.6/4.32 = 25/3:
 		// (20×7 + 210 + 105 + 35 + 250) / 10 = 74.00.
-		r, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+		r, err = e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
 		must(t, "ranking", err)
 		if r.GetProposals()[0].GetProposal() != pa.GetName() || r.GetProposals()[0].GetTotal() != "74.50" || r.GetProposals()[1].GetTotal() != "74.00" {
 			t.Fatalf("ranking %v, want A 74.50 then B 74.00", r.GetProposals())

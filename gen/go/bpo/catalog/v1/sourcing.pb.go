@@ -1021,9 +1021,13 @@ type Ranking struct {
 	// Best first: by total, ties broken by lower TCV.
 	Proposals []*RankedProposal `protobuf:"bytes,1,rep,name=proposals,proto3" json:"proposals,omitempty"`
 	// Whether every evaluator scored every qualified proposal.
-	Complete      bool `protobuf:"varint,2,opt,name=complete,proto3" json:"complete,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Complete bool `protobuf:"varint,2,opt,name=complete,proto3" json:"complete,omitempty"`
+	// Whether some criterion of some proposal is flagged: its evaluators'
+	// scores differ by more than 4 points. The event cannot become EVALUATED
+	// until the evaluators revise them (ScoreProposal again).
+	NeedsModeration bool `protobuf:"varint,3,opt,name=needs_moderation,json=needsModeration,proto3" json:"needs_moderation,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Ranking) Reset() {
@@ -1066,6 +1070,13 @@ func (x *Ranking) GetProposals() []*RankedProposal {
 func (x *Ranking) GetComplete() bool {
 	if x != nil {
 		return x.Complete
+	}
+	return false
+}
+
+func (x *Ranking) GetNeedsModeration() bool {
+	if x != nil {
+		return x.NeedsModeration
 	}
 	return false
 }
@@ -1168,10 +1179,14 @@ type RankedCriterion struct {
 	Criterion Criterion `protobuf:"varint,1,opt,name=criterion,proto3,enum=bpo.catalog.v1.Criterion" json:"criterion,omitempty"`
 	// Its weight.
 	Weight int32 `protobuf:"varint,2,opt,name=weight,proto3" json:"weight,omitempty"`
-	// Score 0–10, two decimals (mean of evaluators, or automatic).
-	Score         string `protobuf:"bytes,3,opt,name=score,proto3" json:"score,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Score 0–10, two decimals (mean of evaluators, or automatic); empty
+	// while no evaluator has scored it (it counts 0 in the total).
+	Score string `protobuf:"bytes,3,opt,name=score,proto3" json:"score,omitempty"`
+	// NEEDS_MODERATION: the evaluators' scores of this criterion differ by
+	// more than 4 points.
+	NeedsModeration bool `protobuf:"varint,4,opt,name=needs_moderation,json=needsModeration,proto3" json:"needs_moderation,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RankedCriterion) Reset() {
@@ -1223,6 +1238,13 @@ func (x *RankedCriterion) GetScore() string {
 		return x.Score
 	}
 	return ""
+}
+
+func (x *RankedCriterion) GetNeedsModeration() bool {
+	if x != nil {
+		return x.NeedsModeration
+	}
+	return false
 }
 
 var File_bpo_catalog_v1_sourcing_proto protoreflect.FileDescriptor
@@ -1311,21 +1333,23 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\tcriterion\x12\x1f\n" +
 	"\x05score\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x00R\x05score\x12\"\n" +
-	"\acomment\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\acomment\"c\n" +
+	"\acomment\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\acomment\"\x8e\x01\n" +
 	"\aRanking\x12<\n" +
 	"\tproposals\x18\x01 \x03(\v2\x1e.bpo.catalog.v1.RankedProposalR\tproposals\x12\x1a\n" +
-	"\bcomplete\x18\x02 \x01(\bR\bcomplete\"\xf5\x01\n" +
+	"\bcomplete\x18\x02 \x01(\bR\bcomplete\x12)\n" +
+	"\x10needs_moderation\x18\x03 \x01(\bR\x0fneedsModeration\"\xf5\x01\n" +
 	"\x0eRankedProposal\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12\x1a\n" +
 	"\bproposal\x18\x02 \x01(\tR\bproposal\x12\x1a\n" +
 	"\bprovider\x18\x03 \x01(\tR\bprovider\x12D\n" +
 	"\x14total_contract_value\x18\x04 \x01(\v2\x12.bpo.type.v1.MoneyR\x12totalContractValue\x12;\n" +
 	"\bcriteria\x18\x05 \x03(\v2\x1f.bpo.catalog.v1.RankedCriterionR\bcriteria\x12\x14\n" +
-	"\x05total\x18\x06 \x01(\tR\x05total\"x\n" +
+	"\x05total\x18\x06 \x01(\tR\x05total\"\xa3\x01\n" +
 	"\x0fRankedCriterion\x127\n" +
 	"\tcriterion\x18\x01 \x01(\x0e2\x19.bpo.catalog.v1.CriterionR\tcriterion\x12\x16\n" +
 	"\x06weight\x18\x02 \x01(\x05R\x06weight\x12\x14\n" +
-	"\x05score\x18\x03 \x01(\tR\x05score*\x89\x02\n" +
+	"\x05score\x18\x03 \x01(\tR\x05score\x12)\n" +
+	"\x10needs_moderation\x18\x04 \x01(\bR\x0fneedsModeration*\x89\x02\n" +
 	"\x12SourcingEventState\x12$\n" +
 	" SOURCING_EVENT_STATE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aSOURCING_EVENT_STATE_DRAFT\x10\x01\x12\"\n" +
