@@ -149,7 +149,7 @@ func (a *Aggregate) Result() Result {
 	r := Result{Level: l}
 	head := l.GetKey()
 	if a.why != "" {
-		r.Explanation = fmt.Sprintf("%s: %s (%d measurements stored for the period, kept for when it is)", head, a.why, a.n)
+		r.Explanation = fmt.Sprintf("%s: %s (%d measurements stored for the period, kept for when it is).", head, a.why, a.n)
 		return r
 	}
 	if a.n == 0 {
@@ -158,6 +158,7 @@ func (a *Aggregate) Result() Result {
 		if r.Critical() {
 			r.Explanation += " (counts as missed: a critical level cannot be met by not reporting)"
 		}
+		r.Explanation += "."
 		return r
 	}
 	r.Used = a.n
@@ -180,7 +181,7 @@ func (a *Aggregate) Result() Result {
 	if meets(r.Value, target, l.GetComparator()) {
 		r.Outcome = Met
 	}
-	r.Explanation = fmt.Sprintf("%s: %s; target %s %s%s → %s", head, how,
+	r.Explanation = fmt.Sprintf("%s: %s; target %s %s%s → %s.", head, how,
 		comparatorWords(l.GetComparator()), l.GetTarget(), withSpace(unit), r.Outcome)
 	return r
 }
