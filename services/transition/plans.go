@@ -184,28 +184,30 @@ func (s *Server) ListTransitionPlans(ctx context.Context, req *transitionv1.List
 
 // StartTransitionPlan implements transitionv1.TransitionServiceServer.
 func (s *Server) StartTransitionPlan(ctx context.Context, req *transitionv1.StartTransitionPlanRequest) (*transitionv1.TransitionPlan, error) {
-	return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_StartTransitionPlan_FullMethodName, req.GetRequestId(), subject(ctx), req,
-		func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
-			before := &transitionv1.TransitionPlan{}
-			v, err := loadPlan(ctx, tx, req.GetName(), before)
-			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
-				return nil, err
-			}
-			next, err := plan.NextPlanState(before, plan.StartPlan)
-			if err != nil {
-				return nil, err
-			}
-			tasks, err := loadTasks(ctx, tx, req.GetName())
-			if err != nil {
-				return nil, err
-			}
-			p := clone(before)
-			p.State = next
-			return s.settlePlan(ctx, tx, req.GetRequestId(), before, p, v, tasks)
-		})
+	return retryStale(ctx, func() (*transitionv1.TransitionPlan, error) {
+		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_StartTransitionPlan_FullMethodName, req.GetRequestId(), subject(ctx), req,
+			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
+				before := &transitionv1.TransitionPlan{}
+				v, err := loadPlan(ctx, tx, req.GetName(), before)
+				if err != nil {
+					return nil, err
+				}
+				if err := checkETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
+					return nil, err
+				}
+				next, err := plan.NextPlanState(before, plan.StartPlan)
+				if err != nil {
+					return nil, err
+				}
+				tasks, err := loadTasks(ctx, tx, req.GetName())
+				if err != nil {
+					return nil, err
+				}
+				p := clone(before)
+				p.State = next
+				return s.settlePlan(ctx, tx, req.GetRequestId(), before, p, v, tasks)
+			})
+	})
 }
 
 // settlePlan brings p (a copy of before, read at v) up to date with its

@@ -5,19 +5,30 @@ package transition_test
 // and, when BPO_TEST_POSTGRES_DSN is set, PostgreSQL.
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	auditv1 "github.com/acme/bpo/gen/go/bpo/audit/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/downstream"
+	"github.com/acme/bpo/kit/grpcserver"
+	"github.com/acme/bpo/kit/sqlstore/sqltest"
 	"github.com/acme/bpo/services/testenv"
+	"github.com/acme/bpo/services/transition"
+	"go.uber.org/zap/zaptest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -30,7 +41,9 @@ func TestTransition(t *testing.T) {
 		t.Run("task states", func(t *testing.T) { taskStates(t, e) })
 		t.Run("provider users", func(t *testing.T) { providerUsers(t, e) })
 		t.Run("cutover", func(t *testing.T) { cutover(t, e) })
+		t.Run("cutover retried after a partial failure", func(t *testing.T) { cutoverRetry(t, e) })
 		t.Run("live contract", func(t *testing.T) { liveContract(t, e) })
+		t.Run("concurrent task changes", func(t *testing.T) { concurrentTasks(t, e) })
 	})
 }
 
@@ -420,6 +433,77 @@ func cutover(t *testing.T, e *testenv.Env) {
 	wantCode(t, err, codes.PermissionDenied)
 }
 
+// A cutover whose remote half succeeded but whose local half did not (a
+// crash between the two) is completed by calling it again: the retry takes
+// the date already on the contract, and contract answers it as a no-op.
+func cutoverRetry(t *testing.T, e *testenv.Env) {
+	s := e.SignedContract(t)
+	p := e.TransitionPlan(t, s)
+	e.FinishPreCutoverTasks(t, p)
+	tm := e.AsRole(t, auth.TransitionManager)
+	// The remote half, as CompleteCutover makes it.
+	_, err := e.Contract.RecordServiceCommencement(tm, &contractv1.RecordServiceCommencementRequest{
+		Name: s.Contract.GetName(), CommencementDate: s.GoLive, TransitionPlan: p.GetName(),
+	})
+	must(t, err)
+	// Another date than the one recorded is refused by contract, and the
+	// plan stays as it was.
+	other := proto.Clone(s.GoLive).(*date.Date)
+	other.Day = 2
+	_, err = e.Transition.CompleteCutover(tm, &transitionv1.CompleteCutoverRequest{Name: p.GetName(), CommencementDate: other})
+	wantMessage(t, err, codes.FailedPrecondition, "already commenced")
+	got, err := e.Transition.GetTransitionPlan(tm, &transitionv1.GetTransitionPlanRequest{Name: p.GetName()})
+	must(t, err)
+	if got.GetState() != transitionv1.PlanState_PLAN_STATE_CUTOVER_READY {
+		t.Fatalf("plan %v after a refused cutover: want CUTOVER_READY", got)
+	}
+	// Without a date, the retry takes the recorded one (not today).
+	live, err := e.Transition.CompleteCutover(tm, &transitionv1.CompleteCutoverRequest{Name: p.GetName(), Etag: got.GetEtag()})
+	must(t, err)
+	if live.GetState() != transitionv1.PlanState_PLAN_STATE_LIVE || !proto.Equal(live.GetCommencementDate(), s.GoLive) {
+		t.Fatalf("plan %v: want LIVE from %v", live, s.GoLive)
+	}
+}
+
+// spec: issue 3 item 7 — a dependency that is down gives the caller a
+// clear UNAVAILABLE, never a hang or an INTERNAL.
+func TestContractDown(t *testing.T) {
+	key := []byte("transition-contract-down-test-k!")
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	deadAddr := dead.Addr().String()
+	dead.Close() // nothing listens there any more
+	conn, err := downstream.Dial("contract", deadAddr)
+	must(t, err)
+	defer conn.Close()
+
+	verifier, err := auth.NewHMACVerifier(key)
+	must(t, err)
+	srv, err := grpcserver.New(grpcserver.Config{Log: zaptest.NewLogger(t), Verifier: verifier, Policy: transition.Policy})
+	must(t, err)
+	transitionv1.RegisterTransitionServiceServer(srv, transition.New(sqltest.Open(t, sqltest.SQLite, "transition", nil), contractv1.NewContractServiceClient(conn)))
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, lis, 5*time.Second) }()
+	client, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	must(t, err)
+	t.Cleanup(func() {
+		client.Close()
+		stop()
+		<-served
+	})
+
+	tok, err := auth.NewSigner(key).Mint("tm", []auth.Role{auth.TransitionManager}, "", time.Hour)
+	must(t, err)
+	call := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+tok)
+	_, err = transitionv1.NewTransitionServiceClient(client).CreateTransitionPlan(call, &transitionv1.CreateTransitionPlanRequest{
+		TransitionPlan: &transitionv1.TransitionPlan{Contract: "contracts/C1", StartDate: day(2026, 1, 5)},
+	})
+	wantMessage(t, err, codes.Unavailable, "contract is unavailable; try again later")
+}
+
 // The helper other services' tests use walks to a LIVE plan.
 func liveContract(t *testing.T, e *testenv.Env) {
 	l := e.LiveContract(t)
@@ -430,6 +514,39 @@ func liveContract(t *testing.T, e *testenv.Env) {
 	must(t, err)
 	if len(list.GetTransitionPlans()) != 1 {
 		t.Fatalf("LIVE plans of the contract: %v", list.GetTransitionPlans())
+	}
+}
+
+// Every task change rewrites its plan's counts, so concurrent changes of
+// different tasks race on the plan; each must still succeed, and the
+// counts must add up.
+func concurrentTasks(t *testing.T, e *testenv.Env) {
+	s := e.SignedContract(t)
+	p := e.TransitionPlan(t, s)
+	tm := e.AsRole(t, auth.TransitionManager)
+	const n = 8
+	var names []string
+	for i := range n {
+		task, err := e.Transition.CreateTask(tm, &transitionv1.CreateTaskRequest{Parent: p.GetName(), Task: &transitionv1.Task{
+			Title: fmt.Sprintf("Parallel %d", i), Phase: transitionv1.Phase_PHASE_DOCUMENTATION,
+		}})
+		must(t, err)
+		names = append(names, task.GetName())
+	}
+	errs := make(chan error, n)
+	for _, name := range names {
+		go func() {
+			_, err := e.Transition.SkipTask(tm, &transitionv1.SkipTaskRequest{Name: name, Reason: "not needed"})
+			errs <- err
+		}()
+	}
+	for range n {
+		must(t, <-errs)
+	}
+	got, err := e.Transition.GetTransitionPlan(tm, &transitionv1.GetTransitionPlanRequest{Name: p.GetName()})
+	must(t, err)
+	if got.GetTasksTotal() != 41+n || got.GetTasksFinished() != n {
+		t.Fatalf("plan counts %d/%d, want %d/%d", got.GetTasksFinished(), got.GetTasksTotal(), n, 41+n)
 	}
 }
 
