@@ -7,6 +7,7 @@ package monitoring_test
 // issue 3 item 6.
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
+	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/services/testenv"
@@ -29,15 +31,17 @@ import (
 // the past and its evaluation does not depend on when the test runs.
 type live struct {
 	*testenv.Signed
-	loc *time.Location
 	// prev is the previous month's start, the commencement; cur the
 	// current month's start (the previous month's end).
 	prev, cur time.Time
 	period    string // the previous month, YYYY-MM
 }
 
-// liveContract signs a contract through the real API and records its
-// service commencement as transition does at cutover.
+// liveContract walks the real API to a cutover that commenced service on
+// the first of the previous month: testenv.LiveContract commences on the
+// scope's go-live, months ahead, when no measurement could be accepted yet
+// (see TestLiveContractBeforeGoLive). Here the transition plan starts on
+// that day, every pre-cutover task is done, and the cutover records it.
 func liveContract(t *testing.T, e *testenv.Env) *live {
 	t.Helper()
 	s := e.SignedContract(t)
@@ -48,15 +52,26 @@ func liveContract(t *testing.T, e *testenv.Env) *live {
 	now := time.Now().In(loc)
 	cur := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
 	prev := cur.AddDate(0, -1, 0)
-	c, err := e.Contract.RecordServiceCommencement(e.AsRole(t, auth.TransitionManager), &contractv1.RecordServiceCommencementRequest{
-		Name:             s.Contract.GetName(),
-		CommencementDate: &date.Date{Year: int32(prev.Year()), Month: int32(prev.Month()), Day: 1},
-	})
+	first := &date.Date{Year: int32(prev.Year()), Month: int32(prev.Month()), Day: 1}
+
+	tm := e.AsRole(t, auth.TransitionManager)
+	plan, err := e.Transition.CreateTransitionPlan(tm, &transitionv1.CreateTransitionPlanRequest{TransitionPlan: &transitionv1.TransitionPlan{
+		Contract: s.Contract.GetName(), StartDate: first, TargetGoLive: s.GoLive,
+	}})
 	if err != nil {
-		t.Fatalf("RecordServiceCommencement: %v", err)
+		t.Fatalf("CreateTransitionPlan: %v", err)
 	}
-	s.Contract = c
-	return &live{Signed: s, loc: loc, prev: prev, cur: cur, period: prev.Format("2006-01")}
+	if plan, err = e.Transition.StartTransitionPlan(tm, &transitionv1.StartTransitionPlanRequest{Name: plan.GetName()}); err != nil {
+		t.Fatalf("StartTransitionPlan: %v", err)
+	}
+	e.FinishPreCutoverTasks(t, plan)
+	if _, err := e.Transition.CompleteCutover(tm, &transitionv1.CompleteCutoverRequest{Name: plan.GetName(), CommencementDate: first}); err != nil {
+		t.Fatalf("CompleteCutover: %v", err)
+	}
+	if s.Contract, err = e.Contract.GetContract(tm, &contractv1.GetContractRequest{Name: s.Contract.GetName()}); err != nil {
+		t.Fatalf("GetContract: %v", err)
+	}
+	return &live{Signed: s, prev: prev, cur: cur, period: prev.Format("2006-01")}
 }
 
 // m is a measurement of key at t.
@@ -93,6 +108,32 @@ func TestMeasurementsBeforeCutoverAreRefused(t *testing.T) {
 			Name: s.Contract.GetName() + "/periods/" + time.Now().Format("2006-01"),
 		})
 		wantCode(t, err, codes.FailedPrecondition, "has no service commencement yet")
+	})
+}
+
+// TestLiveContractBeforeGoLive: the cutover of testenv.LiveContract
+// commences service on the scope's go-live, the first of a month ahead;
+// until then every measurement is before commencement and no period has
+// begun.
+func TestLiveContractBeforeGoLive(t *testing.T) {
+	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
+		l := e.LiveContract(t)
+		resp, err := e.Monitoring.BatchCreateMeasurements(e.AsProvider(t, l.Provider), &monitoringv1.BatchCreateMeasurementsRequest{
+			Parent:       l.Contract.GetName(),
+			Measurements: []*monitoringv1.Measurement{m(testenv.LevelASA, "e1", time.Now(), 12)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := resp.GetResults()[0]; r.GetOutcome() != monitoringv1.MeasurementOutcome_MEASUREMENT_OUTCOME_REJECTED || !strings.Contains(r.GetReason(), "before service commencement") {
+			t.Errorf("a measurement before go-live: %v, want REJECTED before service commencement", r)
+		}
+		gm := e.AsRole(t, auth.GovernanceManager)
+		_, err = e.Monitoring.EvaluatePeriod(gm, &monitoringv1.EvaluatePeriodRequest{Name: l.Contract.GetName() + "/periods/" + time.Now().Format("2006-01")})
+		wantCode(t, err, codes.FailedPrecondition, "ends before service commencement")
+		goLive := fmt.Sprintf("%04d-%02d", l.CommencementDate.GetYear(), l.CommencementDate.GetMonth())
+		_, err = e.Monitoring.EvaluatePeriod(gm, &monitoringv1.EvaluatePeriodRequest{Name: l.Contract.GetName() + "/periods/" + goLive})
+		wantCode(t, err, codes.FailedPrecondition, "has not begun yet")
 	})
 }
 
