@@ -9,6 +9,7 @@ import (
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/fieldmask"
 	"github.com/acme/bpo/kit/listing"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog/scope"
@@ -26,11 +27,11 @@ var engagementPolicy = auth.Policy{
 	catalogv1.CatalogService_RejectScope_FullMethodName:      {auth.Approver},
 }
 
-var engagementMask = maskFields{
-	kind:       "Engagement",
-	updatable:  scope.EngagementUpdatable,
-	immutable:  scope.EngagementImmutable,
-	outputOnly: scope.EngagementOutputOnly,
+var engagementMask = fieldmask.Rules{
+	Updatable:  scope.EngagementUpdatable,
+	Immutable:  scope.EngagementImmutable,
+	OutputOnly: scope.EngagementOutputOnly,
+	Why:        "it is what was decided for the engagement; create a new engagement for other processes",
 }
 
 // CreateEngagement implements catalogv1.CatalogServiceServer: an
@@ -176,7 +177,7 @@ func (s *Server) UpdateEngagement(ctx context.Context, req *catalogv1.UpdateEnga
 				return nil, err
 			}
 			e := clone(before)
-			if _, err := applyMask(e, in, req.GetUpdateMask().GetPaths(), engagementMask); err != nil {
+			if err := fieldmask.Apply(e, in, req.GetUpdateMask().GetPaths(), engagementMask, nil); err != nil {
 				return nil, err
 			}
 			if err := scope.ValidateEngagement(e, "engagement"); err != nil {

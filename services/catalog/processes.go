@@ -9,6 +9,7 @@ import (
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/fieldmask"
 	"github.com/acme/bpo/kit/listing"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog/assessment"
@@ -30,7 +31,16 @@ var processPolicy = auth.Policy{
 }
 
 // processMask says which fields of a process an update may name.
-var processMask = maskFields{kind: "Process", updatable: assessment.ProcessUpdatable, outputOnly: assessment.ProcessOutputOnly}
+var processMask = fieldmask.Rules{Updatable: assessment.ProcessUpdatable, OutputOnly: assessment.ProcessOutputOnly}
+
+// officeNamed reports whether an update names the office: in its mask, or
+// (empty mask) by setting it.
+func officeNamed(paths []string, in *catalogv1.Process) bool {
+	if len(paths) == 0 {
+		return in.GetOffice() != catalogv1.Office_OFFICE_UNSPECIFIED
+	}
+	return slices.Contains(paths, "*") || slices.Contains(paths, "office")
+}
 
 // CreateProcess implements catalogv1.CatalogServiceServer.
 func (s *Server) CreateProcess(ctx context.Context, req *catalogv1.CreateProcessRequest) (*catalogv1.Process, error) {
@@ -104,11 +114,11 @@ func (s *Server) UpdateProcess(ctx context.Context, req *catalogv1.UpdateProcess
 				return nil, err
 			}
 			p := clone(before)
-			applied, err := applyMask(p, in, req.GetUpdateMask().GetPaths(), processMask)
-			if err != nil {
+			paths := req.GetUpdateMask().GetPaths()
+			if err := fieldmask.Apply(p, in, paths, processMask, nil); err != nil {
 				return nil, err
 			}
-			assessment.SetOffice(p, before.GetFunction(), slices.Contains(applied, "office"))
+			assessment.SetOffice(p, before.GetFunction(), officeNamed(paths, in))
 			if err := assessment.ValidateProcess(p, "process"); err != nil {
 				return nil, err
 			}
@@ -225,7 +235,7 @@ func (s *Server) GetAssessmentPolicy(ctx context.Context, _ *catalogv1.GetAssess
 	return pol, nil
 }
 
-var policyMask = maskFields{kind: "AssessmentPolicy", updatable: assessment.PolicyUpdatable, outputOnly: assessment.PolicyOutputOnly}
+var policyMask = fieldmask.Rules{Updatable: assessment.PolicyUpdatable, OutputOnly: assessment.PolicyOutputOnly}
 
 // UpdateAssessmentPolicy implements catalogv1.CatalogServiceServer (admins
 // only): every update is a new revision; assessments made before keep the
@@ -245,7 +255,7 @@ func (s *Server) UpdateAssessmentPolicy(ctx context.Context, req *catalogv1.Upda
 				return nil, err
 			}
 			pol := clone(before)
-			if _, err := applyMask(pol, in, req.GetUpdateMask().GetPaths(), policyMask); err != nil {
+			if err := fieldmask.Apply(pol, in, req.GetUpdateMask().GetPaths(), policyMask, nil); err != nil {
 				return nil, err
 			}
 			if err := assessment.ValidatePolicy(pol, "assessment_policy"); err != nil {

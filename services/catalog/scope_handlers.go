@@ -9,6 +9,7 @@ import (
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/fieldmask"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog/scope"
 )
@@ -19,7 +20,7 @@ import (
 // when it is approved, so that a sourcing event can name the revision it
 // used and GetScope can serve it after a newer revision was started.
 
-var scopeMask = maskFields{kind: "Scope", updatable: scope.Updatable, outputOnly: scope.OutputOnly}
+var scopeMask = fieldmask.Rules{Updatable: scope.Updatable, OutputOnly: scope.OutputOnly}
 
 // engagementOf is the engagement a scope name belongs to.
 func engagementOf(scopeName string) string { return strings.TrimSuffix(scopeName, "/scope") }
@@ -75,7 +76,7 @@ func (s *Server) UpdateScope(ctx context.Context, req *catalogv1.UpdateScopeRequ
 				return nil, err
 			}
 			sc := clone(before)
-			if _, err := applyMask(sc, in, req.GetUpdateMask().GetPaths(), scopeMask); err != nil {
+			if err := fieldmask.Apply(sc, in, req.GetUpdateMask().GetPaths(), scopeMask, nil); err != nil {
 				return nil, err
 			}
 			if err := scope.Validate(sc, "scope"); err != nil {

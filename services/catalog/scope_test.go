@@ -163,6 +163,15 @@ func TestScopeReview(t *testing.T) {
 			rev2.GetApproveTime() != nil || rev2.GetDeliverables()[0].GetExpectedMonthlyVolume() != 90_000 || len(rev2.GetIntegrations()) != 1 {
 			t.Fatalf("revision 2 = %v, %v", rev2, err)
 		}
+		// A nested path, as grpc-gateway derives it from a PATCH body, edits
+		// the draft in place.
+		rev2, err = e.client.UpdateScope(e.as(t, auth.ProcessOwner), &catalogv1.UpdateScopeRequest{
+			Scope:      &catalogv1.Scope{Name: name, Etag: rev2.GetEtag(), Commercial: &catalogv1.CommercialTerms{TermMonths: 24}},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"commercial.termMonths"}},
+		})
+		if err != nil || rev2.GetRevision() != 2 || rev2.GetCommercial().GetTermMonths() != 24 || rev2.GetCommercial().GetCurrencyCode() != "USD" || rev2.GetAuthor() != "process_owner" {
+			t.Fatalf("nested update of revision 2 = %v, %v", rev2, err)
+		}
 		latest, err := e.client.GetScope(e.as(t, auth.ProcessOwner), &catalogv1.GetScopeRequest{Name: name})
 		if err != nil || !proto.Equal(latest, rev2) {
 			t.Errorf("GetScope latest = %v, %v", latest, err)
@@ -193,6 +202,7 @@ func TestScopeReview(t *testing.T) {
 			{"SubmitScope", "sourcing_manager"},
 			{"ApproveScope", "alice"},
 			{"UpdateScope", "sourcing_manager"},
+			{"UpdateScope", "process_owner"},
 		}
 		events := resp.GetAuditEvents()
 		if len(events) != len(want) {
