@@ -220,6 +220,14 @@ func TestPublishNeedsAnApprovedScope(t *testing.T) {
 				wantStatus(t, err, codes.FailedPrecondition, "cannot publish a sourcing event that is PUBLISHED")
 			}
 		}
+
+		// A draft whose deadline passed before it was published.
+		eng := e.engagementWithScope(t, catalogv1.ScopeState_SCOPE_STATE_APPROVED)
+		late, err := e.client.CreateSourcingEvent(sm, &catalogv1.CreateSourcingEventRequest{SourcingEvent: e.newEvent(eng.GetName(), acme)})
+		must(t, "create", err)
+		e.clock.Advance(8 * 24 * time.Hour)
+		_, err = e.client.PublishSourcingEvent(sm, &catalogv1.PublishSourcingEventRequest{Name: late.GetName()})
+		wantStatus(t, err, codes.FailedPrecondition, "has passed; cancel it and create an event with a later deadline")
 	})
 }
 
