@@ -20,9 +20,10 @@ func Country(code string) error {
 		return fmt.Errorf("%q is not an ISO 3166-1 alpha-2 country code (like US, PH, CO)", code)
 	}
 	r, err := language.ParseRegion(code)
-	// ParseRegion also accepts "private use" and grouping codes; a country
-	// is a region that IsCountry and whose canonical form is the input.
-	if err != nil || !r.IsCountry() || r.String() != code {
+	// ParseRegion also accepts grouping codes (EU) and reserved ones (UK,
+	// which ISO 3166 spells GB); a country is a region that IsCountry, is
+	// its own canonical form and has an alpha-3 code.
+	if err != nil || !r.IsCountry() || r.String() != code || r.Canonicalize().String() != code || r.ISO3() == "ZZZ" {
 		return fmt.Errorf("%q is not an ISO 3166-1 alpha-2 country code (like US, PH, CO)", code)
 	}
 	return nil

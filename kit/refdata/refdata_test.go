@@ -16,6 +16,8 @@ func TestCodes(t *testing.T) {
 		{"country unassigned refused", Country, "XX", false},
 		{"country world region refused", Country, "ZZ", false},
 		{"country grouping EU refused", Country, "EU", false},
+		{"country UK refused: ISO 3166 spells it GB", Country, "UK", false},
+		{"country Great Britain", Country, "GB", true},
 		{"zone Manila", TimeZone, "Asia/Manila", true},
 		{"zone Bogota", TimeZone, "America/Bogota", true},
 		{"zone UTC", TimeZone, "UTC", true},
