@@ -61,6 +61,11 @@ func Apply(dst, src proto.Message, paths []string, r Rules, only []string) error
 		fd := chain[0]
 		name := string(fd.Name())
 		switch {
+		case name == "name" || name == "etag":
+			// The resource's identity and concurrency token travel in every
+			// PATCH body, so grpc-gateway puts them in a derived mask; they
+			// say which version to change, not what to change.
+			continue
 		case slices.Contains(r.OutputOnly, name):
 			v.Add("update_mask", "%s is output only and cannot be updated", name)
 		case slices.Contains(r.Immutable, name):

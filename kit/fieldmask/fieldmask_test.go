@@ -36,6 +36,7 @@ func TestApply(t *testing.T) {
 		{"named but unset clears", []string{"website"}, nil, apperr.Internal, "Old", ""},
 		{"immutable with the same value is fine", []string{"legal_name"}, nil, apperr.Internal, "Old", "https://old.example"},
 		{"output only refused", []string{"state"}, nil, apperr.InvalidArgument, "", ""},
+		{"name and etag from a PATCH body are not changes", []string{"name", "etag", "displayName"}, nil, apperr.Internal, "New", "https://old.example"},
 		{"unknown field refused", []string{"colour"}, nil, apperr.InvalidArgument, "", ""},
 		{"restricted caller refused", []string{"display_name"}, []string{"website"}, apperr.PermissionDenied, "", ""},
 	}
