@@ -99,3 +99,11 @@ func FromContext(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	return p
 }
+
+// Subject returns the caller's subject, or "" for an unauthenticated context.
+func Subject(ctx context.Context) string {
+	if p := FromContext(ctx); p != nil {
+		return p.Subject
+	}
+	return ""
+}

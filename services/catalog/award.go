@@ -77,7 +77,7 @@ func (s *Server) rank(ctx context.Context, tx *sqlstore.Tx, e *catalogv1.Sourcin
 // qualified proposal and nothing awaits moderation, the event becomes
 // EVALUATED in the same transaction. spec: catalog.md §3 "Evaluation" step 2.
 func (s *Server) ScoreProposal(ctx context.Context, req *catalogv1.ScoreProposalRequest) (*catalogv1.Evaluation, error) {
-	evaluator := subject(ctx)
+	evaluator := auth.Subject(ctx)
 	event := eventOf(req.GetName())
 	return retryContended(func() (*catalogv1.Evaluation, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ScoreProposal_FullMethodName, req.GetRequestId(), evaluator, req,
@@ -199,7 +199,7 @@ func (s *Server) AwardSourcingEvent(ctx context.Context, req *catalogv1.AwardSou
 	if eventOf(req.GetProposal()) != req.GetName() {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "proposal", Description: "must be a proposal of " + req.GetName()})
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_AwardSourcingEvent_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_AwardSourcingEvent_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 			before, v, err := readEvent(ctx, tx, req.GetName())
 			if err != nil {
@@ -235,7 +235,7 @@ func (s *Server) AwardSourcingEvent(ctx context.Context, req *catalogv1.AwardSou
 				Proposal:      p.GetName(),
 				Provider:      p.GetProvider(),
 				Justification: justification,
-				ProposedBy:    subject(ctx),
+				ProposedBy:    auth.Subject(ctx),
 				ProposeTime:   timestamp(s.now()),
 			}
 			return e, s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v)
@@ -248,7 +248,7 @@ func (s *Server) AwardSourcingEvent(ctx context.Context, req *catalogv1.AwardSou
 // the engagement records the award — all in one transaction.
 // spec: catalog.md §3 "Award".
 func (s *Server) ApproveAward(ctx context.Context, req *catalogv1.ApproveAwardRequest) (*catalogv1.SourcingEvent, error) {
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ApproveAward_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ApproveAward_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 			before, v, err := readEvent(ctx, tx, req.GetName())
 			if err != nil {
@@ -265,7 +265,7 @@ func (s *Server) ApproveAward(ctx context.Context, req *catalogv1.ApproveAwardRe
 			if award.GetProposal() == "" {
 				return nil, apperr.New(apperr.FailedPrecondition, "no award of %s has been proposed: a sourcing manager proposes one with AwardSourcingEvent first", req.GetName())
 			}
-			if award.GetProposedBy() == subject(ctx) {
+			if award.GetProposedBy() == auth.Subject(ctx) {
 				return nil, apperr.New(apperr.PermissionDenied, "an approver cannot approve an award they proposed; another approver must")
 			}
 			r, err := s.rank(ctx, tx, before)
@@ -288,7 +288,7 @@ func (s *Server) ApproveAward(ctx context.Context, req *catalogv1.ApproveAwardRe
 
 			e := clone(before)
 			e.State = next
-			e.Award.ApprovedBy, e.Award.ApproveTime = subject(ctx), now
+			e.Award.ApprovedBy, e.Award.ApproveTime = auth.Subject(ctx), now
 			if err := s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v); err != nil {
 				return nil, err
 			}

@@ -42,13 +42,13 @@ func (s *Server) CreateEngagement(ctx context.Context, req *catalogv1.CreateEnga
 	if err := scope.ValidateEngagement(in, "engagement"); err != nil {
 		return nil, err
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateEngagement_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateEngagement_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Engagement, error) {
 			e := clone(in)
 			now := timestamp(s.now())
 			// Output-only fields of the input are ignored (AIP-203).
 			e.Name = "engagements/" + newID()
-			e.Owner, e.Award = subject(ctx), nil
+			e.Owner, e.Award = auth.Subject(ctx), nil
 			e.OverrideReason = trimmed(e.GetOverrideReason())
 			e.CreateTime, e.UpdateTime = now, now
 			model, err := s.checkDecided(ctx, tx, e)
@@ -68,7 +68,7 @@ func (s *Server) CreateEngagement(ctx context.Context, req *catalogv1.CreateEnga
 				Name:       e.Name + "/scope",
 				Revision:   1,
 				State:      catalogv1.ScopeState_SCOPE_STATE_DRAFT,
-				Author:     subject(ctx),
+				Author:     auth.Subject(ctx),
 				UpdateTime: now,
 			}
 			if err := docstore.Insert(ctx, tx, sc.Name, sc, nil); err != nil {
@@ -166,7 +166,7 @@ func (s *Server) ListEngagements(ctx context.Context, req *catalogv1.ListEngagem
 // change (start a new engagement instead).
 func (s *Server) UpdateEngagement(ctx context.Context, req *catalogv1.UpdateEngagementRequest) (*catalogv1.Engagement, error) {
 	in := req.GetEngagement()
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateEngagement_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateEngagement_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Engagement, error) {
 			before := &catalogv1.Engagement{}
 			v, err := docstore.Get(ctx, tx, in.GetName(), before)

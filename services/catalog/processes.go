@@ -48,7 +48,7 @@ func (s *Server) CreateProcess(ctx context.Context, req *catalogv1.CreateProcess
 	if err := assessment.ValidateProcess(in, "process"); err != nil {
 		return nil, err
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateProcess_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateProcess_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Process, error) {
 			p := clone(in)
 			now := timestamp(s.now())
@@ -103,7 +103,7 @@ func (s *Server) ListProcesses(ctx context.Context, req *catalogv1.ListProcesses
 // new one.
 func (s *Server) UpdateProcess(ctx context.Context, req *catalogv1.UpdateProcessRequest) (*catalogv1.Process, error) {
 	in := req.GetProcess()
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProcess_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProcess_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Process, error) {
 			before := &catalogv1.Process{}
 			v, err := docstore.Get(ctx, tx, in.GetName(), before)
@@ -134,7 +134,7 @@ func (s *Server) UpdateProcess(ctx context.Context, req *catalogv1.UpdateProcess
 // process with the policy in force and keeps the result as an immutable
 // assessment, which becomes the process's latest. spec: catalog.md §1.
 func (s *Server) AssessProcess(ctx context.Context, req *catalogv1.AssessProcessRequest) (*catalogv1.Assessment, error) {
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_AssessProcess_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_AssessProcess_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Assessment, error) {
 			before := &catalogv1.Process{}
 			v, err := docstore.Get(ctx, tx, req.GetName(), before)
@@ -155,7 +155,7 @@ func (s *Server) AssessProcess(ctx context.Context, req *catalogv1.AssessProcess
 			now := timestamp(s.now())
 			a.Name = before.GetName() + "/assessments/" + newID()
 			a.Process = clone(before) // the snapshot keeps the etag of the version assessed
-			a.AssessedBy = subject(ctx)
+			a.AssessedBy = auth.Subject(ctx)
 			a.CreateTime = now
 			if err := docstore.Insert(ctx, tx, a.Name, a, nil); err != nil {
 				return nil, err
@@ -245,7 +245,7 @@ func (s *Server) UpdateAssessmentPolicy(ctx context.Context, req *catalogv1.Upda
 	if in.GetName() != assessment.PolicyName {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "assessment_policy.name", Description: "must be " + assessment.PolicyName})
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateAssessmentPolicy_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateAssessmentPolicy_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.AssessmentPolicy, error) {
 			before, v, err := s.assessmentPolicy(ctx, tx)
 			if err != nil {

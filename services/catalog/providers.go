@@ -32,7 +32,7 @@ func (s *Server) CreateProvider(ctx context.Context, req *catalogv1.CreateProvid
 	if err := provider.ValidateNew(in, "provider"); err != nil {
 		return nil, err
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateProvider_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateProvider_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
 			p := clone(in)
 			now := timestamp(s.now())
@@ -96,7 +96,7 @@ func (s *Server) UpdateProvider(ctx context.Context, req *catalogv1.UpdateProvid
 	if err := ownProviderOnly(caller, in.GetName()); err != nil {
 		return nil, err
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProvider_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProvider_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
 			before := &catalogv1.Provider{}
 			v, err := docstore.Get(ctx, tx, in.GetName(), before)
@@ -153,7 +153,7 @@ type stateChange interface {
 }
 
 func (s *Server) changeState(ctx context.Context, method string, req stateChange, action provider.Action) (*catalogv1.Provider, error) {
-	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
 			before := &catalogv1.Provider{}
 			v, err := docstore.Get(ctx, tx, req.GetName(), before)

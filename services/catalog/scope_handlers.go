@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acme/bpo/kit/auth"
+
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
@@ -65,7 +67,7 @@ func (s *Server) GetScope(ctx context.Context, req *catalogv1.GetScopeRequest) (
 // REVIEW is refused. The caller becomes the revision's author.
 func (s *Server) UpdateScope(ctx context.Context, req *catalogv1.UpdateScopeRequest) (*catalogv1.Scope, error) {
 	in := req.GetScope()
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateScope_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateScope_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Scope, error) {
 			before, v, err := s.scopeForChange(ctx, tx, in.GetName(), in.GetEtag())
 			if err != nil {
@@ -86,14 +88,14 @@ func (s *Server) UpdateScope(ctx context.Context, req *catalogv1.UpdateScopeRequ
 				sc.Revision++
 				sc.Approver, sc.ApproveTime, sc.RejectionReason = "", nil, ""
 			}
-			sc.State, sc.Author, sc.UpdateTime = next, subject(ctx), timestamp(s.now())
+			sc.State, sc.Author, sc.UpdateTime = next, auth.Subject(ctx), timestamp(s.now())
 			return sc, s.writeScope(ctx, tx, req.GetRequestId(), before, sc, v)
 		})
 }
 
 // SubmitScope implements catalogv1.CatalogServiceServer: DRAFT → IN_REVIEW.
 func (s *Server) SubmitScope(ctx context.Context, req *catalogv1.SubmitScopeRequest) (*catalogv1.Scope, error) {
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_SubmitScope_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_SubmitScope_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Scope, error) {
 			before, v, err := s.scopeForChange(ctx, tx, req.GetName(), req.GetEtag())
 			if err != nil {
@@ -116,7 +118,7 @@ func (s *Server) SubmitScope(ctx context.Context, req *catalogv1.SubmitScopeRequ
 // APPROVED by an approver who is not the revision's author (four eyes),
 // and the approved revision is kept frozen under its number.
 func (s *Server) ApproveScope(ctx context.Context, req *catalogv1.ApproveScopeRequest) (*catalogv1.Scope, error) {
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ApproveScope_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ApproveScope_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Scope, error) {
 			before, v, err := s.scopeForChange(ctx, tx, req.GetName(), req.GetEtag())
 			if err != nil {
@@ -126,13 +128,13 @@ func (s *Server) ApproveScope(ctx context.Context, req *catalogv1.ApproveScopeRe
 			if err != nil {
 				return nil, err
 			}
-			if before.GetAuthor() == subject(ctx) {
+			if before.GetAuthor() == auth.Subject(ctx) {
 				return nil, apperr.New(apperr.PermissionDenied, "an approver cannot approve a scope they wrote: revision %d of %s was last edited by %s; another approver must approve it",
 					before.GetRevision(), req.GetName(), before.GetAuthor())
 			}
 			now := timestamp(s.now())
 			sc := clone(before)
-			sc.State, sc.Approver, sc.ApproveTime, sc.UpdateTime = next, subject(ctx), now, now
+			sc.State, sc.Approver, sc.ApproveTime, sc.UpdateTime = next, auth.Subject(ctx), now, now
 			if err := s.writeScope(ctx, tx, req.GetRequestId(), before, sc, v); err != nil {
 				return nil, err
 			}
@@ -147,7 +149,7 @@ func (s *Server) RejectScope(ctx context.Context, req *catalogv1.RejectScopeRequ
 	if trimmed(req.GetReason()) == "" {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "reason", Description: "say why the scope goes back to its author"})
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_RejectScope_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_RejectScope_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Scope, error) {
 			before, v, err := s.scopeForChange(ctx, tx, req.GetName(), req.GetEtag())
 			if err != nil {

@@ -5,7 +5,6 @@
 package catalog
 
 import (
-	"context"
 	"strings"
 	"time"
 
@@ -43,14 +42,6 @@ func ownProviderOnly(caller *auth.Principal, name string) error {
 		return apperr.New(apperr.PermissionDenied, "a provider user may access only its own provider (%s)", caller.Provider)
 	}
 	return nil
-}
-
-// subject is the caller's subject, for idempotency keys.
-func subject(ctx context.Context) string {
-	if p := auth.FromContext(ctx); p != nil {
-		return p.Subject
-	}
-	return ""
 }
 
 func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }

@@ -206,7 +206,7 @@ func (s *Server) CreateSourcingEvent(ctx context.Context, req *catalogv1.CreateS
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateSourcingEvent_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateSourcingEvent_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 			eng := &catalogv1.Engagement{}
 			if _, err := docstore.Get(ctx, tx, in.GetEngagement(), eng); err != nil {
@@ -235,7 +235,7 @@ func (s *Server) CreateSourcingEvent(ctx context.Context, req *catalogv1.CreateS
 				ProposalDeadline:   in.GetProposalDeadline(),
 				ContractTermMonths: term,
 				State:              catalogv1.SourcingEventState_SOURCING_EVENT_STATE_DRAFT,
-				Owner:              subject(ctx),
+				Owner:              auth.Subject(ctx),
 				CreateTime:         now,
 				UpdateTime:         now,
 			}
@@ -329,7 +329,7 @@ func (s *Server) ListSourcingEvents(ctx context.Context, req *catalogv1.ListSour
 // records the revision. spec: catalog.md §2 "Scope": a sourcing event can
 // only be published on an approved scope revision.
 func (s *Server) PublishSourcingEvent(ctx context.Context, req *catalogv1.PublishSourcingEventRequest) (*catalogv1.SourcingEvent, error) {
-	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_PublishSourcingEvent_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_PublishSourcingEvent_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 			before, v, err := readEvent(ctx, tx, req.GetName())
 			if err != nil {
@@ -372,7 +372,7 @@ func (s *Server) PublishSourcingEvent(ctx context.Context, req *catalogv1.Publis
 // spec: catalog.md §3 "Evaluation" step 1.
 func (s *Server) CloseSourcingEvent(ctx context.Context, req *catalogv1.CloseSourcingEventRequest) (*catalogv1.SourcingEvent, error) {
 	return retryContended(func() (*catalogv1.SourcingEvent, error) {
-		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CloseSourcingEvent_FullMethodName, req.GetRequestId(), subject(ctx), req,
+		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CloseSourcingEvent_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 				before, v, err := readEvent(ctx, tx, req.GetName())
 				if err != nil {
@@ -445,7 +445,7 @@ func (s *Server) CancelSourcingEvent(ctx context.Context, req *catalogv1.CancelS
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "reason", Description: "say why the event is cancelled"})
 	}
 	return retryContended(func() (*catalogv1.SourcingEvent, error) {
-		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CancelSourcingEvent_FullMethodName, req.GetRequestId(), subject(ctx), req,
+		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CancelSourcingEvent_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 				before, v, err := readEvent(ctx, tx, req.GetName())
 				if err != nil {

@@ -28,7 +28,7 @@ func (s *Server) CreateContract(ctx context.Context, req *contractv1.CreateContr
 		return nil, err
 	}
 	caller := auth.FromContext(ctx)
-	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_CreateContract_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_CreateContract_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
 			c := terms.Prefill(award, in)
 			// What the scope and proposal brought in must hold up too.
@@ -135,7 +135,7 @@ func (s *Server) UpdateContract(ctx context.Context, req *contractv1.UpdateContr
 	if err := checkName(in.GetName(), "contract.name"); err != nil {
 		return nil, err
 	}
-	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_UpdateContract_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_UpdateContract_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
 			before := &contractv1.Contract{}
 			v, err := load(ctx, tx, in.GetName(), before)
@@ -180,7 +180,7 @@ type stateChange interface {
 // reports no change, the contract is answered as it is and nothing is
 // written (signing or recording the same date twice).
 func (s *Server) change(ctx context.Context, method string, req stateChange, etag string, apply func(c *contractv1.Contract) (bool, error)) (*contractv1.Contract, error) {
-	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
 			before := &contractv1.Contract{}
 			v, err := load(ctx, tx, req.GetName(), before)

@@ -4,7 +4,6 @@
 package contract
 
 import (
-	"context"
 	"regexp"
 	"time"
 
@@ -72,14 +71,6 @@ func checkName(name, field string) error {
 // party is the caller as the terms' four-eyes and signature rules see it.
 func party(p *auth.Principal) terms.Party {
 	return terms.Party{Subject: p.Subject, ProviderUser: p.Has(auth.ProviderUser), Provider: p.Provider}
-}
-
-// subject is the caller's subject, for idempotency keys.
-func subject(ctx context.Context) string {
-	if p := auth.FromContext(ctx); p != nil {
-		return p.Subject
-	}
-	return ""
 }
 
 func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/acme/bpo/kit/auth"
+
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/apperr"
@@ -75,7 +77,7 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 		}
 	}
 	return retryStale(ctx, func() (*transitionv1.TransitionPlan, error) {
-		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CompleteCutover_FullMethodName, req.GetRequestId(), subject(ctx), req,
+		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CompleteCutover_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
 				before := &transitionv1.TransitionPlan{}
 				v, err := loadPlan(ctx, tx, req.GetName(), before)

@@ -34,7 +34,7 @@ func (s *Server) CreateTransitionPlan(ctx context.Context, req *transitionv1.Cre
 	if err != nil {
 		return nil, err
 	}
-	return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CreateTransitionPlan_FullMethodName, req.GetRequestId(), subject(ctx), req,
+	return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CreateTransitionPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
 			now := timestamp(s.now())
 			// Output-only fields of the input are ignored (AIP-203).
@@ -185,7 +185,7 @@ func (s *Server) ListTransitionPlans(ctx context.Context, req *transitionv1.List
 // StartTransitionPlan implements transitionv1.TransitionServiceServer.
 func (s *Server) StartTransitionPlan(ctx context.Context, req *transitionv1.StartTransitionPlanRequest) (*transitionv1.TransitionPlan, error) {
 	return retryStale(ctx, func() (*transitionv1.TransitionPlan, error) {
-		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_StartTransitionPlan_FullMethodName, req.GetRequestId(), subject(ctx), req,
+		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_StartTransitionPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
 				before := &transitionv1.TransitionPlan{}
 				v, err := loadPlan(ctx, tx, req.GetName(), before)

@@ -71,14 +71,6 @@ func sequentialIDs(n int) []string {
 	return ids
 }
 
-// subject is the caller's subject, for idempotency keys.
-func subject(ctx context.Context) string {
-	if p := auth.FromContext(ctx); p != nil {
-		return p.Subject
-	}
-	return ""
-}
-
 func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
 
 func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }

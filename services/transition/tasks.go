@@ -28,7 +28,7 @@ func planOfTask(name string) string {
 // CreateTask implements transitionv1.TransitionServiceServer.
 func (s *Server) CreateTask(ctx context.Context, req *transitionv1.CreateTaskRequest) (*transitionv1.Task, error) {
 	return retryStale(ctx, func() (*transitionv1.Task, error) {
-		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CreateTask_FullMethodName, req.GetRequestId(), subject(ctx), req,
+		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CreateTask_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
 				p, v, tasks, err := editablePlan(ctx, tx, req.GetParent())
 				if err != nil {
@@ -104,7 +104,7 @@ func (s *Server) UpdateTask(ctx context.Context, req *transitionv1.UpdateTaskReq
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "task.name", Description: "must be transitionPlans/{plan}/tasks/{task}"})
 	}
 	return retryStale(ctx, func() (*transitionv1.Task, error) {
-		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_UpdateTask_FullMethodName, req.GetRequestId(), subject(ctx), req,
+		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_UpdateTask_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
 				p, pv, tasks, err := editablePlan(ctx, tx, planOfTask(in.GetName()))
 				if err != nil {
@@ -183,7 +183,7 @@ type taskChange interface {
 func (s *Server) changeTask(ctx context.Context, method string, req taskChange, action plan.Action, reason string) (*transitionv1.Task, error) {
 	caller := auth.FromContext(ctx)
 	return retryStale(ctx, func() (*transitionv1.Task, error) {
-		return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), subject(ctx), req,
+		return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
 				p := &transitionv1.TransitionPlan{}
 				pv, err := loadPlan(ctx, tx, planOfTask(req.GetName()), p)
