@@ -1,10 +1,12 @@
 package selection
 
 import (
+	"cmp"
 	"fmt"
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
@@ -100,7 +102,7 @@ type Ranked struct {
 	Rank     int
 	Criteria []CriterionResult
 	// Total is Σ weight × score / 10, 0–100, exact; a criterion not yet
-	// scored counts 0.
+	// scored counts 0. It is shown, and ranked, to two decimals.
 	Total *big.Rat
 }
 
@@ -141,8 +143,9 @@ func (r Ranking) Find(proposal string) (Ranked, bool) {
 // Rank scores and ranks the qualified candidates: each evaluated
 // criterion's score is the mean of the evaluators' (only the event's
 // evaluators count), cost and location are automatic, the total is
-// Σ weight × score / 10, and the order is by total, ties broken by lower
-// TCV (then by name, so that the order is stable).
+// Σ weight × score / 10, and the order is by total to two decimals — the
+// total the spec defines and the user sees — ties broken by lower TCV
+// (then by name, so that the order is stable).
 // spec: catalog.md §3 "Evaluation" steps 2–4.
 func Rank(criteria []*catalogv1.CriterionWeight, evaluators []string, cands []Candidate) Ranking {
 	r := Ranking{Complete: true}
@@ -182,22 +185,13 @@ func Rank(criteria []*catalogv1.CriterionWeight, evaluators []string, cands []Ca
 		r.Proposals = append(r.Proposals, e)
 	}
 	slices.SortStableFunc(r.Proposals, func(a, b Ranked) int {
-		if c := b.Total.Cmp(a.Total); c != 0 {
+		if c := cmp.Compare(hundredths(b.Total), hundredths(a.Total)); c != 0 {
 			return c
 		}
-		if a.TCV.Minor != b.TCV.Minor {
-			if a.TCV.Minor < b.TCV.Minor {
-				return -1
-			}
-			return 1
+		if c := cmp.Compare(a.TCV.Minor, b.TCV.Minor); c != 0 {
+			return c
 		}
-		switch {
-		case a.Proposal < b.Proposal:
-			return -1
-		case a.Proposal > b.Proposal:
-			return 1
-		}
-		return 0
+		return strings.Compare(a.Proposal, b.Proposal)
 	})
 	for i := range r.Proposals {
 		r.Proposals[i].Rank = i + 1
@@ -231,10 +225,15 @@ func Decimal2(r *big.Rat) string {
 	if r == nil {
 		return ""
 	}
-	hundredths := money.RoundHalfEven(new(big.Rat).Mul(r, big.NewRat(100, 1)))
+	hundredths := hundredths(r)
 	sign := ""
 	if hundredths < 0 {
 		sign, hundredths = "-", -hundredths
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, hundredths/100, hundredths%100)
+}
+
+// hundredths is r × 100 rounded half-even: a total to two decimals.
+func hundredths(r *big.Rat) int64 {
+	return money.RoundHalfEven(new(big.Rat).Mul(r, big.NewRat(100, 1)))
 }

@@ -153,6 +153,37 @@ func TestRankTieGoesToTheLowerTCV(t *testing.T) {
 	}
 }
 
+// TestRankTiesOnTheTotalToTwoDecimals: the total is two decimals (spec:
+// catalog.md §3 "Evaluation" step 4), so totals that show alike tie, and
+// the lower TCV wins, though the other's exact total is higher.
+//
+//	expertise 70, cost 30; one evaluator.
+//	A: TCV 23 000, cost 10, expertise 7 → (490 + 300) / 10 = 79.00 exactly.
+//	B: TCV 29 999, cost 10 × 23 000 / 29 999 = 230 000/29 999 = 7.666922…,
+//	   expertise 8 → (560 + 30 × 7.666922…) / 10 = (560 + 230.00767…) / 10
+//	   = 79.000767… → 79.00.
+//
+// Both are 79.00: A, the cheaper, ranks first.
+func TestRankTiesOnTheTotalToTwoDecimals(t *testing.T) {
+	criteria := []*catalogv1.CriterionWeight{{Criterion: expertise, Weight: 70}, {Criterion: cost, Weight: 30}}
+	cands := []selection.Candidate{
+		{Proposal: "B", TCV: usd(29_999), Scores: map[string]map[catalogv1.Criterion]int32{"eva": {expertise: 8}}},
+		{Proposal: "A", TCV: usd(23_000), Scores: map[string]map[catalogv1.Criterion]int32{"eva": {expertise: 7}}},
+	}
+	r := selection.Rank(criteria, []string{"eva"}, cands)
+	b, _ := r.Find("B")
+	if want := new(big.Rat).Add(big.NewRat(56, 1), big.NewRat(690_000, 29_999)); b.Total.Cmp(want) != 0 {
+		t.Fatalf("B's exact total %v, want 56 + 690 000/29 999", b.Total)
+	}
+	var got []string
+	for _, p := range r.Proposals {
+		got = append(got, p.Proposal+" "+selection.Decimal2(p.Total))
+	}
+	if want := []string{"A 79.00", "B 79.00"}; !slices.Equal(got, want) {
+		t.Errorf("ranking %v, want %v: equal totals, the lower TCV first", got, want)
+	}
+}
+
 func TestRankModerationAndCompleteness(t *testing.T) {
 	criteria := []*catalogv1.CriterionWeight{{Criterion: expertise, Weight: 50}, {Criterion: cost, Weight: 50}}
 	one := func(eva, ed int32) []selection.Candidate {
