@@ -65,6 +65,9 @@ func TestAuthorize(t *testing.T) {
 	admin := &auth.Principal{Subject: "a", Roles: []auth.Role{auth.Admin}}
 	own := &auth.Principal{Subject: "p", Roles: []auth.Role{auth.ProviderUser}, Provider: "providers/ACME"}
 	other := &auth.Principal{Subject: "q", Roles: []auth.Role{auth.ProviderUser}, Provider: "providers/OTHER"}
+	ownEvaluator := &auth.Principal{Subject: "pe", Roles: []auth.Role{auth.ProviderUser, auth.Evaluator}, Provider: "providers/ACME"}
+	otherAuditor := &auth.Principal{Subject: "qa", Roles: []auth.Role{auth.Auditor, auth.ProviderUser}, Provider: "providers/OTHER"}
+	otherManager := &auth.Principal{Subject: "qm", Roles: []auth.Role{auth.ProviderUser, auth.TransitionManager}, Provider: "providers/OTHER"}
 	tests := []struct {
 		name    string
 		caller  *auth.Principal
@@ -80,6 +83,10 @@ func TestAuthorize(t *testing.T) {
 		{"provider may not touch a client task", own, plan.Start, clientTask, "only PROVIDER tasks"},
 		{"provider may not touch another provider's plan", other, plan.Complete, providerTask, "its own provider's plans (providers/OTHER)"},
 		{"provider may not skip", own, plan.Skip, providerTask, "needs one of the roles"},
+		// A second role does not lift the provider rules.
+		{"provider who also evaluates may not touch a client task", ownEvaluator, plan.Start, clientTask, "only PROVIDER tasks"},
+		{"provider who also audits may not touch another provider's plan", otherAuditor, plan.Complete, providerTask, "its own provider's plans (providers/OTHER)"},
+		{"provider who is also transition manager acts only for its provider", otherManager, plan.Start, providerTask, "its own provider's plans (providers/OTHER)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -77,12 +77,17 @@ func NextTaskState(t *transitionv1.Task, action Action) (transitionv1.TaskState,
 // may), and for a provider user, a PROVIDER task of its own provider's plan.
 // spec: transition.md, "owner_side": a provider user can update only
 // PROVIDER tasks of its own plans.
+//
+// The provider rules bind whoever holds the provider role, whatever other
+// roles it holds (as for contract signatures, such a user never acts for
+// the client): otherwise a second role, even one that changes nothing, such
+// as evaluator or auditor, would lift them.
 func Authorize(caller *auth.Principal, action Action, t *transitionv1.Task, planProvider string) error {
 	m := taskMoves[action]
 	if !caller.Has(auth.Admin) && !caller.HasAny(m.roles...) {
 		return apperr.New(apperr.PermissionDenied, "to %s a task needs one of the roles %v", action, m.roles)
 	}
-	if !caller.IsProviderOnly() {
+	if !caller.Has(auth.ProviderUser) {
 		return nil
 	}
 	if caller.Provider != planProvider {
