@@ -292,6 +292,8 @@ func TestStatementExplainsEachLine(t *testing.T) {
 func TestWindowOf(t *testing.T) {
 	manila, _ := time.LoadLocation("Asia/Manila")
 	newYork, _ := time.LoadLocation("America/New_York")
+	asuncion, _ := time.LoadLocation("America/Asuncion")
+	havana, _ := time.LoadLocation("America/Havana")
 	utc := func(s string) time.Time {
 		t.Helper()
 		v, err := time.Parse(time.RFC3339, s)
@@ -321,6 +323,30 @@ func TestWindowOf(t *testing.T) {
 			name: "a month across a DST change", period: "2025-03", loc: newYork,
 			commencement: Commencement(2025, 1, 1, newYork),
 			start:        "2025-03-01T05:00:00Z", end: "2025-04-01T04:00:00Z",
+		},
+		{
+			// Asunción skipped midnight on 1 October 2023: 30 September
+			// 23:59:59 −04 was followed by 1 October 01:00 −03 (04:00 UTC).
+			// October starts there, not at 30 September 23:00 −04 (03:00
+			// UTC), which belongs to September; it ends at 1 November
+			// 00:00 −03 = 03:00 UTC.
+			name: "a month whose first midnight a DST change skips", period: "2023-10", loc: asuncion,
+			commencement: Commencement(2023, 1, 1, asuncion),
+			start:        "2023-10-01T04:00:00Z", end: "2023-11-01T03:00:00Z",
+		},
+		{
+			// ... and September ends where October starts.
+			name: "the month before a skipped midnight", period: "2023-09", loc: asuncion,
+			commencement: Commencement(2023, 1, 1, asuncion),
+			start:        "2023-09-01T04:00:00Z", end: "2023-10-01T04:00:00Z",
+		},
+		{
+			// Havana commenced on 10 March 2024, when 00:00 CST became 01:00
+			// CDT at 05:00 UTC: service begins then, not at 9 March 23:00
+			// CST (04:00 UTC).
+			name: "commencement on a day whose midnight a DST change skips", period: "2024-03", loc: havana,
+			commencement: Commencement(2024, 3, 10, havana),
+			start:        "2024-03-10T05:00:00Z", end: "2024-04-01T04:00:00Z", fromComm: true,
 		},
 		{
 			name: "December ends at the next year", period: "2024-12", loc: time.UTC,

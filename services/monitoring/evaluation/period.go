@@ -54,10 +54,7 @@ type Window struct {
 // contract's window (calendar month in the service time zone) from the
 // commencement date.
 func WindowOf(p Period, loc *time.Location, commencement, now time.Time) (Window, error) {
-	w := Window{
-		Start: time.Date(p.Year, p.Month, 1, 0, 0, 0, 0, loc),
-		End:   time.Date(p.Year, p.Month+1, 1, 0, 0, 0, 0, loc),
-	}
+	w := Window{Start: midnight(p.Year, p.Month, 1, loc), End: midnight(p.Year, p.Month+1, 1, loc)}
 	if !w.End.After(commencement) {
 		first := Period{Year: commencement.Year(), Month: commencement.Month()}
 		return Window{}, apperr.New(apperr.FailedPrecondition,
@@ -78,5 +75,19 @@ func WindowOf(p Period, loc *time.Location, commencement, now time.Time) (Window
 // Commencement is the instant service begins: midnight of the commencement
 // date in the service time zone.
 func Commencement(year int, month time.Month, day int, loc *time.Location) time.Time {
-	return time.Date(year, month, day, 0, 0, 0, 0, loc)
+	return midnight(year, month, day, loc)
+}
+
+// midnight is the first instant of the day in loc. That is 00:00 except
+// where a daylight-saving change skips midnight (America/Asuncion went from
+// 23:59:59 on 30 September 2023 to 01:00 on 1 October): the day then begins
+// at the change, where time.Date answers 23:00 of the day before and would
+// move that hour into the wrong period. month and day may overflow, as for
+// time.Date.
+func midnight(year int, month time.Month, day int, loc *time.Location) time.Time {
+	t := time.Date(year, month, day, 0, 0, 0, 0, loc)
+	if noon := time.Date(year, month, day, 12, 0, 0, 0, loc); t.Day() != noon.Day() {
+		_, t = t.ZoneBounds()
+	}
+	return t
 }
