@@ -183,6 +183,12 @@ func TestCheckProposal(t *testing.T) {
 		}, []string{"proposal.pricing.model"}},
 		{"no fee", func(p *catalogv1.Proposal) { p.Pricing.MonthlyFee = nil }, []string{"proposal.pricing.monthly_fee"}},
 		{"zero fee", func(p *catalogv1.Proposal) { p.Pricing.MonthlyFee.MinorUnits = 0 }, []string{"proposal.pricing.monthly_fee.minor_units"}},
+		// USD 1 trillion a month is the most: × 120 months and × 10 for the
+		// cost score it still fits an int64 (9.2 × 10^18).
+		{"the largest fee", func(p *catalogv1.Proposal) { p.Pricing.MonthlyFee.MinorUnits = selection.MaxMonthlyFee }, nil},
+		// 10^17 cents × 120 months = 1.2 × 10^19 would wrap round to a
+		// negative TCV and rank first.
+		{"a fee whose TCV would overflow", func(p *catalogv1.Proposal) { p.Pricing.MonthlyFee.MinorUnits = 100_000_000_000_000_000 }, []string{"proposal.pricing.monthly_fee.minor_units"}},
 		{"another currency than the scope's", func(p *catalogv1.Proposal) { p.Pricing.MonthlyFee.CurrencyCode = "EUR" }, []string{"proposal.pricing.monthly_fee.currency_code"}},
 		{"no center", func(p *catalogv1.Proposal) { p.DeliveryCenters = nil }, []string{"proposal.delivery_centers"}},
 		{"someone else's center", func(p *catalogv1.Proposal) { p.DeliveryCenters = []string{"Bogota", "Mumbai"} }, []string{"proposal.delivery_centers[1]"}},

@@ -109,8 +109,16 @@ func checkPricing(pr *catalogv1.ProposalPricing, currency, field string, v *appe
 		v.Add(field+".monthly_fee.currency_code", "prices of this event are compared in %s; price the proposal in %s", currency, currency)
 	case fee.GetMinorUnits() <= 0:
 		v.Add(field+".monthly_fee.minor_units", "must be above zero")
+	case fee.GetMinorUnits() > MaxMonthlyFee:
+		v.Add(field+".monthly_fee.minor_units", "%d is above %d; check the amount (it is in minor units, e.g. cents)", fee.GetMinorUnits(), int64(MaxMonthlyFee))
 	}
 }
+
+// MaxMonthlyFee bounds a proposal's monthly fee, in minor units (USD 1
+// trillion), so that its TCV over the longest term (120 months) and the
+// cost score's 10 × lowest TCV stay far inside an int64 instead of
+// wrapping round to a negative price that would rank first.
+const MaxMonthlyFee = 100_000_000_000_000
 
 func centerNames(prov *catalogv1.Provider) []string {
 	var out []string
