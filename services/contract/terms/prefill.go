@@ -45,7 +45,8 @@ type Award struct {
 //     from the request: they are output only);
 //   - currency: the awarded total contract value's, else the scope's
 //     commercial currency, else the awarded monthly fee's;
-//   - type FIXED_PRICE; monthly fee from a FIXED_PRICE proposal;
+//   - type: the awarded proposal's pricing model (FIXED_PRICE when it
+//     states none); monthly fee from a FIXED_PRICE proposal;
 //   - service levels from the scope with their key, name, metric,
 //     comparator, target, kind and window; the CRITICAL ones share the
 //     at-risk pool equally (EqualAllocations) until the contract manager
@@ -65,7 +66,7 @@ func Prefill(a Award, req *contractv1.Contract) *contractv1.Contract {
 		Provider:        award.GetProvider(),
 		Proposal:        award.GetProposal(),
 		DisplayName:     eng.GetDisplayName(),
-		Type:            contractv1.ContractType_CONTRACT_TYPE_FIXED_PRICE,
+		Type:            contractType(a.Proposal.GetPricing().GetModel()),
 		ServiceTimeZone: scope.GetCoverage().GetServiceTimeZone(),
 		CreditRegime:    DefaultCreditRegime(),
 	}
@@ -106,6 +107,18 @@ func Prefill(a Award, req *contractv1.Contract) *contractv1.Contract {
 		}
 	}
 	return c
+}
+
+// contractType is the contract type of a proposal's pricing model, so that
+// a draft is of the type that was awarded.
+func contractType(m catalogv1.PricingModel) contractv1.ContractType {
+	switch m {
+	case catalogv1.PricingModel_PRICING_MODEL_TIME_AND_MATERIALS:
+		return contractv1.ContractType_CONTRACT_TYPE_TIME_AND_MATERIALS
+	case catalogv1.PricingModel_PRICING_MODEL_PERFORMANCE_BASED:
+		return contractv1.ContractType_CONTRACT_TYPE_PERFORMANCE_BASED
+	}
+	return contractv1.ContractType_CONTRACT_TYPE_FIXED_PRICE
 }
 
 // EqualAllocations gives the CRITICAL levels equal shares of the at-risk

@@ -356,6 +356,15 @@ func TestPrefill(t *testing.T) {
 		if got.GetStartDate() != nil || got.GetEndDate() != nil || got.GetMonthlyFee() != nil || got.GetCurrencyCode() != "USD" {
 			t.Errorf("got start %v end %v fee %v currency %q", got.GetStartDate(), got.GetEndDate(), got.GetMonthlyFee(), got.GetCurrencyCode())
 		}
+		// The type is the one awarded, not FIXED_PRICE by default; review
+		// then says that T&M is not reviewable yet instead of asking for a
+		// monthly fee the award never had.
+		if got.GetType() != contractv1.ContractType_CONTRACT_TYPE_TIME_AND_MATERIALS {
+			t.Errorf("type %v, want the award's TIME_AND_MATERIALS", got.GetType())
+		}
+		if fields := violationFields(t, ValidateForReview(got, "contract")); !slices.Contains(fields, "contract.type") || slices.Contains(fields, "contract.monthly_fee") {
+			t.Errorf("review of a T&M draft complains about %v, want the type and no monthly fee", fields)
+		}
 	})
 }
 
