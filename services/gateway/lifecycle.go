@@ -329,13 +329,14 @@ func latestPeriod(commencement *date.Date, now time.Time, zone string) string {
 	if err != nil || zone == "" {
 		loc = time.UTC
 	}
+	// Months are counted, not built with time.Date: where a DST change
+	// skips midnight on the 1st, time.Date gives 23:00 of the month before.
 	now = now.In(loc)
-	current := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
-	first := time.Date(int(commencement.GetYear()), time.Month(commencement.GetMonth()), 1, 0, 0, 0, 0, loc)
-	if first.Before(current) {
-		return current.AddDate(0, -1, 0).Format("2006-01")
+	current := now.Year()*12 + int(now.Month()) - 1
+	if first := int(commencement.GetYear())*12 + int(commencement.GetMonth()) - 1; first < current {
+		current--
 	}
-	return current.Format("2006-01")
+	return fmt.Sprintf("%04d-%02d", current/12, current%12+1)
 }
 
 func contractFacts(c *contractv1.Contract) stage.Contract {

@@ -28,6 +28,11 @@ func TestLatestPeriod(t *testing.T) {
 		{"months are in the service time zone", d(2025, 5, 1), time.Date(2025, 7, 1, 3, 0, 0, 0, time.UTC), "America/Chicago", "2025-05"},
 		{"the same instant in UTC is July", d(2025, 5, 1), time.Date(2025, 7, 1, 3, 0, 0, 0, time.UTC), "UTC", "2025-06"},
 		{"no zone means UTC", d(2025, 5, 1), time.Date(2025, 7, 1, 3, 0, 0, 0, time.UTC), "", "2025-06"},
+		// Asunción skipped midnight on 1 October 2023 (23:59:59 −04 →
+		// 01:00 −03); on 10 October September is the last complete month.
+		{"a month whose first midnight a DST change skips", d(2023, 1, 1), time.Date(2023, 10, 10, 12, 0, 0, 0, time.UTC), "America/Asuncion", "2023-09"},
+		{"commenced in that month: that month", d(2023, 10, 1), time.Date(2023, 10, 10, 12, 0, 0, 0, time.UTC), "America/Asuncion", "2023-10"},
+		{"January's last complete month is December", d(2024, 3, 1), time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC), "UTC", "2024-12"},
 		{"commencement in the future: this month", d(2025, 8, 1), time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC), "UTC", "2025-06"},
 	}
 	for _, tt := range tests {
