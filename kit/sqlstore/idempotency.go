@@ -16,8 +16,10 @@ import (
 // Idempotent runs fn in one write transaction and remembers its answer under
 // (method, requestID), in the same transaction: a retry with the same
 // request id returns the first answer instead of acting twice (AIP-155).
-// A request id reused for a different request is refused. Without a request
-// id, fn simply runs in a transaction.
+// A request id reused for a different request (another payload or another
+// caller) is refused. Without a request id, fn simply runs in a transaction.
+// Only answers are remembered: a call that failed acted on nothing, and its
+// retry runs fn again.
 func Idempotent[T proto.Message](ctx context.Context, db *DB, method, requestID, subject string, req proto.Message, fn func(*Tx) (T, error)) (T, error) {
 	var zero T
 	if requestID == "" {
@@ -33,36 +35,49 @@ func Idempotent[T proto.Message](ctx context.Context, db *DB, method, requestID,
 	if err != nil {
 		return zero, err
 	}
-	for attempt := 0; ; attempt++ {
-		var out T
-		err := db.Write(ctx, func(tx *Tx) error {
-			prior, found, err := lookup(ctx, tx, method, requestID, reqHash)
-			if err != nil || found {
-				if found {
-					out = zero.ProtoReflect().Type().New().Interface().(T)
-					err = proto.Unmarshal(prior, out)
-				}
-				return err
-			}
-			out, err = fn(tx)
-			if err != nil {
-				return err
-			}
-			b, err := proto.Marshal(out)
-			if err != nil {
-				return err
-			}
-			_, err = tx.Exec(ctx, `INSERT INTO idempotency_keys (method, request_id, request_hash, response, create_time) VALUES (?, ?, ?, ?, ?)`,
-				method, requestID, reqHash, b, Time(time.Now()))
-			return err
-		})
-		// Two calls with the same id raced: the loser rolled back all it did;
-		// answer it with the winner's result.
-		if err != nil && IsUniqueViolation(err) && attempt == 0 {
-			continue
+	answer := func(tx *Tx) (T, bool, error) {
+		prior, found, err := lookup(ctx, tx, method, requestID, reqHash)
+		if err != nil || !found {
+			return zero, false, err
 		}
-		return out, err
+		out := zero.ProtoReflect().Type().New().Interface().(T)
+		return out, true, proto.Unmarshal(prior, out)
 	}
+	var out T
+	err = db.Write(ctx, func(tx *Tx) error {
+		var found bool
+		var err error
+		if out, found, err = answer(tx); err != nil || found {
+			return err
+		}
+		if out, err = fn(tx); err != nil {
+			return err
+		}
+		b, err := proto.Marshal(out)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO idempotency_keys (method, request_id, request_hash, response, create_time) VALUES (?, ?, ?, ?, ?)`,
+			method, requestID, reqHash, b, Time(time.Now()))
+		return err
+	})
+	if err == nil {
+		return out, nil
+	}
+	// A call with the same id may have committed while this one ran (on
+	// PostgreSQL both can be in flight at once). This one then failed on
+	// what the other did — the same key, a row the other changed, a state
+	// it moved on — and rolled back all it did; its answer is the other's.
+	var prior T
+	var found bool
+	if rerr := db.Read(ctx, func(tx *Tx) error {
+		var err error
+		prior, found, err = answer(tx)
+		return err
+	}); rerr == nil && found {
+		return prior, nil
+	}
+	return zero, err
 }
 
 func lookup(ctx context.Context, tx *Tx, method, requestID, reqHash string) ([]byte, bool, error) {
