@@ -173,6 +173,37 @@ func TestPrefillFromAwardAndScope(t *testing.T) {
 	})
 }
 
+// The pre-fill takes the scope revision the sourcing event was published
+// on: a later edit of the scope (a new DRAFT revision, never approved nor
+// awarded) does not reach the contract.
+func TestPrefillIgnoresLaterScopeRevision(t *testing.T) {
+	t.Parallel()
+	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
+		a := e.AwardedEngagement(t)
+		later := proto.Clone(a.Scope).(*catalogv1.Scope)
+		later.ServiceLevels[0].Target = "90"
+		later.Coverage.ServiceTimeZone = "Europe/Berlin"
+		draft, err := e.Catalog.UpdateScope(e.AsRole(t, auth.SourcingManager), &catalogv1.UpdateScopeRequest{
+			Scope:      later,
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"service_levels", "coverage"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if draft.GetRevision() != a.Scope.GetRevision()+1 || draft.GetState() != catalogv1.ScopeState_SCOPE_STATE_DRAFT {
+			t.Fatalf("the edit made revision %d (%v), want a DRAFT revision %d", draft.GetRevision(), draft.GetState(), a.Scope.GetRevision()+1)
+		}
+
+		c := draftFor(t, e, e.AsRole(t, auth.ContractManager), a.Engagement.GetName())
+		if got := c.GetServiceLevels()[0].GetTarget(); got != "80" {
+			t.Errorf("target %s, want the approved revision's 80", got)
+		}
+		if c.GetServiceTimeZone() != testenv.TimeZone {
+			t.Errorf("time zone %s, want the approved revision's %s", c.GetServiceTimeZone(), testenv.TimeZone)
+		}
+	})
+}
+
 func TestCreateIsIdempotent(t *testing.T) {
 	t.Parallel()
 	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
