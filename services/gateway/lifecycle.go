@@ -302,10 +302,14 @@ func (l *lifecycle) monitor(ctx context.Context, c *contractv1.Contract, plan *t
 		Net:         amount(ev.GetNet()),
 	}
 	for _, r := range ev.GetResults() {
+		outcome := short(r.GetOutcome().String(), "OUTCOME_")
+		if r.GetOutcome() == monitoringv1.Outcome_OUTCOME_UNSPECIFIED {
+			outcome = stage.NotEvaluated
+		}
 		m.Levels = append(m.Levels, stage.Level{
 			Key:        r.GetKey(),
 			Kind:       short(r.GetKind().String(), "SERVICE_LEVEL_KIND_"),
-			Outcome:    short(r.GetOutcome().String(), "OUTCOME_"),
+			Outcome:    outcome,
 			Value:      r.GetValue(),
 			Comparator: short(r.GetComparator().String(), "COMPARATOR_"),
 			Target:     r.GetTarget(),

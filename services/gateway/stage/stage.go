@@ -66,6 +66,9 @@ const (
 	// Running is the monitor step's state when the service is live but no
 	// period has been evaluated.
 	Running = "RUNNING"
+	// NotEvaluated is the outcome of a level whose aggregation or window
+	// monitoring does not evaluate yet: neither met nor missed.
+	NotEvaluated = "NOT_EVALUATED"
 )
 
 // Facts are what the gateway learned from the services. States are the
@@ -161,7 +164,7 @@ type Monitor struct {
 type Level struct {
 	Key        string
 	Kind       string // CRITICAL or KPI
-	Outcome    string // MET, MISSED, NO_DATA
+	Outcome    string // MET, MISSED, NO_DATA, NOT_EVALUATED
 	Value      string // empty for NO_DATA
 	Comparator string // AT_LEAST or AT_MOST
 	Target     string
@@ -437,7 +440,10 @@ func monitorStep(m Monitor, st Stage) Step {
 	var missed []string
 	for _, l := range m.Levels {
 		s.Facts["level "+l.Key] = describeLevel(l)
-		if l.Outcome != "MET" {
+		// NO_DATA counts as missed for a critical level only
+		// (monitoring.md, "Metric definitions"); a level not evaluated
+		// is neither met nor missed.
+		if l.Outcome == "MISSED" || (l.Outcome == "NO_DATA" && l.Kind == "CRITICAL") {
 			missed = append(missed, l.Key)
 		}
 	}

@@ -160,6 +160,27 @@ func TestDerive(t *testing.T) {
 			},
 		},
 		{
+			// Of a critical level MISSED, a critical one without data, a KPI
+			// without data and a level not evaluated yet, only the first
+			// two are missed: NO_DATA counts as missed for critical levels.
+			name: "missed are the missed levels and the critical ones without data", stage: Live,
+			facts: with(live, func(f *Facts) {
+				f.Monitor.Levels = []Level{
+					{Key: "asa_20s", Kind: "CRITICAL", Outcome: "MISSED", Value: "76.5", Comparator: "AT_LEAST", Target: "80", Credit: "USD 3240.00"},
+					{Key: "csat", Kind: "CRITICAL", Outcome: "NO_DATA", Comparator: "AT_LEAST", Target: "4.2", Credit: "USD 2160.00"},
+					{Key: "backlog", Kind: "KPI", Outcome: "NO_DATA", Comparator: "AT_MOST", Target: "10"},
+					{Key: "aht_p90", Kind: "CRITICAL", Outcome: NotEvaluated, Comparator: "AT_MOST", Target: "480"},
+				}
+			}),
+			states: "ASSESSED APPROVED AWARDED SIGNED LIVE CLOSED", done: "DDDDDD",
+			wantFacts: map[string]map[string]string{StepMonitor: {
+				"missed":        "asa_20s, csat",
+				"level csat":    "NO_DATA: against at least 4.2 (CRITICAL, credit USD 2160.00)",
+				"level backlog": "NO_DATA: against at most 10 (KPI)",
+				"level aht_p90": "NOT_EVALUATED: against at most 480 (CRITICAL)",
+			}},
+		},
+		{
 			name: "an open period is provisional", stage: Live,
 			facts:  with(live, func(f *Facts) { f.Monitor.Provisional = true }),
 			states: "ASSESSED APPROVED AWARDED SIGNED LIVE OPEN", done: "DDDDDD",
