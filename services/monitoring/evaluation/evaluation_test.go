@@ -394,7 +394,7 @@ func TestWindowOf(t *testing.T) {
 }
 
 func TestParsePeriodRefuses(t *testing.T) {
-	for _, s := range []string{"2025-13", "2025-00", "2025-3", "25-03", "2025/03", "abcd-01", "0000-01"} {
+	for _, s := range []string{"2025-13", "2025-00", "2025-3", "25-03", "2025/03", "abcd-01", "0000-01", "+025-03", "2025-+3", "-025-03", " 025-03"} {
 		if _, err := ParsePeriod(s); apperr.KindOf(err) != apperr.InvalidArgument {
 			t.Errorf("ParsePeriod(%q) = %v, want INVALID_ARGUMENT", s, err)
 		}

@@ -3,6 +3,8 @@ package evaluation
 import (
 	"math/big"
 	"testing"
+
+	"github.com/acme/bpo/kit/apperr"
 )
 
 // FuzzFixedMatchesRat checks the scaled-integer arithmetic aggregation uses
@@ -33,6 +35,27 @@ func FuzzFixedMatchesRat(f *testing.F) {
 		fa.add(&fb, &tmp)
 		if want := new(big.Rat).Add(ra, rb); fa.rat().Cmp(want) != 0 {
 			t.Fatalf("%q + %q = %v, want %v", a, b, fa.rat(), want)
+		}
+	})
+}
+
+// FuzzParsePeriod checks the period of EvaluatePeriod's name: what it
+// accepts is a real month that reads back as the text given, and what it
+// refuses is INVALID_ARGUMENT.
+func FuzzParsePeriod(f *testing.F) {
+	for _, seed := range []string{"2025-03", "2025-12", "0001-01", "2025-13", "0000-01", "2025-3", "+025-03", "2025-+3", "2025/03"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePeriod(s)
+		if err != nil {
+			if apperr.KindOf(err) != apperr.InvalidArgument {
+				t.Fatalf("ParsePeriod(%q) = %v, want INVALID_ARGUMENT", s, err)
+			}
+			return
+		}
+		if p.Year < 1 || p.Month < 1 || p.Month > 12 || p.String() != s {
+			t.Fatalf("ParsePeriod(%q) = %+v, which reads back as %q", s, p, p)
 		}
 	})
 }

@@ -8,7 +8,6 @@ package evaluation
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/acme/bpo/kit/apperr"
@@ -26,9 +25,21 @@ func ParsePeriod(s string) (Period, error) {
 	if len(s) != 7 || s[4] != '-' {
 		return Period{}, bad
 	}
-	y, err1 := strconv.Atoi(s[:4])
-	m, err2 := strconv.Atoi(s[5:])
-	if err1 != nil || err2 != nil || y < 1 || m < 1 || m > 12 {
+	// Digits only: strconv.Atoi would also take a sign ("+025-03").
+	y, m := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 4:
+		case c < '0' || c > '9':
+			return Period{}, bad
+		case i < 4:
+			y = y*10 + int(c-'0')
+		default:
+			m = m*10 + int(c-'0')
+		}
+	}
+	if y < 1 || m < 1 || m > 12 {
 		return Period{}, bad
 	}
 	return Period{Year: y, Month: time.Month(m)}, nil
