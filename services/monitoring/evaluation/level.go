@@ -176,9 +176,8 @@ func (a *Aggregate) Result() Result {
 		how = fmt.Sprintf("mean of %d measurements = %s / %d = %s%s", a.n,
 			FormatDecimal(sum, a.sum.scale), a.n, FormatDecimal(r.Value, DisplayPlaces), withSpace(unit))
 	}
-	target, _ := ParseDecimal(l.GetTarget())
 	r.Outcome = Missed
-	if meets(r.Value, target, l.GetComparator()) {
+	if meets(r.Value, a.target, l.GetComparator()) {
 		r.Outcome = Met
 	}
 	r.Explanation = fmt.Sprintf("%s: %s; target %s %s%s → %s.", head, how,
