@@ -4,12 +4,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/acme/bpo/kit/auth"
-
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
+	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/plan"

@@ -7,8 +7,9 @@ import (
 	"github.com/acme/bpo/kit/docstore"
 )
 
-// PlanFilterFields are the fields of ListTransitionPlans' filter; provider
-// is also how a provider user's list is restricted to its own plans.
+// PlanFilterFields are the fields of ListTransitionPlans' filter. The
+// provider facet (PlanFacets) is not one of them: it is how a provider
+// user's list is restricted to its own plans.
 var PlanFilterFields = []string{"contract", "engagement", "state"}
 
 // TaskFilterFields are the fields of ListTasks' filter.
