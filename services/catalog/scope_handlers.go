@@ -2,16 +2,17 @@ package catalog
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/acme/bpo/kit/auth"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
+	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/fieldmask"
+	"github.com/acme/bpo/kit/listing"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog/scope"
 )
@@ -34,32 +35,81 @@ func ScopeRevisionName(engagement string, n int64) string {
 }
 
 // GetScope implements catalogv1.CatalogServiceServer: the latest revision,
-// or an earlier (approved) one by number. A provider user reads only the
-// scope of an engagement awarded to it.
+// or an earlier (approved) one by number. A provider user reads the scope
+// of an engagement awarded to it, and the revision a sourcing event it is
+// invited to was published on: that revision is the RFP it bids on.
 func (s *Server) GetScope(ctx context.Context, req *catalogv1.GetScopeRequest) (*catalogv1.Scope, error) {
+	engagement := engagementOf(req.GetName())
 	sc := &catalogv1.Scope{}
 	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		if _, _, err := readEngagement(ctx, tx, engagementOf(req.GetName())); err != nil {
+		all, bidding, err := readableScopeRevisions(ctx, tx, engagement)
+		if err != nil {
 			return err
 		}
 		if _, err := docstore.Get(ctx, tx, req.GetName(), sc); err != nil {
 			return err
 		}
 		n := req.GetRevision()
+		if n == 0 {
+			n = sc.GetRevision()
+		}
+		if !all && !slices.Contains(bidding, n) {
+			return apperr.New(apperr.PermissionDenied, "a provider user may read only the scope revision its sourcing event was published on (%s: revision %s); ask for that revision",
+				engagement, joinInts(bidding))
+		}
 		switch {
-		case n == 0 || n == sc.GetRevision():
+		case n == sc.GetRevision():
 			return nil
 		case n > sc.GetRevision():
 			return apperr.New(apperr.NotFound, "%s has no revision %d; the latest is %d", req.GetName(), n, sc.GetRevision())
 		}
 		sc.Reset()
-		_, err := docstore.Get(ctx, tx, ScopeRevisionName(engagementOf(req.GetName()), n), sc)
+		_, err = docstore.Get(ctx, tx, ScopeRevisionName(engagement, n), sc)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return sc, nil
+}
+
+// readableScopeRevisions says which revisions of an engagement's scope the
+// caller may read: all of them (staff, and the provider the engagement is
+// awarded to), or, for a provider user invited to published sourcing
+// events of the engagement, the revisions those were published on. Any
+// other provider user is refused without learning whether the engagement
+// exists.
+func readableScopeRevisions(ctx context.Context, tx *sqlstore.Tx, engagement string) (all bool, bidding []int64, err error) {
+	_, _, err = readEngagement(ctx, tx, engagement)
+	caller := auth.FromContext(ctx)
+	if err == nil || !caller.IsProviderOnly() || apperr.KindOf(err) != apperr.PermissionDenied {
+		return err == nil, nil, err
+	}
+	events, lerr := docstore.List(ctx, tx, docstore.Query{Kind: "sourcingEvents", Limit: 1000, Terms: []listing.Term{
+		{Field: "engagement", Op: listing.Equal, Value: engagement},
+		{Field: "invited_provider", Op: listing.Equal, Value: caller.Provider},
+		{Field: "published", Op: listing.Equal, Value: "true"},
+	}}, func() *catalogv1.SourcingEvent { return &catalogv1.SourcingEvent{} })
+	if lerr != nil {
+		return false, nil, lerr
+	}
+	for _, e := range events {
+		if !slices.Contains(bidding, e.GetScopeRevision()) {
+			bidding = append(bidding, e.GetScopeRevision())
+		}
+	}
+	if len(bidding) == 0 {
+		return false, nil, apperr.New(apperr.PermissionDenied, "a provider user may read only the scope of an engagement awarded to its own provider (%s) or of a sourcing event it is invited to", caller.Provider)
+	}
+	return false, bidding, nil
+}
+
+func joinInts(ns []int64) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.FormatInt(n, 10)
+	}
+	return strings.Join(s, ", ")
 }
 
 // UpdateScope implements catalogv1.CatalogServiceServer: a DRAFT changes in

@@ -836,3 +836,103 @@ func TestConcurrentLastScores(t *testing.T) {
 		}
 	})
 }
+
+// TestProvidersReadTheScopeTheyBidOnAndTheEngagementTheyWon: a provider
+// user reads the scope revision an event it is invited to was published on
+// (the RFP it bids on), and the engagement and its scope once the award to
+// it is approved; nothing of an engagement it neither bids on nor won, not
+// even whether it exists.
+func TestProvidersReadTheScopeTheyBidOnAndTheEngagementTheyWon(t *testing.T) {
+	forEachSourcingDialect(t, func(t *testing.T, e *sourcingEnv) {
+		f := e.fixture(t)
+		sm := e.as(t, auth.SourcingManager)
+		eng, scopeName := f.eng.GetName(), f.eng.GetName()+"/scope"
+		ev := e.publishedEvent(t, eng, f.manila, f.bogota)
+		// After publishing on revision 1, the sourcing manager starts a
+		// DRAFT revision 2: the bidders still bid on revision 1.
+		draft := sourcingScope(scopeName)
+		draft.Deliverables[0].ExpectedMonthlyVolume = 90_000
+		if _, err := e.client.UpdateScope(sm, &catalogv1.UpdateScopeRequest{Scope: draft}); err != nil {
+			t.Fatalf("UpdateScope: %v", err)
+		}
+
+		type row struct {
+			name         string
+			who          bidder
+			get          string // "engagement", "scope" or "nowhere" (an engagement that does not exist)
+			revision     int64
+			want         codes.Code
+			wantRevision int64
+		}
+		check := func(t *testing.T, rows []row) {
+			t.Helper()
+			for _, r := range rows {
+				t.Run(r.name, func(t *testing.T) {
+					var err error
+					var got int64
+					switch r.get {
+					case "engagement":
+						var en *catalogv1.Engagement
+						en, err = e.client.GetEngagement(r.who.ctx, &catalogv1.GetEngagementRequest{Name: eng})
+						if err == nil && en.GetAward().GetProvider() != r.who.name() {
+							t.Errorf("%s reads the engagement awarded to %q", r.who.name(), en.GetAward().GetProvider())
+						}
+					case "scope":
+						var sc *catalogv1.Scope
+						sc, err = e.client.GetScope(r.who.ctx, &catalogv1.GetScopeRequest{Name: scopeName, Revision: r.revision})
+						got = sc.GetRevision()
+					case "nowhere":
+						_, err = e.client.GetScope(r.who.ctx, &catalogv1.GetScopeRequest{Name: "engagements/nowhere/scope", Revision: r.revision})
+					}
+					wantCode(t, err, r.want)
+					if r.want == codes.OK && got != r.wantRevision {
+						t.Errorf("revision %d, want %d", got, r.wantRevision)
+					}
+				})
+			}
+		}
+
+		t.Run("while bidding", func(t *testing.T) {
+			check(t, []row{
+				{"an invited provider reads the revision its event was published on", f.manila, "scope", 1, codes.OK, 1},
+				{"an invited provider does not read the draft that followed", f.manila, "scope", 2, codes.PermissionDenied, 0},
+				{"an invited provider asking for the latest, a draft, is refused", f.manila, "scope", 0, codes.PermissionDenied, 0},
+				{"a provider not invited reads no revision", f.chicago, "scope", 1, codes.PermissionDenied, 0},
+				{"a bidder does not read the engagement", f.manila, "engagement", 0, codes.PermissionDenied, 0},
+				{"an engagement that does not exist is refused alike", f.manila, "nowhere", 1, codes.PermissionDenied, 0},
+			})
+		})
+
+		e.submit(t, ev.GetName(), f.manila, fixedPrice(f.manila, 10_000_000))
+		e.submit(t, ev.GetName(), f.bogota, fixedPrice(f.bogota, 12_000_000))
+		_, err := e.client.CloseSourcingEvent(sm, &catalogv1.CloseSourcingEventRequest{Name: ev.GetName()})
+		must(t, "close", err)
+		pa := ev.GetName() + "/proposals/" + strings.TrimPrefix(f.manila.name(), "providers/")
+		pb := ev.GetName() + "/proposals/" + strings.TrimPrefix(f.bogota.name(), "providers/")
+		for _, p := range []string{pa, pb} {
+			must(t, "score", e.score(t, "eva", p, 7, 7, 7, 7, 7))
+			must(t, "score", e.score(t, "ed", p, 7, 7, 7, 7, 7))
+		}
+		_, err = e.client.AwardSourcingEvent(sm, &catalogv1.AwardSourcingEventRequest{Name: ev.GetName(), Proposal: pa})
+		must(t, "award", err)
+		t.Run("an award not yet approved opens nothing", func(t *testing.T) {
+			check(t, []row{{"the proposed winner does not read the engagement", f.manila, "engagement", 0, codes.PermissionDenied, 0}})
+		})
+		_, err = e.client.ApproveAward(e.as(t, auth.Approver), &catalogv1.ApproveAwardRequest{Name: ev.GetName()})
+		must(t, "approve", err)
+
+		t.Run("after the award", func(t *testing.T) {
+			check(t, []row{
+				{"the awarded provider reads its engagement", f.manila, "engagement", 0, codes.OK, 0},
+				{"the awarded provider reads the latest scope", f.manila, "scope", 0, codes.OK, 2},
+				{"the awarded provider reads the revision it won on", f.manila, "scope", 1, codes.OK, 1},
+				{"the unsuccessful provider does not read the engagement", f.bogota, "engagement", 0, codes.PermissionDenied, 0},
+				{"the unsuccessful provider still reads the revision it bid on", f.bogota, "scope", 1, codes.OK, 1},
+				{"the unsuccessful provider does not read the later draft", f.bogota, "scope", 2, codes.PermissionDenied, 0},
+				{"a provider not invited reads nothing", f.chicago, "engagement", 0, codes.PermissionDenied, 0},
+			})
+			_, err := e.client.ListEngagements(f.manila.ctx, &catalogv1.ListEngagementsRequest{})
+			wantCode(t, err, codes.PermissionDenied)
+		})
+	})
+}
