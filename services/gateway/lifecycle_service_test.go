@@ -81,6 +81,16 @@ func TestLifecycleView(t *testing.T) {
 			if d := byName(lc)["decide"]; d.GetState() != "HIDDEN" || len(d.GetFacts()) != 0 {
 				t.Errorf("decide %v; want HIDDEN without facts", d)
 			}
+			// Nothing of the providers that lost the award reaches it.
+			body, err := protojson.Marshal(lc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range live.Providers {
+				if p.GetName() != live.Provider && strings.Contains(string(body), p.GetName()) {
+					t.Errorf("the view of %s names %s: %s", live.Provider, p.GetName(), body)
+				}
+			}
 		})
 
 		t.Run("another provider's user is refused", func(t *testing.T) {
