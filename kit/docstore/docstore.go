@@ -205,11 +205,14 @@ func List[T proto.Message](ctx context.Context, tx *sqlstore.Tx, q Query, newMsg
 	return out, rows.Err()
 }
 
-// Page runs a List request's paging: it decodes the page token (bound to
-// the query string, e.g. the filter), lists one more than the page size to
-// know whether there is a next page, and returns the page and the next
-// token. nameOf returns a document's resource name.
+// Page runs a List request's paging: it decodes the page token, lists one
+// more than the page size to know whether there is a next page, and returns
+// the page and the next token. The token is bound to query (the request's
+// other parameters, e.g. the filter) and to q's collection, parent and name,
+// so a token is refused on any other list (AIP-158). nameOf returns a
+// document's resource name.
 func Page[T proto.Message](ctx context.Context, tx *sqlstore.Tx, q Query, pageSize int32, pageToken, query string, newMsg func() T, nameOf func(T) string) ([]T, string, error) {
+	query = strings.Join([]string{q.Kind, q.Parent, q.Name, query}, "\x00")
 	after, err := listing.DecodePageToken(pageToken, query)
 	if err != nil {
 		return nil, "", err
