@@ -405,3 +405,45 @@ func TestEvaluatePeriod(t *testing.T) {
 		wantCode(t, err, codes.FailedPrecondition, "ends before service commencement")
 	})
 }
+
+// TestEvaluatePeriodWithoutReports: a provider cannot meet a level by not
+// reporting. spec: monitoring.md "Metric definitions" (NO_DATA counts as
+// missed for a critical level).
+func TestEvaluatePeriodWithoutReports(t *testing.T) {
+	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
+		l := liveContract(t, e)
+		ev, err := e.Monitoring.EvaluatePeriod(e.AsRole(t, auth.GovernanceManager), &monitoringv1.EvaluatePeriodRequest{Name: l.Contract.GetName() + "/periods/" + l.period})
+		if err != nil {
+			t.Fatal(err)
+		}
+		asa, aht := level(t, ev, testenv.LevelASA), level(t, ev, testenv.LevelAHT)
+		if asa.GetOutcome() != monitoringv1.Outcome_OUTCOME_NO_DATA || asa.GetValue() != "" || asa.GetMeasurementsUsed() != 0 {
+			t.Errorf("asa %v, want NO_DATA without a value", asa)
+		}
+		if aht.GetOutcome() != monitoringv1.Outcome_OUTCOME_NO_DATA || aht.GetCredit() != nil {
+			t.Errorf("aht %v, want NO_DATA and, as a KPI, no credit", aht)
+		}
+		// As in TestEvaluatePeriod: fee 9 500 000 cents, at-risk 12 % =
+		// 1 140 000; the ASA (critical, 100 % of the pool) without data
+		// costs 1 140 000 × 10 000 / 10 000 = 1 140 000; net 8 360 000.
+		for _, line := range []struct {
+			name string
+			got  *typev1.Money
+			want int64
+		}{
+			{"asa credit", asa.GetCredit(), 1_140_000},
+			{"credits", ev.GetCredits(), 1_140_000},
+			{"net", ev.GetNet(), 8_360_000},
+		} {
+			if line.got.GetCurrencyCode() != "USD" || line.got.GetMinorUnits() != line.want {
+				t.Errorf("%s %v, want USD %d cents", line.name, line.got, line.want)
+			}
+		}
+		text := strings.Join(ev.GetExplanation(), "\n")
+		for _, words := range []string{"asa_20s: no measurements in the period → NO_DATA (counts as missed", "Credit for asa_20s (critical, NO_DATA)"} {
+			if !strings.Contains(text, words) {
+				t.Errorf("explanation does not say %q:\n%s", words, text)
+			}
+		}
+	})
+}
