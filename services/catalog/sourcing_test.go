@@ -394,15 +394,23 @@ func TestSealedBids(t *testing.T) {
 		}
 
 		check(t, "PUBLISHED", false)
+		// A revision: its audit record has a before as well as an after.
+		revised := fixedPrice(f.manila, 9_000_000)
+		revised.Name, revised.Etag = pa.GetName(), pa.GetEtag()
+		_, err := e.client.UpdateProposal(f.manila.ctx, &catalogv1.UpdateProposalRequest{Proposal: revised})
+		must(t, "revise", err)
+		check(t, "PUBLISHED, revised", false)
 		// The audit log, which auditors and admins read, holds no price.
 		audit, err := e.client.ListAuditEvents(e.as(t, auth.Auditor), &catalogv1.ListAuditEventsRequest{Filter: `resource = "` + pa.GetName() + `"`, PageSize: 1000})
 		must(t, "audit", err)
-		if len(audit.GetAuditEvents()) == 0 {
-			t.Fatal("the submission is not audited")
+		if len(audit.GetAuditEvents()) != 2 {
+			t.Fatalf("%d audit records of the submission and its revision, want 2", len(audit.GetAuditEvents()))
 		}
 		for _, a := range audit.GetAuditEvents() {
-			if s := a.GetAfter().String(); strings.Contains(s, "monthlyFee") || strings.Contains(s, "Manila") || strings.Contains(s, "10000000") {
-				t.Errorf("the audit record of a sealed proposal holds its content: %s", s)
+			for _, s := range []string{a.GetBefore().String(), a.GetAfter().String()} {
+				if strings.Contains(s, "monthlyFee") || strings.Contains(s, "Manila") || strings.Contains(s, "0000000") || strings.Contains(s, "revision") {
+					t.Errorf("the audit record of a sealed proposal holds its content: %s", s)
+				}
 			}
 		}
 
