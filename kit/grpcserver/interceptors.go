@@ -209,12 +209,25 @@ func (ic *interceptors) validate(msg any) error {
 	if !errors.As(err, &verr) {
 		return err // a rule that does not compile is a bug
 	}
+	return violations(verr).Err()
+}
+
+// violations turns the validator's findings into one violation per bad
+// field (conventions.md, "Errors"): a field that breaks several rules gets
+// one violation saying all of them.
+func violations(verr *protovalidate.ValidationError) apperr.Violations {
 	var vs apperr.Violations
+	at := map[string]int{}
 	for _, v := range verr.Violations {
-		field := protovalidate.FieldPathString(v.Proto.GetField())
-		vs.Add(field, "%s", v.Proto.GetMessage())
+		field, msg := protovalidate.FieldPathString(v.Proto.GetField()), v.Proto.GetMessage()
+		if i, ok := at[field]; ok {
+			vs[i].Description += "; " + msg
+			continue
+		}
+		at[field] = len(vs)
+		vs.Add(field, "%s", msg)
 	}
-	return vs.Err()
+	return vs
 }
 
 func (ic *interceptors) validateUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
