@@ -85,9 +85,13 @@ func readEvent(ctx context.Context, tx *sqlstore.Tx, name string) (*catalogv1.So
 }
 
 // visibleEvent reads an event the caller may see: a provider user only one
-// it is invited to, once published (a DRAFT is the buyer's own business).
+// it is invited to, once published (a DRAFT is the buyer's own business),
+// and it learns nothing of the others, not even whether they exist.
 func visibleEvent(ctx context.Context, tx *sqlstore.Tx, caller *auth.Principal, name string) (*catalogv1.SourcingEvent, error) {
 	e, _, err := readEvent(ctx, tx, name)
+	if caller.IsProviderOnly() && apperr.KindOf(err) == apperr.NotFound {
+		return nil, apperr.New(apperr.PermissionDenied, "%s is not invited to %s", caller.Provider, name)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -757,6 +757,14 @@ func TestProvidersSeeOnlyTheirEvents(t *testing.T) {
 		}
 		_, err = e.client.GetSourcingEvent(f.manila.ctx, &catalogv1.GetSourcingEventRequest{Name: other.GetName()})
 		wantCode(t, err, codes.PermissionDenied)
+		// An event that does not exist is refused alike: a provider cannot
+		// probe for the events it is not invited to.
+		_, err = e.client.GetSourcingEvent(f.manila.ctx, &catalogv1.GetSourcingEventRequest{Name: "sourcingEvents/nowhere"})
+		wantStatus(t, err, codes.PermissionDenied, "is not invited to sourcingEvents/nowhere")
+		_, err = e.client.ListProposals(f.manila.ctx, &catalogv1.ListProposalsRequest{Parent: "sourcingEvents/nowhere"})
+		wantCode(t, err, codes.PermissionDenied)
+		_, err = e.client.GetSourcingEvent(sm, &catalogv1.GetSourcingEventRequest{Name: "sourcingEvents/nowhere"})
+		wantCode(t, err, codes.NotFound)
 	})
 }
 
