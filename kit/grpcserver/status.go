@@ -11,6 +11,8 @@ import (
 	"google.golang.org/grpc/status"
 )
 
+// codeOf maps each kind to its code; a kind missing here is a bug and
+// answers INTERNAL, never the OK that a zero code would be.
 var codeOf = map[apperr.Kind]codes.Code{
 	apperr.Internal:           codes.Internal,
 	apperr.InvalidArgument:    codes.InvalidArgument,
@@ -36,11 +38,12 @@ func toStatus(ctx context.Context, log *zap.Logger, err error) error {
 	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
-		if ae.Kind == apperr.Internal {
+		code, ok := codeOf[ae.Kind]
+		if !ok || code == codes.Internal {
 			log.Error("internal error", zap.Error(err))
 			return status.Error(codes.Internal, internalMessage)
 		}
-		st := status.New(codeOf[ae.Kind], ae.Message)
+		st := status.New(code, ae.Message)
 		if len(ae.Violations) > 0 {
 			br := &errdetails.BadRequest{}
 			for _, v := range ae.Violations {

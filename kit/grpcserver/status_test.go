@@ -6,8 +6,26 @@ import (
 	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"buf.build/go/protovalidate"
 	"github.com/acme/bpo/kit/apperr"
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
+
+func TestEveryKindHasACode(t *testing.T) {
+	for kind := apperr.Internal; kind <= apperr.Unavailable; kind++ {
+		err := toStatus(t.Context(), zap.NewNop(), apperr.New(kind, "x"))
+		if got := status.Code(err); got == codes.OK || (kind != apperr.Internal && got == codes.Internal) {
+			t.Errorf("kind %d answers %v", kind, got)
+		}
+	}
+	t.Run("an unknown kind is INTERNAL, not OK", func(t *testing.T) {
+		err := toStatus(t.Context(), zap.NewNop(), apperr.New(apperr.Kind(99), "x"))
+		if got := status.Code(err); got != codes.Internal {
+			t.Fatalf("got %v, want Internal", got)
+		}
+	})
+}
 
 func TestViolationsOnePerField(t *testing.T) {
 	at := func(msg string, path ...string) *protovalidate.Violation {
