@@ -12,6 +12,9 @@
 //     be someone else (four eyes). A rejection sends it back to DRAFT with
 //     the approver's reason, which the revision shows (rejection_reason)
 //     until it is submitted again; the audit log keeps every reason.
+//   - A provider user reads the revision a published sourcing event it is
+//     invited to was published on (the RFP it bids on), and every revision
+//     of an engagement awarded to it; nothing else of any engagement.
 package scope
 
 import (
