@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
@@ -209,63 +210,100 @@ func serve(ctx context.Context, args []string) error {
 			run = append(run, s)
 		}
 	}
-	errc := make(chan error, 2)
-	running := 0
+
+	// Everything that can fail at start-up happens before anything serves.
+	var srv *grpcserver.Server
+	var grpcLis net.Listener
 	if len(run) > 0 {
-		srv, closeDBs, err := c.grpcServer(ctx, log, run, up, metrics)
-		if err != nil {
+		var closeDBs func()
+		if srv, closeDBs, err = c.grpcServer(ctx, log, run, up, metrics); err != nil {
 			return err
 		}
-		defer closeDBs()
-		lis, err := net.Listen("tcp", c.grpcAddr)
-		if err != nil {
+		defer closeDBs() // last: after both servers have drained
+		if grpcLis, err = net.Listen("tcp", c.grpcAddr); err != nil {
 			return err
 		}
-		log.Info("gRPC listening", zap.String("addr", lis.Addr().String()), zap.Strings("services", names(run)))
-		running++
-		go func() { errc <- srv.Serve(ctx, lis, c.drainTimeout) }()
+		defer grpcLis.Close()
+		log.Info("gRPC listening", zap.String("addr", grpcLis.Addr().String()), zap.Strings("services", names(run)))
 	}
+	var hs *http.Server
+	var httpLis net.Listener
 	if c.service == "all" || c.service == "gateway" {
-		hs, err := c.httpServer(ctx, up, metricsHandler)
-		if err != nil {
+		if hs, err = c.httpServer(ctx, up, metricsHandler); err != nil {
 			return err
 		}
-		lis, err := net.Listen("tcp", c.httpAddr)
-		if err != nil {
+		if httpLis, err = net.Listen("tcp", c.httpAddr); err != nil {
 			return err
 		}
-		log.Info("REST gateway listening", zap.String("addr", lis.Addr().String()))
-		running++
-		go func() {
-			err := hs.Serve(lis)
-			if errors.Is(err, http.ErrServerClosed) {
-				err = nil
+		defer httpLis.Close()
+		log.Info("REST gateway listening", zap.String("addr", httpLis.Addr().String()))
+	}
+	var metricsLis net.Listener
+	if c.metricsAddr != "" {
+		if metricsLis, err = net.Listen("tcp", c.metricsAddr); err != nil {
+			return err
+		}
+		defer metricsLis.Close()
+		log.Info("metrics listening", zap.String("addr", metricsLis.Addr().String()))
+	}
+
+	// Shutdown order (conventions.md, "Running"): on SIGTERM, or when one
+	// server fails, the gateway stops accepting and drains its requests
+	// first, since they still need the gRPC services; then gRPC stops
+	// accepting and drains; the stores close last.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var first error
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first == nil {
+			first = err
+		}
+		cancel()
+	}
+	var wg sync.WaitGroup
+	gatewayDrained := make(chan struct{})
+	if hs != nil {
+		wg.Go(func() {
+			// Serve returns as soon as Shutdown starts; the drain is below.
+			if err := hs.Serve(httpLis); !errors.Is(err, http.ErrServerClosed) {
+				fail(fmt.Errorf("REST gateway: %w", err))
 			}
-			errc <- err
-		}()
-		go func() {
+		})
+		wg.Go(func() {
+			defer close(gatewayDrained)
 			<-ctx.Done()
 			sctx, cancel := context.WithTimeout(context.Background(), c.drainTimeout)
 			defer cancel()
-			_ = hs.Shutdown(sctx)
+			if err := hs.Shutdown(sctx); err != nil {
+				log.Warn("gateway drain timed out; closing", zap.Duration("timeout", c.drainTimeout))
+				_ = hs.Close()
+			}
+		})
+	} else {
+		close(gatewayDrained)
+	}
+	if srv != nil {
+		grpcCtx, stopGRPC := context.WithCancel(context.Background())
+		go func() {
+			<-ctx.Done()
+			<-gatewayDrained
+			stopGRPC()
 		}()
+		wg.Go(func() {
+			if err := srv.Serve(grpcCtx, grpcLis, c.drainTimeout); err != nil {
+				fail(fmt.Errorf("gRPC server: %w", err))
+			}
+		})
 	}
-	if c.metricsAddr != "" {
-		lis, err := net.Listen("tcp", c.metricsAddr)
-		if err != nil {
-			return err
-		}
+	if metricsLis != nil {
 		ms := &http.Server{Handler: metricsHandler, ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = ms.Serve(lis) }()
+		go func() { _ = ms.Serve(metricsLis) }()
 		go func() { <-ctx.Done(); _ = ms.Close() }()
-		log.Info("metrics listening", zap.String("addr", lis.Addr().String()))
 	}
-	var first error
-	for ; running > 0; running-- {
-		if err := <-errc; err != nil && first == nil {
-			first = err
-		}
-	}
+	wg.Wait()
 	log.Info("stopped")
 	return first
 }
