@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 )
@@ -18,7 +19,9 @@ func envDefaults(fs *flag.FlagSet) error {
 		}
 		key := "BPO_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := os.LookupEnv(key); ok {
-			err = fs.Set(f.Name, v)
+			if serr := fs.Set(f.Name, v); serr != nil {
+				err = fmt.Errorf("%s (for --%s): %w", key, f.Name, serr)
+			}
 		}
 	})
 	return err

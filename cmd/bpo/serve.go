@@ -125,6 +125,11 @@ func parseServe(args []string) (*serveConfig, error) {
 	if !slices.Contains(valid, c.service) {
 		return nil, fmt.Errorf("--service %q: want one of %s", c.service, strings.Join(valid, ", "))
 	}
+	// Anything else would be taken for a SQLite file name, shared by every
+	// service of the process and logged with whatever password it holds.
+	if c.db != "" && !strings.HasPrefix(c.db, "postgres://") && !strings.HasPrefix(c.db, "postgresql://") {
+		return nil, errors.New("--db must be a postgres:// URL (leave it empty for SQLite files in --data-dir)")
+	}
 	for _, a := range []*string{&c.catalogAddr, &c.contractAddr, &c.transAddr, &c.monitorAddr} {
 		if *a == "" {
 			*a = c.grpcAddr
