@@ -38,7 +38,7 @@ func main() {
 	case "serve":
 		err = serve(ctx, os.Args[2:])
 	case "token":
-		err = token(os.Args[2:], os.Stdout)
+		err = token(os.Args[2:], os.Stdout, os.Stderr)
 	case "demo":
 		err = demo(ctx, os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
