@@ -262,14 +262,26 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
-// Redact returns dsn without its password, for logs.
+// Redact returns dsn without its password (in the user info or the
+// `password` parameter), for logs. A SQLite path is returned as it is; a
+// PostgreSQL URL that does not parse is hidden whole, since where its
+// password is cannot be told.
 func Redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
 		return dsn
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(a URL that does not parse; hidden)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }
