@@ -11,6 +11,7 @@ import (
 
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/grpcserver"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -40,7 +41,7 @@ func Dial(name, addr string) (*grpc.ClientConn, error) {
 }
 
 // RequestIDKey is the metadata key of the correlation id.
-const RequestIDKey = "x-request-id"
+const RequestIDKey = grpcserver.RequestIDHeader
 
 func forward(name string) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
@@ -57,7 +58,11 @@ func forward(name string) grpc.UnaryClientInterceptor {
 			// whose token it has not verified itself: pass it on as is.
 			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", v[0])
 		}
-		if ids := md.Get(RequestIDKey); len(ids) > 0 {
+		// The server's id of the call, which it made when the caller sent
+		// none, so the downstream log lines carry the same one.
+		if id := grpcserver.RequestID(ctx); id != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, RequestIDKey, id)
+		} else if ids := md.Get(RequestIDKey); len(ids) > 0 {
 			ctx = metadata.AppendToOutgoingContext(ctx, RequestIDKey, ids[0])
 		}
 		err := invoker(ctx, method, req, reply, cc, opts...)

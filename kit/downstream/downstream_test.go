@@ -1,0 +1,134 @@
+package downstream_test
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/downstream"
+	"github.com/acme/bpo/kit/grpcserver"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// upstream records what reached it.
+type upstream struct {
+	catalogv1.UnimplementedCatalogServiceServer
+	md       metadata.MD
+	deadline time.Duration
+}
+
+func (u *upstream) GetProvider(ctx context.Context, req *catalogv1.GetProviderRequest) (*catalogv1.Provider, error) {
+	u.md, _ = metadata.FromIncomingContext(ctx)
+	if d, ok := ctx.Deadline(); ok {
+		u.deadline = time.Until(d)
+	}
+	return &catalogv1.Provider{Name: req.GetName()}, nil
+}
+
+// front is a service whose GetProvider asks the upstream one, as contract
+// asks catalog.
+type front struct {
+	catalogv1.UnimplementedCatalogServiceServer
+	up catalogv1.CatalogServiceClient
+}
+
+func (f *front) GetProvider(ctx context.Context, req *catalogv1.GetProviderRequest) (*catalogv1.Provider, error) {
+	return f.up.GetProvider(ctx, req)
+}
+
+func listen(t *testing.T, s *grpc.Server) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.Serve(lis) }()
+	t.Cleanup(s.Stop)
+	return lis.Addr().String()
+}
+
+func TestCallsCarryTheCallersTokenRequestIDAndADeadline(t *testing.T) {
+	up := &upstream{}
+	us := grpc.NewServer()
+	catalogv1.RegisterCatalogServiceServer(us, up)
+	upAddr := listen(t, us)
+
+	// A closed port: the dependency is down.
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close()
+
+	key := []byte(strings.Repeat("k", 32))
+	v, _ := auth.NewHMACVerifier(key)
+	tok, err := auth.NewSigner(key).Mint("ana", []auth.Role{auth.SourcingManager}, "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := func(t *testing.T, dependency string) catalogv1.CatalogServiceClient {
+		conn, err := downstream.Dial("catalog", dependency)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		srv, err := grpcserver.New(grpcserver.Config{Log: zap.NewNop(), Verifier: v, Policy: auth.Policy{
+			catalogv1.CatalogService_GetProvider_FullMethodName: {auth.SourcingManager},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		catalogv1.RegisterCatalogServiceServer(srv.Server, &front{up: catalogv1.NewCatalogServiceClient(conn)})
+		cc, err := grpc.NewClient(listen(t, srv.Server), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cc.Close() })
+		return catalogv1.NewCatalogServiceClient(cc)
+	}
+	req := &catalogv1.GetProviderRequest{Name: "providers/p1"}
+	asAna := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+tok)
+
+	t.Run("the token and the caller's request id reach the upstream, with a deadline", func(t *testing.T) {
+		ctx := metadata.AppendToOutgoingContext(asAna, downstream.RequestIDKey, "req-7")
+		if _, err := client(t, upAddr).GetProvider(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		if got := up.md.Get("authorization"); len(got) != 1 || got[0] != "Bearer "+tok {
+			t.Errorf("upstream saw authorization %v, want the caller's token", got)
+		}
+		if got := up.md.Get(downstream.RequestIDKey); len(got) != 1 || got[0] != "req-7" {
+			t.Errorf("upstream saw request id %v, want req-7", got)
+		}
+		if up.deadline <= 0 || up.deadline > downstream.DefaultTimeout {
+			t.Errorf("upstream deadline in %v, want within %v", up.deadline, downstream.DefaultTimeout)
+		}
+	})
+	t.Run("a request id the server made reaches the upstream", func(t *testing.T) {
+		var header metadata.MD
+		if _, err := client(t, upAddr).GetProvider(asAna, req, grpc.Header(&header)); err != nil {
+			t.Fatal(err)
+		}
+		made := header.Get(downstream.RequestIDKey)
+		if got := up.md.Get(downstream.RequestIDKey); len(made) != 1 || len(got) != 1 || got[0] != made[0] {
+			t.Errorf("upstream saw request id %v, the caller was told %v", got, made)
+		}
+	})
+	t.Run("a dependency that is down is UNAVAILABLE naming it", func(t *testing.T) {
+		_, err := client(t, deadAddr).GetProvider(asAna, req)
+		st, _ := status.FromError(err)
+		if st.Code() != codes.Unavailable || st.Message() != "catalog is unavailable; try again later" {
+			t.Fatalf("got %v, want UNAVAILABLE naming catalog", err)
+		}
+	})
+}
