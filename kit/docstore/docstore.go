@@ -63,8 +63,9 @@ func Insert(ctx context.Context, tx *sqlstore.Tx, name string, m proto.Message, 
 		return err
 	}
 	kind, parent := Split(name)
+	now := sqlstore.Time(time.Now())
 	if _, err := tx.Exec(ctx, `INSERT INTO documents (name, kind, parent, revision, create_time, update_time, data) VALUES (?, ?, ?, 1, ?, ?, ?)`,
-		name, kind, parent, sqlstore.Time(time.Now()), sqlstore.Time(time.Now()), data); err != nil {
+		name, kind, parent, now, now, data); err != nil {
 		if sqlstore.IsUniqueViolation(err) {
 			return apperr.New(apperr.AlreadyExists, "%s already exists", name)
 		}
