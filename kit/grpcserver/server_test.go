@@ -59,7 +59,7 @@ func (f *catalogFake) GetProvider(ctx context.Context, req *catalogv1.GetProvide
 	case "wrapped-internal":
 		return nil, fmt.Errorf("load: %w", &apperr.Error{Kind: apperr.Internal, Message: secret})
 	case "status":
-		return nil, status.Error(codes.Unavailable, "contract is unavailable; try again later")
+		return nil, fmt.Errorf("ask contract: %w", status.Error(codes.Unavailable, "contract is unavailable; try again later"))
 	case "canceled":
 		return nil, fmt.Errorf("query: %w", context.Canceled)
 	case "slow":
@@ -238,7 +238,7 @@ func TestErrorsBecomeTheirCodes(t *testing.T) {
 		{"PERMISSION_DENIED", kindNames[apperr.PermissionDenied], codes.PermissionDenied},
 		{"UNAUTHENTICATED", kindNames[apperr.Unauthenticated], codes.Unauthenticated},
 		{"UNAVAILABLE", kindNames[apperr.Unavailable], codes.Unavailable},
-		{"a status from a downstream call passes through", "status", codes.Unavailable},
+		{"a status from a downstream call passes through, wrapped or not", "status", codes.Unavailable},
 		{"a cancelled call is CANCELLED", "canceled", codes.Canceled},
 	}
 	if len(kindNames) != 8 {
@@ -248,8 +248,15 @@ func TestErrorsBecomeTheirCodes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.catalog.GetProvider(ctx, &catalogv1.GetProviderRequest{Name: "providers/" + tt.id})
 			st := wantStatus(t, err, tt.want)
-			if tt.id != "status" && tt.id != "canceled" && st.Message() != tt.id+": say what to do" {
-				t.Fatalf("message %q, want the domain's own %q", st.Message(), tt.id+": say what to do")
+			want := tt.id + ": say what to do"
+			switch tt.id {
+			case "status":
+				want = "contract is unavailable; try again later"
+			case "canceled":
+				want = "the call was cancelled"
+			}
+			if st.Message() != want {
+				t.Fatalf("message %q, want %q", st.Message(), want)
 			}
 		})
 	}

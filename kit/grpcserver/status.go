@@ -57,8 +57,12 @@ func toStatus(ctx context.Context, log *zap.Logger, err error) error {
 		}
 		return st.Err()
 	}
-	if st, ok := status.FromError(err); ok {
-		return st.Err()
+	// A status wrapped by a handler (fmt.Errorf("ask contract: %w", err))
+	// passes through with its own message; status.FromError would prefix
+	// it with the wrapping text, which is for the log, not the caller.
+	var se interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &se) {
+		return se.GRPCStatus().Err()
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
