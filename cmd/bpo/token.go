@@ -57,6 +57,9 @@ func token(args []string, out, errOut io.Writer) error {
 	if hasProviderRole != (*provider != "") {
 		return errors.New("--provider providers/ID goes with --role provider, and only with it")
 	}
+	if hasProviderRole && len(rs) > 1 {
+		return errors.New("--role provider cannot be combined with other roles: a provider user acts for its provider only")
+	}
 	if *provider != "" && (!strings.HasPrefix(*provider, "providers/") || strings.Count(*provider, "/") != 1 || strings.HasSuffix(*provider, "/")) {
 		return fmt.Errorf("--provider %q: want a provider's resource name like providers/01J…", *provider)
 	}

@@ -117,6 +117,12 @@ func TestVerifyRefuses(t *testing.T) {
 		{"provider claim that is not a provider name", func(t *testing.T) string {
 			return mint(t, s, "carla", []auth.Role{auth.ProviderUser}, "01J", time.Hour)
 		}},
+		{"provider role combined with a staff role", func(t *testing.T) string {
+			return mint(t, s, "carla", []auth.Role{auth.ProviderUser, auth.Evaluator}, "providers/01J", time.Hour)
+		}},
+		{"provider claim on a staff user", func(t *testing.T) string {
+			return mint(t, s, "ana", []auth.Role{auth.SourcingManager}, "providers/01J", time.Hour)
+		}},
 		{"no subject", func(t *testing.T) string {
 			return mint(t, s, "", []auth.Role{auth.SourcingManager}, "", time.Hour)
 		}},

@@ -87,6 +87,16 @@ func (v *Verifier) Verify(raw string) (*Principal, error) {
 	if p.Has(ProviderUser) && !strings.HasPrefix(p.Provider, "providers/") {
 		return nil, fmt.Errorf("%w: a provider user's token needs a provider claim", ErrInvalidToken)
 	}
+	// A provider user is a user of one provider and nothing else: with a
+	// staff role beside it, every rule that keeps providers apart (sealed
+	// proposals, own tasks, own contracts) would have to decide which role
+	// wins. Such a token is refused instead.
+	if p.Has(ProviderUser) && len(p.Roles) > 1 {
+		return nil, fmt.Errorf("%w: the provider role cannot be combined with other roles", ErrInvalidToken)
+	}
+	if !p.Has(ProviderUser) && p.Provider != "" {
+		return nil, fmt.Errorf("%w: only provider users carry a provider claim", ErrInvalidToken)
+	}
 	return p, nil
 }
 

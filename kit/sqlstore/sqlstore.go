@@ -211,9 +211,16 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	return db.run(ctx, db.write, nil, fn)
 }
 
-// Read runs fn in a read-only transaction, so it sees one snapshot.
+// Read runs fn in a read-only transaction that sees one snapshot: on
+// PostgreSQL at REPEATABLE READ (its default, READ COMMITTED, takes a new
+// snapshot per statement, so two queries of one evaluation could see
+// different moments); SQLite's read transactions are snapshots already.
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.read, &sql.TxOptions{ReadOnly: true}, fn)
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.Dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return db.run(ctx, db.read, opts, fn)
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
