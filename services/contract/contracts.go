@@ -39,6 +39,7 @@ func (s *Server) CreateContract(ctx context.Context, req *contractv1.CreateContr
 			c.Name = "contracts/" + newID()
 			c.State = contractv1.ContractState_CONTRACT_STATE_DRAFT
 			c.Author = caller.Subject
+			terms.AddEditor(c, caller.Subject)
 			c.CreateTime, c.UpdateTime = now, now
 			if err := claimEngagement(ctx, tx, c); err != nil {
 				return nil, err
@@ -155,6 +156,7 @@ func (s *Server) UpdateContract(ctx context.Context, req *contractv1.UpdateContr
 			if err := terms.ValidateDraft(c, "contract"); err != nil {
 				return nil, err
 			}
+			terms.AddEditor(c, auth.Subject(ctx))
 			return s.save(ctx, tx, req.GetRequestId(), before, c, v)
 		})
 }

@@ -1,6 +1,7 @@
 package terms
 
 import (
+	"slices"
 	"time"
 
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
@@ -19,7 +20,8 @@ type Party struct {
 }
 
 // CheckApprover enforces four eyes: the approver is neither the contract's
-// author nor a provider user. spec: contract.md, "States" — APPROVED.
+// author, nor anyone who edited the draft, nor a provider user. spec:
+// contract.md, "States" — APPROVED.
 func CheckApprover(c *contractv1.Contract, approver Party) error {
 	if approver.ProviderUser {
 		return apperr.New(apperr.PermissionDenied, "a provider user cannot approve a contract; an approver of the client approves it")
@@ -27,7 +29,18 @@ func CheckApprover(c *contractv1.Contract, approver Party) error {
 	if approver.Subject == c.GetAuthor() {
 		return apperr.New(apperr.PermissionDenied, "an approver cannot approve a contract they drafted; another approver must approve %s", c.GetName())
 	}
+	if slices.Contains(c.GetEditors(), approver.Subject) {
+		return apperr.New(apperr.PermissionDenied, "an approver cannot approve a contract they edited; another approver must approve %s", c.GetName())
+	}
 	return nil
+}
+
+// AddEditor records subject among the contract's editors (once), so that
+// whoever shaped the draft cannot also approve it.
+func AddEditor(c *contractv1.Contract, subject string) {
+	if !slices.Contains(c.GetEditors(), subject) {
+		c.Editors = append(c.Editors, subject)
+	}
 }
 
 // AddSignature records signer's signature on an APPROVED contract at now

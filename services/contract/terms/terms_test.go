@@ -419,6 +419,26 @@ func TestCheckApprover(t *testing.T) {
 	wantKind(t, CheckApprover(c, Party{Subject: "approver@provider", ProviderUser: true, Provider: "providers/P1"}), apperr.PermissionDenied)
 }
 
+func TestCheckApproverRefusesAnEditor(t *testing.T) {
+	// cm@client drafted it; lead@client, a contract manager who is also an
+	// approver, then edited it: lead@client must not approve what they shaped.
+	c := reviewable()
+	AddEditor(c, "cm@client")
+	AddEditor(c, "lead@client")
+	AddEditor(c, "lead@client") // editing twice records once
+	if got := c.GetEditors(); len(got) != 2 {
+		t.Fatalf("editors = %v, want [cm@client lead@client]", got)
+	}
+	err := CheckApprover(c, Party{Subject: "lead@client"})
+	wantKind(t, err, apperr.PermissionDenied)
+	if got := err.Error(); got != "an approver cannot approve a contract they edited; another approver must approve contracts/C1" {
+		t.Errorf("message %q", got)
+	}
+	if err := CheckApprover(c, Party{Subject: "approver@client"}); err != nil {
+		t.Errorf("an approver who never touched it: %v", err)
+	}
+}
+
 func TestAddSignature(t *testing.T) {
 	now := time.Date(2026, 3, 2, 15, 4, 5, 0, time.UTC)
 	client := Party{Subject: "cfo@client"}
