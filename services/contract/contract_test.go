@@ -511,3 +511,53 @@ func TestCatalogDown(t *testing.T) {
 	_, err = contractv1.NewContractServiceClient(conn).CreateContract(call, &contractv1.CreateContractRequest{Contract: &contractv1.Contract{Engagement: "engagements/E1"}})
 	wantMessage(t, err, codes.Unavailable, "catalog is unavailable")
 }
+
+func TestRejectSendsBackToDraftAndEditorsCannotApprove(t *testing.T) {
+	t.Parallel()
+	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
+		a := e.AwardedEngagement(t)
+		cm := e.AsRole(t, auth.ContractManager)
+		c := draftFor(t, e, cm, a.Engagement.GetName())
+		if _, err := e.Contract.SubmitContract(cm, &contractv1.SubmitContractRequest{Name: c.GetName()}); err != nil {
+			t.Fatal(err)
+		}
+		approver := e.AsRole(t, auth.Approver)
+		_, err := e.Contract.RejectContract(approver, &contractv1.RejectContractRequest{Name: c.GetName(), Reason: "  escalation cap must be 3 %  "})
+		if err != nil {
+			t.Fatalf("RejectContract: %v", err)
+		}
+		got, err := e.Contract.GetContract(cm, &contractv1.GetContractRequest{Name: c.GetName()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.GetState() != contractv1.ContractState_CONTRACT_STATE_DRAFT || got.GetRejectionReason() != "escalation cap must be 3 %" {
+			t.Fatalf("after reject: state %v reason %q, want DRAFT with the trimmed reason", got.GetState(), got.GetRejectionReason())
+		}
+		// Rejecting a DRAFT is a state error naming the state.
+		_, err = e.Contract.RejectContract(approver, &contractv1.RejectContractRequest{Name: c.GetName(), Reason: "again"})
+		wantMessage(t, err, codes.FailedPrecondition, "cannot reject a contract that is DRAFT: only a contract IN_REVIEW can be sent back to DRAFT")
+
+		// An approver who also manages contracts fixes the draft: having
+		// edited it, they may not approve it (four eyes).
+		lead := e.As(t, "lead", auth.ContractManager, auth.Approver)
+		_, err = e.Contract.UpdateContract(lead, &contractv1.UpdateContractRequest{
+			Contract:   &contractv1.Contract{Name: c.GetName(), EscalationCapBps: 300},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"escalation_cap_bps"}},
+		})
+		if err != nil {
+			t.Fatalf("UpdateContract: %v", err)
+		}
+		re, err := e.Contract.SubmitContract(cm, &contractv1.SubmitContractRequest{Name: c.GetName()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if re.GetRejectionReason() != "" {
+			t.Errorf("resubmitted contract keeps rejection reason %q", re.GetRejectionReason())
+		}
+		_, err = e.Contract.ApproveContract(lead, &contractv1.ApproveContractRequest{Name: c.GetName()})
+		wantMessage(t, err, codes.PermissionDenied, "an approver cannot approve a contract they edited; another approver must approve "+c.GetName())
+		if _, err := e.Contract.ApproveContract(approver, &contractv1.ApproveContractRequest{Name: c.GetName()}); err != nil {
+			t.Fatalf("an approver who never edited it: %v", err)
+		}
+	})
+}

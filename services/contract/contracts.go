@@ -2,6 +2,7 @@ package contract
 
 import (
 	"context"
+	"strings"
 
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	"github.com/acme/bpo/kit/apperr"
@@ -211,7 +212,19 @@ func (s *Server) SubmitContract(ctx context.Context, req *contractv1.SubmitContr
 		if err := terms.ValidateForReview(c, "contract"); err != nil {
 			return false, err
 		}
-		c.State = next
+		c.State, c.RejectionReason = next, ""
+		return true, nil
+	})
+}
+
+// RejectContract implements contractv1.ContractServiceServer.
+func (s *Server) RejectContract(ctx context.Context, req *contractv1.RejectContractRequest) (*contractv1.Contract, error) {
+	return s.change(ctx, contractv1.ContractService_RejectContract_FullMethodName, req, req.GetEtag(), func(c *contractv1.Contract) (bool, error) {
+		next, err := terms.Next(c.GetState(), terms.Reject)
+		if err != nil {
+			return false, err
+		}
+		c.State, c.RejectionReason = next, strings.TrimSpace(req.GetReason())
 		return true, nil
 	})
 }

@@ -48,6 +48,7 @@ var Policy = auth.Policy{
 	contractv1.ContractService_ListContracts_FullMethodName:             auth.Readers,
 	contractv1.ContractService_UpdateContract_FullMethodName:            {auth.ContractManager},
 	contractv1.ContractService_SubmitContract_FullMethodName:            {auth.ContractManager},
+	contractv1.ContractService_RejectContract_FullMethodName:            {auth.Approver, auth.ContractManager},
 	contractv1.ContractService_ApproveContract_FullMethodName:           {auth.Approver},
 	contractv1.ContractService_SignContract_FullMethodName:              signers,
 	contractv1.ContractService_RecordServiceCommencement_FullMethodName: {auth.TransitionManager},

@@ -15,6 +15,7 @@ const (
 	Edit     Action = "edit"
 	Submit   Action = "submit"
 	Approve  Action = "approve"
+	Reject   Action = "reject"
 	Sign     Action = "sign"
 	Commence Action = "record the service commencement of"
 )
@@ -30,8 +31,8 @@ type transition struct {
 }
 
 // transitions is the contract state machine, DRAFT → IN_REVIEW → APPROVED
-// → SIGNED. There is no way back to DRAFT yet (amendments and rejection
-// come later): a signed contract changes only by amendment.
+// → SIGNED, with IN_REVIEW → DRAFT when review sends it back. A signed
+// contract changes only by amendment (not built yet).
 var transitions = map[Action]transition{
 	Edit: {
 		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_DRAFT},
@@ -47,6 +48,11 @@ var transitions = map[Action]transition{
 		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_IN_REVIEW},
 		to:   contractv1.ContractState_CONTRACT_STATE_APPROVED,
 		hint: "only a contract IN_REVIEW can be approved; the contract manager submits the draft first",
+	},
+	Reject: {
+		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_IN_REVIEW},
+		to:   contractv1.ContractState_CONTRACT_STATE_DRAFT,
+		hint: "only a contract IN_REVIEW can be sent back to DRAFT",
 	},
 	Sign: {
 		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_APPROVED},

@@ -205,6 +205,9 @@ type Contract struct {
 	// Everyone who drafted or edited the contract (its author first); none of
 	// them may approve it (four eyes).
 	Editors []string `protobuf:"bytes,22,rep,name=editors,proto3" json:"editors,omitempty"`
+	// Why the contract was last sent back from review to DRAFT; cleared when
+	// it is submitted again.
+	RejectionReason string `protobuf:"bytes,23,opt,name=rejection_reason,json=rejectionReason,proto3" json:"rejection_reason,omitempty"`
 	// When the contract was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -399,6 +402,13 @@ func (x *Contract) GetEditors() []string {
 	return nil
 }
 
+func (x *Contract) GetRejectionReason() string {
+	if x != nil {
+		return x.RejectionReason
+	}
+	return ""
+}
+
 func (x *Contract) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -561,7 +571,7 @@ var File_bpo_contract_v1_contract_proto protoreflect.FileDescriptor
 
 const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\n" +
-	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xc6\v\n" +
+	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xf7\v\n" +
 	"\bContract\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12O\n" +
 	"\n" +
@@ -589,7 +599,8 @@ const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\x12provider_signature\x18\x13 \x01(\v2\x1a.bpo.contract.v1.SignatureB\x04\xe2A\x01\x03R\x11providerSignature\x12S\n" +
 	"\x19service_commencement_date\x18\x14 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x17serviceCommencementDate\x12)\n" +
 	"\rcurrency_code\x18\x15 \x01(\tB\x04\xe2A\x01\x03R\fcurrencyCode\x12\x1e\n" +
-	"\aeditors\x18\x16 \x03(\tB\x04\xe2A\x01\x03R\aeditors\x12A\n" +
+	"\aeditors\x18\x16 \x03(\tB\x04\xe2A\x01\x03R\aeditors\x12/\n" +
+	"\x10rejection_reason\x18\x17 \x01(\tB\x04\xe2A\x01\x03R\x0frejectionReason\x12A\n" +
 	"\vcreate_time\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +

@@ -439,6 +439,80 @@ func (x *ApproveContractRequest) GetRequestId() string {
 	return ""
 }
 
+// Request for RejectContract.
+type RejectContractRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What must change before it is submitted again; kept on the contract
+	// and in the audit log.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectContractRequest) Reset() {
+	*x = RejectContractRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectContractRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectContractRequest) ProtoMessage() {}
+
+func (x *RejectContractRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectContractRequest.ProtoReflect.Descriptor instead.
+func (*RejectContractRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RejectContractRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RejectContractRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RejectContractRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *RejectContractRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Request for SignContract.
 type SignContractRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -454,7 +528,7 @@ type SignContractRequest struct {
 
 func (x *SignContractRequest) Reset() {
 	*x = SignContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -466,7 +540,7 @@ func (x *SignContractRequest) String() string {
 func (*SignContractRequest) ProtoMessage() {}
 
 func (x *SignContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -479,7 +553,7 @@ func (x *SignContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignContractRequest.ProtoReflect.Descriptor instead.
 func (*SignContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{7}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SignContractRequest) GetName() string {
@@ -520,7 +594,7 @@ type RecordServiceCommencementRequest struct {
 
 func (x *RecordServiceCommencementRequest) Reset() {
 	*x = RecordServiceCommencementRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -532,7 +606,7 @@ func (x *RecordServiceCommencementRequest) String() string {
 func (*RecordServiceCommencementRequest) ProtoMessage() {}
 
 func (x *RecordServiceCommencementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -545,7 +619,7 @@ func (x *RecordServiceCommencementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordServiceCommencementRequest.ProtoReflect.Descriptor instead.
 func (*RecordServiceCommencementRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{8}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RecordServiceCommencementRequest) GetName() string {
@@ -591,7 +665,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -603,7 +677,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -616,7 +690,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{9}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -653,7 +727,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +739,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +752,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{10}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -704,7 +778,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -716,7 +790,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -729,7 +803,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{11}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{12}
 }
 
 // Response of VerifyAuditLog.
@@ -743,7 +817,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -755,7 +829,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -768,7 +842,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{12}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -817,7 +891,14 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
 	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xbd\x01\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xe7\x01\n" +
+	"\x15RejectContractRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xbd\x01\n" +
 	"\x13SignContractRequest\x12`\n" +
 	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
 	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
@@ -842,15 +923,15 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
 	"\x15VerifyAuditLogRequest\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xb0\n" +
-	"\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xaf\v\n" +
 	"\x0fContractService\x12t\n" +
 	"\x0eCreateContract\x12&.bpo.contract.v1.CreateContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1f\x82\xd3\xe4\x93\x02\x19:\bcontract\"\r/v1/contracts\x12m\n" +
 	"\vGetContract\x12#.bpo.contract.v1.GetContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=contracts/*}\x12u\n" +
 	"\rListContracts\x12%.bpo.contract.v1.ListContractsRequest\x1a&.bpo.contract.v1.ListContractsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/contracts\x12\x86\x01\n" +
 	"\x0eUpdateContract\x12&.bpo.contract.v1.UpdateContractRequest\x1a\x19.bpo.contract.v1.Contract\"1\x82\xd3\xe4\x93\x02+:\bcontract2\x1f/v1/{contract.name=contracts/*}\x12}\n" +
 	"\x0eSubmitContract\x12&.bpo.contract.v1.SubmitContractRequest\x1a\x19.bpo.contract.v1.Contract\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=contracts/*}:submit\x12\x80\x01\n" +
-	"\x0fApproveContract\x12'.bpo.contract.v1.ApproveContractRequest\x1a\x19.bpo.contract.v1.Contract\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/{name=contracts/*}:approve\x12w\n" +
+	"\x0fApproveContract\x12'.bpo.contract.v1.ApproveContractRequest\x1a\x19.bpo.contract.v1.Contract\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/{name=contracts/*}:approve\x12}\n" +
+	"\x0eRejectContract\x12&.bpo.contract.v1.RejectContractRequest\x1a\x19.bpo.contract.v1.Contract\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=contracts/*}:reject\x12w\n" +
 	"\fSignContract\x12$.bpo.contract.v1.SignContractRequest\x1a\x19.bpo.contract.v1.Contract\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/{name=contracts/*}:sign\x12\xa6\x01\n" +
 	"\x19RecordServiceCommencement\x121.bpo.contract.v1.RecordServiceCommencementRequest\x1a\x19.bpo.contract.v1.Contract\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/{name=contracts/*}:recordServiceCommencement\x12\x86\x01\n" +
 	"\x0fListAuditEvents\x12'.bpo.contract.v1.ListAuditEventsRequest\x1a(.bpo.contract.v1.ListAuditEventsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/contract/auditEvents\x12\x8a\x01\n" +
@@ -868,7 +949,7 @@ func file_bpo_contract_v1_contract_service_proto_rawDescGZIP() []byte {
 	return file_bpo_contract_v1_contract_service_proto_rawDescData
 }
 
-var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*CreateContractRequest)(nil),            // 0: bpo.contract.v1.CreateContractRequest
 	(*GetContractRequest)(nil),               // 1: bpo.contract.v1.GetContractRequest
@@ -877,48 +958,51 @@ var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*UpdateContractRequest)(nil),            // 4: bpo.contract.v1.UpdateContractRequest
 	(*SubmitContractRequest)(nil),            // 5: bpo.contract.v1.SubmitContractRequest
 	(*ApproveContractRequest)(nil),           // 6: bpo.contract.v1.ApproveContractRequest
-	(*SignContractRequest)(nil),              // 7: bpo.contract.v1.SignContractRequest
-	(*RecordServiceCommencementRequest)(nil), // 8: bpo.contract.v1.RecordServiceCommencementRequest
-	(*ListAuditEventsRequest)(nil),           // 9: bpo.contract.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),          // 10: bpo.contract.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),            // 11: bpo.contract.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),           // 12: bpo.contract.v1.VerifyAuditLogResponse
-	(*Contract)(nil),                         // 13: bpo.contract.v1.Contract
-	(*fieldmaskpb.FieldMask)(nil),            // 14: google.protobuf.FieldMask
-	(*date.Date)(nil),                        // 15: google.type.Date
-	(*v1.AuditEvent)(nil),                    // 16: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),                  // 17: bpo.audit.v1.Verification
+	(*RejectContractRequest)(nil),            // 7: bpo.contract.v1.RejectContractRequest
+	(*SignContractRequest)(nil),              // 8: bpo.contract.v1.SignContractRequest
+	(*RecordServiceCommencementRequest)(nil), // 9: bpo.contract.v1.RecordServiceCommencementRequest
+	(*ListAuditEventsRequest)(nil),           // 10: bpo.contract.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),          // 11: bpo.contract.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),            // 12: bpo.contract.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),           // 13: bpo.contract.v1.VerifyAuditLogResponse
+	(*Contract)(nil),                         // 14: bpo.contract.v1.Contract
+	(*fieldmaskpb.FieldMask)(nil),            // 15: google.protobuf.FieldMask
+	(*date.Date)(nil),                        // 16: google.type.Date
+	(*v1.AuditEvent)(nil),                    // 17: bpo.audit.v1.AuditEvent
+	(*v1.Verification)(nil),                  // 18: bpo.audit.v1.Verification
 }
 var file_bpo_contract_v1_contract_service_proto_depIdxs = []int32{
-	13, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	13, // 1: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
-	13, // 2: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	14, // 3: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
-	15, // 4: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
-	16, // 5: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	17, // 6: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	14, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	14, // 1: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
+	14, // 2: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	15, // 3: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
+	16, // 4: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
+	17, // 5: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	18, // 6: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
 	0,  // 7: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
 	1,  // 8: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
 	2,  // 9: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
 	4,  // 10: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
 	5,  // 11: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
 	6,  // 12: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
-	7,  // 13: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
-	8,  // 14: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
-	9,  // 15: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
-	11, // 16: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
-	13, // 17: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
-	13, // 18: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
-	3,  // 19: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
-	13, // 20: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
-	13, // 21: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
-	13, // 22: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
-	13, // 23: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
-	13, // 24: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
-	10, // 25: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
-	12, // 26: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
-	17, // [17:27] is the sub-list for method output_type
-	7,  // [7:17] is the sub-list for method input_type
+	7,  // 13: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
+	8,  // 14: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
+	9,  // 15: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
+	10, // 16: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
+	12, // 17: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
+	14, // 18: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
+	14, // 19: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
+	3,  // 20: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
+	14, // 21: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
+	14, // 22: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
+	14, // 23: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
+	14, // 24: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
+	14, // 25: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
+	14, // 26: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
+	11, // 27: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
+	13, // 28: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
+	18, // [18:29] is the sub-list for method output_type
+	7,  // [7:18] is the sub-list for method input_type
 	7,  // [7:7] is the sub-list for extension type_name
 	7,  // [7:7] is the sub-list for extension extendee
 	0,  // [0:7] is the sub-list for field type_name
@@ -936,7 +1020,7 @@ func file_bpo_contract_v1_contract_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_contract_v1_contract_service_proto_rawDesc), len(file_bpo_contract_v1_contract_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

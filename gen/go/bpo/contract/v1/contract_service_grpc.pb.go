@@ -25,6 +25,7 @@ const (
 	ContractService_UpdateContract_FullMethodName            = "/bpo.contract.v1.ContractService/UpdateContract"
 	ContractService_SubmitContract_FullMethodName            = "/bpo.contract.v1.ContractService/SubmitContract"
 	ContractService_ApproveContract_FullMethodName           = "/bpo.contract.v1.ContractService/ApproveContract"
+	ContractService_RejectContract_FullMethodName            = "/bpo.contract.v1.ContractService/RejectContract"
 	ContractService_SignContract_FullMethodName              = "/bpo.contract.v1.ContractService/SignContract"
 	ContractService_RecordServiceCommencement_FullMethodName = "/bpo.contract.v1.ContractService/RecordServiceCommencement"
 	ContractService_ListAuditEvents_FullMethodName           = "/bpo.contract.v1.ContractService/ListAuditEvents"
@@ -67,6 +68,10 @@ type ContractServiceClient interface {
 	// Approves a contract IN_REVIEW (→ APPROVED). Roles: `approver` who is
 	// neither its author nor a provider user.
 	ApproveContract(ctx context.Context, in *ApproveContractRequest, opts ...grpc.CallOption) (*Contract, error)
+	// Sends a contract IN_REVIEW back to DRAFT with a reason, so the contract
+	// manager can correct it and submit it again. Roles: `approver`,
+	// `contract_manager`.
+	RejectContract(ctx context.Context, in *RejectContractRequest, opts ...grpc.CallOption) (*Contract, error)
 	// Signs an APPROVED contract: the client signatory, or a `provider` user
 	// of the contracted provider. With both signatures it is SIGNED.
 	SignContract(ctx context.Context, in *SignContractRequest, opts ...grpc.CallOption) (*Contract, error)
@@ -141,6 +146,16 @@ func (c *contractServiceClient) ApproveContract(ctx context.Context, in *Approve
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Contract)
 	err := c.cc.Invoke(ctx, ContractService_ApproveContract_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) RejectContract(ctx context.Context, in *RejectContractRequest, opts ...grpc.CallOption) (*Contract, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Contract)
+	err := c.cc.Invoke(ctx, ContractService_RejectContract_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -223,6 +238,10 @@ type ContractServiceServer interface {
 	// Approves a contract IN_REVIEW (→ APPROVED). Roles: `approver` who is
 	// neither its author nor a provider user.
 	ApproveContract(context.Context, *ApproveContractRequest) (*Contract, error)
+	// Sends a contract IN_REVIEW back to DRAFT with a reason, so the contract
+	// manager can correct it and submit it again. Roles: `approver`,
+	// `contract_manager`.
+	RejectContract(context.Context, *RejectContractRequest) (*Contract, error)
 	// Signs an APPROVED contract: the client signatory, or a `provider` user
 	// of the contracted provider. With both signatures it is SIGNED.
 	SignContract(context.Context, *SignContractRequest) (*Contract, error)
@@ -260,6 +279,9 @@ func (UnimplementedContractServiceServer) SubmitContract(context.Context, *Submi
 }
 func (UnimplementedContractServiceServer) ApproveContract(context.Context, *ApproveContractRequest) (*Contract, error) {
 	return nil, status.Error(codes.Unimplemented, "method ApproveContract not implemented")
+}
+func (UnimplementedContractServiceServer) RejectContract(context.Context, *RejectContractRequest) (*Contract, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectContract not implemented")
 }
 func (UnimplementedContractServiceServer) SignContract(context.Context, *SignContractRequest) (*Contract, error) {
 	return nil, status.Error(codes.Unimplemented, "method SignContract not implemented")
@@ -402,6 +424,24 @@ func _ContractService_ApproveContract_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ContractService_RejectContract_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectContractRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).RejectContract(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_RejectContract_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).RejectContract(ctx, req.(*RejectContractRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ContractService_SignContract_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SignContractRequest)
 	if err := dec(in); err != nil {
@@ -504,6 +544,10 @@ var ContractService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ApproveContract",
 			Handler:    _ContractService_ApproveContract_Handler,
+		},
+		{
+			MethodName: "RejectContract",
+			Handler:    _ContractService_RejectContract_Handler,
 		},
 		{
 			MethodName: "SignContract",
