@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
 	_ "google.golang.org/genproto/googleapis/rpc/status"
@@ -34,6 +35,7 @@ var files = []string{
 	"google/rpc/error_details.proto",
 	"google/rpc/status.proto",
 	"google/type/date.proto",
+	"protoc-gen-openapiv2/options/annotations.proto",
 }
 
 func main() {
