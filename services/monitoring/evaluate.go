@@ -59,8 +59,8 @@ func (s *Server) EvaluatePeriod(ctx context.Context, req *monitoringv1.EvaluateP
 	// One read transaction: every level sees the same snapshot.
 	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
 		for i, l := range levels {
-			a := evaluation.NewAggregate(l)
-			if err := store.Values(ctx, tx, contractName, l.GetKey(), w.Start, w.End, a.Add); err != nil {
+			a := evaluation.NewAggregate(l, w)
+			if err := store.Feed(ctx, tx, contractName, l.GetKey(), w.Start, w.End, a); err != nil {
 				return err
 			}
 			results[i] = a.Result()

@@ -121,10 +121,20 @@ func (s *Server) tryBatch(ctx context.Context, t *terms, in []*monitoringv1.Meas
 		)
 		if err := m.GetEventTime().CheckValid(); err != nil {
 			reason = "event_time is missing or not a valid timestamp"
+		} else if o := m.GetOutage(); o != nil && (o.GetStartTime().CheckValid() != nil || o.GetEndTime().CheckValid() != nil) {
+			reason = "the outage's start_time and end_time must both be valid timestamps"
 		} else {
-			st, reason = intake.Check(evaluation.Measurement{
+			in := evaluation.Measurement{
 				Key: m.GetServiceLevelKey(), EventID: m.GetEventId(), Time: m.GetEventTime().AsTime(), Value: m.GetValue(),
-			})
+			}
+			if m.Denominator != nil {
+				d := m.GetDenominator()
+				in.Denominator = &d
+			}
+			if o := m.GetOutage(); o != nil {
+				in.Outage = &evaluation.Interval{Start: o.GetStartTime().AsTime(), End: o.GetEndTime().AsTime()}
+			}
+			st, reason = intake.Check(in)
 		}
 		if reason != "" {
 			reject(resp, i, reason)
@@ -148,7 +158,7 @@ func (s *Server) tryBatch(ctx context.Context, t *terms, in []*monitoringv1.Meas
 				resp.Results[i].Outcome = monitoringv1.MeasurementOutcome_MEASUREMENT_OUTCOME_DUPLICATE
 				resp.Duplicates++
 			case store.Conflict:
-				reject(resp, i, "event_id "+in[i].GetEventId()+" was already reported with a different time or value; a correction needs a new event_id")
+				reject(resp, i, "event_id "+in[i].GetEventId()+" was already reported with a different time or value (or denominator or outage); a correction needs a new event_id")
 			}
 		}
 		// One audit record per batch, not per measurement: the audit chain

@@ -44,7 +44,13 @@ type live struct {
 // that day, every pre-cutover task is done, and the cutover records it.
 func liveContract(t *testing.T, e *testenv.Env) *live {
 	t.Helper()
-	s := e.SignedContract(t)
+	return commence(t, e, e.SignedContract(t))
+}
+
+// commence cuts the signed contract s over, commencing service on the
+// first of the previous month (see liveContract).
+func commence(t *testing.T, e *testenv.Env, s *testenv.Signed) *live {
+	t.Helper()
 	loc, err := time.LoadLocation(s.Contract.GetServiceTimeZone())
 	if err != nil || s.Contract.GetServiceTimeZone() == "" {
 		t.Fatalf("contract service time zone %q: %v", s.Contract.GetServiceTimeZone(), err)

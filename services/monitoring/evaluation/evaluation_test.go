@@ -29,9 +29,12 @@ func level(key string, agg typev1.Aggregation, cmp typev1.Comparator, target str
 	}
 }
 
+// march is a 31-day month in UTC: 31 × 24 × 60 = 44 640 minutes.
+var march = Window{Start: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)}
+
 func aggregate(t *testing.T, l *typev1.ServiceLevel, values ...string) Result {
 	t.Helper()
-	a := NewAggregate(l)
+	a := NewAggregate(l, march)
 	for _, v := range values {
 		if err := a.Add(v); err != nil {
 			t.Fatal(err)
@@ -123,10 +126,10 @@ func TestAggregate(t *testing.T) {
 			want:  NoData, wantWords: "counts as missed",
 		},
 		{
-			name:   "percentile is not evaluated yet",
+			name:   "percentile without p is not evaluated",
 			level:  level("aht_p90", typev1.Aggregation_AGGREGATION_PERCENTILE, typev1.Comparator_COMPARATOR_AT_MOST, "480", true, 4000),
 			values: []string{"300", "500"},
-			want:   NotEvaluated, wantWords: "aggregation PERCENTILE not evaluated yet (2 measurements stored",
+			want:   NotEvaluated, wantWords: "no percentile (1–100); amend the contract (2 measurements stored",
 		},
 		{
 			name: "weekly window is not evaluated yet",
@@ -163,7 +166,7 @@ func TestAggregate(t *testing.T) {
 }
 
 func TestAggregateRefusesNonDecimal(t *testing.T) {
-	a := NewAggregate(level("csat", typev1.Aggregation_AGGREGATION_MEAN, typev1.Comparator_COMPARATOR_AT_LEAST, "4.2", false, 0))
+	a := NewAggregate(level("csat", typev1.Aggregation_AGGREGATION_MEAN, typev1.Comparator_COMPARATOR_AT_LEAST, "4.2", false, 0), march)
 	for _, v := range []string{"1/3", "1e3", "", "-", "1.", ".5", "NaN"} {
 		if err := a.Add(v); err == nil {
 			t.Errorf("Add(%q) accepted", v)

@@ -49,15 +49,35 @@ func (r Result) CountsAsMissed() bool {
 	return r.Critical() && (r.Outcome == Missed || r.Outcome == NoData)
 }
 
+// Input says what an aggregation reads of the stored measurements.
+type Input int
+
+// The inputs.
+const (
+	// Values: the value of each measurement whose event time is in the
+	// window (Add).
+	Values Input = iota
+	// Ratios: the value (numerator) and denominator of each measurement
+	// whose event time is in the window (AddRatio).
+	Ratios
+	// Outages: each outage that overlaps the window, and each report
+	// without an outage whose event time is in it (AddOutage).
+	Outages
+)
+
 // Aggregate turns one service level's measurements of a period into its
 // exact period value. Values are added one at a time, so a period of
-// millions of measurements is evaluated without holding them.
+// millions of measurements is evaluated without holding them (except for
+// PERCENTILE, whose nearest rank needs every value of the period).
 //
-// Built: PERCENT_WITHIN (share of events meeting the threshold, in %) and
-// MEAN (arithmetic mean), for monthly windows. spec: monitoring.md "Metric
-// definitions".
+// Built, for monthly windows: PERCENT_WITHIN (share of events meeting the
+// threshold, in %), PERCENTILE (nearest rank), MEAN, RATIO (Σ numerator ÷
+// Σ denominator, in %), SUM, COUNT and AVAILABILITY ((period − merged
+// outage time) ÷ period, in %). spec: monitoring.md "Metric definitions".
 type Aggregate struct {
 	level     *typev1.ServiceLevel
+	agg       typev1.Aggregation
+	window    Window
 	target    *big.Rat
 	threshold *big.Rat
 	// why is set when the level is not evaluated.
@@ -66,22 +86,30 @@ type Aggregate struct {
 	within int64
 	// atLeast is the threshold comparator of PERCENT_WITHIN.
 	atLeast bool
-	// sum, bound, v and tmp are exact scaled integers reused for every value.
-	sum, bound, v fixed
-	tmp           big.Int
+	// percentile is PERCENTILE's p (1–100); values holds every value of
+	// the period for its nearest rank.
+	percentile int64
+	values     []fixed
+	// outages are AVAILABILITY's outages, clipped to the window.
+	outages []Interval
+	// sum, den, bound, v, d and tmp are exact scaled integers reused for
+	// every value; den is RATIO's Σ denominator.
+	sum, den, bound, v, d fixed
+	tmp                   big.Int
 }
 
-// NewAggregate prepares the evaluation of level.
-func NewAggregate(level *typev1.ServiceLevel) *Aggregate {
-	a := &Aggregate{level: level}
+// NewAggregate prepares the evaluation of level over the period window w
+// (AVAILABILITY measures its outages against w's length).
+func NewAggregate(level *typev1.ServiceLevel, w Window) *Aggregate {
 	m := level.GetMetric()
+	a := &Aggregate{level: level, agg: m.GetAggregation(), window: w}
 	switch w := level.GetWindow(); w {
 	case typev1.MeasurementWindow_MEASUREMENT_WINDOW_UNSPECIFIED, typev1.MeasurementWindow_MEASUREMENT_WINDOW_MONTHLY:
 	default:
 		a.why = fmt.Sprintf("window %s not evaluated yet (only monthly windows are)", shortEnum(w.String(), "MEASUREMENT_WINDOW_"))
 		return a
 	}
-	switch agg := m.GetAggregation(); agg {
+	switch a.agg {
 	case typev1.Aggregation_AGGREGATION_PERCENT_WITHIN:
 		t, err := ParseDecimal(m.GetThreshold())
 		if err != nil {
@@ -91,9 +119,21 @@ func NewAggregate(level *typev1.ServiceLevel) *Aggregate {
 		a.threshold = t
 		a.bound.set(m.GetThreshold())
 		a.atLeast = a.thresholdComparator() == typev1.Comparator_COMPARATOR_AT_LEAST
-	case typev1.Aggregation_AGGREGATION_MEAN:
+	case typev1.Aggregation_AGGREGATION_PERCENTILE:
+		if p := m.GetPercentile(); p < 1 || p > 100 {
+			a.why = "the contract gives this PERCENTILE level no percentile (1–100); amend the contract"
+			return a
+		}
+		a.percentile = int64(m.GetPercentile())
+	case typev1.Aggregation_AGGREGATION_MEAN, typev1.Aggregation_AGGREGATION_RATIO,
+		typev1.Aggregation_AGGREGATION_SUM, typev1.Aggregation_AGGREGATION_COUNT:
+	case typev1.Aggregation_AGGREGATION_AVAILABILITY:
+		if !w.End.After(w.Start) {
+			a.why = "the period has no length to measure availability over"
+			return a
+		}
 	default:
-		a.why = fmt.Sprintf("aggregation %s not evaluated yet", shortEnum(agg.String(), "AGGREGATION_"))
+		a.why = fmt.Sprintf("aggregation %s not evaluated yet", shortEnum(a.agg.String(), "AGGREGATION_"))
 		return a
 	}
 	t, err := ParseDecimal(level.GetTarget())
@@ -105,26 +145,78 @@ func NewAggregate(level *typev1.ServiceLevel) *Aggregate {
 	return a
 }
 
+// Input says what the aggregation reads of the stored measurements.
+func (a *Aggregate) Input() Input {
+	switch a.agg {
+	case typev1.Aggregation_AGGREGATION_RATIO:
+		return Ratios
+	case typev1.Aggregation_AGGREGATION_AVAILABILITY:
+		return Outages
+	}
+	return Values
+}
+
 // Add adds one stored value (decimal text) of the period.
 func (a *Aggregate) Add(value string) error {
 	a.n++
-	if a.why != "" {
-		return nil
+	if a.why != "" || a.agg == typev1.Aggregation_AGGREGATION_COUNT {
+		return nil // COUNT counts events; their values do not matter
 	}
-	if !isPlainDecimal(value) {
-		return fmt.Errorf("stored value %q of %s is not a decimal", value, a.level.GetKey())
+	if err := a.read(&a.v, value); err != nil {
+		return err
 	}
-	if !a.v.set(value) {
-		return fmt.Errorf("stored value %q of %s is not a decimal", value, a.level.GetKey())
-	}
-	if a.threshold != nil {
+	switch {
+	case a.threshold != nil:
 		c := a.v.cmp(&a.bound, &a.tmp)
 		if c == 0 || (c > 0) == a.atLeast {
 			a.within++
 		}
+	case a.percentile > 0:
+		a.values = append(a.values, fixed{scale: a.v.scale})
+		a.values[len(a.values)-1].unscaled.Set(&a.v.unscaled)
+	default:
+		a.sum.add(&a.v, &a.tmp)
+	}
+	return nil
+}
+
+// AddRatio adds one stored RATIO event: its numerator and denominator
+// (decimal text).
+func (a *Aggregate) AddRatio(num, den string) error {
+	a.n++
+	if a.why != "" {
 		return nil
 	}
+	if err := a.read(&a.v, num); err != nil {
+		return err
+	}
+	if err := a.read(&a.d, den); err != nil {
+		return err
+	}
 	a.sum.add(&a.v, &a.tmp)
+	a.den.add(&a.d, &a.tmp)
+	return nil
+}
+
+// AddOutage adds one stored AVAILABILITY measurement: an outage, or nil
+// for a report that the service was up. The outage is clipped to the
+// window: only its time within the period counts.
+func (a *Aggregate) AddOutage(o *Interval) error {
+	a.n++
+	if a.why != "" || o == nil {
+		return nil
+	}
+	c := Interval{Start: maxTime(o.Start, a.window.Start), End: minTime(o.End, a.window.End)}
+	if c.End.After(c.Start) {
+		a.outages = append(a.outages, c)
+	}
+	return nil
+}
+
+func (a *Aggregate) read(f *fixed, value string) error {
+	if !isPlainDecimal(value) || !f.set(value) {
+		return fmt.Errorf("stored value %q of %s is not a decimal", value, a.level.GetKey())
+	}
 	return nil
 }
 
@@ -162,20 +254,8 @@ func (a *Aggregate) Result() Result {
 		return r
 	}
 	r.Used = a.n
-	unit := l.GetMetric().GetUnit()
-	var how string
-	if a.threshold != nil {
-		// value = within × 100 / n, exactly.
-		r.Value = new(big.Rat).SetFrac64(a.within*100, a.n)
-		how = fmt.Sprintf("%d of %d measurements %s %s%s = %s %%", a.within, a.n,
-			comparatorWords(a.thresholdComparator()), l.GetMetric().GetThreshold(), withSpace(unit), FormatDecimal(r.Value, DisplayPlaces))
-		unit = "%"
-	} else {
-		sum := a.sum.rat()
-		r.Value = new(big.Rat).Quo(sum, new(big.Rat).SetInt64(a.n))
-		how = fmt.Sprintf("mean of %d measurements = %s / %d = %s%s", a.n,
-			FormatDecimal(sum, a.sum.scale), a.n, FormatDecimal(r.Value, DisplayPlaces), withSpace(unit))
-	}
+	var how, unit string
+	r.Value, how, unit = a.value()
 	r.Outcome = Missed
 	if meets(r.Value, a.target, l.GetComparator()) {
 		r.Outcome = Met

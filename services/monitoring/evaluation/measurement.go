@@ -2,6 +2,7 @@ package evaluation
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
@@ -17,6 +18,16 @@ type Measurement struct {
 	EventID string
 	Time    time.Time
 	Value   float64
+	// Denominator is a RATIO event's denominator; nil means 1.
+	Denominator *float64
+	// Outage is an AVAILABILITY event's outage; nil for a report that the
+	// service was up at Time.
+	Outage *Interval
+}
+
+// Interval is a stretch of time [Start, End).
+type Interval struct {
+	Start, End time.Time
 }
 
 // Stored is a measurement as kept: its value as exact decimal text.
@@ -25,12 +36,24 @@ type Stored struct {
 	EventID string
 	Time    time.Time
 	Value   string
+	// Denominator is the exact decimal text of a RATIO level's
+	// denominator ("1" when none was given); "" for other levels.
+	Denominator string
+	// Outage is an AVAILABILITY level's outage; nil when none.
+	Outage *Interval
 }
 
 // SameContent reports whether a re-sent measurement equals the stored one,
-// which makes it a harmless retry rather than a conflicting report.
+// which makes it a harmless retry rather than a conflicting report. Every
+// field counts: the denominator and the outage as well as time and value.
 func (s Stored) SameContent(o Stored) bool {
-	return s.Key == o.Key && s.EventID == o.EventID && s.Time.Equal(o.Time) && s.Value == o.Value
+	if (s.Outage == nil) != (o.Outage == nil) {
+		return false
+	}
+	if s.Outage != nil && (!s.Outage.Start.Equal(o.Outage.Start) || !s.Outage.End.Equal(o.Outage.End)) {
+		return false
+	}
+	return s.Key == o.Key && s.EventID == o.EventID && s.Time.Equal(o.Time) && s.Value == o.Value && s.Denominator == o.Denominator
 }
 
 // Intake decides which measurements of a contract are accepted: the
@@ -52,12 +75,15 @@ func NewIntake(levels []*typev1.ServiceLevel, commencement, now time.Time) *Inta
 
 // Check returns the measurement as it would be stored, or the reason it is
 // rejected, in words the provider can act on. Measurements of every
-// aggregation are accepted (only PERCENT_WITHIN and MEAN are evaluated
-// yet; the others are kept so their history is complete when they are).
-// spec: monitoring.md "Measurements": unknown key, event time before
-// commencement or in the future, non-finite values are rejected.
+// aggregation and window are accepted (weekly and quarterly windows are not
+// evaluated yet; their measurements are kept so their history is complete
+// when they are). spec: monitoring.md "Measurements": unknown key, event
+// time before commencement or in the future, non-finite values are
+// rejected; "Metric definitions" for what a RATIO or AVAILABILITY event
+// carries.
 func (in *Intake) Check(m Measurement) (Stored, string) {
-	if _, ok := in.Levels[m.Key]; !ok {
+	l, ok := in.Levels[m.Key]
+	if !ok {
 		return Stored{}, fmt.Sprintf("the contract has no service level %q", m.Key)
 	}
 	if m.Time.Before(in.Commencement) {
@@ -72,5 +98,41 @@ func (in *Intake) Check(m Measurement) (Stored, string) {
 	if err != nil {
 		return Stored{}, err.Error()
 	}
-	return Stored{Key: m.Key, EventID: m.EventID, Time: m.Time, Value: v}, ""
+	st := Stored{Key: m.Key, EventID: m.EventID, Time: m.Time, Value: v}
+	agg := l.GetMetric().GetAggregation()
+	if m.Denominator != nil && agg != typev1.Aggregation_AGGREGATION_RATIO {
+		return Stored{}, fmt.Sprintf("a denominator is only for RATIO levels; %s is %s", m.Key, shortEnum(agg.String(), "AGGREGATION_"))
+	}
+	if m.Outage != nil && agg != typev1.Aggregation_AGGREGATION_AVAILABILITY {
+		return Stored{}, fmt.Sprintf("an outage is only for AVAILABILITY levels; %s is %s", m.Key, shortEnum(agg.String(), "AGGREGATION_"))
+	}
+	switch agg {
+	case typev1.Aggregation_AGGREGATION_RATIO:
+		// The numerator is a share of the denominator: a RATIO level is a
+		// percentage of events (or of counted units) that succeeded.
+		den := 1.0
+		if m.Denominator != nil {
+			den = *m.Denominator
+		}
+		if math.IsNaN(den) || math.IsInf(den, 0) || den <= 0 {
+			return Stored{}, fmt.Sprintf("the denominator %v must be a finite number greater than 0", den)
+		}
+		if m.Value < 0 || m.Value > den {
+			return Stored{}, fmt.Sprintf("the value (numerator) %s must be between 0 and the denominator %v", v, den)
+		}
+		st.Denominator, _ = ValueText(den)
+	case typev1.Aggregation_AGGREGATION_AVAILABILITY:
+		if o := m.Outage; o != nil {
+			if !o.End.After(o.Start) {
+				return Stored{}, fmt.Sprintf("the outage ends (%s) before it starts (%s): end_time must be after start_time",
+					o.End.UTC().Format(time.RFC3339Nano), o.Start.UTC().Format(time.RFC3339Nano))
+			}
+			if o.End.After(in.Now.Add(MaxSkew)) {
+				return Stored{}, fmt.Sprintf("the outage's end %s is in the future (more than %v ahead of the server's clock); report it once it is over",
+					o.End.UTC().Format(time.RFC3339Nano), MaxSkew)
+			}
+			st.Outage = &Interval{Start: o.Start, End: o.End}
+		}
+	}
+	return st, ""
 }

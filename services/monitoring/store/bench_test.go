@@ -92,7 +92,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
 			for b.Loop() {
-				a := evaluation.NewAggregate(levels[name])
+				a := evaluation.NewAggregate(levels[name], evaluation.Window{Start: start, End: end})
 				err := db.Read(ctx, func(tx *sqlstore.Tx) error {
 					return store.Values(ctx, tx, "contracts/bench", "aht", start, end, a.Add)
 				})

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ const (
 	Conflict
 )
 
-// chunk bounds the rows of one statement: 200 rows × 6 values stays far
+// chunk bounds the rows of one statement: 200 rows × 9 values stays far
 // below both dialects' limits on bound parameters.
 const chunk = 200
 
@@ -63,12 +64,19 @@ func Save(ctx context.Context, tx *sqlstore.Tx, contract string, items []evaluat
 	created := sqlstore.Time(now)
 	for start := 0; start < len(fresh); start += chunk {
 		part := fresh[start:min(start+chunk, len(fresh))]
-		args := make([]any, 0, len(part)*6)
+		args := make([]any, 0, len(part)*9)
 		for _, m := range part {
-			args = append(args, contract, m.Key, m.EventID, m.Time.UnixNano(), m.Value, created)
+			var den, from, to any // NULL unless the measurement has them
+			if m.Denominator != "" {
+				den = m.Denominator
+			}
+			if m.Outage != nil {
+				from, to = m.Outage.Start.UnixNano(), m.Outage.End.UnixNano()
+			}
+			args = append(args, contract, m.Key, m.EventID, m.Time.UnixNano(), m.Value, den, from, to, created)
 		}
-		q := `INSERT INTO measurements (contract, service_level_key, event_id, event_time, value, create_time) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(part)), ", ")
+		q := `INSERT INTO measurements (contract, service_level_key, event_id, event_time, value, denominator, outage_start, outage_end, create_time) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(part)), ", ")
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return nil, fmt.Errorf("store measurements: %w", err)
 		}
@@ -92,19 +100,25 @@ func existing(ctx context.Context, tx *sqlstore.Tx, contract string, items []eva
 			for _, e := range part {
 				args = append(args, e)
 			}
-			rows, err := tx.Query(ctx, `SELECT event_id, event_time, value FROM measurements WHERE contract = ? AND service_level_key = ? AND event_id IN (`+
+			rows, err := tx.Query(ctx, `SELECT event_id, event_time, value, denominator, outage_start, outage_end FROM measurements WHERE contract = ? AND service_level_key = ? AND event_id IN (`+
 				strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+`)`, args...)
 			if err != nil {
 				return nil, fmt.Errorf("look up measurements: %w", err)
 			}
 			for rows.Next() {
 				s := evaluation.Stored{Key: key}
-				var ns int64
-				if err := rows.Scan(&s.EventID, &ns, &s.Value); err != nil {
+				var (
+					ns       int64
+					den      sql.NullString
+					from, to sql.NullInt64
+				)
+				if err := rows.Scan(&s.EventID, &ns, &s.Value, &den, &from, &to); err != nil {
 					rows.Close()
 					return nil, fmt.Errorf("look up measurements: %w", err)
 				}
 				s.Time = time.Unix(0, ns)
+				s.Denominator = den.String
+				s.Outage = outage(from, to)
 				out = append(out, s)
 			}
 			err = rows.Err()
@@ -136,4 +150,74 @@ func Values(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, e
 		}
 	}
 	return rows.Err()
+}
+
+// Feed reads what a's aggregation needs of contract's level key for the
+// window [start, end) and adds it to a. spec: monitoring.md "Metric
+// definitions".
+func Feed(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end time.Time, a *evaluation.Aggregate) error {
+	switch a.Input() {
+	case evaluation.Ratios:
+		return Ratios(ctx, tx, contract, key, start, end, a.AddRatio)
+	case evaluation.Outages:
+		return Outages(ctx, tx, contract, key, start, end, a.AddOutage)
+	}
+	return Values(ctx, tx, contract, key, start, end, a.Add)
+}
+
+// Ratios calls add with the value (numerator) and denominator of each
+// stored measurement of contract's level key whose event time is in
+// [start, end), in event-time order. A row stored without a denominator
+// (before its level was a RATIO, or by an older server) counts as 1.
+func Ratios(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end time.Time, add func(num, den string) error) error {
+	rows, err := tx.Query(ctx, `SELECT value, COALESCE(denominator, '1') FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ? ORDER BY event_time`,
+		contract, key, start.UnixNano(), end.UnixNano())
+	if err != nil {
+		return fmt.Errorf("read measurements of %s: %w", key, err)
+	}
+	defer rows.Close()
+	var num, den string
+	for rows.Next() {
+		if err := rows.Scan(&num, &den); err != nil {
+			return fmt.Errorf("read measurements of %s: %w", key, err)
+		}
+		if err := add(num, den); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Outages calls add with each stored outage of contract's level key that
+// overlaps [start, end) — whenever it was reported, since an outage may
+// span two periods — and with nil for each measurement without an outage
+// (a report that the service was up) whose event time is in [start, end).
+func Outages(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end time.Time, add func(o *evaluation.Interval) error) error {
+	s, e := start.UnixNano(), end.UnixNano()
+	rows, err := tx.Query(ctx, `SELECT outage_start, outage_end FROM measurements WHERE contract = ? AND service_level_key = ?
+		AND ((outage_start IS NULL AND event_time >= ? AND event_time < ?) OR (outage_start < ? AND outage_end > ?))
+		ORDER BY event_time, event_id`,
+		contract, key, s, e, e, s)
+	if err != nil {
+		return fmt.Errorf("read outages of %s: %w", key, err)
+	}
+	defer rows.Close()
+	var from, to sql.NullInt64
+	for rows.Next() {
+		if err := rows.Scan(&from, &to); err != nil {
+			return fmt.Errorf("read outages of %s: %w", key, err)
+		}
+		if err := add(outage(from, to)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// outage is the stored outage of a row, or nil when it has none.
+func outage(from, to sql.NullInt64) *evaluation.Interval {
+	if !from.Valid || !to.Valid {
+		return nil
+	}
+	return &evaluation.Interval{Start: time.Unix(0, from.Int64), End: time.Unix(0, to.Int64)}
 }

@@ -151,8 +151,20 @@ type Measurement struct {
 	// When the event happened; not before commencement, not in the future
 	// (beyond 5 minutes of clock skew).
 	EventTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
-	// The event's value in the metric's unit; finite.
-	Value         float64 `protobuf:"fixed64,4,opt,name=value,proto3" json:"value,omitempty"`
+	// The event's value in the metric's unit; finite. For a `RATIO` level it
+	// is the event's numerator: 0 or 1 per event, or a count with a
+	// `denominator` (0 ≤ value ≤ denominator). Not used for `AVAILABILITY`.
+	Value float64 `protobuf:"fixed64,4,opt,name=value,proto3" json:"value,omitempty"`
+	// For a `RATIO` level only: the event's denominator, > 0. Unset means 1,
+	// so a 0/1 value per event needs none. The period value is Σ value ÷
+	// Σ denominator, as %.
+	Denominator *float64 `protobuf:"fixed64,5,opt,name=denominator,proto3,oneof" json:"denominator,omitempty"`
+	// For an `AVAILABILITY` level only: an outage from `start_time` to
+	// `end_time`; its minutes within a period (overlapping outages counted
+	// once) are that period's downtime. A measurement of an `AVAILABILITY`
+	// level without an outage reports that the service was up at
+	// `event_time`, so a period without outages is not `NO_DATA`.
+	Outage        *Outage `protobuf:"bytes,6,opt,name=outage,proto3" json:"outage,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -215,6 +227,76 @@ func (x *Measurement) GetValue() float64 {
 	return 0
 }
 
+func (x *Measurement) GetDenominator() float64 {
+	if x != nil && x.Denominator != nil {
+		return *x.Denominator
+	}
+	return 0
+}
+
+func (x *Measurement) GetOutage() *Outage {
+	if x != nil {
+		return x.Outage
+	}
+	return nil
+}
+
+// An interval during which a service was unavailable.
+type Outage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When the outage began (inclusive).
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When the service was available again (exclusive); after `start_time`,
+	// and not in the future (beyond 5 minutes of clock skew).
+	EndTime       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Outage) Reset() {
+	*x = Outage{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Outage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Outage) ProtoMessage() {}
+
+func (x *Outage) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Outage.ProtoReflect.Descriptor instead.
+func (*Outage) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Outage) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Outage) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
 // What happened to one measurement of a batch.
 type MeasurementResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -232,7 +314,7 @@ type MeasurementResult struct {
 
 func (x *MeasurementResult) Reset() {
 	*x = MeasurementResult{}
-	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[1]
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -244,7 +326,7 @@ func (x *MeasurementResult) String() string {
 func (*MeasurementResult) ProtoMessage() {}
 
 func (x *MeasurementResult) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[1]
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -257,7 +339,7 @@ func (x *MeasurementResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeasurementResult.ProtoReflect.Descriptor instead.
 func (*MeasurementResult) Descriptor() ([]byte, []int) {
-	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{1}
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *MeasurementResult) GetEventId() string {
@@ -321,7 +403,7 @@ type PeriodEvaluation struct {
 
 func (x *PeriodEvaluation) Reset() {
 	*x = PeriodEvaluation{}
-	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[2]
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -333,7 +415,7 @@ func (x *PeriodEvaluation) String() string {
 func (*PeriodEvaluation) ProtoMessage() {}
 
 func (x *PeriodEvaluation) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[2]
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -346,7 +428,7 @@ func (x *PeriodEvaluation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeriodEvaluation.ProtoReflect.Descriptor instead.
 func (*PeriodEvaluation) Descriptor() ([]byte, []int) {
-	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{2}
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PeriodEvaluation) GetName() string {
@@ -455,7 +537,7 @@ type LevelResult struct {
 
 func (x *LevelResult) Reset() {
 	*x = LevelResult{}
-	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[3]
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -467,7 +549,7 @@ func (x *LevelResult) String() string {
 func (*LevelResult) ProtoMessage() {}
 
 func (x *LevelResult) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[3]
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -480,7 +562,7 @@ func (x *LevelResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LevelResult.ProtoReflect.Descriptor instead.
 func (*LevelResult) Descriptor() ([]byte, []int) {
-	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{3}
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *LevelResult) GetKey() string {
@@ -557,14 +639,24 @@ var File_bpo_monitoring_v1_monitoring_proto protoreflect.FileDescriptor
 
 const file_bpo_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\n" +
-	"\"bpo/monitoring/v1/monitoring.proto\x12\x11bpo.monitoring.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x01\n" +
+	"\"bpo/monitoring/v1/monitoring.proto\x12\x11bpo.monitoring.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x02\n" +
 	"\vMeasurement\x12M\n" +
 	"\x11service_level_key\x18\x01 \x01(\tB!\xe2A\x01\x02\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,62}$R\x0fserviceLevelKey\x12)\n" +
 	"\bevent_id\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\aeventId\x12E\n" +
 	"\n" +
 	"event_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\teventTime\x12!\n" +
-	"\x05value\x18\x04 \x01(\x01B\v\xe2A\x01\x02\xbaH\x04\x12\x02@\x01R\x05value\"\xb3\x01\n" +
+	"\x05value\x18\x04 \x01(\x01B\v\xe2A\x01\x02\xbaH\x04\x12\x02@\x01R\x05value\x12;\n" +
+	"\vdenominator\x18\x05 \x01(\x01B\x14\xe2A\x01\x01\xbaH\r\x12\v@\x01!\x00\x00\x00\x00\x00\x00\x00\x00H\x00R\vdenominator\x88\x01\x01\x127\n" +
+	"\x06outage\x18\x06 \x01(\v2\x19.bpo.monitoring.v1.OutageB\x04\xe2A\x01\x01R\x06outageB\x0e\n" +
+	"\f_denominator\"\xf5\x01\n" +
+	"\x06Outage\x12E\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\tstartTime\x12A\n" +
+	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\aendTime:a\xbaH^\x1a\\\n" +
+	"\x16outage.end_after_start\x12!end_time must be after start_time\x1a\x1fthis.end_time > this.start_time\"\xb3\x01\n" +
 	"\x11MeasurementResult\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12*\n" +
 	"\x11service_level_key\x18\x02 \x01(\tR\x0fserviceLevelKey\x12?\n" +
@@ -622,41 +714,45 @@ func file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP() []byte {
 }
 
 var file_bpo_monitoring_v1_monitoring_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_bpo_monitoring_v1_monitoring_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_bpo_monitoring_v1_monitoring_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_bpo_monitoring_v1_monitoring_proto_goTypes = []any{
 	(MeasurementOutcome)(0),       // 0: bpo.monitoring.v1.MeasurementOutcome
 	(Outcome)(0),                  // 1: bpo.monitoring.v1.Outcome
 	(*Measurement)(nil),           // 2: bpo.monitoring.v1.Measurement
-	(*MeasurementResult)(nil),     // 3: bpo.monitoring.v1.MeasurementResult
-	(*PeriodEvaluation)(nil),      // 4: bpo.monitoring.v1.PeriodEvaluation
-	(*LevelResult)(nil),           // 5: bpo.monitoring.v1.LevelResult
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*v1.Money)(nil),              // 7: bpo.type.v1.Money
-	(v1.ServiceLevelKind)(0),      // 8: bpo.type.v1.ServiceLevelKind
-	(v1.Aggregation)(0),           // 9: bpo.type.v1.Aggregation
-	(v1.Comparator)(0),            // 10: bpo.type.v1.Comparator
+	(*Outage)(nil),                // 3: bpo.monitoring.v1.Outage
+	(*MeasurementResult)(nil),     // 4: bpo.monitoring.v1.MeasurementResult
+	(*PeriodEvaluation)(nil),      // 5: bpo.monitoring.v1.PeriodEvaluation
+	(*LevelResult)(nil),           // 6: bpo.monitoring.v1.LevelResult
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*v1.Money)(nil),              // 8: bpo.type.v1.Money
+	(v1.ServiceLevelKind)(0),      // 9: bpo.type.v1.ServiceLevelKind
+	(v1.Aggregation)(0),           // 10: bpo.type.v1.Aggregation
+	(v1.Comparator)(0),            // 11: bpo.type.v1.Comparator
 }
 var file_bpo_monitoring_v1_monitoring_proto_depIdxs = []int32{
-	6,  // 0: bpo.monitoring.v1.Measurement.event_time:type_name -> google.protobuf.Timestamp
-	0,  // 1: bpo.monitoring.v1.MeasurementResult.outcome:type_name -> bpo.monitoring.v1.MeasurementOutcome
-	6,  // 2: bpo.monitoring.v1.PeriodEvaluation.period_start:type_name -> google.protobuf.Timestamp
-	6,  // 3: bpo.monitoring.v1.PeriodEvaluation.period_end:type_name -> google.protobuf.Timestamp
-	5,  // 4: bpo.monitoring.v1.PeriodEvaluation.results:type_name -> bpo.monitoring.v1.LevelResult
-	7,  // 5: bpo.monitoring.v1.PeriodEvaluation.charges:type_name -> bpo.type.v1.Money
-	7,  // 6: bpo.monitoring.v1.PeriodEvaluation.at_risk_amount:type_name -> bpo.type.v1.Money
-	7,  // 7: bpo.monitoring.v1.PeriodEvaluation.credits:type_name -> bpo.type.v1.Money
-	7,  // 8: bpo.monitoring.v1.PeriodEvaluation.net:type_name -> bpo.type.v1.Money
-	6,  // 9: bpo.monitoring.v1.PeriodEvaluation.evaluate_time:type_name -> google.protobuf.Timestamp
-	8,  // 10: bpo.monitoring.v1.LevelResult.kind:type_name -> bpo.type.v1.ServiceLevelKind
-	9,  // 11: bpo.monitoring.v1.LevelResult.aggregation:type_name -> bpo.type.v1.Aggregation
-	10, // 12: bpo.monitoring.v1.LevelResult.comparator:type_name -> bpo.type.v1.Comparator
-	1,  // 13: bpo.monitoring.v1.LevelResult.outcome:type_name -> bpo.monitoring.v1.Outcome
-	7,  // 14: bpo.monitoring.v1.LevelResult.credit:type_name -> bpo.type.v1.Money
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	7,  // 0: bpo.monitoring.v1.Measurement.event_time:type_name -> google.protobuf.Timestamp
+	3,  // 1: bpo.monitoring.v1.Measurement.outage:type_name -> bpo.monitoring.v1.Outage
+	7,  // 2: bpo.monitoring.v1.Outage.start_time:type_name -> google.protobuf.Timestamp
+	7,  // 3: bpo.monitoring.v1.Outage.end_time:type_name -> google.protobuf.Timestamp
+	0,  // 4: bpo.monitoring.v1.MeasurementResult.outcome:type_name -> bpo.monitoring.v1.MeasurementOutcome
+	7,  // 5: bpo.monitoring.v1.PeriodEvaluation.period_start:type_name -> google.protobuf.Timestamp
+	7,  // 6: bpo.monitoring.v1.PeriodEvaluation.period_end:type_name -> google.protobuf.Timestamp
+	6,  // 7: bpo.monitoring.v1.PeriodEvaluation.results:type_name -> bpo.monitoring.v1.LevelResult
+	8,  // 8: bpo.monitoring.v1.PeriodEvaluation.charges:type_name -> bpo.type.v1.Money
+	8,  // 9: bpo.monitoring.v1.PeriodEvaluation.at_risk_amount:type_name -> bpo.type.v1.Money
+	8,  // 10: bpo.monitoring.v1.PeriodEvaluation.credits:type_name -> bpo.type.v1.Money
+	8,  // 11: bpo.monitoring.v1.PeriodEvaluation.net:type_name -> bpo.type.v1.Money
+	7,  // 12: bpo.monitoring.v1.PeriodEvaluation.evaluate_time:type_name -> google.protobuf.Timestamp
+	9,  // 13: bpo.monitoring.v1.LevelResult.kind:type_name -> bpo.type.v1.ServiceLevelKind
+	10, // 14: bpo.monitoring.v1.LevelResult.aggregation:type_name -> bpo.type.v1.Aggregation
+	11, // 15: bpo.monitoring.v1.LevelResult.comparator:type_name -> bpo.type.v1.Comparator
+	1,  // 16: bpo.monitoring.v1.LevelResult.outcome:type_name -> bpo.monitoring.v1.Outcome
+	8,  // 17: bpo.monitoring.v1.LevelResult.credit:type_name -> bpo.type.v1.Money
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_bpo_monitoring_v1_monitoring_proto_init() }
@@ -664,13 +760,14 @@ func file_bpo_monitoring_v1_monitoring_proto_init() {
 	if File_bpo_monitoring_v1_monitoring_proto != nil {
 		return
 	}
+	file_bpo_monitoring_v1_monitoring_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_monitoring_v1_monitoring_proto_rawDesc), len(file_bpo_monitoring_v1_monitoring_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
