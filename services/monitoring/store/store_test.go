@@ -97,3 +97,84 @@ func TestSaveLargeBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestOutagesAndRatios: an outage is read by every period it overlaps,
+// whenever it was reported; a report without an outage only by the period
+// of its event time; denominators and outages are part of a measurement's
+// content for duplicate detection.
+func TestOutagesAndRatios(t *testing.T) {
+	for _, dialect := range sqltest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			db := sqltest.Open(t, dialect, "monitoring", monitoring.Migrations())
+			ctx := context.Background()
+			march := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+			april := march.AddDate(0, 1, 0)
+			may := april.AddDate(0, 1, 0)
+			out := func(id string, from, to time.Time) evaluation.Stored {
+				return evaluation.Stored{Key: "portal", EventID: id, Time: from, Value: "0", Outage: &evaluation.Interval{Start: from, End: to}}
+			}
+			up := evaluation.Stored{Key: "portal", EventID: "up", Time: april.Add(time.Hour), Value: "0"}
+			save := func(items ...evaluation.Stored) []store.Fate {
+				t.Helper()
+				var fates []store.Fate
+				if err := db.Write(ctx, func(tx *sqlstore.Tx) error {
+					var err error
+					fates, err = store.Save(ctx, tx, "contracts/c1", items, time.Now())
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return fates
+			}
+			across := out("across", april.Add(-time.Hour), april.Add(time.Hour)) // 31 Mar 23:00 – 1 Apr 01:00
+			inMarch := out("march", march.Add(time.Hour), march.Add(2*time.Hour))
+			atEnd := out("at-end", april.Add(-time.Hour), april) // ends as April begins: not April's
+			fcr := evaluation.Stored{Key: "fcr", EventID: "f1", Time: april.Add(time.Hour), Value: "2", Denominator: "4"}
+			if got := save(across, inMarch, atEnd, up, fcr); !slices.Equal(got, []store.Fate{store.Accepted, store.Accepted, store.Accepted, store.Accepted, store.Accepted}) {
+				t.Fatalf("first batch %v", got)
+			}
+			longer, otherDen := out("across", april.Add(-time.Hour), april.Add(2*time.Hour)), fcr
+			otherDen.Denominator = "5"
+			if got := save(across, longer, fcr, otherDen); !slices.Equal(got, []store.Fate{store.Duplicate, store.Conflict, store.Duplicate, store.Conflict}) {
+				t.Fatalf("retries %v, want duplicate, conflict, duplicate, conflict", got)
+			}
+
+			outages := func(start, end time.Time) (ids []string) {
+				t.Helper()
+				if err := db.Read(ctx, func(tx *sqlstore.Tx) error {
+					return store.Outages(ctx, tx, "contracts/c1", "portal", start, end, func(o *evaluation.Interval) error {
+						if o == nil {
+							ids = append(ids, "up")
+						} else {
+							ids = append(ids, o.Start.UTC().Format("01-02T15")+"/"+o.End.UTC().Format("01-02T15"))
+						}
+						return nil
+					})
+				}); err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(ids)
+				return ids
+			}
+			if got, want := outages(march, april), []string{"03-01T01/03-01T02", "03-31T23/04-01T00", "03-31T23/04-01T01"}; !slices.Equal(got, want) {
+				t.Errorf("March reads %v, want %v", got, want)
+			}
+			if got, want := outages(april, may), []string{"03-31T23/04-01T01", "up"}; !slices.Equal(got, want) {
+				t.Errorf("April reads %v, want %v", got, want)
+			}
+
+			var ratios [][2]string
+			if err := db.Read(ctx, func(tx *sqlstore.Tx) error {
+				return store.Ratios(ctx, tx, "contracts/c1", "fcr", april, may, func(num, den string) error {
+					ratios = append(ratios, [2]string{num, den})
+					return nil
+				})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(ratios) != 1 || ratios[0] != [2]string{"2", "4"} {
+				t.Errorf("ratios %v, want [[2 4]]", ratios)
+			}
+		})
+	}
+}
