@@ -46,6 +46,7 @@ func (s *Server) CreateTransitionPlan(ctx context.Context, req *transitionv1.Cre
 				Template:     tmpl.Name,
 				StartDate:    in.GetStartDate(),
 				TargetGoLive: in.GetTargetGoLive(),
+				Holidays:     plan.Holidays(in.GetHolidays()),
 				State:        transitionv1.PlanState_PLAN_STATE_DRAFT,
 				CreateTime:   now,
 				UpdateTime:   now,

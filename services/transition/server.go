@@ -51,6 +51,8 @@ var Policy = auth.Policy{
 	transitionv1.TransitionService_SkipTask_FullMethodName:             {auth.TransitionManager},
 	transitionv1.TransitionService_CheckReadiness_FullMethodName:       auth.Readers,
 	transitionv1.TransitionService_CompleteCutover_FullMethodName:      {auth.TransitionManager},
+	transitionv1.TransitionService_GetSchedule_FullMethodName:          auth.Readers,
+	transitionv1.TransitionService_SaveBaseline_FullMethodName:         {auth.TransitionManager},
 	transitionv1.TransitionService_ListAuditEvents_FullMethodName:      {auth.Auditor},
 	transitionv1.TransitionService_VerifyAuditLog_FullMethodName:       {auth.Auditor},
 }

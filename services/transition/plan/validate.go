@@ -35,6 +35,11 @@ func ValidateNew(p *transitionv1.TransitionPlan, prefix string, templates []stri
 			v.Add(prefix+".target_go_live", "%s is before the start date %s", formatDate(d), formatDate(p.GetStartDate()))
 		}
 	}
+	for i, h := range p.GetHolidays() {
+		if _, ok := Day(h); !ok {
+			v.Add(fmt.Sprintf("%s.holidays[%d]", prefix, i), "%s is not a calendar date", formatDate(h))
+		}
+	}
 	if t := p.GetTemplate(); t != "" && !slices.Contains(templates, t) {
 		v.Add(prefix+".template", "%q is not a template; choose one of %s", t, strings.Join(templates, ", "))
 	}
@@ -102,4 +107,11 @@ func DateOf(t time.Time) *date.Date {
 
 func formatDate(d *date.Date) string {
 	return fmt.Sprintf("%04d-%02d-%02d", d.GetYear(), d.GetMonth(), d.GetDay())
+}
+
+// Holidays returns a plan's holidays in date order, each once, as stored.
+func Holidays(in []*date.Date) []*date.Date {
+	out := slices.Clone(in)
+	slices.SortFunc(out, func(a, b *date.Date) int { return strings.Compare(formatDate(a), formatDate(b)) })
+	return slices.CompactFunc(out, func(a, b *date.Date) bool { return formatDate(a) == formatDate(b) })
 }

@@ -319,6 +319,10 @@ type TransitionPlan struct {
 	TasksFinished int32 `protobuf:"varint,10,opt,name=tasks_finished,json=tasksFinished,proto3" json:"tasks_finished,omitempty"`
 	// The service commencement date recorded at cutover.
 	CommencementDate *date.Date `protobuf:"bytes,11,opt,name=commencement_date,json=commencementDate,proto3" json:"commencement_date,omitempty"`
+	// Holidays: dates that are not working days for the schedule, besides
+	// Saturdays and Sundays (a holiday on a weekend changes nothing). Set on
+	// create; each must be a full calendar date; listed once each, in order.
+	Holidays []*date.Date `protobuf:"bytes,12,rep,name=holidays,proto3" json:"holidays,omitempty"`
 	// When the plan was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -432,6 +436,13 @@ func (x *TransitionPlan) GetTasksFinished() int32 {
 func (x *TransitionPlan) GetCommencementDate() *date.Date {
 	if x != nil {
 		return x.CommencementDate
+	}
+	return nil
+}
+
+func (x *TransitionPlan) GetHolidays() []*date.Date {
+	if x != nil {
+		return x.Holidays
 	}
 	return nil
 }
@@ -785,11 +796,282 @@ func (x *Gate) GetMissing() []string {
 	return nil
 }
 
+// The schedule of a plan by the critical-path method over working days
+// (Monday to Friday except the plan's holidays), computed when asked:
+// `transitionPlans/{transition_plan}/schedule`. Day 0 is the plan's
+// start_date (or the first working day after it). A task's earliest and
+// latest finish are its last working day; a milestone (0 days) starts and
+// finishes on one day. A task with actual dates (started or finished) is
+// scheduled on them, taken as calendar dates in UTC, so the schedule
+// re-forecasts as work happens. spec: transition.md, "Schedule".
+type Schedule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name, `transitionPlans/{transition_plan}/schedule`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Every task of the plan, in plan order.
+	Tasks []*ScheduledTask `protobuf:"bytes,2,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	// The critical path: task names in order from the first task to the
+	// cutover milestone (`go_live_task`), each driving the next with zero
+	// slack.
+	CriticalPath []string `protobuf:"bytes,3,rep,name=critical_path,json=criticalPath,proto3" json:"critical_path,omitempty"`
+	// The cutover milestone: the CUTOVER-phase task of 0 days that finishes
+	// last (or the CUTOVER task that finishes last when none has 0 days, or
+	// the task that finishes last when the plan has no CUTOVER task).
+	GoLiveTask string `protobuf:"bytes,4,opt,name=go_live_task,json=goLiveTask,proto3" json:"go_live_task,omitempty"`
+	// The forecast go-live: the date of the cutover milestone.
+	ForecastGoLive *date.Date `protobuf:"bytes,5,opt,name=forecast_go_live,json=forecastGoLive,proto3" json:"forecast_go_live,omitempty"`
+	// Working days from target_go_live to forecast_go_live: positive = late,
+	// negative = early. Unset when the plan has no target_go_live.
+	SlipDays *int32 `protobuf:"varint,6,opt,name=slip_days,json=slipDays,proto3,oneof" json:"slip_days,omitempty"`
+	// The latest finish of the plan: the last working day of its last task.
+	FinishDate *date.Date `protobuf:"bytes,7,opt,name=finish_date,json=finishDate,proto3" json:"finish_date,omitempty"`
+	// When the latest baseline (SaveBaseline) was frozen; unset when the
+	// plan has none. Each task's baseline dates and variance refer to it.
+	BaselineTime  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=baseline_time,json=baselineTime,proto3" json:"baseline_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Schedule) Reset() {
+	*x = Schedule{}
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Schedule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Schedule) ProtoMessage() {}
+
+func (x *Schedule) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
+func (*Schedule) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Schedule) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Schedule) GetTasks() []*ScheduledTask {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+func (x *Schedule) GetCriticalPath() []string {
+	if x != nil {
+		return x.CriticalPath
+	}
+	return nil
+}
+
+func (x *Schedule) GetGoLiveTask() string {
+	if x != nil {
+		return x.GoLiveTask
+	}
+	return ""
+}
+
+func (x *Schedule) GetForecastGoLive() *date.Date {
+	if x != nil {
+		return x.ForecastGoLive
+	}
+	return nil
+}
+
+func (x *Schedule) GetSlipDays() int32 {
+	if x != nil && x.SlipDays != nil {
+		return *x.SlipDays
+	}
+	return 0
+}
+
+func (x *Schedule) GetFinishDate() *date.Date {
+	if x != nil {
+		return x.FinishDate
+	}
+	return nil
+}
+
+func (x *Schedule) GetBaselineTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.BaselineTime
+	}
+	return nil
+}
+
+// One task of a Schedule.
+type ScheduledTask struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task, `transitionPlans/{plan}/tasks/{task}`.
+	Task string `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	// The task's title.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// The task's state.
+	State TaskState `protobuf:"varint,3,opt,name=state,proto3,enum=bpo.transition.v1.TaskState" json:"state,omitempty"`
+	// The first working day it can start (its actual start, when started).
+	EarliestStart *date.Date `protobuf:"bytes,4,opt,name=earliest_start,json=earliestStart,proto3" json:"earliest_start,omitempty"`
+	// The last working day of its work at the earliest (its actual finish,
+	// when DONE).
+	EarliestFinish *date.Date `protobuf:"bytes,5,opt,name=earliest_finish,json=earliestFinish,proto3" json:"earliest_finish,omitempty"`
+	// The last day it can start without delaying the plan's finish.
+	LatestStart *date.Date `protobuf:"bytes,6,opt,name=latest_start,json=latestStart,proto3" json:"latest_start,omitempty"`
+	// The last day it can finish without delaying the plan's finish.
+	LatestFinish *date.Date `protobuf:"bytes,7,opt,name=latest_finish,json=latestFinish,proto3" json:"latest_finish,omitempty"`
+	// Latest start − earliest start, in working days. Negative when a started
+	// task has run ahead of a dependency that is late.
+	SlackDays int32 `protobuf:"varint,8,opt,name=slack_days,json=slackDays,proto3" json:"slack_days,omitempty"`
+	// Whether the slack is zero (or negative): any delay delays the finish.
+	Critical bool `protobuf:"varint,9,opt,name=critical,proto3" json:"critical,omitempty"`
+	// The earliest start in the latest baseline; unset without a baseline or
+	// for a task added after it.
+	BaselineStart *date.Date `protobuf:"bytes,10,opt,name=baseline_start,json=baselineStart,proto3" json:"baseline_start,omitempty"`
+	// The earliest finish in the latest baseline.
+	BaselineFinish *date.Date `protobuf:"bytes,11,opt,name=baseline_finish,json=baselineFinish,proto3" json:"baseline_finish,omitempty"`
+	// Working days from baseline_finish to earliest_finish: positive = late,
+	// negative = early. Unset without a baseline date.
+	VarianceDays  *int32 `protobuf:"varint,12,opt,name=variance_days,json=varianceDays,proto3,oneof" json:"variance_days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduledTask) Reset() {
+	*x = ScheduledTask{}
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduledTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduledTask) ProtoMessage() {}
+
+func (x *ScheduledTask) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduledTask.ProtoReflect.Descriptor instead.
+func (*ScheduledTask) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ScheduledTask) GetTask() string {
+	if x != nil {
+		return x.Task
+	}
+	return ""
+}
+
+func (x *ScheduledTask) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ScheduledTask) GetState() TaskState {
+	if x != nil {
+		return x.State
+	}
+	return TaskState_TASK_STATE_UNSPECIFIED
+}
+
+func (x *ScheduledTask) GetEarliestStart() *date.Date {
+	if x != nil {
+		return x.EarliestStart
+	}
+	return nil
+}
+
+func (x *ScheduledTask) GetEarliestFinish() *date.Date {
+	if x != nil {
+		return x.EarliestFinish
+	}
+	return nil
+}
+
+func (x *ScheduledTask) GetLatestStart() *date.Date {
+	if x != nil {
+		return x.LatestStart
+	}
+	return nil
+}
+
+func (x *ScheduledTask) GetLatestFinish() *date.Date {
+	if x != nil {
+		return x.LatestFinish
+	}
+	return nil
+}
+
+func (x *ScheduledTask) GetSlackDays() int32 {
+	if x != nil {
+		return x.SlackDays
+	}
+	return 0
+}
+
+func (x *ScheduledTask) GetCritical() bool {
+	if x != nil {
+		return x.Critical
+	}
+	return false
+}
+
+func (x *ScheduledTask) GetBaselineStart() *date.Date {
+	if x != nil {
+		return x.BaselineStart
+	}
+	return nil
+}
+
+func (x *ScheduledTask) GetBaselineFinish() *date.Date {
+	if x != nil {
+		return x.BaselineFinish
+	}
+	return nil
+}
+
+func (x *ScheduledTask) GetVarianceDays() int32 {
+	if x != nil && x.VarianceDays != nil {
+		return *x.VarianceDays
+	}
+	return 0
+}
+
 var File_bpo_transition_v1_transition_proto protoreflect.FileDescriptor
 
 const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"\n" +
-	"\"bpo/transition/v1/transition.proto\x12\x11bpo.transition.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xc0\x06\n" +
+	"\"bpo/transition/v1/transition.proto\x12\x11bpo.transition.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xff\x06\n" +
 	"\x0eTransitionPlan\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12F\n" +
 	"\bcontract\x18\x02 \x01(\tB*\xe2A\x02\x02\x05\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\bcontract\x12$\n" +
@@ -806,7 +1088,8 @@ const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"tasksTotal\x12+\n" +
 	"\x0etasks_finished\x18\n" +
 	" \x01(\x05B\x04\xe2A\x01\x03R\rtasksFinished\x12D\n" +
-	"\x11commencement_date\x18\v \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x10commencementDate\x12A\n" +
+	"\x11commencement_date\x18\v \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x10commencementDate\x12=\n" +
+	"\bholidays\x18\f \x03(\v2\x11.google.type.DateB\x0e\xe2A\x02\x01\x05\xbaH\x06\x92\x01\x03\x10\xe8\aR\bholidays\x12A\n" +
 	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
@@ -841,7 +1124,37 @@ const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"\x04Gate\x12\x12\n" +
 	"\x04gate\x18\x01 \x01(\tR\x04gate\x12\x16\n" +
 	"\x06passed\x18\x02 \x01(\bR\x06passed\x12\x18\n" +
-	"\amissing\x18\x03 \x03(\tR\amissing*\xb6\x01\n" +
+	"\amissing\x18\x03 \x03(\tR\amissing\"\x97\x04\n" +
+	"\bSchedule\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12<\n" +
+	"\x05tasks\x18\x02 \x03(\v2 .bpo.transition.v1.ScheduledTaskB\x04\xe2A\x01\x03R\x05tasks\x12)\n" +
+	"\rcritical_path\x18\x03 \x03(\tB\x04\xe2A\x01\x03R\fcriticalPath\x12&\n" +
+	"\fgo_live_task\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\n" +
+	"goLiveTask\x12A\n" +
+	"\x10forecast_go_live\x18\x05 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x0eforecastGoLive\x12&\n" +
+	"\tslip_days\x18\x06 \x01(\x05B\x04\xe2A\x01\x03H\x00R\bslipDays\x88\x01\x01\x128\n" +
+	"\vfinish_date\x18\a \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\n" +
+	"finishDate\x12E\n" +
+	"\rbaseline_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\fbaselineTime:f\xeaAc\n" +
+	" transition.bpo.acme.com/Schedule\x12*transitionPlans/{transition_plan}/schedule*\tschedules2\bscheduleB\f\n" +
+	"\n" +
+	"_slip_days\"\x86\x05\n" +
+	"\rScheduledTask\x12\x18\n" +
+	"\x04task\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x04task\x12\x1a\n" +
+	"\x05title\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x05title\x128\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1c.bpo.transition.v1.TaskStateB\x04\xe2A\x01\x03R\x05state\x12>\n" +
+	"\x0eearliest_start\x18\x04 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\rearliestStart\x12@\n" +
+	"\x0fearliest_finish\x18\x05 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x0eearliestFinish\x12:\n" +
+	"\flatest_start\x18\x06 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\vlatestStart\x12<\n" +
+	"\rlatest_finish\x18\a \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\flatestFinish\x12#\n" +
+	"\n" +
+	"slack_days\x18\b \x01(\x05B\x04\xe2A\x01\x03R\tslackDays\x12 \n" +
+	"\bcritical\x18\t \x01(\bB\x04\xe2A\x01\x03R\bcritical\x12>\n" +
+	"\x0ebaseline_start\x18\n" +
+	" \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\rbaselineStart\x12@\n" +
+	"\x0fbaseline_finish\x18\v \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x0ebaselineFinish\x12.\n" +
+	"\rvariance_days\x18\f \x01(\x05B\x04\xe2A\x01\x03H\x00R\fvarianceDays\x88\x01\x01B\x10\n" +
+	"\x0e_variance_days*\xb6\x01\n" +
 	"\tPlanState\x12\x1a\n" +
 	"\x16PLAN_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10PLAN_STATE_DRAFT\x10\x01\x12\x15\n" +
@@ -886,7 +1199,7 @@ func file_bpo_transition_v1_transition_proto_rawDescGZIP() []byte {
 }
 
 var file_bpo_transition_v1_transition_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_bpo_transition_v1_transition_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_bpo_transition_v1_transition_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_bpo_transition_v1_transition_proto_goTypes = []any{
 	(PlanState)(0),                // 0: bpo.transition.v1.PlanState
 	(Phase)(0),                    // 1: bpo.transition.v1.Phase
@@ -897,28 +1210,42 @@ var file_bpo_transition_v1_transition_proto_goTypes = []any{
 	(*Dependency)(nil),            // 6: bpo.transition.v1.Dependency
 	(*Readiness)(nil),             // 7: bpo.transition.v1.Readiness
 	(*Gate)(nil),                  // 8: bpo.transition.v1.Gate
-	(*date.Date)(nil),             // 9: google.type.Date
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*Schedule)(nil),              // 9: bpo.transition.v1.Schedule
+	(*ScheduledTask)(nil),         // 10: bpo.transition.v1.ScheduledTask
+	(*date.Date)(nil),             // 11: google.type.Date
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_bpo_transition_v1_transition_proto_depIdxs = []int32{
-	9,  // 0: bpo.transition.v1.TransitionPlan.start_date:type_name -> google.type.Date
-	9,  // 1: bpo.transition.v1.TransitionPlan.target_go_live:type_name -> google.type.Date
+	11, // 0: bpo.transition.v1.TransitionPlan.start_date:type_name -> google.type.Date
+	11, // 1: bpo.transition.v1.TransitionPlan.target_go_live:type_name -> google.type.Date
 	0,  // 2: bpo.transition.v1.TransitionPlan.state:type_name -> bpo.transition.v1.PlanState
-	9,  // 3: bpo.transition.v1.TransitionPlan.commencement_date:type_name -> google.type.Date
-	10, // 4: bpo.transition.v1.TransitionPlan.create_time:type_name -> google.protobuf.Timestamp
-	10, // 5: bpo.transition.v1.TransitionPlan.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 6: bpo.transition.v1.Task.phase:type_name -> bpo.transition.v1.Phase
-	2,  // 7: bpo.transition.v1.Task.owner_side:type_name -> bpo.transition.v1.OwnerSide
-	6,  // 8: bpo.transition.v1.Task.depends_on:type_name -> bpo.transition.v1.Dependency
-	3,  // 9: bpo.transition.v1.Task.state:type_name -> bpo.transition.v1.TaskState
-	10, // 10: bpo.transition.v1.Task.actual_start:type_name -> google.protobuf.Timestamp
-	10, // 11: bpo.transition.v1.Task.actual_finish:type_name -> google.protobuf.Timestamp
-	8,  // 12: bpo.transition.v1.Readiness.gates:type_name -> bpo.transition.v1.Gate
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	11, // 3: bpo.transition.v1.TransitionPlan.commencement_date:type_name -> google.type.Date
+	11, // 4: bpo.transition.v1.TransitionPlan.holidays:type_name -> google.type.Date
+	12, // 5: bpo.transition.v1.TransitionPlan.create_time:type_name -> google.protobuf.Timestamp
+	12, // 6: bpo.transition.v1.TransitionPlan.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 7: bpo.transition.v1.Task.phase:type_name -> bpo.transition.v1.Phase
+	2,  // 8: bpo.transition.v1.Task.owner_side:type_name -> bpo.transition.v1.OwnerSide
+	6,  // 9: bpo.transition.v1.Task.depends_on:type_name -> bpo.transition.v1.Dependency
+	3,  // 10: bpo.transition.v1.Task.state:type_name -> bpo.transition.v1.TaskState
+	12, // 11: bpo.transition.v1.Task.actual_start:type_name -> google.protobuf.Timestamp
+	12, // 12: bpo.transition.v1.Task.actual_finish:type_name -> google.protobuf.Timestamp
+	8,  // 13: bpo.transition.v1.Readiness.gates:type_name -> bpo.transition.v1.Gate
+	10, // 14: bpo.transition.v1.Schedule.tasks:type_name -> bpo.transition.v1.ScheduledTask
+	11, // 15: bpo.transition.v1.Schedule.forecast_go_live:type_name -> google.type.Date
+	11, // 16: bpo.transition.v1.Schedule.finish_date:type_name -> google.type.Date
+	12, // 17: bpo.transition.v1.Schedule.baseline_time:type_name -> google.protobuf.Timestamp
+	3,  // 18: bpo.transition.v1.ScheduledTask.state:type_name -> bpo.transition.v1.TaskState
+	11, // 19: bpo.transition.v1.ScheduledTask.earliest_start:type_name -> google.type.Date
+	11, // 20: bpo.transition.v1.ScheduledTask.earliest_finish:type_name -> google.type.Date
+	11, // 21: bpo.transition.v1.ScheduledTask.latest_start:type_name -> google.type.Date
+	11, // 22: bpo.transition.v1.ScheduledTask.latest_finish:type_name -> google.type.Date
+	11, // 23: bpo.transition.v1.ScheduledTask.baseline_start:type_name -> google.type.Date
+	11, // 24: bpo.transition.v1.ScheduledTask.baseline_finish:type_name -> google.type.Date
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_bpo_transition_v1_transition_proto_init() }
@@ -926,13 +1253,15 @@ func file_bpo_transition_v1_transition_proto_init() {
 	if File_bpo_transition_v1_transition_proto != nil {
 		return
 	}
+	file_bpo_transition_v1_transition_proto_msgTypes[5].OneofWrappers = []any{}
+	file_bpo_transition_v1_transition_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_transition_v1_transition_proto_rawDesc), len(file_bpo_transition_v1_transition_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -887,6 +887,107 @@ func (x *CompleteCutoverRequest) GetRequestId() string {
 	return ""
 }
 
+// Request for GetSchedule.
+type GetScheduleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `transitionPlans/{transition_plan}/schedule`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetScheduleRequest) Reset() {
+	*x = GetScheduleRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetScheduleRequest) ProtoMessage() {}
+
+func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
+func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetScheduleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for SaveBaseline.
+type SaveBaselineRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plan, `transitionPlans/{transition_plan}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SaveBaselineRequest) Reset() {
+	*x = SaveBaselineRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SaveBaselineRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SaveBaselineRequest) ProtoMessage() {}
+
+func (x *SaveBaselineRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SaveBaselineRequest.ProtoReflect.Descriptor instead.
+func (*SaveBaselineRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SaveBaselineRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SaveBaselineRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Request for ListAuditEvents.
 type ListAuditEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -902,7 +1003,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -914,7 +1015,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -927,7 +1028,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{14}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -964,7 +1065,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -976,7 +1077,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -989,7 +1090,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{15}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -1015,7 +1116,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1027,7 +1128,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1040,7 +1141,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{16}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{18}
 }
 
 // Response of VerifyAuditLog.
@@ -1054,7 +1155,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1066,7 +1167,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1079,7 +1180,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{17}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -1166,7 +1267,15 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\x11commencement_date\x18\x02 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\x10commencementDate\x12\x18\n" +
 	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x98\x01\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x87\x01\n" +
+	"\x12GetScheduleRequest\x12q\n" +
+	"\x04name\x18\x01 \x01(\tB]\xe2A\x01\x02\xfaA\"\n" +
+	" transition.bpo.acme.com/Schedule\xbaH1r/2-^transitionPlans/[0-9A-Za-z-]{1,64}/schedule$R\x04name\"\xb1\x01\n" +
+	"\x13SaveBaselineRequest\x12n\n" +
+	"\x04name\x18\x01 \x01(\tBZ\xe2A\x01\x02\xfaA(\n" +
+	"&transition.bpo.acme.com/TransitionPlan\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x04name\x12*\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x98\x01\n" +
 	"\x16ListAuditEventsRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
@@ -1177,7 +1286,7 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
 	"\x15VerifyAuditLogRequest\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xd0\x0f\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xdf\x11\n" +
 	"\x11TransitionService\x12\x97\x01\n" +
 	"\x14CreateTransitionPlan\x12..bpo.transition.v1.CreateTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\",\x82\xd3\xe4\x93\x02&:\x0ftransition_plan\"\x13/v1/transitionPlans\x12\x89\x01\n" +
 	"\x11GetTransitionPlan\x12+.bpo.transition.v1.GetTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=transitionPlans/*}\x12\x91\x01\n" +
@@ -1192,7 +1301,9 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\fCompleteTask\x12&.bpo.transition.v1.CompleteTaskRequest\x1a\x17.bpo.transition.v1.Task\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/{name=transitionPlans/*/tasks/*}:complete\x12}\n" +
 	"\bSkipTask\x12\".bpo.transition.v1.SkipTaskRequest\x1a\x17.bpo.transition.v1.Task\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=transitionPlans/*/tasks/*}:skip\x12\x8d\x01\n" +
 	"\x0eCheckReadiness\x12(.bpo.transition.v1.CheckReadinessRequest\x1a\x1c.bpo.transition.v1.Readiness\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{name=transitionPlans/*}:checkReadiness\x12\x98\x01\n" +
-	"\x0fCompleteCutover\x12).bpo.transition.v1.CompleteCutoverRequest\x1a!.bpo.transition.v1.TransitionPlan\"7\x82\xd3\xe4\x93\x021:\x01*\",/v1/{name=transitionPlans/*}:completeCutover\x12\x8c\x01\n" +
+	"\x0fCompleteCutover\x12).bpo.transition.v1.CompleteCutoverRequest\x1a!.bpo.transition.v1.TransitionPlan\"7\x82\xd3\xe4\x93\x021:\x01*\",/v1/{name=transitionPlans/*}:completeCutover\x12\x80\x01\n" +
+	"\vGetSchedule\x12%.bpo.transition.v1.GetScheduleRequest\x1a\x1b.bpo.transition.v1.Schedule\"-\x82\xd3\xe4\x93\x02'\x12%/v1/{name=transitionPlans/*/schedule}\x12\x89\x01\n" +
+	"\fSaveBaseline\x12&.bpo.transition.v1.SaveBaselineRequest\x1a\x1b.bpo.transition.v1.Schedule\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=transitionPlans/*}:saveBaseline\x12\x8c\x01\n" +
 	"\x0fListAuditEvents\x12).bpo.transition.v1.ListAuditEventsRequest\x1a*.bpo.transition.v1.ListAuditEventsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/transition/auditEvents\x12\x90\x01\n" +
 	"\x0eVerifyAuditLog\x12(.bpo.transition.v1.VerifyAuditLogRequest\x1a).bpo.transition.v1.VerifyAuditLogResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/transition/auditEvents:verifyB;Z9github.com/acme/bpo/gen/go/bpo/transition/v1;transitionv1b\x06proto3"
 
@@ -1208,7 +1319,7 @@ func file_bpo_transition_v1_transition_service_proto_rawDescGZIP() []byte {
 	return file_bpo_transition_v1_transition_service_proto_rawDescData
 }
 
-var file_bpo_transition_v1_transition_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_bpo_transition_v1_transition_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_bpo_transition_v1_transition_service_proto_goTypes = []any{
 	(*CreateTransitionPlanRequest)(nil), // 0: bpo.transition.v1.CreateTransitionPlanRequest
 	(*GetTransitionPlanRequest)(nil),    // 1: bpo.transition.v1.GetTransitionPlanRequest
@@ -1224,28 +1335,31 @@ var file_bpo_transition_v1_transition_service_proto_goTypes = []any{
 	(*SkipTaskRequest)(nil),             // 11: bpo.transition.v1.SkipTaskRequest
 	(*CheckReadinessRequest)(nil),       // 12: bpo.transition.v1.CheckReadinessRequest
 	(*CompleteCutoverRequest)(nil),      // 13: bpo.transition.v1.CompleteCutoverRequest
-	(*ListAuditEventsRequest)(nil),      // 14: bpo.transition.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),     // 15: bpo.transition.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),       // 16: bpo.transition.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),      // 17: bpo.transition.v1.VerifyAuditLogResponse
-	(*TransitionPlan)(nil),              // 18: bpo.transition.v1.TransitionPlan
-	(*Task)(nil),                        // 19: bpo.transition.v1.Task
-	(*fieldmaskpb.FieldMask)(nil),       // 20: google.protobuf.FieldMask
-	(*date.Date)(nil),                   // 21: google.type.Date
-	(*v1.AuditEvent)(nil),               // 22: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),             // 23: bpo.audit.v1.Verification
-	(*Readiness)(nil),                   // 24: bpo.transition.v1.Readiness
+	(*GetScheduleRequest)(nil),          // 14: bpo.transition.v1.GetScheduleRequest
+	(*SaveBaselineRequest)(nil),         // 15: bpo.transition.v1.SaveBaselineRequest
+	(*ListAuditEventsRequest)(nil),      // 16: bpo.transition.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),     // 17: bpo.transition.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),       // 18: bpo.transition.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),      // 19: bpo.transition.v1.VerifyAuditLogResponse
+	(*TransitionPlan)(nil),              // 20: bpo.transition.v1.TransitionPlan
+	(*Task)(nil),                        // 21: bpo.transition.v1.Task
+	(*fieldmaskpb.FieldMask)(nil),       // 22: google.protobuf.FieldMask
+	(*date.Date)(nil),                   // 23: google.type.Date
+	(*v1.AuditEvent)(nil),               // 24: bpo.audit.v1.AuditEvent
+	(*v1.Verification)(nil),             // 25: bpo.audit.v1.Verification
+	(*Readiness)(nil),                   // 26: bpo.transition.v1.Readiness
+	(*Schedule)(nil),                    // 27: bpo.transition.v1.Schedule
 }
 var file_bpo_transition_v1_transition_service_proto_depIdxs = []int32{
-	18, // 0: bpo.transition.v1.CreateTransitionPlanRequest.transition_plan:type_name -> bpo.transition.v1.TransitionPlan
-	18, // 1: bpo.transition.v1.ListTransitionPlansResponse.transition_plans:type_name -> bpo.transition.v1.TransitionPlan
-	19, // 2: bpo.transition.v1.CreateTaskRequest.task:type_name -> bpo.transition.v1.Task
-	19, // 3: bpo.transition.v1.ListTasksResponse.tasks:type_name -> bpo.transition.v1.Task
-	19, // 4: bpo.transition.v1.UpdateTaskRequest.task:type_name -> bpo.transition.v1.Task
-	20, // 5: bpo.transition.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 6: bpo.transition.v1.CompleteCutoverRequest.commencement_date:type_name -> google.type.Date
-	22, // 7: bpo.transition.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	23, // 8: bpo.transition.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	20, // 0: bpo.transition.v1.CreateTransitionPlanRequest.transition_plan:type_name -> bpo.transition.v1.TransitionPlan
+	20, // 1: bpo.transition.v1.ListTransitionPlansResponse.transition_plans:type_name -> bpo.transition.v1.TransitionPlan
+	21, // 2: bpo.transition.v1.CreateTaskRequest.task:type_name -> bpo.transition.v1.Task
+	21, // 3: bpo.transition.v1.ListTasksResponse.tasks:type_name -> bpo.transition.v1.Task
+	21, // 4: bpo.transition.v1.UpdateTaskRequest.task:type_name -> bpo.transition.v1.Task
+	22, // 5: bpo.transition.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
+	23, // 6: bpo.transition.v1.CompleteCutoverRequest.commencement_date:type_name -> google.type.Date
+	24, // 7: bpo.transition.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	25, // 8: bpo.transition.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
 	0,  // 9: bpo.transition.v1.TransitionService.CreateTransitionPlan:input_type -> bpo.transition.v1.CreateTransitionPlanRequest
 	1,  // 10: bpo.transition.v1.TransitionService.GetTransitionPlan:input_type -> bpo.transition.v1.GetTransitionPlanRequest
 	2,  // 11: bpo.transition.v1.TransitionService.ListTransitionPlans:input_type -> bpo.transition.v1.ListTransitionPlansRequest
@@ -1258,24 +1372,28 @@ var file_bpo_transition_v1_transition_service_proto_depIdxs = []int32{
 	11, // 18: bpo.transition.v1.TransitionService.SkipTask:input_type -> bpo.transition.v1.SkipTaskRequest
 	12, // 19: bpo.transition.v1.TransitionService.CheckReadiness:input_type -> bpo.transition.v1.CheckReadinessRequest
 	13, // 20: bpo.transition.v1.TransitionService.CompleteCutover:input_type -> bpo.transition.v1.CompleteCutoverRequest
-	14, // 21: bpo.transition.v1.TransitionService.ListAuditEvents:input_type -> bpo.transition.v1.ListAuditEventsRequest
-	16, // 22: bpo.transition.v1.TransitionService.VerifyAuditLog:input_type -> bpo.transition.v1.VerifyAuditLogRequest
-	18, // 23: bpo.transition.v1.TransitionService.CreateTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	18, // 24: bpo.transition.v1.TransitionService.GetTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	3,  // 25: bpo.transition.v1.TransitionService.ListTransitionPlans:output_type -> bpo.transition.v1.ListTransitionPlansResponse
-	18, // 26: bpo.transition.v1.TransitionService.StartTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	19, // 27: bpo.transition.v1.TransitionService.CreateTask:output_type -> bpo.transition.v1.Task
-	7,  // 28: bpo.transition.v1.TransitionService.ListTasks:output_type -> bpo.transition.v1.ListTasksResponse
-	19, // 29: bpo.transition.v1.TransitionService.UpdateTask:output_type -> bpo.transition.v1.Task
-	19, // 30: bpo.transition.v1.TransitionService.StartTask:output_type -> bpo.transition.v1.Task
-	19, // 31: bpo.transition.v1.TransitionService.CompleteTask:output_type -> bpo.transition.v1.Task
-	19, // 32: bpo.transition.v1.TransitionService.SkipTask:output_type -> bpo.transition.v1.Task
-	24, // 33: bpo.transition.v1.TransitionService.CheckReadiness:output_type -> bpo.transition.v1.Readiness
-	18, // 34: bpo.transition.v1.TransitionService.CompleteCutover:output_type -> bpo.transition.v1.TransitionPlan
-	15, // 35: bpo.transition.v1.TransitionService.ListAuditEvents:output_type -> bpo.transition.v1.ListAuditEventsResponse
-	17, // 36: bpo.transition.v1.TransitionService.VerifyAuditLog:output_type -> bpo.transition.v1.VerifyAuditLogResponse
-	23, // [23:37] is the sub-list for method output_type
-	9,  // [9:23] is the sub-list for method input_type
+	14, // 21: bpo.transition.v1.TransitionService.GetSchedule:input_type -> bpo.transition.v1.GetScheduleRequest
+	15, // 22: bpo.transition.v1.TransitionService.SaveBaseline:input_type -> bpo.transition.v1.SaveBaselineRequest
+	16, // 23: bpo.transition.v1.TransitionService.ListAuditEvents:input_type -> bpo.transition.v1.ListAuditEventsRequest
+	18, // 24: bpo.transition.v1.TransitionService.VerifyAuditLog:input_type -> bpo.transition.v1.VerifyAuditLogRequest
+	20, // 25: bpo.transition.v1.TransitionService.CreateTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	20, // 26: bpo.transition.v1.TransitionService.GetTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	3,  // 27: bpo.transition.v1.TransitionService.ListTransitionPlans:output_type -> bpo.transition.v1.ListTransitionPlansResponse
+	20, // 28: bpo.transition.v1.TransitionService.StartTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	21, // 29: bpo.transition.v1.TransitionService.CreateTask:output_type -> bpo.transition.v1.Task
+	7,  // 30: bpo.transition.v1.TransitionService.ListTasks:output_type -> bpo.transition.v1.ListTasksResponse
+	21, // 31: bpo.transition.v1.TransitionService.UpdateTask:output_type -> bpo.transition.v1.Task
+	21, // 32: bpo.transition.v1.TransitionService.StartTask:output_type -> bpo.transition.v1.Task
+	21, // 33: bpo.transition.v1.TransitionService.CompleteTask:output_type -> bpo.transition.v1.Task
+	21, // 34: bpo.transition.v1.TransitionService.SkipTask:output_type -> bpo.transition.v1.Task
+	26, // 35: bpo.transition.v1.TransitionService.CheckReadiness:output_type -> bpo.transition.v1.Readiness
+	20, // 36: bpo.transition.v1.TransitionService.CompleteCutover:output_type -> bpo.transition.v1.TransitionPlan
+	27, // 37: bpo.transition.v1.TransitionService.GetSchedule:output_type -> bpo.transition.v1.Schedule
+	27, // 38: bpo.transition.v1.TransitionService.SaveBaseline:output_type -> bpo.transition.v1.Schedule
+	17, // 39: bpo.transition.v1.TransitionService.ListAuditEvents:output_type -> bpo.transition.v1.ListAuditEventsResponse
+	19, // 40: bpo.transition.v1.TransitionService.VerifyAuditLog:output_type -> bpo.transition.v1.VerifyAuditLogResponse
+	25, // [25:41] is the sub-list for method output_type
+	9,  // [9:25] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
 	9,  // [9:9] is the sub-list for extension extendee
 	0,  // [0:9] is the sub-list for field type_name
@@ -1293,7 +1411,7 @@ func file_bpo_transition_v1_transition_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_transition_v1_transition_service_proto_rawDesc), len(file_bpo_transition_v1_transition_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,8 @@ const (
 	TransitionService_SkipTask_FullMethodName             = "/bpo.transition.v1.TransitionService/SkipTask"
 	TransitionService_CheckReadiness_FullMethodName       = "/bpo.transition.v1.TransitionService/CheckReadiness"
 	TransitionService_CompleteCutover_FullMethodName      = "/bpo.transition.v1.TransitionService/CompleteCutover"
+	TransitionService_GetSchedule_FullMethodName          = "/bpo.transition.v1.TransitionService/GetSchedule"
+	TransitionService_SaveBaseline_FullMethodName         = "/bpo.transition.v1.TransitionService/SaveBaseline"
 	TransitionService_ListAuditEvents_FullMethodName      = "/bpo.transition.v1.TransitionService/ListAuditEvents"
 	TransitionService_VerifyAuditLog_FullMethodName       = "/bpo.transition.v1.TransitionService/VerifyAuditLog"
 )
@@ -73,6 +75,16 @@ type TransitionServiceClient interface {
 	// Cuts over: requires every gate, sets the plan LIVE and records the
 	// service commencement date on the contract. Roles: `transition_manager`.
 	CompleteCutover(ctx context.Context, in *CompleteCutoverRequest, opts ...grpc.CallOption) (*TransitionPlan, error)
+	// Computes the plan's schedule: the critical-path method over working
+	// days, with each task's earliest and latest dates and slack, the critical
+	// path, the forecast go-live and its slip against target_go_live, and each
+	// task's variance against the latest baseline. A provider user reads only
+	// its own provider's plans.
+	GetSchedule(ctx context.Context, in *GetScheduleRequest, opts ...grpc.CallOption) (*Schedule, error)
+	// Freezes the plan's schedule as it is now as the plan's baseline; later
+	// schedules show each task's variance against the latest baseline. The
+	// previous baseline stays in the audit log. Roles: `transition_manager`.
+	SaveBaseline(ctx context.Context, in *SaveBaselineRequest, opts ...grpc.CallOption) (*Schedule, error)
 	// Lists the transition service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Verifies the transition service's audit hash chain. Roles: `auditor`, `admin`.
@@ -207,6 +219,26 @@ func (c *transitionServiceClient) CompleteCutover(ctx context.Context, in *Compl
 	return out, nil
 }
 
+func (c *transitionServiceClient) GetSchedule(ctx context.Context, in *GetScheduleRequest, opts ...grpc.CallOption) (*Schedule, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Schedule)
+	err := c.cc.Invoke(ctx, TransitionService_GetSchedule_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) SaveBaseline(ctx context.Context, in *SaveBaselineRequest, opts ...grpc.CallOption) (*Schedule, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Schedule)
+	err := c.cc.Invoke(ctx, TransitionService_SaveBaseline_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *transitionServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditEventsResponse)
@@ -265,6 +297,16 @@ type TransitionServiceServer interface {
 	// Cuts over: requires every gate, sets the plan LIVE and records the
 	// service commencement date on the contract. Roles: `transition_manager`.
 	CompleteCutover(context.Context, *CompleteCutoverRequest) (*TransitionPlan, error)
+	// Computes the plan's schedule: the critical-path method over working
+	// days, with each task's earliest and latest dates and slack, the critical
+	// path, the forecast go-live and its slip against target_go_live, and each
+	// task's variance against the latest baseline. A provider user reads only
+	// its own provider's plans.
+	GetSchedule(context.Context, *GetScheduleRequest) (*Schedule, error)
+	// Freezes the plan's schedule as it is now as the plan's baseline; later
+	// schedules show each task's variance against the latest baseline. The
+	// previous baseline stays in the audit log. Roles: `transition_manager`.
+	SaveBaseline(context.Context, *SaveBaselineRequest) (*Schedule, error)
 	// Lists the transition service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Verifies the transition service's audit hash chain. Roles: `auditor`, `admin`.
@@ -314,6 +356,12 @@ func (UnimplementedTransitionServiceServer) CheckReadiness(context.Context, *Che
 }
 func (UnimplementedTransitionServiceServer) CompleteCutover(context.Context, *CompleteCutoverRequest) (*TransitionPlan, error) {
 	return nil, status.Error(codes.Unimplemented, "method CompleteCutover not implemented")
+}
+func (UnimplementedTransitionServiceServer) GetSchedule(context.Context, *GetScheduleRequest) (*Schedule, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSchedule not implemented")
+}
+func (UnimplementedTransitionServiceServer) SaveBaseline(context.Context, *SaveBaselineRequest) (*Schedule, error) {
+	return nil, status.Error(codes.Unimplemented, "method SaveBaseline not implemented")
 }
 func (UnimplementedTransitionServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
@@ -558,6 +606,42 @@ func _TransitionService_CompleteCutover_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TransitionService_GetSchedule_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetScheduleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).GetSchedule(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_GetSchedule_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).GetSchedule(ctx, req.(*GetScheduleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_SaveBaseline_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SaveBaselineRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).SaveBaseline(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_SaveBaseline_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).SaveBaseline(ctx, req.(*SaveBaselineRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TransitionService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditEventsRequest)
 	if err := dec(in); err != nil {
@@ -648,6 +732,14 @@ var TransitionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CompleteCutover",
 			Handler:    _TransitionService_CompleteCutover_Handler,
+		},
+		{
+			MethodName: "GetSchedule",
+			Handler:    _TransitionService_GetSchedule_Handler,
+		},
+		{
+			MethodName: "SaveBaseline",
+			Handler:    _TransitionService_SaveBaseline_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",

@@ -1,0 +1,174 @@
+package transition
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
+	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/audit"
+	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/sqlstore"
+	"github.com/acme/bpo/services/transition/plan"
+	"github.com/acme/bpo/services/transition/schedule"
+	"google.golang.org/protobuf/proto"
+)
+
+// baselineOf is the name of the document that holds a plan's latest
+// baseline: a Schedule frozen by SaveBaseline. Only the latest is kept
+// there; each earlier one is the "before" of the audit record that
+// replaced it.
+func baselineOf(plan string) string { return plan + "/baseline" }
+
+// GetSchedule implements transitionv1.TransitionServiceServer.
+func (s *Server) GetSchedule(ctx context.Context, req *transitionv1.GetScheduleRequest) (*transitionv1.Schedule, error) {
+	name := strings.TrimSuffix(req.GetName(), "/schedule")
+	var out *transitionv1.Schedule
+	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		p, tasks, err := planAndTasks(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		base := &transitionv1.Schedule{}
+		if _, err := docstore.Get(ctx, tx, baselineOf(name), base); apperr.KindOf(err) == apperr.NotFound {
+			base = nil
+		} else if err != nil {
+			return err
+		}
+		out, err = computeSchedule(p, tasks, base)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SaveBaseline implements transitionv1.TransitionServiceServer.
+func (s *Server) SaveBaseline(ctx context.Context, req *transitionv1.SaveBaselineRequest) (*transitionv1.Schedule, error) {
+	return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_SaveBaseline_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
+		func(tx *sqlstore.Tx) (*transitionv1.Schedule, error) {
+			p, tasks, err := planAndTasks(ctx, tx, req.GetName())
+			if err != nil {
+				return nil, err
+			}
+			now, err := computeSchedule(p, tasks, nil)
+			if err != nil {
+				return nil, err
+			}
+			now.BaselineTime = timestamp(s.now())
+			name := baselineOf(p.GetName())
+			before := &transitionv1.Schedule{}
+			v, err := docstore.Get(ctx, tx, name, before)
+			switch {
+			case apperr.KindOf(err) == apperr.NotFound:
+				before = nil
+				err = docstore.Insert(ctx, tx, name, now, nil)
+			case err == nil:
+				err = docstore.Update(ctx, tx, name, now, v, nil)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if err := audit.Record(ctx, tx, name, req.GetRequestId(), before, now); err != nil {
+				return nil, err
+			}
+			// The answer is the schedule as GetSchedule shows it from now on:
+			// every task on its baseline, variance 0.
+			return computeSchedule(p, tasks, now)
+		})
+}
+
+// planAndTasks reads the plan name (kept to a provider user's own) and its
+// tasks in plan order.
+func planAndTasks(ctx context.Context, tx *sqlstore.Tx, name string) (*transitionv1.TransitionPlan, []*transitionv1.Task, error) {
+	p := &transitionv1.TransitionPlan{}
+	if _, err := loadPlan(ctx, tx, name, p); err != nil {
+		return nil, nil, err
+	}
+	tasks, err := loadTasks(ctx, tx, name)
+	return p, tasks, err
+}
+
+// computeSchedule translates the plan and its tasks for the schedule
+// package, and its result into a Schedule, with each task's variance
+// against base when there is one (nil: no baseline).
+func computeSchedule(p *transitionv1.TransitionPlan, tasks []*transitionv1.Task, base *transitionv1.Schedule) (*transitionv1.Schedule, error) {
+	start, _ := plan.Day(p.GetStartDate()) // checked at creation
+	var holidays []time.Time
+	for _, h := range p.GetHolidays() {
+		if t, ok := plan.Day(h); ok {
+			holidays = append(holidays, t)
+		}
+	}
+	cal := schedule.NewCalendar(start, holidays)
+	in := make([]schedule.Task, len(tasks))
+	for i, t := range tasks {
+		st := schedule.Task{
+			ID:       t.GetName(),
+			Duration: int(t.GetDurationDays()),
+			Cutover:  t.GetPhase() == transitionv1.Phase_PHASE_CUTOVER,
+			Skipped:  t.GetState() == transitionv1.TaskState_TASK_STATE_SKIPPED,
+		}
+		for _, d := range t.GetDependsOn() {
+			st.Deps = append(st.Deps, schedule.Dep{ID: d.GetTask(), Lag: int(d.GetLagDays())})
+		}
+		// Actual times are instants; the schedule counts days, and takes the
+		// day each fell on in UTC (the plan has no time zone of its own).
+		if t.GetActualStart() != nil {
+			st.ActualStart = t.GetActualStart().AsTime().UTC()
+		}
+		if t.GetActualFinish() != nil {
+			st.ActualFinish = t.GetActualFinish().AsTime().UTC()
+		}
+		in[i] = st
+	}
+	r, err := schedule.Compute(cal, in)
+	if err != nil {
+		return nil, err // the graph is kept acyclic and closed when written: a bug
+	}
+
+	var baseline map[string]*transitionv1.ScheduledTask
+	out := &transitionv1.Schedule{Name: p.GetName() + "/schedule", FinishDate: plan.DateOf(r.Finish)}
+	if base != nil {
+		out.BaselineTime = base.GetBaselineTime()
+		baseline = make(map[string]*transitionv1.ScheduledTask, len(base.GetTasks()))
+		for _, bt := range base.GetTasks() {
+			baseline[bt.GetTask()] = bt
+		}
+	}
+	for i, slot := range r.Tasks {
+		st := &transitionv1.ScheduledTask{
+			Task:           tasks[i].GetName(),
+			Title:          tasks[i].GetTitle(),
+			State:          tasks[i].GetState(),
+			EarliestStart:  plan.DateOf(slot.EarlyStart),
+			EarliestFinish: plan.DateOf(slot.EarlyFinish),
+			LatestStart:    plan.DateOf(slot.LateStart),
+			LatestFinish:   plan.DateOf(slot.LateFinish),
+			SlackDays:      int32(slot.Slack),
+			Critical:       slot.Critical,
+		}
+		if bt := baseline[st.GetTask()]; bt != nil {
+			st.BaselineStart, st.BaselineFinish = bt.GetEarliestStart(), bt.GetEarliestFinish()
+			if bf, ok := plan.Day(bt.GetEarliestFinish()); ok {
+				st.VarianceDays = proto.Int32(int32(cal.Between(bf, slot.EarlyFinish)))
+			}
+		}
+		out.Tasks = append(out.Tasks, st)
+	}
+	if r.GoLive < 0 {
+		return out, nil // a plan without tasks has nothing to forecast
+	}
+	for _, i := range r.CriticalPath {
+		out.CriticalPath = append(out.CriticalPath, tasks[i].GetName())
+	}
+	out.GoLiveTask = tasks[r.GoLive].GetName()
+	out.ForecastGoLive = plan.DateOf(r.Forecast)
+	if target, ok := plan.Day(p.GetTargetGoLive()); ok {
+		out.SlipDays = proto.Int32(int32(cal.Between(target, r.Forecast)))
+	}
+	return out, nil
+}
