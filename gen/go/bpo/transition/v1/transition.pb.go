@@ -811,8 +811,9 @@ type Schedule struct {
 	// Every task of the plan, in plan order.
 	Tasks []*ScheduledTask `protobuf:"bytes,2,rep,name=tasks,proto3" json:"tasks,omitempty"`
 	// The critical path: task names in order from the first task to the
-	// cutover milestone (`go_live_task`), each driving the next with zero
-	// slack.
+	// cutover milestone (`go_live_task`), each driving the next one's start;
+	// all have zero slack when the milestone lies on the plan's longest path
+	// (as when all hypercare follows go-live).
 	CriticalPath []string `protobuf:"bytes,3,rep,name=critical_path,json=criticalPath,proto3" json:"critical_path,omitempty"`
 	// The cutover milestone: the CUTOVER-phase task of 0 days that finishes
 	// last (or the CUTOVER task that finishes last when none has 0 days, or
