@@ -55,7 +55,7 @@ func (s *Server) CreateContract(ctx context.Context, req *contractv1.CreateContr
 // liveContract is the name of the document that holds an engagement's one
 // live contract. Its unique name makes two concurrent drafts for one
 // engagement impossible on either database, which a look-up alone would
-// not. It will be released when termination is built.
+// not. Termination releases it (releaseEngagement).
 func liveContract(engagement string) string { return engagement + "/liveContract" }
 
 // claimEngagement records c as its engagement's live contract, or answers
@@ -78,6 +78,23 @@ func claimEngagement(ctx context.Context, tx *sqlstore.Tx, c *contractv1.Contrac
 		return err
 	}
 	return nil
+}
+
+// releaseEngagement frees c's engagement for a new contract, when c is the
+// one holding it, in the transaction that ends c.
+func releaseEngagement(ctx context.Context, tx *sqlstore.Tx, c *contractv1.Contract) error {
+	name := liveContract(c.GetEngagement())
+	held := &contractv1.Contract{}
+	v, err := docstore.Get(ctx, tx, name, held)
+	switch {
+	case apperr.KindOf(err) == apperr.NotFound:
+		return nil
+	case err != nil:
+		return err
+	case held.GetName() != c.GetName():
+		return nil
+	}
+	return docstore.Delete(ctx, tx, name, v)
 }
 
 // GetContract implements contractv1.ContractServiceServer.
@@ -258,4 +275,33 @@ func (s *Server) RecordServiceCommencement(ctx context.Context, req *contractv1.
 	return s.change(ctx, contractv1.ContractService_RecordServiceCommencement_FullMethodName, req, "", func(c *contractv1.Contract) (bool, error) {
 		return terms.RecordCommencement(c, req.GetCommencementDate(), "commencement_date")
 	})
+}
+
+// TerminateContract implements contractv1.ContractServiceServer.
+func (s *Server) TerminateContract(ctx context.Context, req *contractv1.TerminateContractRequest) (*contractv1.Contract, error) {
+	if err := checkName(req.GetName(), "name"); err != nil {
+		return nil, err
+	}
+	t := terms.Termination{Reason: req.GetReason(), EffectiveDate: req.GetEffectiveDate(), Explanation: req.GetExplanation(), By: auth.Subject(ctx)}
+	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_TerminateContract_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
+		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+			before := &contractv1.Contract{}
+			v, err := load(ctx, tx, req.GetName(), before)
+			if err != nil {
+				return nil, err
+			}
+			if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
+				return nil, err
+			}
+			c := clone(before)
+			if err := terms.ApplyTermination(c, t, s.now(), "effective_date"); err != nil {
+				return nil, err
+			}
+			// spec: one live contract per engagement; a terminated one no
+			// longer is, so a new contract can be drafted.
+			if err := releaseEngagement(ctx, tx, c); err != nil {
+				return nil, err
+			}
+			return s.save(ctx, tx, req.GetRequestId(), before, c, v)
+		})
 }

@@ -52,6 +52,7 @@ var Policy = auth.Policy{
 	contractv1.ContractService_ApproveContract_FullMethodName:           {auth.Approver},
 	contractv1.ContractService_SignContract_FullMethodName:              signers,
 	contractv1.ContractService_RecordServiceCommencement_FullMethodName: {auth.TransitionManager},
+	contractv1.ContractService_TerminateContract_FullMethodName:         {auth.ContractManager},
 	contractv1.ContractService_ListAuditEvents_FullMethodName:           {auth.Auditor},
 	contractv1.ContractService_VerifyAuditLog_FullMethodName:            {auth.Auditor},
 }

@@ -9,12 +9,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	lifecyclev1 "github.com/acme/bpo/gen/go/bpo/lifecycle/v1"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/services/gateway"
 	"github.com/acme/bpo/services/testenv"
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -116,6 +119,30 @@ func TestLifecycleView(t *testing.T) {
 			}
 			// An engagement that has not reached transition does not need it.
 			down.lifecycle(t, sm, e.Engagement(t).GetName(), http.StatusOK)
+		})
+
+		// Last: it ends the live contract the subtests above read.
+		t.Run("a terminated contract CLOSES the engagement", func(t *testing.T) {
+			loc, err := time.LoadLocation(live.Contract.GetServiceTimeZone())
+			if err != nil {
+				t.Fatal(err)
+			}
+			y, m, d := time.Now().In(loc).Date()
+			_, err = e.Contract.TerminateContract(e.AsRole(t, auth.ContractManager), &contractv1.TerminateContractRequest{
+				Name:          live.Contract.GetName(),
+				Reason:        contractv1.TerminationReason_TERMINATION_REASON_MUTUAL,
+				EffectiveDate: &date.Date{Year: int32(y), Month: int32(m), Day: int32(d)},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lc := gw.lifecycle(t, sm, eng, http.StatusOK)
+			if lc.GetStage() != lifecyclev1.Stage_STAGE_CLOSED {
+				t.Fatalf("stage %s; want CLOSED", lc.GetStage())
+			}
+			if c := byName(lc)["contract"]; c.GetState() != "TERMINATED" || !c.GetDone() {
+				t.Errorf("contract %v; want TERMINATED, done", c)
+			}
 		})
 	})
 }

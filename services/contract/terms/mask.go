@@ -22,7 +22,7 @@ var updateRules = fieldmask.Rules{
 	Immutable: []string{"engagement"},
 	OutputOnly: []string{
 		"name", "provider", "proposal", "state", "author", "approver", "client_signature", "provider_signature",
-		"service_commencement_date", "currency_code", "editors", "rejection_reason", "create_time", "update_time", "etag",
+		"service_commencement_date", "currency_code", "editors", "rejection_reason", "termination", "create_time", "update_time", "etag",
 	},
 	Why: "draft a new contract for another engagement",
 }

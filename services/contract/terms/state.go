@@ -12,12 +12,13 @@ type Action string
 
 // The actions. spec: contract.md, "States".
 const (
-	Edit     Action = "edit"
-	Submit   Action = "submit"
-	Approve  Action = "approve"
-	Reject   Action = "reject"
-	Sign     Action = "sign"
-	Commence Action = "record the service commencement of"
+	Edit      Action = "edit"
+	Submit    Action = "submit"
+	Approve   Action = "approve"
+	Reject    Action = "reject"
+	Sign      Action = "sign"
+	Commence  Action = "record the service commencement of"
+	Terminate Action = "terminate"
 )
 
 // transition is one row of the state machine: the states an action is
@@ -31,8 +32,9 @@ type transition struct {
 }
 
 // transitions is the contract state machine, DRAFT → IN_REVIEW → APPROVED
-// → SIGNED, with IN_REVIEW → DRAFT when review sends it back. A signed
-// contract changes only by amendment (not built yet).
+// → SIGNED → TERMINATED, with IN_REVIEW → DRAFT when review sends it back.
+// A signed contract changes only by amendment (not built yet) or ends by
+// termination. EXPIRED is not reached yet (see the README).
 var transitions = map[Action]transition{
 	Edit: {
 		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_DRAFT},
@@ -63,6 +65,11 @@ var transitions = map[Action]transition{
 		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_SIGNED},
 		to:   contractv1.ContractState_CONTRACT_STATE_SIGNED,
 		hint: "service can commence only under a SIGNED contract; both parties sign it first",
+	},
+	Terminate: {
+		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_SIGNED},
+		to:   contractv1.ContractState_CONTRACT_STATE_TERMINATED,
+		hint: "only a SIGNED contract can be terminated; a contract not yet signed is edited or sent back instead",
 	},
 }
 

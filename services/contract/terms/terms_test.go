@@ -24,6 +24,8 @@ const (
 	inReview = contractv1.ContractState_CONTRACT_STATE_IN_REVIEW
 	approved = contractv1.ContractState_CONTRACT_STATE_APPROVED
 	signed   = contractv1.ContractState_CONTRACT_STATE_SIGNED
+
+	terminated = contractv1.ContractState_CONTRACT_STATE_TERMINATED
 )
 
 func day(y, m, d int32) *date.Date { return &date.Date{Year: y, Month: m, Day: d} }
@@ -387,6 +389,13 @@ func TestNext(t *testing.T) {
 		{signed, Edit, signed, false},
 		{signed, Sign, signed, false},
 		{approved, Commence, approved, false},
+		{signed, Terminate, terminated, true},
+		{draft, Terminate, draft, false},
+		{inReview, Terminate, inReview, false},
+		{approved, Terminate, approved, false},
+		{terminated, Terminate, terminated, false},
+		{terminated, Edit, terminated, false},
+		{terminated, Commence, terminated, false},
 	}
 	for _, tt := range tests {
 		t.Run(ShortName(tt.from)+" "+string(tt.action), func(t *testing.T) {

@@ -152,6 +152,64 @@ func (ContractState) EnumDescriptor() ([]byte, []int) {
 	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{1}
 }
 
+// Why a contract was terminated. spec: contract.md, "States".
+type TerminationReason int32
+
+const (
+	// Not used.
+	TerminationReason_TERMINATION_REASON_UNSPECIFIED TerminationReason = 0
+	// For the client's convenience.
+	TerminationReason_TERMINATION_REASON_CONVENIENCE TerminationReason = 1
+	// For cause: needs a triggered chronic-failure right or a written reason
+	// approved by an approver; refused until that approval flow exists.
+	TerminationReason_TERMINATION_REASON_CAUSE TerminationReason = 2
+	// By mutual agreement of both parties.
+	TerminationReason_TERMINATION_REASON_MUTUAL TerminationReason = 3
+)
+
+// Enum value maps for TerminationReason.
+var (
+	TerminationReason_name = map[int32]string{
+		0: "TERMINATION_REASON_UNSPECIFIED",
+		1: "TERMINATION_REASON_CONVENIENCE",
+		2: "TERMINATION_REASON_CAUSE",
+		3: "TERMINATION_REASON_MUTUAL",
+	}
+	TerminationReason_value = map[string]int32{
+		"TERMINATION_REASON_UNSPECIFIED": 0,
+		"TERMINATION_REASON_CONVENIENCE": 1,
+		"TERMINATION_REASON_CAUSE":       2,
+		"TERMINATION_REASON_MUTUAL":      3,
+	}
+)
+
+func (x TerminationReason) Enum() *TerminationReason {
+	p := new(TerminationReason)
+	*p = x
+	return p
+}
+
+func (x TerminationReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TerminationReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_contract_v1_contract_proto_enumTypes[2].Descriptor()
+}
+
+func (TerminationReason) Type() protoreflect.EnumType {
+	return &file_bpo_contract_v1_contract_proto_enumTypes[2]
+}
+
+func (x TerminationReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TerminationReason.Descriptor instead.
+func (TerminationReason) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{2}
+}
+
 // A contract with the awarded provider of an engagement. spec: contract.md.
 type Contract struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -208,6 +266,9 @@ type Contract struct {
 	// Why the contract was last sent back from review to DRAFT; cleared when
 	// it is submitted again.
 	RejectionReason string `protobuf:"bytes,23,opt,name=rejection_reason,json=rejectionReason,proto3" json:"rejection_reason,omitempty"`
+	// How the contract was terminated; set by TerminateContract together
+	// with the state TERMINATED, unset otherwise.
+	Termination *Termination `protobuf:"bytes,24,opt,name=termination,proto3" json:"termination,omitempty"`
 	// When the contract was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -409,6 +470,13 @@ func (x *Contract) GetRejectionReason() string {
 	return ""
 }
 
+func (x *Contract) GetTermination() *Termination {
+	if x != nil {
+		return x.Termination
+	}
+	return nil
+}
+
 func (x *Contract) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -430,6 +498,88 @@ func (x *Contract) GetEtag() string {
 	return ""
 }
 
+// The termination of a contract.
+type Termination struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Why it was terminated.
+	Reason TerminationReason `protobuf:"varint,1,opt,name=reason,proto3,enum=bpo.contract.v1.TerminationReason" json:"reason,omitempty"`
+	// The last day of service under the contract.
+	EffectiveDate *date.Date `protobuf:"bytes,2,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	// The written explanation given, if any.
+	Explanation string `protobuf:"bytes,3,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// Subject of who terminated it.
+	TerminatedBy string `protobuf:"bytes,4,opt,name=terminated_by,json=terminatedBy,proto3" json:"terminated_by,omitempty"`
+	// When it was terminated.
+	TerminateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=terminate_time,json=terminateTime,proto3" json:"terminate_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Termination) Reset() {
+	*x = Termination{}
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Termination) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Termination) ProtoMessage() {}
+
+func (x *Termination) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Termination.ProtoReflect.Descriptor instead.
+func (*Termination) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Termination) GetReason() TerminationReason {
+	if x != nil {
+		return x.Reason
+	}
+	return TerminationReason_TERMINATION_REASON_UNSPECIFIED
+}
+
+func (x *Termination) GetEffectiveDate() *date.Date {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return nil
+}
+
+func (x *Termination) GetExplanation() string {
+	if x != nil {
+		return x.Explanation
+	}
+	return ""
+}
+
+func (x *Termination) GetTerminatedBy() string {
+	if x != nil {
+		return x.TerminatedBy
+	}
+	return ""
+}
+
+func (x *Termination) GetTerminateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.TerminateTime
+	}
+	return nil
+}
+
 // The service-credit regime of a contract.
 type CreditRegime struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -449,7 +599,7 @@ type CreditRegime struct {
 
 func (x *CreditRegime) Reset() {
 	*x = CreditRegime{}
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[1]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -461,7 +611,7 @@ func (x *CreditRegime) String() string {
 func (*CreditRegime) ProtoMessage() {}
 
 func (x *CreditRegime) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[1]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -474,7 +624,7 @@ func (x *CreditRegime) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditRegime.ProtoReflect.Descriptor instead.
 func (*CreditRegime) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{1}
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreditRegime) GetAtRiskBps() int32 {
@@ -525,7 +675,7 @@ type Signature struct {
 
 func (x *Signature) Reset() {
 	*x = Signature{}
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +687,7 @@ func (x *Signature) String() string {
 func (*Signature) ProtoMessage() {}
 
 func (x *Signature) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +700,7 @@ func (x *Signature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Signature.ProtoReflect.Descriptor instead.
 func (*Signature) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{2}
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Signature) GetSigner() string {
@@ -571,7 +721,7 @@ var File_bpo_contract_v1_contract_proto protoreflect.FileDescriptor
 
 const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\n" +
-	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xf7\v\n" +
+	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xbd\f\n" +
 	"\bContract\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12O\n" +
 	"\n" +
@@ -600,13 +750,20 @@ const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\x19service_commencement_date\x18\x14 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x17serviceCommencementDate\x12)\n" +
 	"\rcurrency_code\x18\x15 \x01(\tB\x04\xe2A\x01\x03R\fcurrencyCode\x12\x1e\n" +
 	"\aeditors\x18\x16 \x03(\tB\x04\xe2A\x01\x03R\aeditors\x12/\n" +
-	"\x10rejection_reason\x18\x17 \x01(\tB\x04\xe2A\x01\x03R\x0frejectionReason\x12A\n" +
+	"\x10rejection_reason\x18\x17 \x01(\tB\x04\xe2A\x01\x03R\x0frejectionReason\x12D\n" +
+	"\vtermination\x18\x18 \x01(\v2\x1c.bpo.contract.v1.TerminationB\x04\xe2A\x01\x03R\vtermination\x12A\n" +
 	"\vcreate_time\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x18\n" +
 	"\x04etag\x18  \x01(\tB\x04\xe2A\x01\x01R\x04etag:N\xeaAK\n" +
-	"\x1econtract.bpo.acme.com/Contract\x12\x14contracts/{contract}*\tcontracts2\bcontract\"\x87\x02\n" +
+	"\x1econtract.bpo.acme.com/Contract\x12\x14contracts/{contract}*\tcontracts2\bcontract\"\x8d\x02\n" +
+	"\vTermination\x12:\n" +
+	"\x06reason\x18\x01 \x01(\x0e2\".bpo.contract.v1.TerminationReasonR\x06reason\x128\n" +
+	"\x0eeffective_date\x18\x02 \x01(\v2\x11.google.type.DateR\reffectiveDate\x12 \n" +
+	"\vexplanation\x18\x03 \x01(\tR\vexplanation\x12#\n" +
+	"\rterminated_by\x18\x04 \x01(\tR\fterminatedBy\x12A\n" +
+	"\x0eterminate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rterminateTime\"\x87\x02\n" +
 	"\fCreditRegime\x12*\n" +
 	"\vat_risk_bps\x18\x01 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xd0\x0f(\x00R\tatRiskBps\x125\n" +
@@ -630,7 +787,12 @@ const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\x17CONTRACT_STATE_APPROVED\x10\x03\x12\x19\n" +
 	"\x15CONTRACT_STATE_SIGNED\x10\x04\x12\x1a\n" +
 	"\x16CONTRACT_STATE_EXPIRED\x10\x05\x12\x1d\n" +
-	"\x19CONTRACT_STATE_TERMINATED\x10\x06B7Z5github.com/acme/bpo/gen/go/bpo/contract/v1;contractv1b\x06proto3"
+	"\x19CONTRACT_STATE_TERMINATED\x10\x06*\x98\x01\n" +
+	"\x11TerminationReason\x12\"\n" +
+	"\x1eTERMINATION_REASON_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eTERMINATION_REASON_CONVENIENCE\x10\x01\x12\x1c\n" +
+	"\x18TERMINATION_REASON_CAUSE\x10\x02\x12\x1d\n" +
+	"\x19TERMINATION_REASON_MUTUAL\x10\x03B7Z5github.com/acme/bpo/gen/go/bpo/contract/v1;contractv1b\x06proto3"
 
 var (
 	file_bpo_contract_v1_contract_proto_rawDescOnce sync.Once
@@ -644,38 +806,44 @@ func file_bpo_contract_v1_contract_proto_rawDescGZIP() []byte {
 	return file_bpo_contract_v1_contract_proto_rawDescData
 }
 
-var file_bpo_contract_v1_contract_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_bpo_contract_v1_contract_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_bpo_contract_v1_contract_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_bpo_contract_v1_contract_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_bpo_contract_v1_contract_proto_goTypes = []any{
 	(ContractType)(0),             // 0: bpo.contract.v1.ContractType
 	(ContractState)(0),            // 1: bpo.contract.v1.ContractState
-	(*Contract)(nil),              // 2: bpo.contract.v1.Contract
-	(*CreditRegime)(nil),          // 3: bpo.contract.v1.CreditRegime
-	(*Signature)(nil),             // 4: bpo.contract.v1.Signature
-	(*date.Date)(nil),             // 5: google.type.Date
-	(*v1.Money)(nil),              // 6: bpo.type.v1.Money
-	(*v1.ServiceLevel)(nil),       // 7: bpo.type.v1.ServiceLevel
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(TerminationReason)(0),        // 2: bpo.contract.v1.TerminationReason
+	(*Contract)(nil),              // 3: bpo.contract.v1.Contract
+	(*Termination)(nil),           // 4: bpo.contract.v1.Termination
+	(*CreditRegime)(nil),          // 5: bpo.contract.v1.CreditRegime
+	(*Signature)(nil),             // 6: bpo.contract.v1.Signature
+	(*date.Date)(nil),             // 7: google.type.Date
+	(*v1.Money)(nil),              // 8: bpo.type.v1.Money
+	(*v1.ServiceLevel)(nil),       // 9: bpo.type.v1.ServiceLevel
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_bpo_contract_v1_contract_proto_depIdxs = []int32{
 	0,  // 0: bpo.contract.v1.Contract.type:type_name -> bpo.contract.v1.ContractType
-	5,  // 1: bpo.contract.v1.Contract.start_date:type_name -> google.type.Date
-	5,  // 2: bpo.contract.v1.Contract.end_date:type_name -> google.type.Date
-	6,  // 3: bpo.contract.v1.Contract.monthly_fee:type_name -> bpo.type.v1.Money
-	7,  // 4: bpo.contract.v1.Contract.service_levels:type_name -> bpo.type.v1.ServiceLevel
-	3,  // 5: bpo.contract.v1.Contract.credit_regime:type_name -> bpo.contract.v1.CreditRegime
+	7,  // 1: bpo.contract.v1.Contract.start_date:type_name -> google.type.Date
+	7,  // 2: bpo.contract.v1.Contract.end_date:type_name -> google.type.Date
+	8,  // 3: bpo.contract.v1.Contract.monthly_fee:type_name -> bpo.type.v1.Money
+	9,  // 4: bpo.contract.v1.Contract.service_levels:type_name -> bpo.type.v1.ServiceLevel
+	5,  // 5: bpo.contract.v1.Contract.credit_regime:type_name -> bpo.contract.v1.CreditRegime
 	1,  // 6: bpo.contract.v1.Contract.state:type_name -> bpo.contract.v1.ContractState
-	4,  // 7: bpo.contract.v1.Contract.client_signature:type_name -> bpo.contract.v1.Signature
-	4,  // 8: bpo.contract.v1.Contract.provider_signature:type_name -> bpo.contract.v1.Signature
-	5,  // 9: bpo.contract.v1.Contract.service_commencement_date:type_name -> google.type.Date
-	8,  // 10: bpo.contract.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 11: bpo.contract.v1.Contract.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 12: bpo.contract.v1.Signature.sign_time:type_name -> google.protobuf.Timestamp
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	6,  // 7: bpo.contract.v1.Contract.client_signature:type_name -> bpo.contract.v1.Signature
+	6,  // 8: bpo.contract.v1.Contract.provider_signature:type_name -> bpo.contract.v1.Signature
+	7,  // 9: bpo.contract.v1.Contract.service_commencement_date:type_name -> google.type.Date
+	4,  // 10: bpo.contract.v1.Contract.termination:type_name -> bpo.contract.v1.Termination
+	10, // 11: bpo.contract.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	10, // 12: bpo.contract.v1.Contract.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 13: bpo.contract.v1.Termination.reason:type_name -> bpo.contract.v1.TerminationReason
+	7,  // 14: bpo.contract.v1.Termination.effective_date:type_name -> google.type.Date
+	10, // 15: bpo.contract.v1.Termination.terminate_time:type_name -> google.protobuf.Timestamp
+	10, // 16: bpo.contract.v1.Signature.sign_time:type_name -> google.protobuf.Timestamp
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_bpo_contract_v1_contract_proto_init() }
@@ -688,8 +856,8 @@ func file_bpo_contract_v1_contract_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_contract_v1_contract_proto_rawDesc), len(file_bpo_contract_v1_contract_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   3,
+			NumEnums:      3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

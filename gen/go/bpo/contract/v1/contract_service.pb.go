@@ -650,6 +650,98 @@ func (x *RecordServiceCommencementRequest) GetRequestId() string {
 	return ""
 }
 
+// Request for TerminateContract.
+type TerminateContractRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why the contract is terminated.
+	Reason TerminationReason `protobuf:"varint,2,opt,name=reason,proto3,enum=bpo.contract.v1.TerminationReason" json:"reason,omitempty"`
+	// The last day of service: not in the future (service time zone), not
+	// after the end of the term.
+	EffectiveDate *date.Date `protobuf:"bytes,3,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	// A written explanation, kept on the contract and in the audit log.
+	Explanation string `protobuf:"bytes,4,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,5,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TerminateContractRequest) Reset() {
+	*x = TerminateContractRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminateContractRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminateContractRequest) ProtoMessage() {}
+
+func (x *TerminateContractRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminateContractRequest.ProtoReflect.Descriptor instead.
+func (*TerminateContractRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *TerminateContractRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TerminateContractRequest) GetReason() TerminationReason {
+	if x != nil {
+		return x.Reason
+	}
+	return TerminationReason_TERMINATION_REASON_UNSPECIFIED
+}
+
+func (x *TerminateContractRequest) GetEffectiveDate() *date.Date {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return nil
+}
+
+func (x *TerminateContractRequest) GetExplanation() string {
+	if x != nil {
+		return x.Explanation
+	}
+	return ""
+}
+
+func (x *TerminateContractRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *TerminateContractRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Request for ListAuditEvents.
 type ListAuditEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -665,7 +757,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +769,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +782,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{10}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -727,7 +819,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -739,7 +831,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -752,7 +844,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{11}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -778,7 +870,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +882,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +895,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{12}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{13}
 }
 
 // Response of VerifyAuditLog.
@@ -817,7 +909,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -829,7 +921,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -842,7 +934,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{13}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -912,7 +1004,17 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x10commencementDate\x125\n" +
 	"\x0ftransition_plan\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xc8\x01R\x0etransitionPlan\x12*\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x98\x01\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x84\x03\n" +
+	"\x18TerminateContractRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12J\n" +
+	"\x06reason\x18\x02 \x01(\x0e2\".bpo.contract.v1.TerminationReasonB\x0e\xe2A\x01\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06reason\x12D\n" +
+	"\x0eeffective_date\x18\x03 \x01(\v2\x11.google.type.DateB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\reffectiveDate\x12.\n" +
+	"\vexplanation\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xa0\x1fR\vexplanation\x12\x18\n" +
+	"\x04etag\x18\x05 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x98\x01\n" +
 	"\x16ListAuditEventsRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
@@ -923,7 +1025,7 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
 	"\x15VerifyAuditLogRequest\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xaf\v\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xb8\f\n" +
 	"\x0fContractService\x12t\n" +
 	"\x0eCreateContract\x12&.bpo.contract.v1.CreateContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1f\x82\xd3\xe4\x93\x02\x19:\bcontract\"\r/v1/contracts\x12m\n" +
 	"\vGetContract\x12#.bpo.contract.v1.GetContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=contracts/*}\x12u\n" +
@@ -934,6 +1036,7 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\x0eRejectContract\x12&.bpo.contract.v1.RejectContractRequest\x1a\x19.bpo.contract.v1.Contract\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=contracts/*}:reject\x12w\n" +
 	"\fSignContract\x12$.bpo.contract.v1.SignContractRequest\x1a\x19.bpo.contract.v1.Contract\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/{name=contracts/*}:sign\x12\xa6\x01\n" +
 	"\x19RecordServiceCommencement\x121.bpo.contract.v1.RecordServiceCommencementRequest\x1a\x19.bpo.contract.v1.Contract\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/{name=contracts/*}:recordServiceCommencement\x12\x86\x01\n" +
+	"\x11TerminateContract\x12).bpo.contract.v1.TerminateContractRequest\x1a\x19.bpo.contract.v1.Contract\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/{name=contracts/*}:terminate\x12\x86\x01\n" +
 	"\x0fListAuditEvents\x12'.bpo.contract.v1.ListAuditEventsRequest\x1a(.bpo.contract.v1.ListAuditEventsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/contract/auditEvents\x12\x8a\x01\n" +
 	"\x0eVerifyAuditLog\x12&.bpo.contract.v1.VerifyAuditLogRequest\x1a'.bpo.contract.v1.VerifyAuditLogResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/contract/auditEvents:verifyB7Z5github.com/acme/bpo/gen/go/bpo/contract/v1;contractv1b\x06proto3"
 
@@ -949,7 +1052,7 @@ func file_bpo_contract_v1_contract_service_proto_rawDescGZIP() []byte {
 	return file_bpo_contract_v1_contract_service_proto_rawDescData
 }
 
-var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*CreateContractRequest)(nil),            // 0: bpo.contract.v1.CreateContractRequest
 	(*GetContractRequest)(nil),               // 1: bpo.contract.v1.GetContractRequest
@@ -961,51 +1064,57 @@ var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*RejectContractRequest)(nil),            // 7: bpo.contract.v1.RejectContractRequest
 	(*SignContractRequest)(nil),              // 8: bpo.contract.v1.SignContractRequest
 	(*RecordServiceCommencementRequest)(nil), // 9: bpo.contract.v1.RecordServiceCommencementRequest
-	(*ListAuditEventsRequest)(nil),           // 10: bpo.contract.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),          // 11: bpo.contract.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),            // 12: bpo.contract.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),           // 13: bpo.contract.v1.VerifyAuditLogResponse
-	(*Contract)(nil),                         // 14: bpo.contract.v1.Contract
-	(*fieldmaskpb.FieldMask)(nil),            // 15: google.protobuf.FieldMask
-	(*date.Date)(nil),                        // 16: google.type.Date
-	(*v1.AuditEvent)(nil),                    // 17: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),                  // 18: bpo.audit.v1.Verification
+	(*TerminateContractRequest)(nil),         // 10: bpo.contract.v1.TerminateContractRequest
+	(*ListAuditEventsRequest)(nil),           // 11: bpo.contract.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),          // 12: bpo.contract.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),            // 13: bpo.contract.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),           // 14: bpo.contract.v1.VerifyAuditLogResponse
+	(*Contract)(nil),                         // 15: bpo.contract.v1.Contract
+	(*fieldmaskpb.FieldMask)(nil),            // 16: google.protobuf.FieldMask
+	(*date.Date)(nil),                        // 17: google.type.Date
+	(TerminationReason)(0),                   // 18: bpo.contract.v1.TerminationReason
+	(*v1.AuditEvent)(nil),                    // 19: bpo.audit.v1.AuditEvent
+	(*v1.Verification)(nil),                  // 20: bpo.audit.v1.Verification
 }
 var file_bpo_contract_v1_contract_service_proto_depIdxs = []int32{
-	14, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	14, // 1: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
-	14, // 2: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	15, // 3: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
-	16, // 4: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
-	17, // 5: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	18, // 6: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 7: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
-	1,  // 8: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
-	2,  // 9: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
-	4,  // 10: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
-	5,  // 11: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
-	6,  // 12: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
-	7,  // 13: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
-	8,  // 14: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
-	9,  // 15: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
-	10, // 16: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
-	12, // 17: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
-	14, // 18: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
-	14, // 19: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
-	3,  // 20: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
-	14, // 21: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
-	14, // 22: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
-	14, // 23: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
-	14, // 24: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
-	14, // 25: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
-	14, // 26: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
-	11, // 27: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
-	13, // 28: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
-	18, // [18:29] is the sub-list for method output_type
-	7,  // [7:18] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	15, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	15, // 1: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
+	15, // 2: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	16, // 3: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
+	17, // 4: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
+	18, // 5: bpo.contract.v1.TerminateContractRequest.reason:type_name -> bpo.contract.v1.TerminationReason
+	17, // 6: bpo.contract.v1.TerminateContractRequest.effective_date:type_name -> google.type.Date
+	19, // 7: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	20, // 8: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	0,  // 9: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
+	1,  // 10: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
+	2,  // 11: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
+	4,  // 12: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
+	5,  // 13: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
+	6,  // 14: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
+	7,  // 15: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
+	8,  // 16: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
+	9,  // 17: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
+	10, // 18: bpo.contract.v1.ContractService.TerminateContract:input_type -> bpo.contract.v1.TerminateContractRequest
+	11, // 19: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
+	13, // 20: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
+	15, // 21: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
+	15, // 22: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
+	3,  // 23: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
+	15, // 24: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
+	15, // 25: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
+	15, // 26: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
+	15, // 27: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
+	15, // 28: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
+	15, // 29: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
+	15, // 30: bpo.contract.v1.ContractService.TerminateContract:output_type -> bpo.contract.v1.Contract
+	12, // 31: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
+	14, // 32: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
+	21, // [21:33] is the sub-list for method output_type
+	9,  // [9:21] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_bpo_contract_v1_contract_service_proto_init() }
@@ -1020,7 +1129,7 @@ func file_bpo_contract_v1_contract_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_contract_v1_contract_service_proto_rawDesc), len(file_bpo_contract_v1_contract_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

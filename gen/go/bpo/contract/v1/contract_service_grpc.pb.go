@@ -28,6 +28,7 @@ const (
 	ContractService_RejectContract_FullMethodName            = "/bpo.contract.v1.ContractService/RejectContract"
 	ContractService_SignContract_FullMethodName              = "/bpo.contract.v1.ContractService/SignContract"
 	ContractService_RecordServiceCommencement_FullMethodName = "/bpo.contract.v1.ContractService/RecordServiceCommencement"
+	ContractService_TerminateContract_FullMethodName         = "/bpo.contract.v1.ContractService/TerminateContract"
 	ContractService_ListAuditEvents_FullMethodName           = "/bpo.contract.v1.ContractService/ListAuditEvents"
 	ContractService_VerifyAuditLog_FullMethodName            = "/bpo.contract.v1.ContractService/VerifyAuditLog"
 )
@@ -78,6 +79,14 @@ type ContractServiceClient interface {
 	// Records the service commencement date of a SIGNED contract, at
 	// cutover. Roles: `transition_manager` (transition calls it).
 	RecordServiceCommencement(ctx context.Context, in *RecordServiceCommencementRequest, opts ...grpc.CallOption) (*Contract, error)
+	// Terminates a SIGNED contract (→ TERMINATED) with a reason and an
+	// effective date: the last day of service, not in the future in the
+	// service time zone (terminate on the day it takes effect) and not after
+	// the end of the term. CONVENIENCE and MUTUAL take effect at once; CAUSE
+	// is FAILED_PRECONDITION until the four-eyes approval of a written reason
+	// (or chronic-failure tracking) is built. Releases the engagement, so a
+	// new contract can be drafted for it. Roles: `contract_manager`.
+	TerminateContract(ctx context.Context, in *TerminateContractRequest, opts ...grpc.CallOption) (*Contract, error)
 	// Lists the contract service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Verifies the contract service's audit hash chain. Roles: `auditor`, `admin`.
@@ -182,6 +191,16 @@ func (c *contractServiceClient) RecordServiceCommencement(ctx context.Context, i
 	return out, nil
 }
 
+func (c *contractServiceClient) TerminateContract(ctx context.Context, in *TerminateContractRequest, opts ...grpc.CallOption) (*Contract, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Contract)
+	err := c.cc.Invoke(ctx, ContractService_TerminateContract_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *contractServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditEventsResponse)
@@ -248,6 +267,14 @@ type ContractServiceServer interface {
 	// Records the service commencement date of a SIGNED contract, at
 	// cutover. Roles: `transition_manager` (transition calls it).
 	RecordServiceCommencement(context.Context, *RecordServiceCommencementRequest) (*Contract, error)
+	// Terminates a SIGNED contract (→ TERMINATED) with a reason and an
+	// effective date: the last day of service, not in the future in the
+	// service time zone (terminate on the day it takes effect) and not after
+	// the end of the term. CONVENIENCE and MUTUAL take effect at once; CAUSE
+	// is FAILED_PRECONDITION until the four-eyes approval of a written reason
+	// (or chronic-failure tracking) is built. Releases the engagement, so a
+	// new contract can be drafted for it. Roles: `contract_manager`.
+	TerminateContract(context.Context, *TerminateContractRequest) (*Contract, error)
 	// Lists the contract service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Verifies the contract service's audit hash chain. Roles: `auditor`, `admin`.
@@ -288,6 +315,9 @@ func (UnimplementedContractServiceServer) SignContract(context.Context, *SignCon
 }
 func (UnimplementedContractServiceServer) RecordServiceCommencement(context.Context, *RecordServiceCommencementRequest) (*Contract, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordServiceCommencement not implemented")
+}
+func (UnimplementedContractServiceServer) TerminateContract(context.Context, *TerminateContractRequest) (*Contract, error) {
+	return nil, status.Error(codes.Unimplemented, "method TerminateContract not implemented")
 }
 func (UnimplementedContractServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
@@ -478,6 +508,24 @@ func _ContractService_RecordServiceCommencement_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ContractService_TerminateContract_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TerminateContractRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).TerminateContract(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_TerminateContract_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).TerminateContract(ctx, req.(*TerminateContractRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ContractService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditEventsRequest)
 	if err := dec(in); err != nil {
@@ -556,6 +604,10 @@ var ContractService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordServiceCommencement",
 			Handler:    _ContractService_RecordServiceCommencement_Handler,
+		},
+		{
+			MethodName: "TerminateContract",
+			Handler:    _ContractService_TerminateContract_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",
