@@ -36,12 +36,21 @@ func inTheRunning(s catalogv1.ProposalState) bool {
 	return false
 }
 
-// rank ranks an event's qualified proposals by their evaluations.
+// rank ranks an event's qualified proposals by their evaluations and the
+// moderator's confirmations.
 func (s *Server) rank(ctx context.Context, tx *sqlstore.Tx, e *catalogv1.SourcingEvent) (selection.Ranking, error) {
+	r, _, err := s.rankModerated(ctx, tx, e)
+	return r, err
+}
+
+// rankModerated is rank, with the stored confirmations by proposal and
+// criterion (in force or not: the ranking says which are).
+func (s *Server) rankModerated(ctx context.Context, tx *sqlstore.Tx, e *catalogv1.SourcingEvent) (selection.Ranking, map[string]map[catalogv1.Criterion]*catalogv1.Moderation, error) {
 	proposals, err := listProposals(ctx, tx, e.GetName())
 	if err != nil {
-		return selection.Ranking{}, err
+		return selection.Ranking{}, nil, err
 	}
+	moderations := map[string]map[catalogv1.Criterion]*catalogv1.Moderation{}
 	var cands []selection.Candidate
 	for _, p := range proposals {
 		if !inTheRunning(p.GetState()) {
@@ -50,14 +59,24 @@ func (s *Server) rank(ctx context.Context, tx *sqlstore.Tx, e *catalogv1.Sourcin
 		evals, err := docstore.List(ctx, tx, docstore.Query{Kind: "evaluations", Parent: p.GetName(), Limit: 1000},
 			func() *catalogv1.Evaluation { return &catalogv1.Evaluation{} })
 		if err != nil {
-			return selection.Ranking{}, err
+			return selection.Ranking{}, nil, err
+		}
+		mods, err := listModerations(ctx, tx, p.GetName())
+		if err != nil {
+			return selection.Ranking{}, nil, err
 		}
 		c := selection.Candidate{
-			Proposal: p.GetName(),
-			Provider: p.GetProvider(),
-			TCV:      money.FromProto(p.GetTotalContractValue()),
-			Shore:    p.GetShoreModel(),
-			Scores:   map[string]map[catalogv1.Criterion]int32{},
+			Proposal:  p.GetName(),
+			Provider:  p.GetProvider(),
+			TCV:       money.FromProto(p.GetTotalContractValue()),
+			Shore:     p.GetShoreModel(),
+			Scores:    map[string]map[catalogv1.Criterion]int32{},
+			Confirmed: map[catalogv1.Criterion]selection.Spread{},
+		}
+		moderations[p.GetName()] = map[catalogv1.Criterion]*catalogv1.Moderation{}
+		for _, m := range mods {
+			c.Confirmed[m.GetCriterion()] = selection.Spread{Low: m.GetLowScore(), High: m.GetHighScore()}
+			moderations[p.GetName()][m.GetCriterion()] = m
 		}
 		for _, ev := range evals {
 			byCriterion := map[catalogv1.Criterion]int32{}
@@ -68,7 +87,27 @@ func (s *Server) rank(ctx context.Context, tx *sqlstore.Tx, e *catalogv1.Sourcin
 		}
 		cands = append(cands, c)
 	}
-	return selection.Rank(e.GetCriteria(), e.GetEvaluators(), cands), nil
+	return selection.Rank(e.GetCriteria(), e.GetEvaluators(), cands), moderations, nil
+}
+
+// evaluateIfComplete makes a CLOSED event EVALUATED, in the caller's
+// transaction, when every evaluator has scored every qualified proposal
+// and nothing awaits moderation; it returns the event as it now is. The
+// one completion check of ScoreProposal and ConfirmModeration.
+// spec: catalog.md §3 "Evaluation" step 2.
+func (s *Server) evaluateIfComplete(ctx context.Context, tx *sqlstore.Tx, requestID string, before *catalogv1.SourcingEvent, v sqlstore.Version) (*catalogv1.SourcingEvent, error) {
+	r, err := s.rank(ctx, tx, before)
+	if err != nil || !r.Evaluated() {
+		return before, err
+	}
+	e := clone(before)
+	if e.State, err = selection.Next(e.GetState(), selection.Evaluate); err != nil {
+		return nil, err
+	}
+	if err := s.writeEvent(ctx, tx, requestID, before, e, v); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // ScoreProposal implements catalogv1.CatalogServiceServer: an evaluator of
@@ -132,18 +171,8 @@ func (s *Server) ScoreProposal(ctx context.Context, req *catalogv1.ScoreProposal
 				if err := audit.Record(ctx, tx, ev.GetName(), req.GetRequestId(), earlier, ev); err != nil {
 					return nil, err
 				}
-				r, err := s.rank(ctx, tx, before)
-				if err != nil {
+				if _, err := s.evaluateIfComplete(ctx, tx, req.GetRequestId(), before, v); err != nil {
 					return nil, err
-				}
-				if r.Evaluated() {
-					e := clone(before)
-					if e.State, err = selection.Next(e.GetState(), selection.Evaluate); err != nil {
-						return nil, err
-					}
-					if err := s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v); err != nil {
-						return nil, err
-					}
 				}
 				return ev, nil
 			})
@@ -157,7 +186,10 @@ func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingReques
 		return nil, apperr.New(apperr.PermissionDenied, "a provider user never sees a ranking: it holds other providers' prices and scores")
 	}
 	event := strings.TrimSuffix(req.GetName(), "/ranking")
-	var r selection.Ranking
+	var (
+		r    selection.Ranking
+		mods map[string]map[catalogv1.Criterion]*catalogv1.Moderation
+	)
 	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
 		e, _, err := readEvent(ctx, tx, event)
 		if err != nil {
@@ -167,7 +199,7 @@ func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingReques
 		case catalogv1.SourcingEventState_SOURCING_EVENT_STATE_DRAFT, catalogv1.SourcingEventState_SOURCING_EVENT_STATE_PUBLISHED:
 			return apperr.New(apperr.FailedPrecondition, "%s is %s: proposals are sealed until it is CLOSED", event, selection.StateName(e.GetState()))
 		}
-		r, err = s.rank(ctx, tx, e)
+		r, mods, err = s.rankModerated(ctx, tx, e)
 		return err
 	})
 	if err != nil {
@@ -183,7 +215,11 @@ func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingReques
 			Total:              selection.Decimal2(p.Total),
 		}
 		for _, c := range p.Criteria {
-			rp.Criteria = append(rp.Criteria, &catalogv1.RankedCriterion{Criterion: c.Criterion, Weight: c.Weight, Score: selection.Decimal2(c.Score), NeedsModeration: c.NeedsModeration})
+			rc := &catalogv1.RankedCriterion{Criterion: c.Criterion, Weight: c.Weight, Score: selection.Decimal2(c.Score), NeedsModeration: c.NeedsModeration}
+			if c.Confirmed {
+				rc.Moderation = mods[p.Proposal][c.Criterion]
+			}
+			rp.Criteria = append(rp.Criteria, rc)
 		}
 		out.Proposals = append(out.Proposals, rp)
 	}

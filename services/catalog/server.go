@@ -30,7 +30,7 @@ func New(db *sqlstore.DB) *Server {
 }
 
 // Policy says which roles may call each method (admins may call all).
-var Policy = auth.Merge(providerPolicy, processPolicy, engagementPolicy, sourcingPolicy, auditPolicy)
+var Policy = auth.Merge(providerPolicy, processPolicy, engagementPolicy, sourcingPolicy, moderationPolicy, auditPolicy)
 
 func newID() string { return ulid.Make().String() }
 

@@ -9,6 +9,8 @@ package catalog
 //   - sourcingEvents/{e}/proposals/{provider id}           the latest revision of a provider's proposal (one per provider)
 //   - sourcingEvents/{e}/proposals/{p}/revisions/{n}       every revision, as submitted
 //   - sourcingEvents/{e}/proposals/{p}/evaluations/{sub}   one evaluator's scores (subject path-escaped)
+//   - sourcingEvents/{e}/proposals/{p}/moderations/{CRIT}  a sourcing manager's confirmation of one criterion's flagged
+//     scores, with the lowest and highest score it confirmed (moderation.go)
 //
 // The scope revision the event was published on is read from where the
 // scope keeps its approved revisions (ScopeRevisionName).

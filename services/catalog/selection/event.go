@@ -1,8 +1,11 @@
 // Package selection holds the rules of step 3, "select": the sourcing
 // event's state machine and criteria, the proposal's validation, total
 // contract value and sealing, the shore model and business-hours overlap of
-// a delivery center, the compliance gate, and the scores, totals and ranking
-// of the qualified proposals. Plain Go: no gRPC, no SQL.
+// a delivery center, the compliance gate, the scores, totals and ranking
+// of the qualified proposals, and the moderation of flagged scores (a
+// sourcing manager's confirmation of a spread of more than 4 points, in
+// force while the lowest and highest scores are unchanged: moderation.go).
+// Plain Go: no gRPC, no SQL.
 // spec: catalog.md §3 "Select".
 package selection
 

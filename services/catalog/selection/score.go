@@ -83,6 +83,9 @@ type Candidate struct {
 	Shore    catalogv1.ShoreModel
 	// Scores of each evaluator who scored the proposal, by criterion.
 	Scores map[string]map[catalogv1.Criterion]int32
+	// Confirmed holds the moderator's confirmations, by criterion: the
+	// spread each confirmed. See Moderated.
+	Confirmed map[catalogv1.Criterion]Spread
 }
 
 // CriterionResult is one criterion's score of one proposal.
@@ -91,8 +94,14 @@ type CriterionResult struct {
 	Weight    int32
 	// Score is 0–10, exact; nil while no evaluator has scored it.
 	Score *big.Rat
+	// Spread is the lowest and highest evaluator's score; zero while no
+	// evaluator has scored it or the criterion is automatic.
+	Spread Spread
+	// Confirmed is set when the scores are flagged (Spread.Flagged) and a
+	// moderator's confirmation of this very spread is in force.
+	Confirmed bool
 	// NeedsModeration is set when the evaluators' scores differ by more
-	// than MaxSpread points.
+	// than MaxSpread points and no confirmation is in force.
 	NeedsModeration bool
 }
 
@@ -111,7 +120,8 @@ type Ranking struct {
 	Proposals []Ranked
 	// Complete: every evaluator scored every qualified proposal.
 	Complete bool
-	// NeedsModeration: some criterion of some proposal is flagged.
+	// NeedsModeration: some criterion of some proposal is flagged and not
+	// confirmed by a moderator.
 	NeedsModeration bool
 }
 
@@ -171,7 +181,9 @@ func Rank(criteria []*catalogv1.CriterionWeight, evaluators []string, cands []Ca
 			case catalogv1.Criterion_CRITERION_LOCATION:
 				res.Score = LocationScore(c.Shore)
 			default:
-				res.Score, res.NeedsModeration = mean(c.Scores, evaluators, cw.GetCriterion())
+				res.Score, res.Spread = mean(c.Scores, evaluators, cw.GetCriterion())
+				res.Confirmed = Moderated(res.Spread, c.Confirmed, cw.GetCriterion())
+				res.NeedsModeration = res.Spread.Flagged() && !res.Confirmed
 			}
 			if res.Weight > 0 && res.NeedsModeration {
 				r.NeedsModeration = true
@@ -200,8 +212,8 @@ func Rank(criteria []*catalogv1.CriterionWeight, evaluators []string, cands []Ca
 }
 
 // mean is the mean of the evaluators' scores of c, nil when none scored
-// it, and whether they differ by more than MaxSpread.
-func mean(scores map[string]map[catalogv1.Criterion]int32, evaluators []string, c catalogv1.Criterion) (*big.Rat, bool) {
+// it, and their spread.
+func mean(scores map[string]map[catalogv1.Criterion]int32, evaluators []string, c catalogv1.Criterion) (*big.Rat, Spread) {
 	var sum, n int64
 	lo, hi := int32(11), int32(-1)
 	for _, ev := range evaluators {
@@ -214,9 +226,9 @@ func mean(scores map[string]map[catalogv1.Criterion]int32, evaluators []string, 
 		lo, hi = min(lo, s), max(hi, s)
 	}
 	if n == 0 {
-		return nil, false
+		return nil, Spread{}
 	}
-	return big.NewRat(sum, n), hi-lo > MaxSpread
+	return big.NewRat(sum, n), Spread{Low: lo, High: hi}
 }
 
 // Decimal2 formats r with two decimals, rounded half-even ("83.45").

@@ -2681,6 +2681,145 @@ func (x *GetRankingRequest) GetName() string {
 	return ""
 }
 
+// Request for ConfirmModeration.
+type ConfirmModerationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The proposal, `sourcingEvents/{e}/proposals/{p}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The criteria whose flagged scores are confirmed; each must be flagged
+	// NEEDS_MODERATION (else FAILED_PRECONDITION).
+	Criteria []Criterion `protobuf:"varint,2,rep,packed,name=criteria,proto3,enum=bpo.catalog.v1.Criterion" json:"criteria,omitempty"`
+	// Why the scores stand as they are.
+	Comment string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	// When set, must match the proposal's current etag.
+	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmModerationRequest) Reset() {
+	*x = ConfirmModerationRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmModerationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmModerationRequest) ProtoMessage() {}
+
+func (x *ConfirmModerationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmModerationRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmModerationRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ConfirmModerationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ConfirmModerationRequest) GetCriteria() []Criterion {
+	if x != nil {
+		return x.Criteria
+	}
+	return nil
+}
+
+func (x *ConfirmModerationRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *ConfirmModerationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ConfirmModerationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of ConfirmModeration.
+type ConfirmModerationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The confirmations recorded, one per criterion of the request.
+	Moderations []*Moderation `protobuf:"bytes,1,rep,name=moderations,proto3" json:"moderations,omitempty"`
+	// The event afterwards: EVALUATED when this confirmation was the last
+	// thing missing, else still CLOSED.
+	SourcingEvent *SourcingEvent `protobuf:"bytes,2,opt,name=sourcing_event,json=sourcingEvent,proto3" json:"sourcing_event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmModerationResponse) Reset() {
+	*x = ConfirmModerationResponse{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmModerationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmModerationResponse) ProtoMessage() {}
+
+func (x *ConfirmModerationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmModerationResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmModerationResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ConfirmModerationResponse) GetModerations() []*Moderation {
+	if x != nil {
+		return x.Moderations
+	}
+	return nil
+}
+
+func (x *ConfirmModerationResponse) GetSourcingEvent() *SourcingEvent {
+	if x != nil {
+		return x.SourcingEvent
+	}
+	return nil
+}
+
 // Request for AwardSourcingEvent.
 type AwardSourcingEventRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2700,7 +2839,7 @@ type AwardSourcingEventRequest struct {
 
 func (x *AwardSourcingEventRequest) Reset() {
 	*x = AwardSourcingEventRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2712,7 +2851,7 @@ func (x *AwardSourcingEventRequest) String() string {
 func (*AwardSourcingEventRequest) ProtoMessage() {}
 
 func (x *AwardSourcingEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2725,7 +2864,7 @@ func (x *AwardSourcingEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AwardSourcingEventRequest.ProtoReflect.Descriptor instead.
 func (*AwardSourcingEventRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{44}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *AwardSourcingEventRequest) GetName() string {
@@ -2778,7 +2917,7 @@ type ApproveAwardRequest struct {
 
 func (x *ApproveAwardRequest) Reset() {
 	*x = ApproveAwardRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2790,7 +2929,7 @@ func (x *ApproveAwardRequest) String() string {
 func (*ApproveAwardRequest) ProtoMessage() {}
 
 func (x *ApproveAwardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2803,7 +2942,7 @@ func (x *ApproveAwardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAwardRequest.ProtoReflect.Descriptor instead.
 func (*ApproveAwardRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{45}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ApproveAwardRequest) GetName() string {
@@ -2843,7 +2982,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2855,7 +2994,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2868,7 +3007,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{46}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -2905,7 +3044,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2917,7 +3056,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2930,7 +3069,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{47}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -2956,7 +3095,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2968,7 +3107,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2981,7 +3120,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{48}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{50}
 }
 
 // Response of VerifyAuditLog.
@@ -2995,7 +3134,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3007,7 +3146,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3020,7 +3159,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{49}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -3259,7 +3398,18 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"_\n" +
 	"\x11GetRankingRequest\x12J\n" +
-	"\x04name\x18\x01 \x01(\tB6\xe2A\x01\x02\xbaH/r-2+^sourcingEvents/[0-9A-Za-z-]{1,64}/ranking$R\x04name\"\xe9\x02\n" +
+	"\x04name\x18\x01 \x01(\tB6\xe2A\x01\x02\xbaH/r-2+^sourcingEvents/[0-9A-Za-z-]{1,64}/ranking$R\x04name\"\xe0\x02\n" +
+	"\x18ConfirmModerationRequest\x12\x81\x01\n" +
+	"\x04name\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x04name\x12P\n" +
+	"\bcriteria\x18\x02 \x03(\x0e2\x19.bpo.catalog.v1.CriterionB\x19\xe2A\x01\x02\xbaH\x12\x92\x01\x0f\b\x01\x10\a\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bcriteria\x12(\n" +
+	"\acomment\x18\x03 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\acomment\x12\x18\n" +
+	"\x04etag\x18\x04 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x9f\x01\n" +
+	"\x19ConfirmModerationResponse\x12<\n" +
+	"\vmoderations\x18\x01 \x03(\v2\x1a.bpo.catalog.v1.ModerationR\vmoderations\x12D\n" +
+	"\x0esourcing_event\x18\x02 \x01(\v2\x1d.bpo.catalog.v1.SourcingEventR\rsourcingEvent\"\xe9\x02\n" +
 	"\x19AwardSourcingEventRequest\x12i\n" +
 	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
 	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\x12g\n" +
@@ -3284,7 +3434,7 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
 	"\x15VerifyAuditLogRequest\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\x9c+\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xcd,\n" +
 	"\x0eCatalogService\x12r\n" +
 	"\x0eCreateProvider\x12%.bpo.catalog.v1.CreateProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"\x1f\x82\xd3\xe4\x93\x02\x19:\bprovider\"\r/v1/providers\x12k\n" +
 	"\vGetProvider\x12\".bpo.catalog.v1.GetProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=providers/*}\x12s\n" +
@@ -3327,7 +3477,8 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\rListProposals\x12$.bpo.catalog.v1.ListProposalsRequest\x1a%.bpo.catalog.v1.ListProposalsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/{parent=sourcingEvents/*}/proposals\x12\x8b\x01\n" +
 	"\rScoreProposal\x12$.bpo.catalog.v1.ScoreProposalRequest\x1a\x1a.bpo.catalog.v1.Evaluation\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/{name=sourcingEvents/*/proposals/*}:score\x12u\n" +
 	"\n" +
-	"GetRanking\x12!.bpo.catalog.v1.GetRankingRequest\x1a\x17.bpo.catalog.v1.Ranking\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{name=sourcingEvents/*/ranking}\x12\x8c\x01\n" +
+	"GetRanking\x12!.bpo.catalog.v1.GetRankingRequest\x1a\x17.bpo.catalog.v1.Ranking\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{name=sourcingEvents/*/ranking}\x12\xae\x01\n" +
+	"\x11ConfirmModeration\x12(.bpo.catalog.v1.ConfirmModerationRequest\x1a).bpo.catalog.v1.ConfirmModerationResponse\"D\x82\xd3\xe4\x93\x02>:\x01*\"9/v1/{name=sourcingEvents/*/proposals/*}:confirmModeration\x12\x8c\x01\n" +
 	"\x12AwardSourcingEvent\x12).bpo.catalog.v1.AwardSourcingEventRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{name=sourcingEvents/*}:award\x12\x87\x01\n" +
 	"\fApproveAward\x12#.bpo.catalog.v1.ApproveAwardRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{name=sourcingEvents/*}:approveAward\x12\x83\x01\n" +
 	"\x0fListAuditEvents\x12&.bpo.catalog.v1.ListAuditEventsRequest\x1a'.bpo.catalog.v1.ListAuditEventsResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/catalog/auditEvents\x12\x87\x01\n" +
@@ -3345,7 +3496,7 @@ func file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP() []byte {
 	return file_bpo_catalog_v1_catalog_service_proto_rawDescData
 }
 
-var file_bpo_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_bpo_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_bpo_catalog_v1_catalog_service_proto_goTypes = []any{
 	(*CreateProviderRequest)(nil),         // 0: bpo.catalog.v1.CreateProviderRequest
 	(*GetProviderRequest)(nil),            // 1: bpo.catalog.v1.GetProviderRequest
@@ -3391,144 +3542,153 @@ var file_bpo_catalog_v1_catalog_service_proto_goTypes = []any{
 	(*ListProposalsResponse)(nil),         // 41: bpo.catalog.v1.ListProposalsResponse
 	(*ScoreProposalRequest)(nil),          // 42: bpo.catalog.v1.ScoreProposalRequest
 	(*GetRankingRequest)(nil),             // 43: bpo.catalog.v1.GetRankingRequest
-	(*AwardSourcingEventRequest)(nil),     // 44: bpo.catalog.v1.AwardSourcingEventRequest
-	(*ApproveAwardRequest)(nil),           // 45: bpo.catalog.v1.ApproveAwardRequest
-	(*ListAuditEventsRequest)(nil),        // 46: bpo.catalog.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),       // 47: bpo.catalog.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),         // 48: bpo.catalog.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),        // 49: bpo.catalog.v1.VerifyAuditLogResponse
-	(*Provider)(nil),                      // 50: bpo.catalog.v1.Provider
-	(*fieldmaskpb.FieldMask)(nil),         // 51: google.protobuf.FieldMask
-	(*Process)(nil),                       // 52: bpo.catalog.v1.Process
-	(*Assessment)(nil),                    // 53: bpo.catalog.v1.Assessment
-	(*AssessmentPolicy)(nil),              // 54: bpo.catalog.v1.AssessmentPolicy
-	(*Engagement)(nil),                    // 55: bpo.catalog.v1.Engagement
-	(*Scope)(nil),                         // 56: bpo.catalog.v1.Scope
-	(*SourcingEvent)(nil),                 // 57: bpo.catalog.v1.SourcingEvent
-	(*Proposal)(nil),                      // 58: bpo.catalog.v1.Proposal
-	(*CriterionScore)(nil),                // 59: bpo.catalog.v1.CriterionScore
-	(*v1.AuditEvent)(nil),                 // 60: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),               // 61: bpo.audit.v1.Verification
-	(*emptypb.Empty)(nil),                 // 62: google.protobuf.Empty
-	(*Evaluation)(nil),                    // 63: bpo.catalog.v1.Evaluation
-	(*Ranking)(nil),                       // 64: bpo.catalog.v1.Ranking
+	(*ConfirmModerationRequest)(nil),      // 44: bpo.catalog.v1.ConfirmModerationRequest
+	(*ConfirmModerationResponse)(nil),     // 45: bpo.catalog.v1.ConfirmModerationResponse
+	(*AwardSourcingEventRequest)(nil),     // 46: bpo.catalog.v1.AwardSourcingEventRequest
+	(*ApproveAwardRequest)(nil),           // 47: bpo.catalog.v1.ApproveAwardRequest
+	(*ListAuditEventsRequest)(nil),        // 48: bpo.catalog.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),       // 49: bpo.catalog.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),         // 50: bpo.catalog.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),        // 51: bpo.catalog.v1.VerifyAuditLogResponse
+	(*Provider)(nil),                      // 52: bpo.catalog.v1.Provider
+	(*fieldmaskpb.FieldMask)(nil),         // 53: google.protobuf.FieldMask
+	(*Process)(nil),                       // 54: bpo.catalog.v1.Process
+	(*Assessment)(nil),                    // 55: bpo.catalog.v1.Assessment
+	(*AssessmentPolicy)(nil),              // 56: bpo.catalog.v1.AssessmentPolicy
+	(*Engagement)(nil),                    // 57: bpo.catalog.v1.Engagement
+	(*Scope)(nil),                         // 58: bpo.catalog.v1.Scope
+	(*SourcingEvent)(nil),                 // 59: bpo.catalog.v1.SourcingEvent
+	(*Proposal)(nil),                      // 60: bpo.catalog.v1.Proposal
+	(*CriterionScore)(nil),                // 61: bpo.catalog.v1.CriterionScore
+	(Criterion)(0),                        // 62: bpo.catalog.v1.Criterion
+	(*Moderation)(nil),                    // 63: bpo.catalog.v1.Moderation
+	(*v1.AuditEvent)(nil),                 // 64: bpo.audit.v1.AuditEvent
+	(*v1.Verification)(nil),               // 65: bpo.audit.v1.Verification
+	(*emptypb.Empty)(nil),                 // 66: google.protobuf.Empty
+	(*Evaluation)(nil),                    // 67: bpo.catalog.v1.Evaluation
+	(*Ranking)(nil),                       // 68: bpo.catalog.v1.Ranking
 }
 var file_bpo_catalog_v1_catalog_service_proto_depIdxs = []int32{
-	50, // 0: bpo.catalog.v1.CreateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
-	50, // 1: bpo.catalog.v1.ListProvidersResponse.providers:type_name -> bpo.catalog.v1.Provider
-	50, // 2: bpo.catalog.v1.UpdateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
-	51, // 3: bpo.catalog.v1.UpdateProviderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	52, // 4: bpo.catalog.v1.CreateProcessRequest.process:type_name -> bpo.catalog.v1.Process
-	52, // 5: bpo.catalog.v1.ListProcessesResponse.processes:type_name -> bpo.catalog.v1.Process
-	52, // 6: bpo.catalog.v1.UpdateProcessRequest.process:type_name -> bpo.catalog.v1.Process
-	51, // 7: bpo.catalog.v1.UpdateProcessRequest.update_mask:type_name -> google.protobuf.FieldMask
-	53, // 8: bpo.catalog.v1.ListAssessmentsResponse.assessments:type_name -> bpo.catalog.v1.Assessment
-	54, // 9: bpo.catalog.v1.UpdateAssessmentPolicyRequest.assessment_policy:type_name -> bpo.catalog.v1.AssessmentPolicy
-	51, // 10: bpo.catalog.v1.UpdateAssessmentPolicyRequest.update_mask:type_name -> google.protobuf.FieldMask
-	55, // 11: bpo.catalog.v1.CreateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
-	55, // 12: bpo.catalog.v1.ListEngagementsResponse.engagements:type_name -> bpo.catalog.v1.Engagement
-	55, // 13: bpo.catalog.v1.UpdateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
-	51, // 14: bpo.catalog.v1.UpdateEngagementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	56, // 15: bpo.catalog.v1.UpdateScopeRequest.scope:type_name -> bpo.catalog.v1.Scope
-	51, // 16: bpo.catalog.v1.UpdateScopeRequest.update_mask:type_name -> google.protobuf.FieldMask
-	57, // 17: bpo.catalog.v1.CreateSourcingEventRequest.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
-	57, // 18: bpo.catalog.v1.ListSourcingEventsResponse.sourcing_events:type_name -> bpo.catalog.v1.SourcingEvent
-	58, // 19: bpo.catalog.v1.CreateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
-	58, // 20: bpo.catalog.v1.UpdateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
-	51, // 21: bpo.catalog.v1.UpdateProposalRequest.update_mask:type_name -> google.protobuf.FieldMask
-	58, // 22: bpo.catalog.v1.ListProposalsResponse.proposals:type_name -> bpo.catalog.v1.Proposal
-	59, // 23: bpo.catalog.v1.ScoreProposalRequest.scores:type_name -> bpo.catalog.v1.CriterionScore
-	60, // 24: bpo.catalog.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	61, // 25: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 26: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
-	1,  // 27: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
-	2,  // 28: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
-	4,  // 29: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
-	5,  // 30: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
-	6,  // 31: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
-	7,  // 32: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
-	8,  // 33: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
-	9,  // 34: bpo.catalog.v1.CatalogService.CreateProcess:input_type -> bpo.catalog.v1.CreateProcessRequest
-	10, // 35: bpo.catalog.v1.CatalogService.GetProcess:input_type -> bpo.catalog.v1.GetProcessRequest
-	11, // 36: bpo.catalog.v1.CatalogService.ListProcesses:input_type -> bpo.catalog.v1.ListProcessesRequest
-	13, // 37: bpo.catalog.v1.CatalogService.UpdateProcess:input_type -> bpo.catalog.v1.UpdateProcessRequest
-	14, // 38: bpo.catalog.v1.CatalogService.AssessProcess:input_type -> bpo.catalog.v1.AssessProcessRequest
-	15, // 39: bpo.catalog.v1.CatalogService.GetAssessment:input_type -> bpo.catalog.v1.GetAssessmentRequest
-	16, // 40: bpo.catalog.v1.CatalogService.ListAssessments:input_type -> bpo.catalog.v1.ListAssessmentsRequest
-	18, // 41: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:input_type -> bpo.catalog.v1.GetAssessmentPolicyRequest
-	19, // 42: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:input_type -> bpo.catalog.v1.UpdateAssessmentPolicyRequest
-	20, // 43: bpo.catalog.v1.CatalogService.CreateEngagement:input_type -> bpo.catalog.v1.CreateEngagementRequest
-	21, // 44: bpo.catalog.v1.CatalogService.GetEngagement:input_type -> bpo.catalog.v1.GetEngagementRequest
-	22, // 45: bpo.catalog.v1.CatalogService.ListEngagements:input_type -> bpo.catalog.v1.ListEngagementsRequest
-	24, // 46: bpo.catalog.v1.CatalogService.UpdateEngagement:input_type -> bpo.catalog.v1.UpdateEngagementRequest
-	25, // 47: bpo.catalog.v1.CatalogService.GetScope:input_type -> bpo.catalog.v1.GetScopeRequest
-	26, // 48: bpo.catalog.v1.CatalogService.UpdateScope:input_type -> bpo.catalog.v1.UpdateScopeRequest
-	27, // 49: bpo.catalog.v1.CatalogService.SubmitScope:input_type -> bpo.catalog.v1.SubmitScopeRequest
-	28, // 50: bpo.catalog.v1.CatalogService.ApproveScope:input_type -> bpo.catalog.v1.ApproveScopeRequest
-	29, // 51: bpo.catalog.v1.CatalogService.RejectScope:input_type -> bpo.catalog.v1.RejectScopeRequest
-	30, // 52: bpo.catalog.v1.CatalogService.CreateSourcingEvent:input_type -> bpo.catalog.v1.CreateSourcingEventRequest
-	31, // 53: bpo.catalog.v1.CatalogService.GetSourcingEvent:input_type -> bpo.catalog.v1.GetSourcingEventRequest
-	32, // 54: bpo.catalog.v1.CatalogService.ListSourcingEvents:input_type -> bpo.catalog.v1.ListSourcingEventsRequest
-	34, // 55: bpo.catalog.v1.CatalogService.PublishSourcingEvent:input_type -> bpo.catalog.v1.PublishSourcingEventRequest
-	35, // 56: bpo.catalog.v1.CatalogService.CloseSourcingEvent:input_type -> bpo.catalog.v1.CloseSourcingEventRequest
-	36, // 57: bpo.catalog.v1.CatalogService.CancelSourcingEvent:input_type -> bpo.catalog.v1.CancelSourcingEventRequest
-	37, // 58: bpo.catalog.v1.CatalogService.CreateProposal:input_type -> bpo.catalog.v1.CreateProposalRequest
-	38, // 59: bpo.catalog.v1.CatalogService.UpdateProposal:input_type -> bpo.catalog.v1.UpdateProposalRequest
-	39, // 60: bpo.catalog.v1.CatalogService.GetProposal:input_type -> bpo.catalog.v1.GetProposalRequest
-	40, // 61: bpo.catalog.v1.CatalogService.ListProposals:input_type -> bpo.catalog.v1.ListProposalsRequest
-	42, // 62: bpo.catalog.v1.CatalogService.ScoreProposal:input_type -> bpo.catalog.v1.ScoreProposalRequest
-	43, // 63: bpo.catalog.v1.CatalogService.GetRanking:input_type -> bpo.catalog.v1.GetRankingRequest
-	44, // 64: bpo.catalog.v1.CatalogService.AwardSourcingEvent:input_type -> bpo.catalog.v1.AwardSourcingEventRequest
-	45, // 65: bpo.catalog.v1.CatalogService.ApproveAward:input_type -> bpo.catalog.v1.ApproveAwardRequest
-	46, // 66: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
-	48, // 67: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
-	50, // 68: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
-	50, // 69: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
-	3,  // 70: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
-	50, // 71: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
-	62, // 72: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
-	50, // 73: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
-	50, // 74: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
-	50, // 75: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
-	52, // 76: bpo.catalog.v1.CatalogService.CreateProcess:output_type -> bpo.catalog.v1.Process
-	52, // 77: bpo.catalog.v1.CatalogService.GetProcess:output_type -> bpo.catalog.v1.Process
-	12, // 78: bpo.catalog.v1.CatalogService.ListProcesses:output_type -> bpo.catalog.v1.ListProcessesResponse
-	52, // 79: bpo.catalog.v1.CatalogService.UpdateProcess:output_type -> bpo.catalog.v1.Process
-	53, // 80: bpo.catalog.v1.CatalogService.AssessProcess:output_type -> bpo.catalog.v1.Assessment
-	53, // 81: bpo.catalog.v1.CatalogService.GetAssessment:output_type -> bpo.catalog.v1.Assessment
-	17, // 82: bpo.catalog.v1.CatalogService.ListAssessments:output_type -> bpo.catalog.v1.ListAssessmentsResponse
-	54, // 83: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
-	54, // 84: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
-	55, // 85: bpo.catalog.v1.CatalogService.CreateEngagement:output_type -> bpo.catalog.v1.Engagement
-	55, // 86: bpo.catalog.v1.CatalogService.GetEngagement:output_type -> bpo.catalog.v1.Engagement
-	23, // 87: bpo.catalog.v1.CatalogService.ListEngagements:output_type -> bpo.catalog.v1.ListEngagementsResponse
-	55, // 88: bpo.catalog.v1.CatalogService.UpdateEngagement:output_type -> bpo.catalog.v1.Engagement
-	56, // 89: bpo.catalog.v1.CatalogService.GetScope:output_type -> bpo.catalog.v1.Scope
-	56, // 90: bpo.catalog.v1.CatalogService.UpdateScope:output_type -> bpo.catalog.v1.Scope
-	56, // 91: bpo.catalog.v1.CatalogService.SubmitScope:output_type -> bpo.catalog.v1.Scope
-	56, // 92: bpo.catalog.v1.CatalogService.ApproveScope:output_type -> bpo.catalog.v1.Scope
-	56, // 93: bpo.catalog.v1.CatalogService.RejectScope:output_type -> bpo.catalog.v1.Scope
-	57, // 94: bpo.catalog.v1.CatalogService.CreateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	57, // 95: bpo.catalog.v1.CatalogService.GetSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	33, // 96: bpo.catalog.v1.CatalogService.ListSourcingEvents:output_type -> bpo.catalog.v1.ListSourcingEventsResponse
-	57, // 97: bpo.catalog.v1.CatalogService.PublishSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	57, // 98: bpo.catalog.v1.CatalogService.CloseSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	57, // 99: bpo.catalog.v1.CatalogService.CancelSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	58, // 100: bpo.catalog.v1.CatalogService.CreateProposal:output_type -> bpo.catalog.v1.Proposal
-	58, // 101: bpo.catalog.v1.CatalogService.UpdateProposal:output_type -> bpo.catalog.v1.Proposal
-	58, // 102: bpo.catalog.v1.CatalogService.GetProposal:output_type -> bpo.catalog.v1.Proposal
-	41, // 103: bpo.catalog.v1.CatalogService.ListProposals:output_type -> bpo.catalog.v1.ListProposalsResponse
-	63, // 104: bpo.catalog.v1.CatalogService.ScoreProposal:output_type -> bpo.catalog.v1.Evaluation
-	64, // 105: bpo.catalog.v1.CatalogService.GetRanking:output_type -> bpo.catalog.v1.Ranking
-	57, // 106: bpo.catalog.v1.CatalogService.AwardSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	57, // 107: bpo.catalog.v1.CatalogService.ApproveAward:output_type -> bpo.catalog.v1.SourcingEvent
-	47, // 108: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
-	49, // 109: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
-	68, // [68:110] is the sub-list for method output_type
-	26, // [26:68] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	52, // 0: bpo.catalog.v1.CreateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
+	52, // 1: bpo.catalog.v1.ListProvidersResponse.providers:type_name -> bpo.catalog.v1.Provider
+	52, // 2: bpo.catalog.v1.UpdateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
+	53, // 3: bpo.catalog.v1.UpdateProviderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	54, // 4: bpo.catalog.v1.CreateProcessRequest.process:type_name -> bpo.catalog.v1.Process
+	54, // 5: bpo.catalog.v1.ListProcessesResponse.processes:type_name -> bpo.catalog.v1.Process
+	54, // 6: bpo.catalog.v1.UpdateProcessRequest.process:type_name -> bpo.catalog.v1.Process
+	53, // 7: bpo.catalog.v1.UpdateProcessRequest.update_mask:type_name -> google.protobuf.FieldMask
+	55, // 8: bpo.catalog.v1.ListAssessmentsResponse.assessments:type_name -> bpo.catalog.v1.Assessment
+	56, // 9: bpo.catalog.v1.UpdateAssessmentPolicyRequest.assessment_policy:type_name -> bpo.catalog.v1.AssessmentPolicy
+	53, // 10: bpo.catalog.v1.UpdateAssessmentPolicyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	57, // 11: bpo.catalog.v1.CreateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
+	57, // 12: bpo.catalog.v1.ListEngagementsResponse.engagements:type_name -> bpo.catalog.v1.Engagement
+	57, // 13: bpo.catalog.v1.UpdateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
+	53, // 14: bpo.catalog.v1.UpdateEngagementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	58, // 15: bpo.catalog.v1.UpdateScopeRequest.scope:type_name -> bpo.catalog.v1.Scope
+	53, // 16: bpo.catalog.v1.UpdateScopeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	59, // 17: bpo.catalog.v1.CreateSourcingEventRequest.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
+	59, // 18: bpo.catalog.v1.ListSourcingEventsResponse.sourcing_events:type_name -> bpo.catalog.v1.SourcingEvent
+	60, // 19: bpo.catalog.v1.CreateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
+	60, // 20: bpo.catalog.v1.UpdateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
+	53, // 21: bpo.catalog.v1.UpdateProposalRequest.update_mask:type_name -> google.protobuf.FieldMask
+	60, // 22: bpo.catalog.v1.ListProposalsResponse.proposals:type_name -> bpo.catalog.v1.Proposal
+	61, // 23: bpo.catalog.v1.ScoreProposalRequest.scores:type_name -> bpo.catalog.v1.CriterionScore
+	62, // 24: bpo.catalog.v1.ConfirmModerationRequest.criteria:type_name -> bpo.catalog.v1.Criterion
+	63, // 25: bpo.catalog.v1.ConfirmModerationResponse.moderations:type_name -> bpo.catalog.v1.Moderation
+	59, // 26: bpo.catalog.v1.ConfirmModerationResponse.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
+	64, // 27: bpo.catalog.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	65, // 28: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	0,  // 29: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
+	1,  // 30: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
+	2,  // 31: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
+	4,  // 32: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
+	5,  // 33: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
+	6,  // 34: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
+	7,  // 35: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
+	8,  // 36: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
+	9,  // 37: bpo.catalog.v1.CatalogService.CreateProcess:input_type -> bpo.catalog.v1.CreateProcessRequest
+	10, // 38: bpo.catalog.v1.CatalogService.GetProcess:input_type -> bpo.catalog.v1.GetProcessRequest
+	11, // 39: bpo.catalog.v1.CatalogService.ListProcesses:input_type -> bpo.catalog.v1.ListProcessesRequest
+	13, // 40: bpo.catalog.v1.CatalogService.UpdateProcess:input_type -> bpo.catalog.v1.UpdateProcessRequest
+	14, // 41: bpo.catalog.v1.CatalogService.AssessProcess:input_type -> bpo.catalog.v1.AssessProcessRequest
+	15, // 42: bpo.catalog.v1.CatalogService.GetAssessment:input_type -> bpo.catalog.v1.GetAssessmentRequest
+	16, // 43: bpo.catalog.v1.CatalogService.ListAssessments:input_type -> bpo.catalog.v1.ListAssessmentsRequest
+	18, // 44: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:input_type -> bpo.catalog.v1.GetAssessmentPolicyRequest
+	19, // 45: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:input_type -> bpo.catalog.v1.UpdateAssessmentPolicyRequest
+	20, // 46: bpo.catalog.v1.CatalogService.CreateEngagement:input_type -> bpo.catalog.v1.CreateEngagementRequest
+	21, // 47: bpo.catalog.v1.CatalogService.GetEngagement:input_type -> bpo.catalog.v1.GetEngagementRequest
+	22, // 48: bpo.catalog.v1.CatalogService.ListEngagements:input_type -> bpo.catalog.v1.ListEngagementsRequest
+	24, // 49: bpo.catalog.v1.CatalogService.UpdateEngagement:input_type -> bpo.catalog.v1.UpdateEngagementRequest
+	25, // 50: bpo.catalog.v1.CatalogService.GetScope:input_type -> bpo.catalog.v1.GetScopeRequest
+	26, // 51: bpo.catalog.v1.CatalogService.UpdateScope:input_type -> bpo.catalog.v1.UpdateScopeRequest
+	27, // 52: bpo.catalog.v1.CatalogService.SubmitScope:input_type -> bpo.catalog.v1.SubmitScopeRequest
+	28, // 53: bpo.catalog.v1.CatalogService.ApproveScope:input_type -> bpo.catalog.v1.ApproveScopeRequest
+	29, // 54: bpo.catalog.v1.CatalogService.RejectScope:input_type -> bpo.catalog.v1.RejectScopeRequest
+	30, // 55: bpo.catalog.v1.CatalogService.CreateSourcingEvent:input_type -> bpo.catalog.v1.CreateSourcingEventRequest
+	31, // 56: bpo.catalog.v1.CatalogService.GetSourcingEvent:input_type -> bpo.catalog.v1.GetSourcingEventRequest
+	32, // 57: bpo.catalog.v1.CatalogService.ListSourcingEvents:input_type -> bpo.catalog.v1.ListSourcingEventsRequest
+	34, // 58: bpo.catalog.v1.CatalogService.PublishSourcingEvent:input_type -> bpo.catalog.v1.PublishSourcingEventRequest
+	35, // 59: bpo.catalog.v1.CatalogService.CloseSourcingEvent:input_type -> bpo.catalog.v1.CloseSourcingEventRequest
+	36, // 60: bpo.catalog.v1.CatalogService.CancelSourcingEvent:input_type -> bpo.catalog.v1.CancelSourcingEventRequest
+	37, // 61: bpo.catalog.v1.CatalogService.CreateProposal:input_type -> bpo.catalog.v1.CreateProposalRequest
+	38, // 62: bpo.catalog.v1.CatalogService.UpdateProposal:input_type -> bpo.catalog.v1.UpdateProposalRequest
+	39, // 63: bpo.catalog.v1.CatalogService.GetProposal:input_type -> bpo.catalog.v1.GetProposalRequest
+	40, // 64: bpo.catalog.v1.CatalogService.ListProposals:input_type -> bpo.catalog.v1.ListProposalsRequest
+	42, // 65: bpo.catalog.v1.CatalogService.ScoreProposal:input_type -> bpo.catalog.v1.ScoreProposalRequest
+	43, // 66: bpo.catalog.v1.CatalogService.GetRanking:input_type -> bpo.catalog.v1.GetRankingRequest
+	44, // 67: bpo.catalog.v1.CatalogService.ConfirmModeration:input_type -> bpo.catalog.v1.ConfirmModerationRequest
+	46, // 68: bpo.catalog.v1.CatalogService.AwardSourcingEvent:input_type -> bpo.catalog.v1.AwardSourcingEventRequest
+	47, // 69: bpo.catalog.v1.CatalogService.ApproveAward:input_type -> bpo.catalog.v1.ApproveAwardRequest
+	48, // 70: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
+	50, // 71: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
+	52, // 72: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
+	52, // 73: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
+	3,  // 74: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
+	52, // 75: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
+	66, // 76: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
+	52, // 77: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
+	52, // 78: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
+	52, // 79: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
+	54, // 80: bpo.catalog.v1.CatalogService.CreateProcess:output_type -> bpo.catalog.v1.Process
+	54, // 81: bpo.catalog.v1.CatalogService.GetProcess:output_type -> bpo.catalog.v1.Process
+	12, // 82: bpo.catalog.v1.CatalogService.ListProcesses:output_type -> bpo.catalog.v1.ListProcessesResponse
+	54, // 83: bpo.catalog.v1.CatalogService.UpdateProcess:output_type -> bpo.catalog.v1.Process
+	55, // 84: bpo.catalog.v1.CatalogService.AssessProcess:output_type -> bpo.catalog.v1.Assessment
+	55, // 85: bpo.catalog.v1.CatalogService.GetAssessment:output_type -> bpo.catalog.v1.Assessment
+	17, // 86: bpo.catalog.v1.CatalogService.ListAssessments:output_type -> bpo.catalog.v1.ListAssessmentsResponse
+	56, // 87: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	56, // 88: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	57, // 89: bpo.catalog.v1.CatalogService.CreateEngagement:output_type -> bpo.catalog.v1.Engagement
+	57, // 90: bpo.catalog.v1.CatalogService.GetEngagement:output_type -> bpo.catalog.v1.Engagement
+	23, // 91: bpo.catalog.v1.CatalogService.ListEngagements:output_type -> bpo.catalog.v1.ListEngagementsResponse
+	57, // 92: bpo.catalog.v1.CatalogService.UpdateEngagement:output_type -> bpo.catalog.v1.Engagement
+	58, // 93: bpo.catalog.v1.CatalogService.GetScope:output_type -> bpo.catalog.v1.Scope
+	58, // 94: bpo.catalog.v1.CatalogService.UpdateScope:output_type -> bpo.catalog.v1.Scope
+	58, // 95: bpo.catalog.v1.CatalogService.SubmitScope:output_type -> bpo.catalog.v1.Scope
+	58, // 96: bpo.catalog.v1.CatalogService.ApproveScope:output_type -> bpo.catalog.v1.Scope
+	58, // 97: bpo.catalog.v1.CatalogService.RejectScope:output_type -> bpo.catalog.v1.Scope
+	59, // 98: bpo.catalog.v1.CatalogService.CreateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	59, // 99: bpo.catalog.v1.CatalogService.GetSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	33, // 100: bpo.catalog.v1.CatalogService.ListSourcingEvents:output_type -> bpo.catalog.v1.ListSourcingEventsResponse
+	59, // 101: bpo.catalog.v1.CatalogService.PublishSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	59, // 102: bpo.catalog.v1.CatalogService.CloseSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	59, // 103: bpo.catalog.v1.CatalogService.CancelSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	60, // 104: bpo.catalog.v1.CatalogService.CreateProposal:output_type -> bpo.catalog.v1.Proposal
+	60, // 105: bpo.catalog.v1.CatalogService.UpdateProposal:output_type -> bpo.catalog.v1.Proposal
+	60, // 106: bpo.catalog.v1.CatalogService.GetProposal:output_type -> bpo.catalog.v1.Proposal
+	41, // 107: bpo.catalog.v1.CatalogService.ListProposals:output_type -> bpo.catalog.v1.ListProposalsResponse
+	67, // 108: bpo.catalog.v1.CatalogService.ScoreProposal:output_type -> bpo.catalog.v1.Evaluation
+	68, // 109: bpo.catalog.v1.CatalogService.GetRanking:output_type -> bpo.catalog.v1.Ranking
+	45, // 110: bpo.catalog.v1.CatalogService.ConfirmModeration:output_type -> bpo.catalog.v1.ConfirmModerationResponse
+	59, // 111: bpo.catalog.v1.CatalogService.AwardSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	59, // 112: bpo.catalog.v1.CatalogService.ApproveAward:output_type -> bpo.catalog.v1.SourcingEvent
+	49, // 113: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
+	51, // 114: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
+	72, // [72:115] is the sub-list for method output_type
+	29, // [29:72] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_catalog_service_proto_init() }
@@ -3546,7 +3706,7 @@ func file_bpo_catalog_v1_catalog_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_catalog_v1_catalog_service_proto_rawDesc), len(file_bpo_catalog_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   50,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -58,6 +58,7 @@ const (
 	CatalogService_ListProposals_FullMethodName          = "/bpo.catalog.v1.CatalogService/ListProposals"
 	CatalogService_ScoreProposal_FullMethodName          = "/bpo.catalog.v1.CatalogService/ScoreProposal"
 	CatalogService_GetRanking_FullMethodName             = "/bpo.catalog.v1.CatalogService/GetRanking"
+	CatalogService_ConfirmModeration_FullMethodName      = "/bpo.catalog.v1.CatalogService/ConfirmModeration"
 	CatalogService_AwardSourcingEvent_FullMethodName     = "/bpo.catalog.v1.CatalogService/AwardSourcingEvent"
 	CatalogService_ApproveAward_FullMethodName           = "/bpo.catalog.v1.CatalogService/ApproveAward"
 	CatalogService_ListAuditEvents_FullMethodName        = "/bpo.catalog.v1.CatalogService/ListAuditEvents"
@@ -175,6 +176,15 @@ type CatalogServiceClient interface {
 	ScoreProposal(ctx context.Context, in *ScoreProposalRequest, opts ...grpc.CallOption) (*Evaluation, error)
 	// Gets the ranking of the qualified proposals. Not for providers.
 	GetRanking(ctx context.Context, in *GetRankingRequest, opts ...grpc.CallOption) (*Ranking, error)
+	// Confirms, as the moderator, the flagged (NEEDS_MODERATION) scores of
+	// one or more criteria of a QUALIFIED proposal while the event is
+	// CLOSED, so that they no longer block EVALUATED; when every evaluator
+	// has scored every qualified proposal and nothing else is flagged, the
+	// event becomes EVALUATED in the same transaction. A confirmation holds
+	// the lowest and highest evaluator's score it confirmed: a revision that
+	// changes either flags the criterion again. Roles: `sourcing_manager`
+	// (any, not only the event's owner).
+	ConfirmModeration(ctx context.Context, in *ConfirmModerationRequest, opts ...grpc.CallOption) (*ConfirmModerationResponse, error)
 	// Proposes the award of an EVALUATED event to one qualified proposal;
 	// any but the top-ranked needs a justification. Roles: `sourcing_manager`.
 	AwardSourcingEvent(ctx context.Context, in *AwardSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
@@ -576,6 +586,16 @@ func (c *catalogServiceClient) GetRanking(ctx context.Context, in *GetRankingReq
 	return out, nil
 }
 
+func (c *catalogServiceClient) ConfirmModeration(ctx context.Context, in *ConfirmModerationRequest, opts ...grpc.CallOption) (*ConfirmModerationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConfirmModerationResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ConfirmModeration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) AwardSourcingEvent(ctx context.Context, in *AwardSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SourcingEvent)
@@ -727,6 +747,15 @@ type CatalogServiceServer interface {
 	ScoreProposal(context.Context, *ScoreProposalRequest) (*Evaluation, error)
 	// Gets the ranking of the qualified proposals. Not for providers.
 	GetRanking(context.Context, *GetRankingRequest) (*Ranking, error)
+	// Confirms, as the moderator, the flagged (NEEDS_MODERATION) scores of
+	// one or more criteria of a QUALIFIED proposal while the event is
+	// CLOSED, so that they no longer block EVALUATED; when every evaluator
+	// has scored every qualified proposal and nothing else is flagged, the
+	// event becomes EVALUATED in the same transaction. A confirmation holds
+	// the lowest and highest evaluator's score it confirmed: a revision that
+	// changes either flags the criterion again. Roles: `sourcing_manager`
+	// (any, not only the event's owner).
+	ConfirmModeration(context.Context, *ConfirmModerationRequest) (*ConfirmModerationResponse, error)
 	// Proposes the award of an EVALUATED event to one qualified proposal;
 	// any but the top-ranked needs a justification. Roles: `sourcing_manager`.
 	AwardSourcingEvent(context.Context, *AwardSourcingEventRequest) (*SourcingEvent, error)
@@ -861,6 +890,9 @@ func (UnimplementedCatalogServiceServer) ScoreProposal(context.Context, *ScorePr
 }
 func (UnimplementedCatalogServiceServer) GetRanking(context.Context, *GetRankingRequest) (*Ranking, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRanking not implemented")
+}
+func (UnimplementedCatalogServiceServer) ConfirmModeration(context.Context, *ConfirmModerationRequest) (*ConfirmModerationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmModeration not implemented")
 }
 func (UnimplementedCatalogServiceServer) AwardSourcingEvent(context.Context, *AwardSourcingEventRequest) (*SourcingEvent, error) {
 	return nil, status.Error(codes.Unimplemented, "method AwardSourcingEvent not implemented")
@@ -1579,6 +1611,24 @@ func _CatalogService_GetRanking_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_ConfirmModeration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmModerationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ConfirmModeration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ConfirmModeration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ConfirmModeration(ctx, req.(*ConfirmModerationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_AwardSourcingEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AwardSourcingEventRequest)
 	if err := dec(in); err != nil {
@@ -1809,6 +1859,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetRanking",
 			Handler:    _CatalogService_GetRanking_Handler,
+		},
+		{
+			MethodName: "ConfirmModeration",
+			Handler:    _CatalogService_ConfirmModeration_Handler,
 		},
 		{
 			MethodName: "AwardSourcingEvent",

@@ -1022,9 +1022,11 @@ type Ranking struct {
 	Proposals []*RankedProposal `protobuf:"bytes,1,rep,name=proposals,proto3" json:"proposals,omitempty"`
 	// Whether every evaluator scored every qualified proposal.
 	Complete bool `protobuf:"varint,2,opt,name=complete,proto3" json:"complete,omitempty"`
-	// Whether some criterion of some proposal is flagged: its evaluators'
-	// scores differ by more than 4 points. The event cannot become EVALUATED
-	// until the evaluators revise them (ScoreProposal again).
+	// Whether some criterion of some proposal needs moderation: its
+	// evaluators' scores differ by more than 4 points and no confirmation is
+	// in force. The event cannot become EVALUATED until the evaluators
+	// revise them (ScoreProposal again) or a sourcing manager confirms them
+	// (ConfirmModeration).
 	NeedsModeration bool `protobuf:"varint,3,opt,name=needs_moderation,json=needsModeration,proto3" json:"needs_moderation,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
@@ -1183,10 +1185,14 @@ type RankedCriterion struct {
 	// while no evaluator has scored it (it counts 0 in the total).
 	Score string `protobuf:"bytes,3,opt,name=score,proto3" json:"score,omitempty"`
 	// NEEDS_MODERATION: the evaluators' scores of this criterion differ by
-	// more than 4 points.
+	// more than 4 points and no confirmation is in force.
 	NeedsModeration bool `protobuf:"varint,4,opt,name=needs_moderation,json=needsModeration,proto3" json:"needs_moderation,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The moderator's confirmation of this criterion's scores, while it is
+	// in force: the scores still differ by more than 4 points and the lowest
+	// and highest are the ones confirmed.
+	Moderation    *Moderation `protobuf:"bytes,5,opt,name=moderation,proto3" json:"moderation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RankedCriterion) Reset() {
@@ -1245,6 +1251,117 @@ func (x *RankedCriterion) GetNeedsModeration() bool {
 		return x.NeedsModeration
 	}
 	return false
+}
+
+func (x *RankedCriterion) GetModeration() *Moderation {
+	if x != nil {
+		return x.Moderation
+	}
+	return nil
+}
+
+// A moderator's confirmation of the flagged scores of one criterion of a
+// proposal (`sourcingEvents/{e}/proposals/{p}/moderations/{criterion}`),
+// recorded by ConfirmModeration. spec: catalog.md §3 "Evaluation" step 2.
+type Moderation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name; the last segment is the criterion (EXPERTISE).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The criterion confirmed.
+	Criterion Criterion `protobuf:"varint,2,opt,name=criterion,proto3,enum=bpo.catalog.v1.Criterion" json:"criterion,omitempty"`
+	// The lowest evaluator's score when it was confirmed.
+	LowScore int32 `protobuf:"varint,3,opt,name=low_score,json=lowScore,proto3" json:"low_score,omitempty"`
+	// The highest evaluator's score when it was confirmed. A later revision
+	// that changes the lowest or the highest score ends the confirmation:
+	// the criterion is flagged again until confirmed anew.
+	HighScore int32 `protobuf:"varint,4,opt,name=high_score,json=highScore,proto3" json:"high_score,omitempty"`
+	// The sourcing manager who confirmed it.
+	Moderator string `protobuf:"bytes,5,opt,name=moderator,proto3" json:"moderator,omitempty"`
+	// Why the scores stand.
+	Comment string `protobuf:"bytes,6,opt,name=comment,proto3" json:"comment,omitempty"`
+	// When it was confirmed.
+	ConfirmTime   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=confirm_time,json=confirmTime,proto3" json:"confirm_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Moderation) Reset() {
+	*x = Moderation{}
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Moderation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Moderation) ProtoMessage() {}
+
+func (x *Moderation) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Moderation.ProtoReflect.Descriptor instead.
+func (*Moderation) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Moderation) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Moderation) GetCriterion() Criterion {
+	if x != nil {
+		return x.Criterion
+	}
+	return Criterion_CRITERION_UNSPECIFIED
+}
+
+func (x *Moderation) GetLowScore() int32 {
+	if x != nil {
+		return x.LowScore
+	}
+	return 0
+}
+
+func (x *Moderation) GetHighScore() int32 {
+	if x != nil {
+		return x.HighScore
+	}
+	return 0
+}
+
+func (x *Moderation) GetModerator() string {
+	if x != nil {
+		return x.Moderator
+	}
+	return ""
+}
+
+func (x *Moderation) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *Moderation) GetConfirmTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ConfirmTime
+	}
+	return nil
 }
 
 var File_bpo_catalog_v1_sourcing_proto protoreflect.FileDescriptor
@@ -1344,12 +1461,25 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\bprovider\x18\x03 \x01(\tR\bprovider\x12D\n" +
 	"\x14total_contract_value\x18\x04 \x01(\v2\x12.bpo.type.v1.MoneyR\x12totalContractValue\x12;\n" +
 	"\bcriteria\x18\x05 \x03(\v2\x1f.bpo.catalog.v1.RankedCriterionR\bcriteria\x12\x14\n" +
-	"\x05total\x18\x06 \x01(\tR\x05total\"\xa3\x01\n" +
+	"\x05total\x18\x06 \x01(\tR\x05total\"\xdf\x01\n" +
 	"\x0fRankedCriterion\x127\n" +
 	"\tcriterion\x18\x01 \x01(\x0e2\x19.bpo.catalog.v1.CriterionR\tcriterion\x12\x16\n" +
 	"\x06weight\x18\x02 \x01(\x05R\x06weight\x12\x14\n" +
 	"\x05score\x18\x03 \x01(\tR\x05score\x12)\n" +
-	"\x10needs_moderation\x18\x04 \x01(\bR\x0fneedsModeration*\x89\x02\n" +
+	"\x10needs_moderation\x18\x04 \x01(\bR\x0fneedsModeration\x12:\n" +
+	"\n" +
+	"moderation\x18\x05 \x01(\v2\x1a.bpo.catalog.v1.ModerationR\n" +
+	"moderation\"\xb6\x02\n" +
+	"\n" +
+	"Moderation\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12=\n" +
+	"\tcriterion\x18\x02 \x01(\x0e2\x19.bpo.catalog.v1.CriterionB\x04\xe2A\x01\x03R\tcriterion\x12!\n" +
+	"\tlow_score\x18\x03 \x01(\x05B\x04\xe2A\x01\x03R\blowScore\x12#\n" +
+	"\n" +
+	"high_score\x18\x04 \x01(\x05B\x04\xe2A\x01\x03R\thighScore\x12\"\n" +
+	"\tmoderator\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\tmoderator\x12\x1e\n" +
+	"\acomment\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\acomment\x12C\n" +
+	"\fconfirm_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\vconfirmTime*\x89\x02\n" +
 	"\x12SourcingEventState\x12$\n" +
 	" SOURCING_EVENT_STATE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aSOURCING_EVENT_STATE_DRAFT\x10\x01\x12\"\n" +
@@ -1389,7 +1519,7 @@ func file_bpo_catalog_v1_sourcing_proto_rawDescGZIP() []byte {
 }
 
 var file_bpo_catalog_v1_sourcing_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_bpo_catalog_v1_sourcing_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_bpo_catalog_v1_sourcing_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_bpo_catalog_v1_sourcing_proto_goTypes = []any{
 	(SourcingEventState)(0),       // 0: bpo.catalog.v1.SourcingEventState
 	(Criterion)(0),                // 1: bpo.catalog.v1.Criterion
@@ -1405,43 +1535,47 @@ var file_bpo_catalog_v1_sourcing_proto_goTypes = []any{
 	(*Ranking)(nil),               // 11: bpo.catalog.v1.Ranking
 	(*RankedProposal)(nil),        // 12: bpo.catalog.v1.RankedProposal
 	(*RankedCriterion)(nil),       // 13: bpo.catalog.v1.RankedCriterion
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
-	(CertificationType)(0),        // 15: bpo.catalog.v1.CertificationType
-	(*v1.Money)(nil),              // 16: bpo.type.v1.Money
-	(ShoreModel)(0),               // 17: bpo.catalog.v1.ShoreModel
-	(PricingModel)(0),             // 18: bpo.catalog.v1.PricingModel
+	(*Moderation)(nil),            // 14: bpo.catalog.v1.Moderation
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(CertificationType)(0),        // 16: bpo.catalog.v1.CertificationType
+	(*v1.Money)(nil),              // 17: bpo.type.v1.Money
+	(ShoreModel)(0),               // 18: bpo.catalog.v1.ShoreModel
+	(PricingModel)(0),             // 19: bpo.catalog.v1.PricingModel
 }
 var file_bpo_catalog_v1_sourcing_proto_depIdxs = []int32{
 	4,  // 0: bpo.catalog.v1.SourcingEvent.criteria:type_name -> bpo.catalog.v1.CriterionWeight
-	14, // 1: bpo.catalog.v1.SourcingEvent.proposal_deadline:type_name -> google.protobuf.Timestamp
+	15, // 1: bpo.catalog.v1.SourcingEvent.proposal_deadline:type_name -> google.protobuf.Timestamp
 	0,  // 2: bpo.catalog.v1.SourcingEvent.state:type_name -> bpo.catalog.v1.SourcingEventState
 	5,  // 3: bpo.catalog.v1.SourcingEvent.award:type_name -> bpo.catalog.v1.Award
-	14, // 4: bpo.catalog.v1.SourcingEvent.create_time:type_name -> google.protobuf.Timestamp
-	14, // 5: bpo.catalog.v1.SourcingEvent.update_time:type_name -> google.protobuf.Timestamp
+	15, // 4: bpo.catalog.v1.SourcingEvent.create_time:type_name -> google.protobuf.Timestamp
+	15, // 5: bpo.catalog.v1.SourcingEvent.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 6: bpo.catalog.v1.CriterionWeight.criterion:type_name -> bpo.catalog.v1.Criterion
-	14, // 7: bpo.catalog.v1.Award.propose_time:type_name -> google.protobuf.Timestamp
-	14, // 8: bpo.catalog.v1.Award.approve_time:type_name -> google.protobuf.Timestamp
+	15, // 7: bpo.catalog.v1.Award.propose_time:type_name -> google.protobuf.Timestamp
+	15, // 8: bpo.catalog.v1.Award.approve_time:type_name -> google.protobuf.Timestamp
 	2,  // 9: bpo.catalog.v1.Proposal.state:type_name -> bpo.catalog.v1.ProposalState
 	7,  // 10: bpo.catalog.v1.Proposal.pricing:type_name -> bpo.catalog.v1.ProposalPricing
 	8,  // 11: bpo.catalog.v1.Proposal.service_levels:type_name -> bpo.catalog.v1.ProposedServiceLevel
-	15, // 12: bpo.catalog.v1.Proposal.certifications:type_name -> bpo.catalog.v1.CertificationType
-	16, // 13: bpo.catalog.v1.Proposal.total_contract_value:type_name -> bpo.type.v1.Money
-	17, // 14: bpo.catalog.v1.Proposal.shore_model:type_name -> bpo.catalog.v1.ShoreModel
-	14, // 15: bpo.catalog.v1.Proposal.submit_time:type_name -> google.protobuf.Timestamp
-	18, // 16: bpo.catalog.v1.ProposalPricing.model:type_name -> bpo.catalog.v1.PricingModel
-	16, // 17: bpo.catalog.v1.ProposalPricing.monthly_fee:type_name -> bpo.type.v1.Money
+	16, // 12: bpo.catalog.v1.Proposal.certifications:type_name -> bpo.catalog.v1.CertificationType
+	17, // 13: bpo.catalog.v1.Proposal.total_contract_value:type_name -> bpo.type.v1.Money
+	18, // 14: bpo.catalog.v1.Proposal.shore_model:type_name -> bpo.catalog.v1.ShoreModel
+	15, // 15: bpo.catalog.v1.Proposal.submit_time:type_name -> google.protobuf.Timestamp
+	19, // 16: bpo.catalog.v1.ProposalPricing.model:type_name -> bpo.catalog.v1.PricingModel
+	17, // 17: bpo.catalog.v1.ProposalPricing.monthly_fee:type_name -> bpo.type.v1.Money
 	10, // 18: bpo.catalog.v1.Evaluation.scores:type_name -> bpo.catalog.v1.CriterionScore
-	14, // 19: bpo.catalog.v1.Evaluation.submit_time:type_name -> google.protobuf.Timestamp
+	15, // 19: bpo.catalog.v1.Evaluation.submit_time:type_name -> google.protobuf.Timestamp
 	1,  // 20: bpo.catalog.v1.CriterionScore.criterion:type_name -> bpo.catalog.v1.Criterion
 	12, // 21: bpo.catalog.v1.Ranking.proposals:type_name -> bpo.catalog.v1.RankedProposal
-	16, // 22: bpo.catalog.v1.RankedProposal.total_contract_value:type_name -> bpo.type.v1.Money
+	17, // 22: bpo.catalog.v1.RankedProposal.total_contract_value:type_name -> bpo.type.v1.Money
 	13, // 23: bpo.catalog.v1.RankedProposal.criteria:type_name -> bpo.catalog.v1.RankedCriterion
 	1,  // 24: bpo.catalog.v1.RankedCriterion.criterion:type_name -> bpo.catalog.v1.Criterion
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	14, // 25: bpo.catalog.v1.RankedCriterion.moderation:type_name -> bpo.catalog.v1.Moderation
+	1,  // 26: bpo.catalog.v1.Moderation.criterion:type_name -> bpo.catalog.v1.Criterion
+	15, // 27: bpo.catalog.v1.Moderation.confirm_time:type_name -> google.protobuf.Timestamp
+	28, // [28:28] is the sub-list for method output_type
+	28, // [28:28] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_sourcing_proto_init() }
@@ -1458,7 +1592,7 @@ func file_bpo_catalog_v1_sourcing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_catalog_v1_sourcing_proto_rawDesc), len(file_bpo_catalog_v1_sourcing_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
