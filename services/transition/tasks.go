@@ -260,3 +260,13 @@ func (s *Server) SkipTask(ctx context.Context, req *transitionv1.SkipTaskRequest
 	}
 	return s.changeTask(ctx, transitionv1.TransitionService_SkipTask_FullMethodName, req, plan.Skip, req.GetReason())
 }
+
+// BlockTask implements transitionv1.TransitionServiceServer. The reason
+// says what blocks the task (spec: "BLOCKED (with reason)"); StartTask
+// resumes it, clearing the reason and keeping an actual start it had.
+func (s *Server) BlockTask(ctx context.Context, req *transitionv1.BlockTaskRequest) (*transitionv1.Task, error) {
+	if strings.TrimSpace(req.GetReason()) == "" {
+		return nil, apperr.Invalid(apperr.FieldViolation{Field: "reason", Description: "is required: say what blocks the task"})
+	}
+	return s.changeTask(ctx, transitionv1.TransitionService_BlockTask_FullMethodName, req, plan.Block, req.GetReason())
+}

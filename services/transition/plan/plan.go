@@ -20,6 +20,8 @@ type PlanAction string
 const (
 	StartPlan PlanAction = "start"
 	Cutover   PlanAction = "cut over"
+	Close     PlanAction = "close"
+	Abort     PlanAction = "abort"
 )
 
 type planMove struct {
@@ -32,7 +34,10 @@ type planMove struct {
 // planMoves is the plan state machine. spec: transition.md, "state".
 // CUTOVER_READY is not entered by a method: it follows from the gates
 // (see Settle). Cutover is allowed from ACTIVE as well, since the gates are
-// checked again at cutover; CLOSED and ABORTED come with later methods.
+// checked again at cutover. Close ends hypercare (its gate is
+// CheckHypercareFinished). Abort abandons a plan before go-live only: once
+// LIVE the provider runs the service and the contract has commenced, so
+// ending it is the contract's termination, not the plan's abort.
 var planMoves = map[PlanAction]planMove{
 	StartPlan: {
 		from: []transitionv1.PlanState{transitionv1.PlanState_PLAN_STATE_DRAFT},
@@ -43,6 +48,22 @@ var planMoves = map[PlanAction]planMove{
 		to:   transitionv1.PlanState_PLAN_STATE_LIVE,
 		hint: map[transitionv1.PlanState]string{
 			transitionv1.PlanState_PLAN_STATE_DRAFT: "start it first (StartTransitionPlan)",
+		},
+	},
+	Close: {
+		from: []transitionv1.PlanState{transitionv1.PlanState_PLAN_STATE_LIVE},
+		to:   transitionv1.PlanState_PLAN_STATE_CLOSED,
+		hint: map[transitionv1.PlanState]string{
+			transitionv1.PlanState_PLAN_STATE_DRAFT:         "a plan closes after cutover and hypercare; to abandon it, abort it (AbortPlan)",
+			transitionv1.PlanState_PLAN_STATE_ACTIVE:        "a plan closes after cutover and hypercare; to abandon it, abort it (AbortPlan)",
+			transitionv1.PlanState_PLAN_STATE_CUTOVER_READY: "complete the cutover (CompleteCutover) and hypercare first; to abandon it, abort it (AbortPlan)",
+		},
+	},
+	Abort: {
+		from: []transitionv1.PlanState{transitionv1.PlanState_PLAN_STATE_DRAFT, transitionv1.PlanState_PLAN_STATE_ACTIVE, transitionv1.PlanState_PLAN_STATE_CUTOVER_READY},
+		to:   transitionv1.PlanState_PLAN_STATE_ABORTED,
+		hint: map[transitionv1.PlanState]string{
+			transitionv1.PlanState_PLAN_STATE_LIVE: "the service has commenced: finish hypercare and close the plan (ClosePlan); ending the service is a matter for the contract",
 		},
 	},
 }
@@ -100,6 +121,31 @@ func CheckWorking(p *transitionv1.TransitionPlan) error {
 		return apperr.New(apperr.FailedPrecondition, "%s is DRAFT; start it (StartTransitionPlan) before working on its tasks", p.GetName())
 	}
 	return apperr.New(apperr.FailedPrecondition, "%s is %s; its tasks can no longer change state", p.GetName(), PlanStateName(p.GetState()))
+}
+
+// CheckHypercareFinished refuses to close the plan named plan while any
+// HYPERCARE task of tasks (in plan order) is not DONE or SKIPPED, listing
+// each with its state. spec: transition.md, "CLOSED (after hypercare)";
+// "Hypercare tasks follow; ClosePlan ends it". Only hypercare is checked:
+// every task before it was finished for the cutover, and the cutover tasks
+// themselves are not a condition of hypercare ending.
+func CheckHypercareFinished(plan string, tasks []*transitionv1.Task) error {
+	var open []string
+	for _, t := range tasks {
+		if t.GetPhase() == transitionv1.Phase_PHASE_HYPERCARE && !Finished(t.GetState()) {
+			open = append(open, fmt.Sprintf("%s is %s", Label(t), TaskStateName(t.GetState())))
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	more := ""
+	if len(open) > maxListed {
+		more = fmt.Sprintf(" and %d more", len(open)-maxListed)
+		open = open[:maxListed]
+	}
+	return apperr.New(apperr.FailedPrecondition, "cannot close %s: hypercare is not finished, these HYPERCARE tasks are open: %s%s; complete or skip them first",
+		plan, strings.Join(open, ", "), more)
 }
 
 // Count returns the number of tasks and of those DONE or SKIPPED.

@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -38,6 +39,12 @@ func TestNextTaskState(t *testing.T) {
 		{"skip a blocked task", blocked, plan.Skip, skipped, ""},
 		{"a done task cannot be skipped", done, plan.Skip, done, "it is DONE; only a task that is NOT_STARTED or IN_PROGRESS or BLOCKED can be"},
 		{"a skipped task cannot be started", skipped, plan.Start, skipped, "it is SKIPPED"},
+		{"block a new task", notStarted, plan.Block, blocked, ""},
+		{"block a started task", inProgress, plan.Block, blocked, ""},
+		{"block twice", blocked, plan.Block, blocked, "it is BLOCKED; only a task that is NOT_STARTED or IN_PROGRESS can be"},
+		{"a done task cannot be blocked", done, plan.Block, done, "it is DONE"},
+		{"a skipped task cannot be blocked", skipped, plan.Block, skipped, "it is SKIPPED"},
+		{"a blocked task cannot be completed", blocked, plan.Complete, blocked, "it is BLOCKED; only a task that is IN_PROGRESS can be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,6 +90,10 @@ func TestAuthorize(t *testing.T) {
 		{"provider may not touch a client task", own, plan.Start, clientTask, "only PROVIDER tasks"},
 		{"provider may not touch another provider's plan", other, plan.Complete, providerTask, "its own provider's plans (providers/OTHER)"},
 		{"provider may not skip", own, plan.Skip, providerTask, "needs one of the roles"},
+		{"manager blocks a client task", manager, plan.Block, clientTask, ""},
+		{"provider blocks its own provider task", own, plan.Block, providerTask, ""},
+		{"provider may not block a client task", own, plan.Block, clientTask, "only PROVIDER tasks"},
+		{"provider may not block another provider's task", other, plan.Block, providerTask, "its own provider's plans (providers/OTHER)"},
 		// A second role does not lift the provider rules.
 		{"provider who also evaluates may not touch a client task", ownEvaluator, plan.Start, clientTask, "only PROVIDER tasks"},
 		{"provider who also audits may not touch another provider's plan", otherAuditor, plan.Complete, providerTask, "its own provider's plans (providers/OTHER)"},
@@ -126,6 +137,8 @@ func TestPlanStates(t *testing.T) {
 		active = transitionv1.PlanState_PLAN_STATE_ACTIVE
 		ready  = transitionv1.PlanState_PLAN_STATE_CUTOVER_READY
 		live   = transitionv1.PlanState_PLAN_STATE_LIVE
+		closed = transitionv1.PlanState_PLAN_STATE_CLOSED
+		abort  = transitionv1.PlanState_PLAN_STATE_ABORTED
 	)
 	tests := []struct {
 		name    string
@@ -140,6 +153,20 @@ func TestPlanStates(t *testing.T) {
 		{"cut over a ready plan", ready, plan.Cutover, live, ""},
 		{"cut over a draft says to start it", draft, plan.Cutover, draft, "it is DRAFT; only a plan that is ACTIVE or CUTOVER_READY can be; start it first"},
 		{"cut over twice", live, plan.Cutover, live, "it is LIVE"},
+		{"cut over an aborted plan", abort, plan.Cutover, abort, "it is ABORTED"},
+		{"close a live plan", live, plan.Close, closed, ""},
+		{"close a ready plan says to cut over", ready, plan.Close, ready, "it is CUTOVER_READY; only a plan that is LIVE can be; complete the cutover (CompleteCutover)"},
+		{"close an active plan says to abort instead", active, plan.Close, active, "it is ACTIVE; only a plan that is LIVE can be; a plan closes after cutover and hypercare; to abandon it, abort it (AbortPlan)"},
+		{"close a draft", draft, plan.Close, draft, "it is DRAFT"},
+		{"close twice", closed, plan.Close, closed, "it is CLOSED"},
+		{"close an aborted plan", abort, plan.Close, abort, "it is ABORTED"},
+		{"abort a draft", draft, plan.Abort, abort, ""},
+		{"abort an active plan", active, plan.Abort, abort, ""},
+		{"abort a ready plan", ready, plan.Abort, abort, ""},
+		{"a live plan cannot be aborted", live, plan.Abort, live, "it is LIVE; only a plan that is DRAFT or ACTIVE or CUTOVER_READY can be; the service has commenced: finish hypercare and close the plan (ClosePlan)"},
+		{"a closed plan cannot be aborted", closed, plan.Abort, closed, "it is CLOSED"},
+		{"abort twice", abort, plan.Abort, abort, "it is ABORTED"},
+		{"start an aborted plan", abort, plan.StartPlan, abort, "it is ABORTED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +179,9 @@ func TestPlanStates(t *testing.T) {
 			}
 			if apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("got %v, want FAILED_PRECONDITION containing %q", err, tt.wantErr)
+			}
+			if got != tt.from {
+				t.Fatalf("a refused action changed the state to %v", got)
 			}
 		})
 	}
@@ -167,6 +197,8 @@ func TestPlanStates(t *testing.T) {
 		{"cutover-ready and no longer ready falls back", ready, false, active},
 		{"draft never becomes ready by itself", draft, true, draft},
 		{"live stays live", live, false, live},
+		{"closed stays closed", closed, true, closed},
+		{"aborted never becomes ready", abort, true, abort},
 	}
 	for _, tt := range settle {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,5 +244,39 @@ func TestReadiness(t *testing.T) {
 	}
 	if err := plan.CheckReady(p1, r); err != nil {
 		t.Fatalf("CheckReady: %v", err)
+	}
+}
+
+func TestCheckHypercareFinished(t *testing.T) {
+	mk := func(id string, phase transitionv1.Phase, state transitionv1.TaskState) *transitionv1.Task {
+		return &transitionv1.Task{Name: p1 + "/tasks/" + id, Title: id, Phase: phase, State: state}
+	}
+	tasks := []*transitionv1.Task{
+		// Only HYPERCARE counts: an open cutover task does not keep
+		// hypercare from ending.
+		mk("go-live", transitionv1.Phase_PHASE_CUTOVER, notStarted),
+		mk("care1", transitionv1.Phase_PHASE_HYPERCARE, done),
+		mk("care2", transitionv1.Phase_PHASE_HYPERCARE, inProgress),
+		mk("care3", transitionv1.Phase_PHASE_HYPERCARE, blocked),
+		mk("care4", transitionv1.Phase_PHASE_HYPERCARE, skipped),
+	}
+	err := plan.CheckHypercareFinished(p1, tasks)
+	// The two open ones, in plan order.
+	want := p1 + `: hypercare is not finished, these HYPERCARE tasks are open: "care2" (care2) is IN_PROGRESS, "care3" (care3) is BLOCKED; complete or skip them first`
+	if apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want FAILED_PRECONDITION containing %q", err, want)
+	}
+	tasks[2].State, tasks[3].State = done, skipped
+	if err := plan.CheckHypercareFinished(p1, tasks); err != nil {
+		t.Fatalf("every hypercare task finished: got %v", err)
+	}
+	// Twelve open: ten listed, the rest counted.
+	var many []*transitionv1.Task
+	for i := range 12 {
+		many = append(many, mk(fmt.Sprintf("c%02d", i), transitionv1.Phase_PHASE_HYPERCARE, notStarted))
+	}
+	err = plan.CheckHypercareFinished(p1, many)
+	if !strings.Contains(err.Error(), `"c09" (c09) is NOT_STARTED and 2 more;`) || strings.Contains(err.Error(), `"c10"`) {
+		t.Fatalf("got %v, want ten listed and 2 more", err)
 	}
 }

@@ -18,6 +18,7 @@ const (
 	Start    Action = "start"
 	Complete Action = "complete"
 	Skip     Action = "skip"
+	Block    Action = "block"
 )
 
 // move is one row of the task state machine: the states an action may
@@ -33,8 +34,10 @@ type move struct {
 // taskMoves is the task state machine. spec: transition.md, "Tasks".
 // Completing needs the task started first, so that every DONE task has an
 // actual start and finish for the schedule's re-forecast. A provider user
-// may start and complete (its own PROVIDER tasks, see Authorize); only the
-// transition manager skips.
+// may start, complete and block (its own PROVIDER tasks, see Authorize);
+// only the transition manager skips. A task is blocked before or during
+// work, with a reason (spec: "BLOCKED (with reason)"), and Start resumes
+// it; a finished task has nothing left to block.
 var taskMoves = map[Action]move{
 	Start: {
 		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_BLOCKED},
@@ -46,6 +49,11 @@ var taskMoves = map[Action]move{
 		to:    transitionv1.TaskState_TASK_STATE_DONE,
 		roles: []auth.Role{auth.TransitionManager, auth.ProviderUser},
 		next:  "start it first (StartTask)",
+	},
+	Block: {
+		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_IN_PROGRESS},
+		to:    transitionv1.TaskState_TASK_STATE_BLOCKED,
+		roles: []auth.Role{auth.TransitionManager, auth.ProviderUser},
 	},
 	Skip: {
 		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_IN_PROGRESS, transitionv1.TaskState_TASK_STATE_BLOCKED},

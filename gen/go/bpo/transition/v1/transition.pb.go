@@ -39,9 +39,10 @@ const (
 	PlanState_PLAN_STATE_CUTOVER_READY PlanState = 3
 	// Cut over; the provider runs the service.
 	PlanState_PLAN_STATE_LIVE PlanState = 4
-	// Hypercare finished.
+	// Hypercare finished (ClosePlan): every HYPERCARE task DONE or SKIPPED.
 	PlanState_PLAN_STATE_CLOSED PlanState = 5
-	// Abandoned, with a reason.
+	// Abandoned before go-live, with a reason (AbortPlan); the
+	// contract may then get a new plan.
 	PlanState_PLAN_STATE_ABORTED PlanState = 6
 )
 
@@ -323,6 +324,10 @@ type TransitionPlan struct {
 	// Saturdays and Sundays (a holiday on a weekend changes nothing). Set on
 	// create; each must be a full calendar date; listed once each, in order.
 	Holidays []*date.Date `protobuf:"bytes,12,rep,name=holidays,proto3" json:"holidays,omitempty"`
+	// Why the plan was ABORTED (AbortPlan).
+	StateReason string `protobuf:"bytes,13,opt,name=state_reason,json=stateReason,proto3" json:"state_reason,omitempty"`
+	// When the plan was CLOSED or ABORTED.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// When the plan was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -443,6 +448,20 @@ func (x *TransitionPlan) GetCommencementDate() *date.Date {
 func (x *TransitionPlan) GetHolidays() []*date.Date {
 	if x != nil {
 		return x.Holidays
+	}
+	return nil
+}
+
+func (x *TransitionPlan) GetStateReason() string {
+	if x != nil {
+		return x.StateReason
+	}
+	return ""
+}
+
+func (x *TransitionPlan) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
 	}
 	return nil
 }
@@ -1072,7 +1091,7 @@ var File_bpo_transition_v1_transition_proto protoreflect.FileDescriptor
 
 const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"\n" +
-	"\"bpo/transition/v1/transition.proto\x12\x11bpo.transition.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xff\x06\n" +
+	"\"bpo/transition/v1/transition.proto\x12\x11bpo.transition.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xe5\a\n" +
 	"\x0eTransitionPlan\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12F\n" +
 	"\bcontract\x18\x02 \x01(\tB*\xe2A\x02\x02\x05\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\bcontract\x12$\n" +
@@ -1090,7 +1109,9 @@ const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"\x0etasks_finished\x18\n" +
 	" \x01(\x05B\x04\xe2A\x01\x03R\rtasksFinished\x12D\n" +
 	"\x11commencement_date\x18\v \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x10commencementDate\x12=\n" +
-	"\bholidays\x18\f \x03(\v2\x11.google.type.DateB\x0e\xe2A\x02\x01\x05\xbaH\x06\x92\x01\x03\x10\xe8\aR\bholidays\x12A\n" +
+	"\bholidays\x18\f \x03(\v2\x11.google.type.DateB\x0e\xe2A\x02\x01\x05\xbaH\x06\x92\x01\x03\x10\xe8\aR\bholidays\x12'\n" +
+	"\fstate_reason\x18\r \x01(\tB\x04\xe2A\x01\x03R\vstateReason\x12;\n" +
+	"\bend_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\aendTime\x12A\n" +
 	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
@@ -1222,31 +1243,32 @@ var file_bpo_transition_v1_transition_proto_depIdxs = []int32{
 	0,  // 2: bpo.transition.v1.TransitionPlan.state:type_name -> bpo.transition.v1.PlanState
 	11, // 3: bpo.transition.v1.TransitionPlan.commencement_date:type_name -> google.type.Date
 	11, // 4: bpo.transition.v1.TransitionPlan.holidays:type_name -> google.type.Date
-	12, // 5: bpo.transition.v1.TransitionPlan.create_time:type_name -> google.protobuf.Timestamp
-	12, // 6: bpo.transition.v1.TransitionPlan.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 7: bpo.transition.v1.Task.phase:type_name -> bpo.transition.v1.Phase
-	2,  // 8: bpo.transition.v1.Task.owner_side:type_name -> bpo.transition.v1.OwnerSide
-	6,  // 9: bpo.transition.v1.Task.depends_on:type_name -> bpo.transition.v1.Dependency
-	3,  // 10: bpo.transition.v1.Task.state:type_name -> bpo.transition.v1.TaskState
-	12, // 11: bpo.transition.v1.Task.actual_start:type_name -> google.protobuf.Timestamp
-	12, // 12: bpo.transition.v1.Task.actual_finish:type_name -> google.protobuf.Timestamp
-	8,  // 13: bpo.transition.v1.Readiness.gates:type_name -> bpo.transition.v1.Gate
-	10, // 14: bpo.transition.v1.Schedule.tasks:type_name -> bpo.transition.v1.ScheduledTask
-	11, // 15: bpo.transition.v1.Schedule.forecast_go_live:type_name -> google.type.Date
-	11, // 16: bpo.transition.v1.Schedule.finish_date:type_name -> google.type.Date
-	12, // 17: bpo.transition.v1.Schedule.baseline_time:type_name -> google.protobuf.Timestamp
-	3,  // 18: bpo.transition.v1.ScheduledTask.state:type_name -> bpo.transition.v1.TaskState
-	11, // 19: bpo.transition.v1.ScheduledTask.earliest_start:type_name -> google.type.Date
-	11, // 20: bpo.transition.v1.ScheduledTask.earliest_finish:type_name -> google.type.Date
-	11, // 21: bpo.transition.v1.ScheduledTask.latest_start:type_name -> google.type.Date
-	11, // 22: bpo.transition.v1.ScheduledTask.latest_finish:type_name -> google.type.Date
-	11, // 23: bpo.transition.v1.ScheduledTask.baseline_start:type_name -> google.type.Date
-	11, // 24: bpo.transition.v1.ScheduledTask.baseline_finish:type_name -> google.type.Date
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	12, // 5: bpo.transition.v1.TransitionPlan.end_time:type_name -> google.protobuf.Timestamp
+	12, // 6: bpo.transition.v1.TransitionPlan.create_time:type_name -> google.protobuf.Timestamp
+	12, // 7: bpo.transition.v1.TransitionPlan.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 8: bpo.transition.v1.Task.phase:type_name -> bpo.transition.v1.Phase
+	2,  // 9: bpo.transition.v1.Task.owner_side:type_name -> bpo.transition.v1.OwnerSide
+	6,  // 10: bpo.transition.v1.Task.depends_on:type_name -> bpo.transition.v1.Dependency
+	3,  // 11: bpo.transition.v1.Task.state:type_name -> bpo.transition.v1.TaskState
+	12, // 12: bpo.transition.v1.Task.actual_start:type_name -> google.protobuf.Timestamp
+	12, // 13: bpo.transition.v1.Task.actual_finish:type_name -> google.protobuf.Timestamp
+	8,  // 14: bpo.transition.v1.Readiness.gates:type_name -> bpo.transition.v1.Gate
+	10, // 15: bpo.transition.v1.Schedule.tasks:type_name -> bpo.transition.v1.ScheduledTask
+	11, // 16: bpo.transition.v1.Schedule.forecast_go_live:type_name -> google.type.Date
+	11, // 17: bpo.transition.v1.Schedule.finish_date:type_name -> google.type.Date
+	12, // 18: bpo.transition.v1.Schedule.baseline_time:type_name -> google.protobuf.Timestamp
+	3,  // 19: bpo.transition.v1.ScheduledTask.state:type_name -> bpo.transition.v1.TaskState
+	11, // 20: bpo.transition.v1.ScheduledTask.earliest_start:type_name -> google.type.Date
+	11, // 21: bpo.transition.v1.ScheduledTask.earliest_finish:type_name -> google.type.Date
+	11, // 22: bpo.transition.v1.ScheduledTask.latest_start:type_name -> google.type.Date
+	11, // 23: bpo.transition.v1.ScheduledTask.latest_finish:type_name -> google.type.Date
+	11, // 24: bpo.transition.v1.ScheduledTask.baseline_start:type_name -> google.type.Date
+	11, // 25: bpo.transition.v1.ScheduledTask.baseline_finish:type_name -> google.type.Date
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_bpo_transition_v1_transition_proto_init() }

@@ -767,6 +767,79 @@ func (x *SkipTaskRequest) GetRequestId() string {
 	return ""
 }
 
+// Request for BlockTask.
+type BlockTaskRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What blocks the task; kept as the task's `state_reason`.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BlockTaskRequest) Reset() {
+	*x = BlockTaskRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BlockTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BlockTaskRequest) ProtoMessage() {}
+
+func (x *BlockTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BlockTaskRequest.ProtoReflect.Descriptor instead.
+func (*BlockTaskRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *BlockTaskRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *BlockTaskRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *BlockTaskRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *BlockTaskRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Request for CheckReadiness.
 type CheckReadinessRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -778,7 +851,7 @@ type CheckReadinessRequest struct {
 
 func (x *CheckReadinessRequest) Reset() {
 	*x = CheckReadinessRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[12]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +863,7 @@ func (x *CheckReadinessRequest) String() string {
 func (*CheckReadinessRequest) ProtoMessage() {}
 
 func (x *CheckReadinessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[12]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +876,7 @@ func (x *CheckReadinessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckReadinessRequest.ProtoReflect.Descriptor instead.
 func (*CheckReadinessRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{12}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CheckReadinessRequest) GetName() string {
@@ -831,7 +904,7 @@ type CompleteCutoverRequest struct {
 
 func (x *CompleteCutoverRequest) Reset() {
 	*x = CompleteCutoverRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[13]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -843,7 +916,7 @@ func (x *CompleteCutoverRequest) String() string {
 func (*CompleteCutoverRequest) ProtoMessage() {}
 
 func (x *CompleteCutoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[13]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -856,7 +929,7 @@ func (x *CompleteCutoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteCutoverRequest.ProtoReflect.Descriptor instead.
 func (*CompleteCutoverRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{13}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CompleteCutoverRequest) GetName() string {
@@ -887,6 +960,143 @@ func (x *CompleteCutoverRequest) GetRequestId() string {
 	return ""
 }
 
+// Request for ClosePlan.
+type ClosePlanRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClosePlanRequest) Reset() {
+	*x = ClosePlanRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClosePlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClosePlanRequest) ProtoMessage() {}
+
+func (x *ClosePlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClosePlanRequest.ProtoReflect.Descriptor instead.
+func (*ClosePlanRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ClosePlanRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ClosePlanRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ClosePlanRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for AbortPlan.
+type AbortPlanRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why the plan is abandoned; kept as the plan's `state_reason`.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AbortPlanRequest) Reset() {
+	*x = AbortPlanRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AbortPlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AbortPlanRequest) ProtoMessage() {}
+
+func (x *AbortPlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AbortPlanRequest.ProtoReflect.Descriptor instead.
+func (*AbortPlanRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AbortPlanRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AbortPlanRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *AbortPlanRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *AbortPlanRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Request for GetSchedule.
 type GetScheduleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -898,7 +1108,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -910,7 +1120,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -923,7 +1133,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{14}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetScheduleRequest) GetName() string {
@@ -946,7 +1156,7 @@ type SaveBaselineRequest struct {
 
 func (x *SaveBaselineRequest) Reset() {
 	*x = SaveBaselineRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -958,7 +1168,7 @@ func (x *SaveBaselineRequest) String() string {
 func (*SaveBaselineRequest) ProtoMessage() {}
 
 func (x *SaveBaselineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -971,7 +1181,7 @@ func (x *SaveBaselineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveBaselineRequest.ProtoReflect.Descriptor instead.
 func (*SaveBaselineRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{15}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SaveBaselineRequest) GetName() string {
@@ -1003,7 +1213,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1015,7 +1225,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1028,7 +1238,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{16}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -1065,7 +1275,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1077,7 +1287,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1090,7 +1300,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{17}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -1116,7 +1326,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1128,7 +1338,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1141,7 +1351,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{18}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{21}
 }
 
 // Response of VerifyAuditLog.
@@ -1155,7 +1365,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1377,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1390,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{19}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -1257,6 +1467,13 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
 	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xff\x01\n" +
+	"\x10BlockTaskRequest\x12}\n" +
+	"\x04name\x18\x01 \x01(\tBi\xe2A\x01\x02\xfaA\x1e\n" +
+	"\x1ctransition.bpo.acme.com/Task\xbaHAr?2=^transitionPlans/[0-9A-Za-z-]{1,64}/tasks/[0-9A-Za-z-]{1,64}$R\x04name\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
 	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x87\x01\n" +
 	"\x15CheckReadinessRequest\x12n\n" +
 	"\x04name\x18\x01 \x01(\tBZ\xe2A\x01\x02\xfaA(\n" +
@@ -1265,6 +1482,19 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tBZ\xe2A\x01\x02\xfaA(\n" +
 	"&transition.bpo.acme.com/TransitionPlan\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x04name\x12D\n" +
 	"\x11commencement_date\x18\x02 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\x10commencementDate\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xc8\x01\n" +
+	"\x10ClosePlanRequest\x12n\n" +
+	"\x04name\x18\x01 \x01(\tBZ\xe2A\x01\x02\xfaA(\n" +
+	"&transition.bpo.acme.com/TransitionPlan\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xf0\x01\n" +
+	"\x10AbortPlanRequest\x12n\n" +
+	"\x04name\x18\x01 \x01(\tBZ\xe2A\x01\x02\xfaA(\n" +
+	"&transition.bpo.acme.com/TransitionPlan\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x04name\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
 	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x87\x01\n" +
@@ -1286,7 +1516,7 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
 	"\x15VerifyAuditLogRequest\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xdf\x11\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xec\x14\n" +
 	"\x11TransitionService\x12\x97\x01\n" +
 	"\x14CreateTransitionPlan\x12..bpo.transition.v1.CreateTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\",\x82\xd3\xe4\x93\x02&:\x0ftransition_plan\"\x13/v1/transitionPlans\x12\x89\x01\n" +
 	"\x11GetTransitionPlan\x12+.bpo.transition.v1.GetTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=transitionPlans/*}\x12\x91\x01\n" +
@@ -1299,9 +1529,12 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"UpdateTask\x12$.bpo.transition.v1.UpdateTaskRequest\x1a\x17.bpo.transition.v1.Task\"7\x82\xd3\xe4\x93\x021:\x04task2)/v1/{task.name=transitionPlans/*/tasks/*}\x12\x80\x01\n" +
 	"\tStartTask\x12#.bpo.transition.v1.StartTaskRequest\x1a\x17.bpo.transition.v1.Task\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=transitionPlans/*/tasks/*}:start\x12\x89\x01\n" +
 	"\fCompleteTask\x12&.bpo.transition.v1.CompleteTaskRequest\x1a\x17.bpo.transition.v1.Task\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/{name=transitionPlans/*/tasks/*}:complete\x12}\n" +
-	"\bSkipTask\x12\".bpo.transition.v1.SkipTaskRequest\x1a\x17.bpo.transition.v1.Task\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=transitionPlans/*/tasks/*}:skip\x12\x8d\x01\n" +
+	"\bSkipTask\x12\".bpo.transition.v1.SkipTaskRequest\x1a\x17.bpo.transition.v1.Task\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=transitionPlans/*/tasks/*}:skip\x12\x80\x01\n" +
+	"\tBlockTask\x12#.bpo.transition.v1.BlockTaskRequest\x1a\x17.bpo.transition.v1.Task\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=transitionPlans/*/tasks/*}:block\x12\x8d\x01\n" +
 	"\x0eCheckReadiness\x12(.bpo.transition.v1.CheckReadinessRequest\x1a\x1c.bpo.transition.v1.Readiness\"3\x82\xd3\xe4\x93\x02-\x12+/v1/{name=transitionPlans/*}:checkReadiness\x12\x98\x01\n" +
-	"\x0fCompleteCutover\x12).bpo.transition.v1.CompleteCutoverRequest\x1a!.bpo.transition.v1.TransitionPlan\"7\x82\xd3\xe4\x93\x021:\x01*\",/v1/{name=transitionPlans/*}:completeCutover\x12\x80\x01\n" +
+	"\x0fCompleteCutover\x12).bpo.transition.v1.CompleteCutoverRequest\x1a!.bpo.transition.v1.TransitionPlan\"7\x82\xd3\xe4\x93\x021:\x01*\",/v1/{name=transitionPlans/*}:completeCutover\x12\x82\x01\n" +
+	"\tClosePlan\x12#.bpo.transition.v1.ClosePlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=transitionPlans/*}:close\x12\x82\x01\n" +
+	"\tAbortPlan\x12#.bpo.transition.v1.AbortPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=transitionPlans/*}:abort\x12\x80\x01\n" +
 	"\vGetSchedule\x12%.bpo.transition.v1.GetScheduleRequest\x1a\x1b.bpo.transition.v1.Schedule\"-\x82\xd3\xe4\x93\x02'\x12%/v1/{name=transitionPlans/*/schedule}\x12\x89\x01\n" +
 	"\fSaveBaseline\x12&.bpo.transition.v1.SaveBaselineRequest\x1a\x1b.bpo.transition.v1.Schedule\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=transitionPlans/*}:saveBaseline\x12\x8c\x01\n" +
 	"\x0fListAuditEvents\x12).bpo.transition.v1.ListAuditEventsRequest\x1a*.bpo.transition.v1.ListAuditEventsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/transition/auditEvents\x12\x90\x01\n" +
@@ -1319,7 +1552,7 @@ func file_bpo_transition_v1_transition_service_proto_rawDescGZIP() []byte {
 	return file_bpo_transition_v1_transition_service_proto_rawDescData
 }
 
-var file_bpo_transition_v1_transition_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_bpo_transition_v1_transition_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_bpo_transition_v1_transition_service_proto_goTypes = []any{
 	(*CreateTransitionPlanRequest)(nil), // 0: bpo.transition.v1.CreateTransitionPlanRequest
 	(*GetTransitionPlanRequest)(nil),    // 1: bpo.transition.v1.GetTransitionPlanRequest
@@ -1333,33 +1566,36 @@ var file_bpo_transition_v1_transition_service_proto_goTypes = []any{
 	(*StartTaskRequest)(nil),            // 9: bpo.transition.v1.StartTaskRequest
 	(*CompleteTaskRequest)(nil),         // 10: bpo.transition.v1.CompleteTaskRequest
 	(*SkipTaskRequest)(nil),             // 11: bpo.transition.v1.SkipTaskRequest
-	(*CheckReadinessRequest)(nil),       // 12: bpo.transition.v1.CheckReadinessRequest
-	(*CompleteCutoverRequest)(nil),      // 13: bpo.transition.v1.CompleteCutoverRequest
-	(*GetScheduleRequest)(nil),          // 14: bpo.transition.v1.GetScheduleRequest
-	(*SaveBaselineRequest)(nil),         // 15: bpo.transition.v1.SaveBaselineRequest
-	(*ListAuditEventsRequest)(nil),      // 16: bpo.transition.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),     // 17: bpo.transition.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),       // 18: bpo.transition.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),      // 19: bpo.transition.v1.VerifyAuditLogResponse
-	(*TransitionPlan)(nil),              // 20: bpo.transition.v1.TransitionPlan
-	(*Task)(nil),                        // 21: bpo.transition.v1.Task
-	(*fieldmaskpb.FieldMask)(nil),       // 22: google.protobuf.FieldMask
-	(*date.Date)(nil),                   // 23: google.type.Date
-	(*v1.AuditEvent)(nil),               // 24: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),             // 25: bpo.audit.v1.Verification
-	(*Readiness)(nil),                   // 26: bpo.transition.v1.Readiness
-	(*Schedule)(nil),                    // 27: bpo.transition.v1.Schedule
+	(*BlockTaskRequest)(nil),            // 12: bpo.transition.v1.BlockTaskRequest
+	(*CheckReadinessRequest)(nil),       // 13: bpo.transition.v1.CheckReadinessRequest
+	(*CompleteCutoverRequest)(nil),      // 14: bpo.transition.v1.CompleteCutoverRequest
+	(*ClosePlanRequest)(nil),            // 15: bpo.transition.v1.ClosePlanRequest
+	(*AbortPlanRequest)(nil),            // 16: bpo.transition.v1.AbortPlanRequest
+	(*GetScheduleRequest)(nil),          // 17: bpo.transition.v1.GetScheduleRequest
+	(*SaveBaselineRequest)(nil),         // 18: bpo.transition.v1.SaveBaselineRequest
+	(*ListAuditEventsRequest)(nil),      // 19: bpo.transition.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),     // 20: bpo.transition.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),       // 21: bpo.transition.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),      // 22: bpo.transition.v1.VerifyAuditLogResponse
+	(*TransitionPlan)(nil),              // 23: bpo.transition.v1.TransitionPlan
+	(*Task)(nil),                        // 24: bpo.transition.v1.Task
+	(*fieldmaskpb.FieldMask)(nil),       // 25: google.protobuf.FieldMask
+	(*date.Date)(nil),                   // 26: google.type.Date
+	(*v1.AuditEvent)(nil),               // 27: bpo.audit.v1.AuditEvent
+	(*v1.Verification)(nil),             // 28: bpo.audit.v1.Verification
+	(*Readiness)(nil),                   // 29: bpo.transition.v1.Readiness
+	(*Schedule)(nil),                    // 30: bpo.transition.v1.Schedule
 }
 var file_bpo_transition_v1_transition_service_proto_depIdxs = []int32{
-	20, // 0: bpo.transition.v1.CreateTransitionPlanRequest.transition_plan:type_name -> bpo.transition.v1.TransitionPlan
-	20, // 1: bpo.transition.v1.ListTransitionPlansResponse.transition_plans:type_name -> bpo.transition.v1.TransitionPlan
-	21, // 2: bpo.transition.v1.CreateTaskRequest.task:type_name -> bpo.transition.v1.Task
-	21, // 3: bpo.transition.v1.ListTasksResponse.tasks:type_name -> bpo.transition.v1.Task
-	21, // 4: bpo.transition.v1.UpdateTaskRequest.task:type_name -> bpo.transition.v1.Task
-	22, // 5: bpo.transition.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
-	23, // 6: bpo.transition.v1.CompleteCutoverRequest.commencement_date:type_name -> google.type.Date
-	24, // 7: bpo.transition.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	25, // 8: bpo.transition.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	23, // 0: bpo.transition.v1.CreateTransitionPlanRequest.transition_plan:type_name -> bpo.transition.v1.TransitionPlan
+	23, // 1: bpo.transition.v1.ListTransitionPlansResponse.transition_plans:type_name -> bpo.transition.v1.TransitionPlan
+	24, // 2: bpo.transition.v1.CreateTaskRequest.task:type_name -> bpo.transition.v1.Task
+	24, // 3: bpo.transition.v1.ListTasksResponse.tasks:type_name -> bpo.transition.v1.Task
+	24, // 4: bpo.transition.v1.UpdateTaskRequest.task:type_name -> bpo.transition.v1.Task
+	25, // 5: bpo.transition.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
+	26, // 6: bpo.transition.v1.CompleteCutoverRequest.commencement_date:type_name -> google.type.Date
+	27, // 7: bpo.transition.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	28, // 8: bpo.transition.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
 	0,  // 9: bpo.transition.v1.TransitionService.CreateTransitionPlan:input_type -> bpo.transition.v1.CreateTransitionPlanRequest
 	1,  // 10: bpo.transition.v1.TransitionService.GetTransitionPlan:input_type -> bpo.transition.v1.GetTransitionPlanRequest
 	2,  // 11: bpo.transition.v1.TransitionService.ListTransitionPlans:input_type -> bpo.transition.v1.ListTransitionPlansRequest
@@ -1370,30 +1606,36 @@ var file_bpo_transition_v1_transition_service_proto_depIdxs = []int32{
 	9,  // 16: bpo.transition.v1.TransitionService.StartTask:input_type -> bpo.transition.v1.StartTaskRequest
 	10, // 17: bpo.transition.v1.TransitionService.CompleteTask:input_type -> bpo.transition.v1.CompleteTaskRequest
 	11, // 18: bpo.transition.v1.TransitionService.SkipTask:input_type -> bpo.transition.v1.SkipTaskRequest
-	12, // 19: bpo.transition.v1.TransitionService.CheckReadiness:input_type -> bpo.transition.v1.CheckReadinessRequest
-	13, // 20: bpo.transition.v1.TransitionService.CompleteCutover:input_type -> bpo.transition.v1.CompleteCutoverRequest
-	14, // 21: bpo.transition.v1.TransitionService.GetSchedule:input_type -> bpo.transition.v1.GetScheduleRequest
-	15, // 22: bpo.transition.v1.TransitionService.SaveBaseline:input_type -> bpo.transition.v1.SaveBaselineRequest
-	16, // 23: bpo.transition.v1.TransitionService.ListAuditEvents:input_type -> bpo.transition.v1.ListAuditEventsRequest
-	18, // 24: bpo.transition.v1.TransitionService.VerifyAuditLog:input_type -> bpo.transition.v1.VerifyAuditLogRequest
-	20, // 25: bpo.transition.v1.TransitionService.CreateTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	20, // 26: bpo.transition.v1.TransitionService.GetTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	3,  // 27: bpo.transition.v1.TransitionService.ListTransitionPlans:output_type -> bpo.transition.v1.ListTransitionPlansResponse
-	20, // 28: bpo.transition.v1.TransitionService.StartTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	21, // 29: bpo.transition.v1.TransitionService.CreateTask:output_type -> bpo.transition.v1.Task
-	7,  // 30: bpo.transition.v1.TransitionService.ListTasks:output_type -> bpo.transition.v1.ListTasksResponse
-	21, // 31: bpo.transition.v1.TransitionService.UpdateTask:output_type -> bpo.transition.v1.Task
-	21, // 32: bpo.transition.v1.TransitionService.StartTask:output_type -> bpo.transition.v1.Task
-	21, // 33: bpo.transition.v1.TransitionService.CompleteTask:output_type -> bpo.transition.v1.Task
-	21, // 34: bpo.transition.v1.TransitionService.SkipTask:output_type -> bpo.transition.v1.Task
-	26, // 35: bpo.transition.v1.TransitionService.CheckReadiness:output_type -> bpo.transition.v1.Readiness
-	20, // 36: bpo.transition.v1.TransitionService.CompleteCutover:output_type -> bpo.transition.v1.TransitionPlan
-	27, // 37: bpo.transition.v1.TransitionService.GetSchedule:output_type -> bpo.transition.v1.Schedule
-	27, // 38: bpo.transition.v1.TransitionService.SaveBaseline:output_type -> bpo.transition.v1.Schedule
-	17, // 39: bpo.transition.v1.TransitionService.ListAuditEvents:output_type -> bpo.transition.v1.ListAuditEventsResponse
-	19, // 40: bpo.transition.v1.TransitionService.VerifyAuditLog:output_type -> bpo.transition.v1.VerifyAuditLogResponse
-	25, // [25:41] is the sub-list for method output_type
-	9,  // [9:25] is the sub-list for method input_type
+	12, // 19: bpo.transition.v1.TransitionService.BlockTask:input_type -> bpo.transition.v1.BlockTaskRequest
+	13, // 20: bpo.transition.v1.TransitionService.CheckReadiness:input_type -> bpo.transition.v1.CheckReadinessRequest
+	14, // 21: bpo.transition.v1.TransitionService.CompleteCutover:input_type -> bpo.transition.v1.CompleteCutoverRequest
+	15, // 22: bpo.transition.v1.TransitionService.ClosePlan:input_type -> bpo.transition.v1.ClosePlanRequest
+	16, // 23: bpo.transition.v1.TransitionService.AbortPlan:input_type -> bpo.transition.v1.AbortPlanRequest
+	17, // 24: bpo.transition.v1.TransitionService.GetSchedule:input_type -> bpo.transition.v1.GetScheduleRequest
+	18, // 25: bpo.transition.v1.TransitionService.SaveBaseline:input_type -> bpo.transition.v1.SaveBaselineRequest
+	19, // 26: bpo.transition.v1.TransitionService.ListAuditEvents:input_type -> bpo.transition.v1.ListAuditEventsRequest
+	21, // 27: bpo.transition.v1.TransitionService.VerifyAuditLog:input_type -> bpo.transition.v1.VerifyAuditLogRequest
+	23, // 28: bpo.transition.v1.TransitionService.CreateTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	23, // 29: bpo.transition.v1.TransitionService.GetTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	3,  // 30: bpo.transition.v1.TransitionService.ListTransitionPlans:output_type -> bpo.transition.v1.ListTransitionPlansResponse
+	23, // 31: bpo.transition.v1.TransitionService.StartTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	24, // 32: bpo.transition.v1.TransitionService.CreateTask:output_type -> bpo.transition.v1.Task
+	7,  // 33: bpo.transition.v1.TransitionService.ListTasks:output_type -> bpo.transition.v1.ListTasksResponse
+	24, // 34: bpo.transition.v1.TransitionService.UpdateTask:output_type -> bpo.transition.v1.Task
+	24, // 35: bpo.transition.v1.TransitionService.StartTask:output_type -> bpo.transition.v1.Task
+	24, // 36: bpo.transition.v1.TransitionService.CompleteTask:output_type -> bpo.transition.v1.Task
+	24, // 37: bpo.transition.v1.TransitionService.SkipTask:output_type -> bpo.transition.v1.Task
+	24, // 38: bpo.transition.v1.TransitionService.BlockTask:output_type -> bpo.transition.v1.Task
+	29, // 39: bpo.transition.v1.TransitionService.CheckReadiness:output_type -> bpo.transition.v1.Readiness
+	23, // 40: bpo.transition.v1.TransitionService.CompleteCutover:output_type -> bpo.transition.v1.TransitionPlan
+	23, // 41: bpo.transition.v1.TransitionService.ClosePlan:output_type -> bpo.transition.v1.TransitionPlan
+	23, // 42: bpo.transition.v1.TransitionService.AbortPlan:output_type -> bpo.transition.v1.TransitionPlan
+	30, // 43: bpo.transition.v1.TransitionService.GetSchedule:output_type -> bpo.transition.v1.Schedule
+	30, // 44: bpo.transition.v1.TransitionService.SaveBaseline:output_type -> bpo.transition.v1.Schedule
+	20, // 45: bpo.transition.v1.TransitionService.ListAuditEvents:output_type -> bpo.transition.v1.ListAuditEventsResponse
+	22, // 46: bpo.transition.v1.TransitionService.VerifyAuditLog:output_type -> bpo.transition.v1.VerifyAuditLogResponse
+	28, // [28:47] is the sub-list for method output_type
+	9,  // [9:28] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
 	9,  // [9:9] is the sub-list for extension extendee
 	0,  // [0:9] is the sub-list for field type_name
@@ -1411,7 +1653,7 @@ func file_bpo_transition_v1_transition_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_transition_v1_transition_service_proto_rawDesc), len(file_bpo_transition_v1_transition_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

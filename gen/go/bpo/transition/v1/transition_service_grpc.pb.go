@@ -29,8 +29,11 @@ const (
 	TransitionService_StartTask_FullMethodName            = "/bpo.transition.v1.TransitionService/StartTask"
 	TransitionService_CompleteTask_FullMethodName         = "/bpo.transition.v1.TransitionService/CompleteTask"
 	TransitionService_SkipTask_FullMethodName             = "/bpo.transition.v1.TransitionService/SkipTask"
+	TransitionService_BlockTask_FullMethodName            = "/bpo.transition.v1.TransitionService/BlockTask"
 	TransitionService_CheckReadiness_FullMethodName       = "/bpo.transition.v1.TransitionService/CheckReadiness"
 	TransitionService_CompleteCutover_FullMethodName      = "/bpo.transition.v1.TransitionService/CompleteCutover"
+	TransitionService_ClosePlan_FullMethodName            = "/bpo.transition.v1.TransitionService/ClosePlan"
+	TransitionService_AbortPlan_FullMethodName            = "/bpo.transition.v1.TransitionService/AbortPlan"
 	TransitionService_GetSchedule_FullMethodName          = "/bpo.transition.v1.TransitionService/GetSchedule"
 	TransitionService_SaveBaseline_FullMethodName         = "/bpo.transition.v1.TransitionService/SaveBaseline"
 	TransitionService_ListAuditEvents_FullMethodName      = "/bpo.transition.v1.TransitionService/ListAuditEvents"
@@ -70,11 +73,24 @@ type TransitionServiceClient interface {
 	CompleteTask(ctx context.Context, in *CompleteTaskRequest, opts ...grpc.CallOption) (*Task, error)
 	// Skips a task with a reason (→ SKIPPED). Roles: `transition_manager`.
 	SkipTask(ctx context.Context, in *SkipTaskRequest, opts ...grpc.CallOption) (*Task, error)
+	// Blocks a NOT_STARTED or IN_PROGRESS task with a reason (→ BLOCKED);
+	// StartTask resumes it (→ IN_PROGRESS, reason cleared). Roles as
+	// StartTask.
+	BlockTask(ctx context.Context, in *BlockTaskRequest, opts ...grpc.CallOption) (*Task, error)
 	// Evaluates the readiness gates and lists what is missing.
 	CheckReadiness(ctx context.Context, in *CheckReadinessRequest, opts ...grpc.CallOption) (*Readiness, error)
 	// Cuts over: requires every gate, sets the plan LIVE and records the
 	// service commencement date on the contract. Roles: `transition_manager`.
 	CompleteCutover(ctx context.Context, in *CompleteCutoverRequest, opts ...grpc.CallOption) (*TransitionPlan, error)
+	// Closes a LIVE plan after hypercare (→ CLOSED): refused with
+	// FAILED_PRECONDITION, listing them, while any HYPERCARE task is not DONE
+	// or SKIPPED. Roles: `transition_manager`.
+	ClosePlan(ctx context.Context, in *ClosePlanRequest, opts ...grpc.CallOption) (*TransitionPlan, error)
+	// Aborts a plan before go-live with a reason: DRAFT, ACTIVE or
+	// CUTOVER_READY → ABORTED (a LIVE plan cannot be aborted). The contract
+	// is released, so a new plan can be created for it. Roles:
+	// `transition_manager`.
+	AbortPlan(ctx context.Context, in *AbortPlanRequest, opts ...grpc.CallOption) (*TransitionPlan, error)
 	// Computes the plan's schedule: the critical-path method over working
 	// days, with each task's earliest and latest dates and slack, the critical
 	// path, the forecast go-live and its slip against target_go_live, and each
@@ -199,6 +215,16 @@ func (c *transitionServiceClient) SkipTask(ctx context.Context, in *SkipTaskRequ
 	return out, nil
 }
 
+func (c *transitionServiceClient) BlockTask(ctx context.Context, in *BlockTaskRequest, opts ...grpc.CallOption) (*Task, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Task)
+	err := c.cc.Invoke(ctx, TransitionService_BlockTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *transitionServiceClient) CheckReadiness(ctx context.Context, in *CheckReadinessRequest, opts ...grpc.CallOption) (*Readiness, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Readiness)
@@ -213,6 +239,26 @@ func (c *transitionServiceClient) CompleteCutover(ctx context.Context, in *Compl
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(TransitionPlan)
 	err := c.cc.Invoke(ctx, TransitionService_CompleteCutover_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) ClosePlan(ctx context.Context, in *ClosePlanRequest, opts ...grpc.CallOption) (*TransitionPlan, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TransitionPlan)
+	err := c.cc.Invoke(ctx, TransitionService_ClosePlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) AbortPlan(ctx context.Context, in *AbortPlanRequest, opts ...grpc.CallOption) (*TransitionPlan, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TransitionPlan)
+	err := c.cc.Invoke(ctx, TransitionService_AbortPlan_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -292,11 +338,24 @@ type TransitionServiceServer interface {
 	CompleteTask(context.Context, *CompleteTaskRequest) (*Task, error)
 	// Skips a task with a reason (→ SKIPPED). Roles: `transition_manager`.
 	SkipTask(context.Context, *SkipTaskRequest) (*Task, error)
+	// Blocks a NOT_STARTED or IN_PROGRESS task with a reason (→ BLOCKED);
+	// StartTask resumes it (→ IN_PROGRESS, reason cleared). Roles as
+	// StartTask.
+	BlockTask(context.Context, *BlockTaskRequest) (*Task, error)
 	// Evaluates the readiness gates and lists what is missing.
 	CheckReadiness(context.Context, *CheckReadinessRequest) (*Readiness, error)
 	// Cuts over: requires every gate, sets the plan LIVE and records the
 	// service commencement date on the contract. Roles: `transition_manager`.
 	CompleteCutover(context.Context, *CompleteCutoverRequest) (*TransitionPlan, error)
+	// Closes a LIVE plan after hypercare (→ CLOSED): refused with
+	// FAILED_PRECONDITION, listing them, while any HYPERCARE task is not DONE
+	// or SKIPPED. Roles: `transition_manager`.
+	ClosePlan(context.Context, *ClosePlanRequest) (*TransitionPlan, error)
+	// Aborts a plan before go-live with a reason: DRAFT, ACTIVE or
+	// CUTOVER_READY → ABORTED (a LIVE plan cannot be aborted). The contract
+	// is released, so a new plan can be created for it. Roles:
+	// `transition_manager`.
+	AbortPlan(context.Context, *AbortPlanRequest) (*TransitionPlan, error)
 	// Computes the plan's schedule: the critical-path method over working
 	// days, with each task's earliest and latest dates and slack, the critical
 	// path, the forecast go-live and its slip against target_go_live, and each
@@ -351,11 +410,20 @@ func (UnimplementedTransitionServiceServer) CompleteTask(context.Context, *Compl
 func (UnimplementedTransitionServiceServer) SkipTask(context.Context, *SkipTaskRequest) (*Task, error) {
 	return nil, status.Error(codes.Unimplemented, "method SkipTask not implemented")
 }
+func (UnimplementedTransitionServiceServer) BlockTask(context.Context, *BlockTaskRequest) (*Task, error) {
+	return nil, status.Error(codes.Unimplemented, "method BlockTask not implemented")
+}
 func (UnimplementedTransitionServiceServer) CheckReadiness(context.Context, *CheckReadinessRequest) (*Readiness, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckReadiness not implemented")
 }
 func (UnimplementedTransitionServiceServer) CompleteCutover(context.Context, *CompleteCutoverRequest) (*TransitionPlan, error) {
 	return nil, status.Error(codes.Unimplemented, "method CompleteCutover not implemented")
+}
+func (UnimplementedTransitionServiceServer) ClosePlan(context.Context, *ClosePlanRequest) (*TransitionPlan, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClosePlan not implemented")
+}
+func (UnimplementedTransitionServiceServer) AbortPlan(context.Context, *AbortPlanRequest) (*TransitionPlan, error) {
+	return nil, status.Error(codes.Unimplemented, "method AbortPlan not implemented")
 }
 func (UnimplementedTransitionServiceServer) GetSchedule(context.Context, *GetScheduleRequest) (*Schedule, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSchedule not implemented")
@@ -570,6 +638,24 @@ func _TransitionService_SkipTask_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TransitionService_BlockTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BlockTaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).BlockTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_BlockTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).BlockTask(ctx, req.(*BlockTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TransitionService_CheckReadiness_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CheckReadinessRequest)
 	if err := dec(in); err != nil {
@@ -602,6 +688,42 @@ func _TransitionService_CompleteCutover_Handler(srv interface{}, ctx context.Con
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(TransitionServiceServer).CompleteCutover(ctx, req.(*CompleteCutoverRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_ClosePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClosePlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).ClosePlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_ClosePlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).ClosePlan(ctx, req.(*ClosePlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_AbortPlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AbortPlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).AbortPlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_AbortPlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).AbortPlan(ctx, req.(*AbortPlanRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -726,12 +848,24 @@ var TransitionService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _TransitionService_SkipTask_Handler,
 		},
 		{
+			MethodName: "BlockTask",
+			Handler:    _TransitionService_BlockTask_Handler,
+		},
+		{
 			MethodName: "CheckReadiness",
 			Handler:    _TransitionService_CheckReadiness_Handler,
 		},
 		{
 			MethodName: "CompleteCutover",
 			Handler:    _TransitionService_CompleteCutover_Handler,
+		},
+		{
+			MethodName: "ClosePlan",
+			Handler:    _TransitionService_ClosePlan_Handler,
+		},
+		{
+			MethodName: "AbortPlan",
+			Handler:    _TransitionService_AbortPlan_Handler,
 		},
 		{
 			MethodName: "GetSchedule",
