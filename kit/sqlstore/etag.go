@@ -30,7 +30,9 @@ func CheckETag(resource, sent, current string) error {
 	return nil
 }
 
-// Stale is the error of a write that lost an optimistic-locking race.
+// Stale is the error of a write that lost an optimistic-locking race: the
+// revision it read changed before it wrote. Unlike a stale etag the caller
+// sent, such a write can simply run again (RetryConflicts).
 func Stale(resource string) error {
-	return apperr.New(apperr.Aborted, "%s was changed by someone else meanwhile; read it again and retry", resource)
+	return Conflict("%s was changed by someone else meanwhile; read it again and retry", resource)
 }

@@ -118,7 +118,7 @@ func (s *Server) evaluateIfComplete(ctx context.Context, tx *sqlstore.Tx, reques
 func (s *Server) ScoreProposal(ctx context.Context, req *catalogv1.ScoreProposalRequest) (*catalogv1.Evaluation, error) {
 	evaluator := auth.Subject(ctx)
 	event := eventOf(req.GetName())
-	return retryContended(func() (*catalogv1.Evaluation, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.Evaluation, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ScoreProposal_FullMethodName, req.GetRequestId(), evaluator, req,
 			func(tx *sqlstore.Tx) (*catalogv1.Evaluation, error) {
 				before, v, err := readEvent(ctx, tx, event)

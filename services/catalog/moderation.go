@@ -56,7 +56,7 @@ func (s *Server) ConfirmModeration(ctx context.Context, req *catalogv1.ConfirmMo
 	}
 	moderator := auth.Subject(ctx)
 	event := eventOf(req.GetName())
-	return retryContended(func() (*catalogv1.ConfirmModerationResponse, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.ConfirmModerationResponse, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ConfirmModeration_FullMethodName, req.GetRequestId(), moderator, req,
 			func(tx *sqlstore.Tx) (*catalogv1.ConfirmModerationResponse, error) {
 				before, v, err := readEvent(ctx, tx, event)

@@ -160,7 +160,7 @@ func (s *Server) CreateProposal(ctx context.Context, req *catalogv1.CreatePropos
 		return nil, err
 	}
 	in := req.GetProposal()
-	return retryContended(func() (*catalogv1.Proposal, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.Proposal, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateProposal_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
 				e, _, err := readEvent(ctx, tx, req.GetParent())
@@ -251,7 +251,7 @@ func (s *Server) UpdateProposal(ctx context.Context, req *catalogv1.UpdatePropos
 	if providerOf(name) != provider {
 		return nil, apperr.New(apperr.PermissionDenied, "a provider user may revise only its own provider's (%s) proposal", provider)
 	}
-	return retryContended(func() (*catalogv1.Proposal, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.Proposal, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProposal_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
 				e, _, err := readEvent(ctx, tx, eventOf(name))

@@ -17,7 +17,6 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -129,12 +128,12 @@ func (s *Server) writeEvent(ctx context.Context, tx *sqlstore.Tx, requestID stri
 func guardName(event string) string { return event + "/guard" }
 
 // errContended is bumpGuard's answer when a concurrent change of the same
-// event committed first.
-var errContended = apperr.New(apperr.Aborted, "the sourcing event was changed by someone else at the same time; retry")
+// event committed first (retried by sqlstore.RetryConflicts).
+var errContended = sqlstore.Conflict("the sourcing event was changed by someone else at the same time; retry")
 
 // bumpGuard serialises the changes to an event's proposals and scores: of
 // two concurrent ones, the second fails (and is retried by
-// retryContended) instead of acting on what the first changed under it —
+// sqlstore.RetryConflicts) instead of acting on what the first changed under it —
 // a submission slipping past the close, or two evaluators' last scores
 // each missing the other's and leaving the event unevaluated.
 func bumpGuard(ctx context.Context, tx *sqlstore.Tx, event string) error {
@@ -151,19 +150,6 @@ func bumpGuard(ctx context.Context, tx *sqlstore.Tx, event string) error {
 		return err
 	}
 	return nil
-}
-
-// retryContended runs a transaction again (it was rolled back) when it
-// lost the guard to a concurrent one, a few times before the caller gets
-// ABORTED.
-func retryContended[T any](fn func() (T, error)) (T, error) {
-	for attempt := 1; ; attempt++ {
-		out, err := fn()
-		if attempt < 10 && errors.Is(err, errContended) {
-			continue
-		}
-		return out, err
-	}
 }
 
 // CreateSourcingEvent implements catalogv1.CatalogServiceServer: a DRAFT
@@ -377,7 +363,7 @@ func (s *Server) PublishSourcingEvent(ctx context.Context, req *catalogv1.Publis
 // the proposals and applies the compliance gate to each.
 // spec: catalog.md §3 "Evaluation" step 1.
 func (s *Server) CloseSourcingEvent(ctx context.Context, req *catalogv1.CloseSourcingEventRequest) (*catalogv1.SourcingEvent, error) {
-	return retryContended(func() (*catalogv1.SourcingEvent, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.SourcingEvent, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CloseSourcingEvent_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 				before, v, err := readEvent(ctx, tx, req.GetName())
@@ -450,7 +436,7 @@ func (s *Server) CancelSourcingEvent(ctx context.Context, req *catalogv1.CancelS
 	if reason == "" {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "reason", Description: "say why the event is cancelled"})
 	}
-	return retryContended(func() (*catalogv1.SourcingEvent, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.SourcingEvent, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CancelSourcingEvent_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 				before, v, err := readEvent(ctx, tx, req.GetName())

@@ -75,7 +75,7 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 			return nil, err
 		}
 	}
-	return retryStale(ctx, func() (*transitionv1.TransitionPlan, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CompleteCutover_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
 				before := &transitionv1.TransitionPlan{}
@@ -107,7 +107,7 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 // checkCutover checks what a cutover of p needs: the caller's etag, a
 // state that can cut over, and every readiness gate.
 func checkCutover(req *transitionv1.CompleteCutoverRequest, p *transitionv1.TransitionPlan, tasks []*transitionv1.Task) error {
-	if err := checkETag(p.GetName(), req.GetEtag(), p.GetEtag()); err != nil {
+	if err := sqlstore.CheckETag(p.GetName(), req.GetEtag(), p.GetEtag()); err != nil {
 		return err
 	}
 	if _, err := plan.NextPlanState(p, plan.Cutover); err != nil {

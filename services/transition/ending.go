@@ -21,7 +21,7 @@ import (
 // HYPERCARE task is DONE or SKIPPED. Nothing is asked of contract: the
 // contract runs on after its transition ends.
 func (s *Server) ClosePlan(ctx context.Context, req *transitionv1.ClosePlanRequest) (*transitionv1.TransitionPlan, error) {
-	return retryStale(ctx, func() (*transitionv1.TransitionPlan, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_ClosePlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
 				before := &transitionv1.TransitionPlan{}
@@ -29,7 +29,7 @@ func (s *Server) ClosePlan(ctx context.Context, req *transitionv1.ClosePlanReque
 				if err != nil {
 					return nil, err
 				}
-				if err := checkETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
+				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				next, err := plan.NextPlanState(before, plan.Close)
@@ -86,7 +86,7 @@ func (s *Server) AbortPlan(ctx context.Context, req *transitionv1.AbortPlanReque
 			return nil, err
 		}
 	}
-	return retryStale(ctx, func() (*transitionv1.TransitionPlan, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_AbortPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
 				before := &transitionv1.TransitionPlan{}
@@ -94,7 +94,7 @@ func (s *Server) AbortPlan(ctx context.Context, req *transitionv1.AbortPlanReque
 				if err != nil {
 					return nil, err
 				}
-				if err := checkETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
+				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				next, err := plan.NextPlanState(before, plan.Abort)

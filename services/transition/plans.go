@@ -185,7 +185,7 @@ func (s *Server) ListTransitionPlans(ctx context.Context, req *transitionv1.List
 
 // StartTransitionPlan implements transitionv1.TransitionServiceServer.
 func (s *Server) StartTransitionPlan(ctx context.Context, req *transitionv1.StartTransitionPlanRequest) (*transitionv1.TransitionPlan, error) {
-	return retryStale(ctx, func() (*transitionv1.TransitionPlan, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_StartTransitionPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
 				before := &transitionv1.TransitionPlan{}
@@ -193,7 +193,7 @@ func (s *Server) StartTransitionPlan(ctx context.Context, req *transitionv1.Star
 				if err != nil {
 					return nil, err
 				}
-				if err := checkETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
+				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				next, err := plan.NextPlanState(before, plan.StartPlan)

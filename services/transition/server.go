@@ -5,15 +5,11 @@
 package transition
 
 import (
-	"context"
 	"crypto/rand"
-	"errors"
-	mrand "math/rand/v2"
 	"time"
 
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
-	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/oklog/ulid/v2"
@@ -79,46 +75,3 @@ func sequentialIDs(n int) []string {
 func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
 
 func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
-
-// maxAttempts bounds how often a change is retried when it lost an
-// optimistic-locking race on its plan (see retryStale): enough for a
-// handful of people changing one plan's tasks at the same moment.
-const maxAttempts = 10
-
-// retryStale runs write again when it failed with ABORTED. Every task
-// change also rewrites its plan (counts, CUTOVER_READY), so two users
-// changing different tasks at once race on the plan; the loser's
-// transaction rolled back whole and is simply run again on fresh data,
-// after a short random pause so that the losers do not collide again. A
-// stale etag sent by the caller (checkETag) is not retried.
-func retryStale[T any](ctx context.Context, write func() (T, error)) (T, error) {
-	for attempt := 1; ; attempt++ {
-		out, err := write()
-		var ae *apperr.Error
-		var stale staleETag
-		if attempt >= maxAttempts || !errors.As(err, &ae) || ae.Kind != apperr.Aborted || errors.As(err, &stale) {
-			return out, err
-		}
-		pause := time.Duration(1+mrand.IntN(5*attempt)) * time.Millisecond
-		select {
-		case <-ctx.Done():
-			return out, err
-		case <-time.After(pause):
-		}
-	}
-}
-
-// staleETag marks the ABORTED of an etag the caller sent that is not
-// current: retrying cannot help, the caller must read again.
-type staleETag struct{ error }
-
-func (e staleETag) Unwrap() error { return e.error }
-
-// checkETag is sqlstore.CheckETag, its refusal marked as final for
-// retryStale.
-func checkETag(resource, sent, current string) error {
-	if err := sqlstore.CheckETag(resource, sent, current); err != nil {
-		return staleETag{err}
-	}
-	return nil
-}

@@ -27,7 +27,7 @@ func planOfTask(name string) string {
 
 // CreateTask implements transitionv1.TransitionServiceServer.
 func (s *Server) CreateTask(ctx context.Context, req *transitionv1.CreateTaskRequest) (*transitionv1.Task, error) {
-	return retryStale(ctx, func() (*transitionv1.Task, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.Task, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CreateTask_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
 				p, v, tasks, err := editablePlan(ctx, tx, req.GetParent())
@@ -103,7 +103,7 @@ func (s *Server) UpdateTask(ctx context.Context, req *transitionv1.UpdateTaskReq
 	if !taskName.MatchString(in.GetName()) {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "task.name", Description: "must be transitionPlans/{plan}/tasks/{task}"})
 	}
-	return retryStale(ctx, func() (*transitionv1.Task, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.Task, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_UpdateTask_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
 				p, pv, tasks, err := editablePlan(ctx, tx, planOfTask(in.GetName()))
@@ -115,7 +115,7 @@ func (s *Server) UpdateTask(ctx context.Context, req *transitionv1.UpdateTaskReq
 				if err != nil {
 					return nil, err
 				}
-				if err := checkETag(in.GetName(), in.GetEtag(), before.GetEtag()); err != nil {
+				if err := sqlstore.CheckETag(in.GetName(), in.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				t := clone(before)
@@ -182,7 +182,7 @@ type taskChange interface {
 // task gets its actual start or finish, and the plan its counts.
 func (s *Server) changeTask(ctx context.Context, method string, req taskChange, action plan.Action, reason string) (*transitionv1.Task, error) {
 	caller := auth.FromContext(ctx)
-	return retryStale(ctx, func() (*transitionv1.Task, error) {
+	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.Task, error) {
 		return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
 				p := &transitionv1.TransitionPlan{}
@@ -198,7 +198,7 @@ func (s *Server) changeTask(ctx context.Context, method string, req taskChange, 
 				if err := plan.Authorize(caller, action, before, p.GetProvider()); err != nil {
 					return nil, err
 				}
-				if err := checkETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
+				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				if err := plan.CheckWorking(p); err != nil {

@@ -1,4 +1,4 @@
-package transition
+package sqlstore
 
 import (
 	"context"
@@ -6,15 +6,14 @@ import (
 	"testing"
 
 	"github.com/acme/bpo/kit/apperr"
-	"github.com/acme/bpo/kit/sqlstore"
 )
 
-// TestRetryStale: a write that lost a race on its plan runs again, a bounded
+// TestRetryConflicts: a write that lost a race runs again, a bounded
 // number of times; a stale etag the caller sent is answered at once, even
 // when it is found only on a retry, so a real conflict is never hidden.
-func TestRetryStale(t *testing.T) {
-	race := sqlstore.Stale("transitionPlans/P1")
-	stale := checkETag("transitionPlans/P1/tasks/T1", "1-old", "2-new")
+func TestRetryConflicts(t *testing.T) {
+	race := Stale("transitionPlans/P1")
+	stale := CheckETag("transitionPlans/P1/tasks/T1", "1-old", "2-new")
 	gate := apperr.New(apperr.FailedPrecondition, "not ready")
 	tests := []struct {
 		name string
@@ -31,7 +30,8 @@ func TestRetryStale(t *testing.T) {
 		{"the caller's stale etag is answered at once", []error{stale}, false, 1, apperr.Aborted},
 		{"a stale etag found after a lost race is answered, not retried", []error{race, stale}, false, 2, apperr.Aborted},
 		{"other refusals are not retried", []error{gate}, false, 1, apperr.FailedPrecondition},
-		{"a write that always loses stops after maxAttempts", []error{race}, false, maxAttempts, apperr.Aborted},
+		{"a write that always loses stops after MaxAttempts", []error{race}, false, MaxAttempts, apperr.Aborted},
+		{"a conflict keeps its kind for the caller", []error{Conflict("x changed")}, false, MaxAttempts, apperr.Aborted},
 		{"a cancelled caller is not kept waiting", []error{race}, true, 1, apperr.Aborted},
 	}
 	for _, tt := range tests {
@@ -42,7 +42,7 @@ func TestRetryStale(t *testing.T) {
 				cancel()
 			}
 			calls := 0
-			_, err := retryStale(ctx, func() (int, error) {
+			_, err := RetryConflicts(ctx, func() (int, error) {
 				err := tt.errs[min(calls, len(tt.errs)-1)]
 				calls++
 				return calls, err
