@@ -230,3 +230,13 @@ func Page[T proto.Message](ctx context.Context, tx *sqlstore.Tx, q Query, pageSi
 	page = page[:limit]
 	return page, listing.EncodePageToken(nameOf(page[limit-1]), query), nil
 }
+
+// GetCurrent is Get for a change: it also answers ABORTED when the caller
+// sent an etag that is not the document's current one (AIP-154).
+func GetCurrent(ctx context.Context, tx *sqlstore.Tx, name, etag string, m proto.Message) (sqlstore.Version, error) {
+	v, err := Get(ctx, tx, name, m)
+	if err != nil {
+		return v, err
+	}
+	return v, sqlstore.CheckETag(name, etag, sqlstore.ETag(name, v.Revision))
+}

@@ -169,11 +169,8 @@ func (s *Server) UpdateEngagement(ctx context.Context, req *catalogv1.UpdateEnga
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateEngagement_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Engagement, error) {
 			before := &catalogv1.Engagement{}
-			v, err := docstore.Get(ctx, tx, in.GetName(), before)
+			v, err := docstore.GetCurrent(ctx, tx, in.GetName(), in.GetEtag(), before)
 			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(in.GetName(), in.GetEtag(), before.GetEtag()); err != nil {
 				return nil, err
 			}
 			e := clone(before)

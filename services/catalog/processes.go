@@ -106,11 +106,8 @@ func (s *Server) UpdateProcess(ctx context.Context, req *catalogv1.UpdateProcess
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProcess_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Process, error) {
 			before := &catalogv1.Process{}
-			v, err := docstore.Get(ctx, tx, in.GetName(), before)
+			v, err := docstore.GetCurrent(ctx, tx, in.GetName(), in.GetEtag(), before)
 			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(in.GetName(), in.GetEtag(), before.GetEtag()); err != nil {
 				return nil, err
 			}
 			p := clone(before)
@@ -137,11 +134,8 @@ func (s *Server) AssessProcess(ctx context.Context, req *catalogv1.AssessProcess
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_AssessProcess_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Assessment, error) {
 			before := &catalogv1.Process{}
-			v, err := docstore.Get(ctx, tx, req.GetName(), before)
+			v, err := docstore.GetCurrent(ctx, tx, req.GetName(), req.GetEtag(), before)
 			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 				return nil, err
 			}
 			pol, _, err := s.assessmentPolicy(ctx, tx)

@@ -262,11 +262,8 @@ func (s *Server) UpdateProposal(ctx context.Context, req *catalogv1.UpdatePropos
 					return nil, err
 				}
 				before := &catalogv1.Proposal{}
-				v, err := docstore.Get(ctx, tx, name, before)
+				v, err := docstore.GetCurrent(ctx, tx, name, in.GetEtag(), before)
 				if err != nil {
-					return nil, err
-				}
-				if err := sqlstore.CheckETag(name, in.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				p := clone(before)

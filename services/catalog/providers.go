@@ -99,11 +99,8 @@ func (s *Server) UpdateProvider(ctx context.Context, req *catalogv1.UpdateProvid
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProvider_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
 			before := &catalogv1.Provider{}
-			v, err := docstore.Get(ctx, tx, in.GetName(), before)
+			v, err := docstore.GetCurrent(ctx, tx, in.GetName(), in.GetEtag(), before)
 			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(in.GetName(), in.GetEtag(), before.GetEtag()); err != nil {
 				return nil, err
 			}
 			p := clone(before)
@@ -125,11 +122,8 @@ func (s *Server) UpdateProvider(ctx context.Context, req *catalogv1.UpdateProvid
 func (s *Server) DeleteProvider(ctx context.Context, req *catalogv1.DeleteProviderRequest) (*emptypb.Empty, error) {
 	err := s.db.Write(ctx, func(tx *sqlstore.Tx) error {
 		before := &catalogv1.Provider{}
-		v, err := docstore.Get(ctx, tx, req.GetName(), before)
+		v, err := docstore.GetCurrent(ctx, tx, req.GetName(), req.GetEtag(), before)
 		if err != nil {
-			return err
-		}
-		if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 			return err
 		}
 		if err := docstore.Delete(ctx, tx, req.GetName(), v); err != nil {
@@ -156,11 +150,8 @@ func (s *Server) changeState(ctx context.Context, method string, req stateChange
 	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
 			before := &catalogv1.Provider{}
-			v, err := docstore.Get(ctx, tx, req.GetName(), before)
+			v, err := docstore.GetCurrent(ctx, tx, req.GetName(), req.GetEtag(), before)
 			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 				return nil, err
 			}
 			next, err := provider.Next(before.GetState(), action)

@@ -111,11 +111,8 @@ func (s *Server) UpdateTask(ctx context.Context, req *transitionv1.UpdateTaskReq
 					return nil, err
 				}
 				before := &transitionv1.Task{}
-				v, err := docstore.Get(ctx, tx, in.GetName(), before)
+				v, err := docstore.GetCurrent(ctx, tx, in.GetName(), in.GetEtag(), before)
 				if err != nil {
-					return nil, err
-				}
-				if err := sqlstore.CheckETag(in.GetName(), in.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				t := clone(before)
