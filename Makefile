@@ -10,7 +10,7 @@ SHELL := /bin/bash
 
 BIN      := $(CURDIR)/bin
 BUF      := tools/buf/node_modules/.bin/buf
-GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway \
+GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-go-aip $(BIN)/protoc-gen-grpc-gateway \
             $(BIN)/protoc-gen-openapiv2 $(BIN)/grpcurl $(BIN)/grpc-health-probe
 GO_TEST_FLAGS ?=
 
