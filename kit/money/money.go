@@ -5,7 +5,9 @@
 package money
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strings"
 
@@ -39,12 +41,25 @@ func (a Amount) same(b Amount) error {
 	return nil
 }
 
+// ErrOverflow is the error of a result that an int64 of minor units cannot
+// hold: a wrapped-round amount would be a wrong price or credit that looks
+// right, so there is no result at all instead.
+var ErrOverflow = errors.New("the amount is beyond ±9,223,372,036,854,775,807 minor units")
+
+func overflow(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrOverflow)
+}
+
 // Add returns a + b; the currencies must match.
 func (a Amount) Add(b Amount) (Amount, error) {
 	if err := a.same(b); err != nil {
 		return Amount{}, err
 	}
-	return Amount{a.Currency, a.Minor + b.Minor}, nil
+	s := a.Minor + b.Minor
+	if (s > a.Minor) != (b.Minor > 0) {
+		return Amount{}, overflow("%s + %s", a, b)
+	}
+	return Amount{a.Currency, s}, nil
 }
 
 // Sub returns a − b; the currencies must match.
@@ -52,21 +67,40 @@ func (a Amount) Sub(b Amount) (Amount, error) {
 	if err := a.same(b); err != nil {
 		return Amount{}, err
 	}
-	return Amount{a.Currency, a.Minor - b.Minor}, nil
+	d := a.Minor - b.Minor
+	if (d < a.Minor) != (b.Minor > 0) {
+		return Amount{}, overflow("%s − %s", a, b)
+	}
+	return Amount{a.Currency, d}, nil
 }
 
 // Times returns a × n, exactly.
-func (a Amount) Times(n int64) Amount { return Amount{a.Currency, a.Minor * n} }
+func (a Amount) Times(n int64) (Amount, error) {
+	if a.Minor == 0 || n == 0 {
+		return Amount{a.Currency, 0}, nil
+	}
+	p := a.Minor * n
+	// p/n == a catches every wrap but MinInt64 × −1, whose quotient wraps
+	// back to MinInt64 as well.
+	if p/n != a.Minor || (n == -1 && a.Minor == math.MinInt64) {
+		return Amount{}, overflow("%s × %d", a, n)
+	}
+	return Amount{a.Currency, p}, nil
+}
 
 // MulBps returns a × bps / 10 000, rounded half-even to the minor unit.
-func (a Amount) MulBps(bps int64) Amount {
+func (a Amount) MulBps(bps int64) (Amount, error) {
 	return a.MulRat(big.NewRat(bps, 10000))
 }
 
 // MulRat returns a × r, rounded half-even to the minor unit.
-func (a Amount) MulRat(r *big.Rat) Amount {
+func (a Amount) MulRat(r *big.Rat) (Amount, error) {
 	x := new(big.Rat).Mul(new(big.Rat).SetInt64(a.Minor), r)
-	return Amount{a.Currency, RoundHalfEven(x)}
+	m, err := RoundHalfEven(x)
+	if err != nil {
+		return Amount{}, overflow("%s × %s", a, r.RatString())
+	}
+	return Amount{a.Currency, m}, nil
 }
 
 // Min returns the smaller of a and b (same currency).
@@ -78,8 +112,9 @@ func Min(a, b Amount) Amount {
 }
 
 // RoundHalfEven rounds r to the nearest integer, ties to even (banker's
-// rounding), as the spec requires for every money line.
-func RoundHalfEven(r *big.Rat) int64 {
+// rounding), as the spec requires for every money line. A result beyond
+// int64 is ErrOverflow.
+func RoundHalfEven(r *big.Rat) (int64, error) {
 	num, den := r.Num(), r.Denom()
 	q, m := new(big.Int).QuoRem(num, den, new(big.Int)) // truncates toward zero
 	// Compare 2|m| with den to decide.
@@ -92,7 +127,10 @@ func RoundHalfEven(r *big.Rat) int64 {
 			q.Add(q, big.NewInt(int64(r.Sign())))
 		}
 	}
-	return q.Int64()
+	if !q.IsInt64() {
+		return 0, overflow("%s rounds to %s", r.RatString(), q)
+	}
+	return q.Int64(), nil
 }
 
 // Scale is the number of minor-unit digits of currency (2 for USD, 0 for JPY).
@@ -109,8 +147,9 @@ func Scale(code string) int {
 func (a Amount) String() string {
 	scale := Scale(a.Currency)
 	sign := ""
-	m := a.Minor
-	if m < 0 {
+	// uint64, because −MinInt64 has no int64.
+	m := uint64(a.Minor)
+	if a.Minor < 0 {
 		sign, m = "-", -m
 	}
 	s := fmt.Sprintf("%0*d", scale+1, m)
@@ -118,4 +157,13 @@ func (a Amount) String() string {
 		s = s[:len(s)-scale] + "." + s[len(s)-scale:]
 	}
 	return strings.TrimSpace(a.Currency + " " + sign + s)
+}
+
+// Format is m as String spells it ("USD 12345.67"), or "" for an amount
+// that is not set (no currency): for showing an API Money that may be absent.
+func Format(m *typev1.Money) string {
+	if m.GetCurrencyCode() == "" {
+		return ""
+	}
+	return FromProto(m).String()
 }
