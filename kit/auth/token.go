@@ -130,7 +130,9 @@ func (s *Signer) Mint(subject string, roles []Role, provider string, ttl time.Du
 const LocalKeyFile = "jwt-hs256.key"
 
 // LoadOrCreateLocalKey reads the HS256 key in dir, creating a random one
-// (readable by the owner only) when there is none.
+// (readable by the owner only) when there is none. The key file appears
+// whole or not at all, so a crash during the first start never leaves a
+// file that blocks the next one.
 func LoadOrCreateLocalKey(dir string) ([]byte, error) {
 	path := filepath.Join(dir, LocalKeyFile)
 	if b, err := os.ReadFile(path); err == nil {
@@ -145,7 +147,7 @@ func LoadOrCreateLocalKey(dir string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err := createWhole(dir, path, []byte(hex.EncodeToString(key)+"\n"))
 	if errors.Is(err, os.ErrExist) { // another process created it first
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -154,19 +156,72 @@ func LoadOrCreateLocalKey(dir string) ([]byte, error) {
 		return decodeKey(path, b)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("create the local signing key %s: %w", path, err)
 	}
-	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+	return key, nil
+}
+
+// afterTempWritten runs between writing the key and publishing it; tests
+// end the process there to see what a crash leaves behind.
+var afterTempWritten = func() {}
+
+// createWhole creates path with data unless it exists (os.ErrExist then).
+// The data reaches the disk under a temporary name first and is then
+// linked in: a link, unlike a rename, fails when another process published
+// its key in the meantime instead of replacing a key already in use.
+func createWhole(dir, path string, data []byte) error {
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp") // mode 0600
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // once linked, path keeps the data
+	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return nil, err
+		return err
 	}
-	return key, f.Close()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	afterTempWritten()
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return err
+		}
+		// A file system without hard links: rename, checking first, which
+		// leaves a short race between two first starts but never a torn
+		// file.
+		if _, serr := os.Lstat(path); serr == nil {
+			return os.ErrExist
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return err
+		}
+	}
+	// The new directory entry must survive a power loss as well.
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 func decodeKey(path string, b []byte) ([]byte, error) {
-	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
-	if err != nil || len(key) < 32 {
-		return nil, fmt.Errorf("%s: not a hex key of at least 32 bytes", path)
+	text := strings.TrimSpace(string(b))
+	key, err := hex.DecodeString(text)
+	if err == nil && len(key) >= 32 {
+		return key, nil
 	}
-	return key, nil
+	what := "is empty"
+	if text != "" {
+		what = fmt.Sprintf("is not a key of at least 64 hex digits (it holds %d bytes)", len(b))
+	}
+	return nil, fmt.Errorf("the local signing key %s %s, perhaps cut short by a crash or an edit: "+
+		"restore it from a backup, or remove the file to create a new key at the next start "+
+		"(every token signed with the old key then stops working)", path, what)
 }
