@@ -53,6 +53,7 @@ func newRequestID() string {
 }
 
 func startCall(ctx context.Context) (context.Context, *call) {
+	markReached(ctx)
 	c := &call{}
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
 		if v := md.Get(RequestIDHeader); len(v) > 0 && len(v[0]) <= 128 {
@@ -200,6 +201,9 @@ func (ic *interceptors) validate(msg any) error {
 	m, ok := msg.(proto.Message)
 	if !ok {
 		return nil
+	}
+	if err := undecodable(m); err != nil {
+		return undecodableRequest(m, err)
 	}
 	err := ic.validator.Validate(m)
 	if err == nil {

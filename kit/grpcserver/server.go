@@ -68,6 +68,10 @@ func New(cfg Config) (*Server, error) {
 	s := grpc.NewServer(
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
+		// Per server, not registered for "proto": the process's clients
+		// must keep failing on a reply that does not decode.
+		grpc.ForceServerCodecV2(newCodec()),
+		grpc.StatsHandler(newUnseenCalls(ic, metrics)),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)
 	hs := health.NewServer()
