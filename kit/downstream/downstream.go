@@ -13,8 +13,11 @@ import (
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/grpcserver"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	_ "google.golang.org/grpc/health" // the client side of healthCheckConfig
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
@@ -29,9 +32,9 @@ const DefaultTimeout = 5 * time.Second
 func Dial(name, addr string) (*grpc.ClientConn, error) {
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		// With a `dns:///` address of a headless Service, calls spread over
-		// every replica instead of sticking to the first one resolved.
-		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig": [{"round_robin": {}}]}`),
+		grpc.WithDefaultServiceConfig(serviceConfig),
+		grpc.WithConnectParams(reconnect),
+		grpc.WithKeepaliveParams(keepAlive),
 		grpc.WithChainUnaryInterceptor(forward(name)),
 	)
 	if err != nil {
@@ -39,6 +42,30 @@ func Dial(name, addr string) (*grpc.ClientConn, error) {
 	}
 	return conn, nil
 }
+
+// serviceConfig spreads calls over every replica of a `dns:///` address of
+// a headless Service instead of sticking to the first one resolved, and
+// sends them only to a replica whose health service says SERVING: one that
+// is starting or draining (grpcserver.Serve) gets none.
+const serviceConfig = `{
+	"loadBalancingConfig": [{"round_robin": {}}],
+	"healthCheckConfig": {"serviceName": ""}
+}`
+
+// reconnect keeps the wait for a dependency that comes back under about a
+// second. gRPC's default backoff grows to 120 s, and its 20 s minimum
+// connect timeout holds an attempt to an address that drops packets that
+// long: callers failed for 10–23 s after a dependency was back.
+var reconnect = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+	MinConnectTimeout: 2 * time.Second,
+}
+
+// keepAlive finds a hung dependency or a vanished host, which a connection
+// that looks open would otherwise hide until each call's deadline. Its 20 s
+// stay above the 10 s grpcserver permits, or the server would close the
+// connection for pinging too often.
+var keepAlive = keepalive.ClientParameters{Time: 20 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}
 
 // RequestIDKey is the metadata key of the correlation id.
 const RequestIDKey = grpcserver.RequestIDHeader
@@ -65,11 +92,34 @@ func forward(name string) grpc.UnaryClientInterceptor {
 		} else if ids := md.Get(RequestIDKey); len(ids) > 0 {
 			ctx = metadata.AppendToOutgoingContext(ctx, RequestIDKey, ids[0])
 		}
-		err := invoker(ctx, method, req, reply, cc, opts...)
+		var header metadata.MD
+		err := invoker(ctx, method, req, reply, cc, append(opts, grpc.Header(&header))...)
 		switch status.Code(err) {
-		case codes.Unavailable, codes.DeadlineExceeded:
-			return apperr.UnavailableDependency(name, err)
+		case codes.Unavailable:
+			// A dependency that answers UNAVAILABLE itself is up: what is
+			// down is a service further on, which its message names. Every
+			// grpcserver answer carries a request id header; a transport
+			// failure has no header at all.
+			if len(header.Get(RequestIDKey)) > 0 {
+				return unavailable{apperr.New(apperr.Unavailable, "%s", status.Convert(err).Message())}
+			}
+			return unavailable{apperr.UnavailableDependency(name, err)}
+		case codes.DeadlineExceeded:
+			return unavailable{apperr.UnavailableDependency(name, err)}
 		}
 		return err
 	}
 }
+
+// unavailable is UNAVAILABLE naming the dependency, and nothing else: the
+// cause (dial targets, transport errors) is for the log only. Through
+// Unwrap it is an apperr for the services' own error mapping; its
+// GRPCStatus is for grpc-gateway, which proxies the REST calls on these
+// connections and would otherwise show the whole chain of causes.
+type unavailable struct{ err *apperr.Error }
+
+func (e unavailable) Error() string { return e.err.Error() }
+
+func (e unavailable) Unwrap() error { return e.err }
+
+func (e unavailable) GRPCStatus() *status.Status { return status.New(codes.Unavailable, e.err.Message) }

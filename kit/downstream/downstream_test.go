@@ -2,12 +2,15 @@ package downstream_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/grpcserver"
@@ -15,6 +18,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
@@ -59,6 +64,7 @@ func listen(t *testing.T, s *grpc.Server) string {
 func TestCallsCarryTheCallersTokenRequestIDAndADeadline(t *testing.T) {
 	up := &upstream{}
 	us := grpc.NewServer()
+	healthpb.RegisterHealthServer(us, health.NewServer())
 	catalogv1.RegisterCatalogServiceServer(us, up)
 	upAddr := listen(t, us)
 
@@ -131,4 +137,70 @@ func TestCallsCarryTheCallersTokenRequestIDAndADeadline(t *testing.T) {
 			t.Fatalf("got %v, want UNAVAILABLE naming catalog", err)
 		}
 	})
+}
+
+// wantUnavailableNamingCatalog checks an error as a service maps it (the
+// apperr kind) and as grpc-gateway shows it (the status).
+func wantUnavailableNamingCatalog(t *testing.T, err error, addr string) {
+	t.Helper()
+	st := status.Convert(err)
+	if st.Code() != codes.Unavailable || st.Message() != "catalog is unavailable; try again later" || apperr.KindOf(err) != apperr.Unavailable {
+		t.Fatalf("got %v (status %v, kind %v), want UNAVAILABLE saying only that catalog is unavailable", err, st, apperr.KindOf(err))
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	if strings.Contains(st.Message(), port) || len(st.Details()) != 0 {
+		t.Fatalf("status %v shows more than the service", st)
+	}
+}
+
+// grpc-gateway reads the error's status; a service reads its apperr, often
+// wrapped.
+func TestADownDependencyIsUnavailableToTheGatewayAndToServices(t *testing.T) {
+	conn, err := downstream.Dial("catalog", "127.0.0.1:1") // nothing listens on port 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, err = catalogv1.NewCatalogServiceClient(conn).GetProvider(t.Context(), &catalogv1.GetProviderRequest{Name: "providers/p1"})
+	wantUnavailableNamingCatalog(t, err, "127.0.0.1:1")
+	var ae *apperr.Error
+	if wrapped := fmt.Errorf("ask catalog: %w", err); !errors.As(wrapped, &ae) || ae.Message != "catalog is unavailable; try again later" {
+		t.Fatalf("wrapped: %v, want the apperr inside", wrapped)
+	}
+}
+
+// transitionDown is a service that is up but whose own dependency is not.
+type transitionDown struct {
+	catalogv1.UnimplementedCatalogServiceServer
+}
+
+func (transitionDown) GetProvider(context.Context, *catalogv1.GetProviderRequest) (*catalogv1.Provider, error) {
+	return nil, apperr.UnavailableDependency("transition", errors.New("dial tcp 10.1.2.3:9090: connect: connection refused"))
+}
+
+func TestAnUnavailableTheDependencyAnswersItselfNamesTheServiceThatIsDown(t *testing.T) {
+	key := []byte(strings.Repeat("k", 32))
+	v, _ := auth.NewHMACVerifier(key)
+	tok, err := auth.NewSigner(key).Mint("ana", []auth.Role{auth.SourcingManager}, "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := grpcserver.New(grpcserver.Config{Log: zap.NewNop(), Verifier: v, Policy: auth.Policy{
+		catalogv1.CatalogService_GetProvider_FullMethodName: {auth.SourcingManager},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalogv1.RegisterCatalogServiceServer(srv.Server, transitionDown{})
+	conn, err := downstream.Dial("lifecycle", listen(t, srv.Server))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+tok)
+	_, err = catalogv1.NewCatalogServiceClient(conn).GetProvider(ctx, &catalogv1.GetProviderRequest{Name: "providers/p1"})
+	st := status.Convert(err)
+	if st.Code() != codes.Unavailable || st.Message() != "transition is unavailable; try again later" || apperr.KindOf(err) != apperr.Unavailable {
+		t.Fatalf("got %v (kind %v), want UNAVAILABLE naming transition, the service that is down", st, apperr.KindOf(err))
+	}
 }
