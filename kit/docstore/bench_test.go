@@ -18,6 +18,17 @@ import (
 // is in PH, one in four holds ISO 27001, so the filter matches 2.5 %.
 //
 //	go test -run '^$' -bench ListFiltered -benchtime 200x ./kit/docstore/
+var benchProviders = docstore.Resource(listing.Schema[*catalogv1.Provider]{Fields: []listing.Field[*catalogv1.Provider]{
+	{Name: "country", Values: listing.One((*catalogv1.Provider).GetHqCountry)},
+	listing.Enums("certification", func(p *catalogv1.Provider) []catalogv1.CertificationType {
+		var out []catalogv1.CertificationType
+		for _, c := range p.GetCertifications() {
+			out = append(out, c.GetType())
+		}
+		return out
+	}),
+}})
+
 func BenchmarkListFiltered(b *testing.B) {
 	ctx := context.Background()
 	db := sqltest.Open(b, "sqlite", "bench", nil)
@@ -27,11 +38,10 @@ func BenchmarkListFiltered(b *testing.B) {
 		err := db.Write(ctx, func(tx *sqlstore.Tx) error {
 			for i := start; i < start+1000; i++ {
 				p := &catalogv1.Provider{Name: "providers/" + ulid.Make().String(), DisplayName: fmt.Sprintf("Provider %d", i), HqCountry: countries[i%10]}
-				facets := []docstore.Facet{{Field: "country", Value: p.HqCountry}, {Field: "state", Value: "ACTIVE"}}
 				if i%4 == 0 {
-					facets = append(facets, docstore.Facet{Field: "certification", Value: "ISO_27001"})
+					p.Certifications = []*catalogv1.Certification{{Type: catalogv1.CertificationType_CERTIFICATION_TYPE_ISO_27001}}
 				}
-				if err := docstore.Insert(ctx, tx, p.Name, p, facets); err != nil {
+				if err := benchProviders.Insert(ctx, tx, p.Name, p); err != nil {
 					return err
 				}
 			}
@@ -41,19 +51,15 @@ func BenchmarkListFiltered(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	filter := "country = PH AND certification = ISO_27001"
-	q := docstore.Query{Kind: "providers", Terms: []listing.Term{
-		{Field: "country", Op: listing.Equal, Value: "PH"},
-		{Field: "certification", Op: listing.Equal, Value: "ISO_27001"},
-	}}
-	newP := func() *catalogv1.Provider { return &catalogv1.Provider{} }
+	req := &catalogv1.ListProvidersRequest{Filter: "country = PH AND certification = ISO_27001", PageSize: 50}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		// Walk five pages of 50, as a user paging through results would.
 		token := ""
 		for page := 0; page < 5; page++ {
 			err := db.Read(ctx, func(tx *sqlstore.Tx) error {
-				got, next, err := docstore.Page(ctx, tx, q, 50, token, filter, newP, (*catalogv1.Provider).GetName)
+				req.PageToken = token
+				got, next, err := benchProviders.Page(ctx, tx, req, docstore.Query{})
 				if err != nil {
 					return err
 				}

@@ -1,7 +1,11 @@
 // Package fieldmask applies an update's field mask (AIP-134) to a stored
-// resource: only the named top-level fields change, output-only fields
-// cannot be named, immutable fields cannot change, and some callers may
-// change only some fields.
+// resource. What a mask may change comes from the resource's
+// google.api.field_behavior annotations (AIP-203), read from the
+// descriptor, never from lists kept beside the proto: OUTPUT_ONLY and
+// IDENTIFIER fields are ignored (a client that reads, changes and writes
+// back a resource sends them, and must not be refused for it), IMMUTABLE
+// fields may be named only with the value they hold, and every other field
+// may change. Some callers may change only some fields.
 package fieldmask
 
 import (
@@ -9,42 +13,59 @@ import (
 	"strings"
 
 	"github.com/acme/bpo/kit/apperr"
+	"go.einride.tech/aip/fieldbehavior"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// Rules describe a resource's fields for updates, by proto field name.
-type Rules struct {
-	// Updatable are the fields an update may name.
-	Updatable []string
-	// Immutable are set on creation only; naming one is allowed only when
-	// the value stays the same.
-	Immutable []string
-	// OutputOnly are set by the server only.
-	OutputOnly []string
-	// Why is appended to the refusal of an immutable field, e.g. "create a
-	// new provider for a different legal entity".
-	Why string
+// ignored reports whether a field is set by the server only.
+func ignored(fd protoreflect.FieldDescriptor) bool {
+	return fieldbehavior.Has(fd, annotations.FieldBehavior_OUTPUT_ONLY) ||
+		fieldbehavior.Has(fd, annotations.FieldBehavior_IDENTIFIER) ||
+		fd.Name() == "etag" // the concurrency token says which version to change, not what
+}
+
+// Updatable are the top-level fields of md an update may change.
+func Updatable(md protoreflect.MessageDescriptor) []string {
+	var out []string
+	for i := 0; i < md.Fields().Len(); i++ {
+		fd := md.Fields().Get(i)
+		if !ignored(fd) && !fieldbehavior.Has(fd, annotations.FieldBehavior_IMMUTABLE) {
+			out = append(out, string(fd.Name()))
+		}
+	}
+	return out
+}
+
+// ClearOutputOnly clears m's output-only fields, at every depth, and its
+// identifier: what a caller sends in them on create is never stored
+// (AIP-203); the server names what it creates.
+func ClearOutputOnly(m proto.Message) {
+	fieldbehavior.ClearFields(m, annotations.FieldBehavior_OUTPUT_ONLY, annotations.FieldBehavior_IDENTIFIER)
 }
 
 // Apply copies the fields named by paths from src onto dst (both the same
 // message type). Paths are field names in proto (`display_name`) or JSON
 // (`displayName`) spelling — REST clients send the latter — and may reach
 // into singular message fields (`commercial.term_months`), which is what
-// grpc-gateway derives from a PATCH body sent without a mask. The rules
-// apply to the top-level field a path starts with. An empty
+// grpc-gateway derives from a PATCH body sent without a mask. The field
+// behaviour of the top-level field a path starts with decides. An empty
 // mask means every updatable field set in src; "*" means every updatable
-// field (unset ones are cleared). When only is non-nil the caller may change
-// only those fields (PERMISSION_DENIED otherwise).
-func Apply(dst, src proto.Message, paths []string, r Rules, only []string) error {
+// field (unset ones are cleared). why is appended to the refusal of an
+// immutable field ("create a new provider for a different legal entity").
+// When only is non-nil the caller may change only those fields
+// (PERMISSION_DENIED otherwise).
+func Apply(dst, src proto.Message, paths []string, why string, only []string) error {
 	srcR, dstR := src.ProtoReflect(), dst.ProtoReflect()
-	fields := srcR.Descriptor().Fields()
+	md := srcR.Descriptor()
+	updatable := Updatable(md)
 	switch {
 	case len(paths) == 1 && paths[0] == "*":
-		paths = r.Updatable
+		paths = updatable
 	case len(paths) == 0:
-		for _, f := range r.Updatable {
-			if srcR.Has(fields.ByName(protoreflect.Name(f))) {
+		for _, f := range updatable {
+			if srcR.Has(md.Fields().ByName(protoreflect.Name(f))) {
 				paths = append(paths, f)
 			}
 		}
@@ -53,27 +74,20 @@ func Apply(dst, src proto.Message, paths []string, r Rules, only []string) error
 	var denied []string
 	var apply [][]protoreflect.FieldDescriptor
 	for _, path := range paths {
-		chain, ok := resolve(srcR.Descriptor(), path)
+		chain, ok := resolve(md, path)
 		if !ok {
-			v.Add("update_mask", "%q is not a field of %s (fields: %s)", path, srcR.Descriptor().Name(), strings.Join(r.Updatable, ", "))
+			v.Add("update_mask", "%q is not a field of %s (fields: %s)", path, md.Name(), strings.Join(updatable, ", "))
 			continue
 		}
 		fd := chain[0]
 		name := string(fd.Name())
 		switch {
-		case name == "name" || name == "etag":
-			// The resource's identity and concurrency token travel in every
-			// PATCH body, so grpc-gateway puts them in a derived mask; they
-			// say which version to change, not what to change.
+		case ignored(fd):
 			continue
-		case slices.Contains(r.OutputOnly, name):
-			v.Add("update_mask", "%s is output only and cannot be updated", name)
-		case slices.Contains(r.Immutable, name):
+		case fieldbehavior.Has(fd, annotations.FieldBehavior_IMMUTABLE):
 			if !proto.Equal(only1(srcR, fd), only1(dstR, fd)) {
-				v.Add("update_mask", "%s is immutable; %s", name, r.Why)
+				v.Add("update_mask", "%s is immutable; %s", name, why)
 			}
-		case !slices.Contains(r.Updatable, name):
-			v.Add("update_mask", "%s cannot be updated (updatable fields: %s)", name, strings.Join(r.Updatable, ", "))
 		case only != nil && !slices.Contains(only, name):
 			denied = append(denied, name)
 		default:

@@ -68,16 +68,7 @@ func Dialects(t testing.TB) []string {
 func Open(t testing.TB, dialect, schema string, migrations fs.FS) *sqlstore.DB {
 	t.Helper()
 	ctx := context.Background()
-	var dsn string
-	switch dialect {
-	case SQLite:
-		dsn = filepath.Join(t.TempDir(), "test.db")
-	case Postgres:
-		dsn = createPostgresDatabase(t)
-	default:
-		t.Fatalf("sqltest: unknown dialect %q (want %q or %q)", dialect, SQLite, Postgres)
-	}
-	db, err := sqlstore.Open(ctx, dsn, schema)
+	db, err := sqlstore.Open(ctx, DSN(t, dialect), schema)
 	if err != nil {
 		t.Fatalf("sqltest: open %s: %v", dialect, err)
 	}
@@ -90,6 +81,22 @@ func Open(t testing.TB, dialect, schema string, migrations fs.FS) *sqlstore.DB {
 		t.Fatalf("sqltest: migrate %s: %v", dialect, err)
 	}
 	return db
+}
+
+// DSN returns the address of a fresh, empty database of dialect, for
+// tests that open it as a service does (platform.Service.Open); on
+// PostgreSQL it is dropped when the test ends, after what the test
+// registered later (closing its connections) has run.
+func DSN(t testing.TB, dialect string) string {
+	t.Helper()
+	switch dialect {
+	case SQLite:
+		return filepath.Join(t.TempDir(), "test.db")
+	case Postgres:
+		return createPostgresDatabase(t)
+	}
+	t.Fatalf("sqltest: unknown dialect %q (want %q or %q)", dialect, SQLite, Postgres)
+	return ""
 }
 
 // createPostgresDatabase creates a database named t_<random> on the server
