@@ -3253,9 +3253,9 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x99\x01\n" +
 	"\x14GetAssessmentRequest\x12\x80\x01\n" +
 	"\x04name\x18\x01 \x01(\tBl\xe2A\x01\x02\xfaA!\n" +
-	"\x1fcatalog.bpo.acme.com/Assessment\xbaHAr?2=^processes/[0-9A-Za-z-]{1,64}/assessments/[0-9A-Za-z-]{1,64}$R\x04name\"\xdb\x01\n" +
-	"\x16ListAssessmentsRequest\x12A\n" +
-	"\x06parent\x18\x01 \x01(\tB)\xe2A\x01\x02\xbaH\"r 2\x1e^processes/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\x1fcatalog.bpo.acme.com/Assessment\xbaHAr?2=^processes/[0-9A-Za-z-]{1,64}/assessments/[0-9A-Za-z-]{1,64}$R\x04name\"\xff\x01\n" +
+	"\x16ListAssessmentsRequest\x12e\n" +
+	"\x06parent\x18\x01 \x01(\tBM\xe2A\x01\x02\xfaA!\x12\x1fcatalog.bpo.acme.com/Assessment\xbaH\"r 2\x1e^processes/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
@@ -3364,9 +3364,9 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
 	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xcd\x01\n" +
-	"\x15CreateProposalRequest\x12F\n" +
-	"\x06parent\x18\x01 \x01(\tB.\xe2A\x01\x02\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x06parent\x12@\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xef\x01\n" +
+	"\x15CreateProposalRequest\x12h\n" +
+	"\x06parent\x18\x01 \x01(\tBP\xe2A\x01\x02\xfaA\x1f\x12\x1dcatalog.bpo.acme.com/Proposal\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x06parent\x12@\n" +
 	"\bproposal\x18\x02 \x01(\v2\x18.bpo.catalog.v1.ProposalB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\bproposal\x12*\n" +
 	"\n" +
@@ -3380,9 +3380,9 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x98\x01\n" +
 	"\x12GetProposalRequest\x12\x81\x01\n" +
 	"\x04name\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA\x1f\n" +
-	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x04name\"\xde\x01\n" +
-	"\x14ListProposalsRequest\x12F\n" +
-	"\x06parent\x18\x01 \x01(\tB.\xe2A\x01\x02\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x04name\"\x80\x02\n" +
+	"\x14ListProposalsRequest\x12h\n" +
+	"\x06parent\x18\x01 \x01(\tBP\xe2A\x01\x02\xfaA\x1f\x12\x1dcatalog.bpo.acme.com/Proposal\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
@@ -3396,9 +3396,10 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x06scores\x18\x02 \x03(\v2\x1e.bpo.catalog.v1.CriterionScoreB\x0e\xe2A\x01\x02\xbaH\a\x92\x01\x04\b\x01\x10\aR\x06scores\x12\x18\n" +
 	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"_\n" +
-	"\x11GetRankingRequest\x12J\n" +
-	"\x04name\x18\x01 \x01(\tB6\xe2A\x01\x02\xbaH/r-2+^sourcingEvents/[0-9A-Za-z-]{1,64}/ranking$R\x04name\"\xe0\x02\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x80\x01\n" +
+	"\x11GetRankingRequest\x12k\n" +
+	"\x04name\x18\x01 \x01(\tBW\xe2A\x01\x02\xfaA\x1e\n" +
+	"\x1ccatalog.bpo.acme.com/Ranking\xbaH/r-2+^sourcingEvents/[0-9A-Za-z-]{1,64}/ranking$R\x04name\"\xe0\x02\n" +
 	"\x18ConfirmModerationRequest\x12\x81\x01\n" +
 	"\x04name\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA\x1f\n" +
 	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x04name\x12P\n" +

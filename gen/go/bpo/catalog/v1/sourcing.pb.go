@@ -1450,11 +1450,12 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\tcriterion\x12\x1f\n" +
 	"\x05score\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x00R\x05score\x12\"\n" +
-	"\acomment\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\acomment\"\x8e\x01\n" +
+	"\acomment\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\acomment\"\xed\x01\n" +
 	"\aRanking\x12<\n" +
 	"\tproposals\x18\x01 \x03(\v2\x1e.bpo.catalog.v1.RankedProposalR\tproposals\x12\x1a\n" +
 	"\bcomplete\x18\x02 \x01(\bR\bcomplete\x12)\n" +
-	"\x10needs_moderation\x18\x03 \x01(\bR\x0fneedsModeration\"\xf5\x01\n" +
+	"\x10needs_moderation\x18\x03 \x01(\bR\x0fneedsModeration:]\xeaAZ\n" +
+	"\x1ccatalog.bpo.acme.com/Ranking\x12'sourcingEvents/{sourcing_event}/ranking*\brankings2\aranking\"\xf5\x01\n" +
 	"\x0eRankedProposal\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12\x1a\n" +
 	"\bproposal\x18\x02 \x01(\tR\bproposal\x12\x1a\n" +

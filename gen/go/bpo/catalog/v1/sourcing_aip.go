@@ -168,3 +168,81 @@ func (n ProposalResourceName) SourcingEventResourceName() SourcingEventResourceN
 		SourcingEvent: n.SourcingEvent,
 	}
 }
+
+type RankingResourceName struct {
+	SourcingEvent string
+}
+
+func (n SourcingEventResourceName) RankingResourceName() RankingResourceName {
+	return RankingResourceName{
+		SourcingEvent: n.SourcingEvent,
+	}
+}
+
+func (n RankingResourceName) Validate() error {
+	if n.SourcingEvent == "" {
+		return fmt.Errorf("sourcing_event: empty")
+	}
+	if strings.IndexByte(n.SourcingEvent, '/') != -1 {
+		return fmt.Errorf("sourcing_event: contains illegal character '/'")
+	}
+	return nil
+}
+
+func (n RankingResourceName) ContainsWildcard() bool {
+	return false || n.SourcingEvent == "-"
+}
+
+func (n RankingResourceName) String() string {
+	return resourcename.Sprint(
+		"sourcingEvents/{sourcing_event}/ranking",
+		n.SourcingEvent,
+	)
+}
+
+func (n RankingResourceName) MarshalString() (string, error) {
+	if err := n.Validate(); err != nil {
+		return "", err
+	}
+	return n.String(), nil
+}
+
+// MarshalText implements the encoding.TextMarshaler interface.
+func (n RankingResourceName) MarshalText() ([]byte, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return []byte(n.String()), nil
+}
+
+func (n *RankingResourceName) UnmarshalString(name string) error {
+	err := resourcename.Sscan(
+		name,
+		"sourcingEvents/{sourcing_event}/ranking",
+		&n.SourcingEvent,
+	)
+	if err != nil {
+		return err
+	}
+	return n.Validate()
+}
+
+// UnmarshalText implements the encoding.TextUnmarshaler interface.
+func (n *RankingResourceName) UnmarshalText(text []byte) error {
+	return n.UnmarshalString(string(text))
+}
+
+func (n RankingResourceName) Type() string {
+	return "catalog.bpo.acme.com/Ranking"
+}
+
+// Pattern returns the resource name pattern for RankingResourceName as a string.
+func (n RankingResourceName) Pattern() string {
+	return "sourcingEvents/{sourcing_event}/ranking"
+}
+
+func (n RankingResourceName) SourcingEventResourceName() SourcingEventResourceName {
+	return SourcingEventResourceName{
+		SourcingEvent: n.SourcingEvent,
+	}
+}

@@ -312,9 +312,10 @@ var File_bpo_lifecycle_v1_lifecycle_proto protoreflect.FileDescriptor
 
 const file_bpo_lifecycle_v1_lifecycle_proto_rawDesc = "" +
 	"\n" +
-	" bpo/lifecycle/v1/lifecycle.proto\x12\x10bpo.lifecycle.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"j\n" +
-	"\x1dGetEngagementLifecycleRequest\x12I\n" +
-	"\x04name\x18\x01 \x01(\tB5\xe2A\x01\x02\xbaH.r,2*^engagements/[0-9A-Za-z-]{1,64}/lifecycle$R\x04name\"\xc9\x01\n" +
+	" bpo/lifecycle/v1/lifecycle.proto\x12\x10bpo.lifecycle.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\"\x99\x01\n" +
+	"\x1dGetEngagementLifecycleRequest\x12x\n" +
+	"\x04name\x18\x01 \x01(\tBd\xe2A\x01\x02\xfaA,\n" +
+	"*lifecycle.bpo.acme.com/EngagementLifecycle\xbaH.r,2*^engagements/[0-9A-Za-z-]{1,64}/lifecycle$R\x04name\"\xc9\x02\n" +
 	"\x13EngagementLifecycle\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
@@ -322,7 +323,8 @@ const file_bpo_lifecycle_v1_lifecycle_proto_rawDesc = "" +
 	"engagement\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12-\n" +
 	"\x05stage\x18\x04 \x01(\x0e2\x17.bpo.lifecycle.v1.StageR\x05stage\x12,\n" +
-	"\x05steps\x18\x05 \x03(\v2\x16.bpo.lifecycle.v1.StepR\x05steps\"\xd1\x01\n" +
+	"\x05steps\x18\x05 \x03(\v2\x16.bpo.lifecycle.v1.StepR\x05steps:~\xeaA{\n" +
+	"*lifecycle.bpo.acme.com/EngagementLifecycle\x12\"engagements/{engagement}/lifecycle*\x14engagementLifecycles2\x13engagementLifecycle\"\xd1\x01\n" +
 	"\x04Step\x12\x12\n" +
 	"\x04step\x18\x01 \x01(\tR\x04step\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12\x12\n" +

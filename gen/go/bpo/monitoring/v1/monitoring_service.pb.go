@@ -532,9 +532,10 @@ var File_bpo_monitoring_v1_monitoring_service_proto protoreflect.FileDescriptor
 
 const file_bpo_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\n" +
-	"*bpo/monitoring/v1/monitoring_service.proto\x12\x11bpo.monitoring.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\"bpo/monitoring/v1/monitoring.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xb8\x01\n" +
-	"\x1eBatchCreateMeasurementsRequest\x12A\n" +
-	"\x06parent\x18\x01 \x01(\tB)\xe2A\x01\x02\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12S\n" +
+	"*bpo/monitoring/v1/monitoring_service.proto\x12\x11bpo.monitoring.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\"bpo/monitoring/v1/monitoring.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\"\xdb\x01\n" +
+	"\x1eBatchCreateMeasurementsRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12S\n" +
 	"\fmeasurements\x18\x02 \x03(\v2\x1e.bpo.monitoring.v1.MeasurementB\x0f\xe2A\x01\x02\xbaH\b\x92\x01\x05\b\x01\x10\x90NR\fmeasurements\"\xb9\x01\n" +
 	"\x1fBatchCreateMeasurementsResponse\x12>\n" +
 	"\aresults\x18\x01 \x03(\v2$.bpo.monitoring.v1.MeasurementResultR\aresults\x12\x1a\n" +
@@ -542,9 +543,10 @@ const file_bpo_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\n" +
 	"duplicates\x18\x03 \x01(\x03R\n" +
 	"duplicates\x12\x1a\n" +
-	"\brejected\x18\x04 \x01(\x03R\brejected\"\xb3\x01\n" +
-	"\x19IngestMeasurementsRequest\x12A\n" +
-	"\x06parent\x18\x01 \x01(\tB)\xe2A\x01\x02\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12S\n" +
+	"\brejected\x18\x04 \x01(\x03R\brejected\"\xd6\x01\n" +
+	"\x19IngestMeasurementsRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12S\n" +
 	"\fmeasurements\x18\x02 \x03(\v2\x1e.bpo.monitoring.v1.MeasurementB\x0f\xe2A\x01\x02\xbaH\b\x92\x01\x05\b\x01\x10\x90NR\fmeasurements\"\xba\x01\n" +
 	"\x1aIngestMeasurementsResponse\x12\x1a\n" +
 	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1e\n" +
@@ -554,9 +556,10 @@ const file_bpo_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\brejected\x18\x03 \x01(\x03R\brejected\x12D\n" +
 	"\n" +
 	"rejections\x18\x04 \x03(\v2$.bpo.monitoring.v1.MeasurementResultR\n" +
-	"rejections\"p\n" +
-	"\x15EvaluatePeriodRequest\x12W\n" +
-	"\x04name\x18\x01 \x01(\tBC\xe2A\x01\x02\xbaH<r:28^contracts/[0-9A-Za-z-]{1,64}/periods/[0-9]{4}-[0-9]{2}$R\x04name\"\x98\x01\n" +
+	"rejections\"\x93\x01\n" +
+	"\x15EvaluatePeriodRequest\x12z\n" +
+	"\x04name\x18\x01 \x01(\tBf\xe2A\x01\x02\xfaA \n" +
+	"\x1emonitoring.bpo.acme.com/Period\xbaH<r:28^contracts/[0-9A-Za-z-]{1,64}/periods/[0-9]{4}-[0-9]{2}$R\x04name\"\x98\x01\n" +
 	"\x16ListAuditEventsRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
@@ -573,7 +576,8 @@ const file_bpo_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x12IngestMeasurements\x12,.bpo.monitoring.v1.IngestMeasurementsRequest\x1a-.bpo.monitoring.v1.IngestMeasurementsResponse(\x01\x12\x92\x01\n" +
 	"\x0eEvaluatePeriod\x12(.bpo.monitoring.v1.EvaluatePeriodRequest\x1a#.bpo.monitoring.v1.PeriodEvaluation\"1\x82\xd3\xe4\x93\x02+\x12)/v1/{name=contracts/*/periods/*}:evaluate\x12\x8c\x01\n" +
 	"\x0fListAuditEvents\x12).bpo.monitoring.v1.ListAuditEventsRequest\x1a*.bpo.monitoring.v1.ListAuditEventsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/monitoring/auditEvents\x12\x90\x01\n" +
-	"\x0eVerifyAuditLog\x12(.bpo.monitoring.v1.VerifyAuditLogRequest\x1a).bpo.monitoring.v1.VerifyAuditLogResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/monitoring/auditEvents:verifyB;Z9github.com/acme/bpo/gen/go/bpo/monitoring/v1;monitoringv1b\x06proto3"
+	"\x0eVerifyAuditLog\x12(.bpo.monitoring.v1.VerifyAuditLogRequest\x1a).bpo.monitoring.v1.VerifyAuditLogResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/monitoring/auditEvents:verifyB\x96\x01\xeaAX\n" +
+	"\x1emonitoring.bpo.acme.com/Period\x12%contracts/{contract}/periods/{period}*\aperiods2\x06periodZ9github.com/acme/bpo/gen/go/bpo/monitoring/v1;monitoringv1b\x06proto3"
 
 var (
 	file_bpo_monitoring_v1_monitoring_service_proto_rawDescOnce sync.Once

@@ -1426,15 +1426,15 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"&transition.bpo.acme.com/TransitionPlan\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
 	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xc1\x01\n" +
-	"\x11CreateTaskRequest\x12G\n" +
-	"\x06parent\x18\x01 \x01(\tB/\xe2A\x01\x02\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x127\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xe2\x01\n" +
+	"\x11CreateTaskRequest\x12h\n" +
+	"\x06parent\x18\x01 \x01(\tBP\xe2A\x01\x02\xfaA\x1e\x12\x1ctransition.bpo.acme.com/Task\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x127\n" +
 	"\x04task\x18\x02 \x01(\v2\x17.bpo.transition.v1.TaskB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x04task\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xdb\x01\n" +
-	"\x10ListTasksRequest\x12G\n" +
-	"\x06parent\x18\x01 \x01(\tB/\xe2A\x01\x02\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xfc\x01\n" +
+	"\x10ListTasksRequest\x12h\n" +
+	"\x06parent\x18\x01 \x01(\tBP\xe2A\x01\x02\xfaA\x1e\x12\x1ctransition.bpo.acme.com/Task\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
