@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -185,7 +186,6 @@ func TestUpdateProviderValidation(t *testing.T) {
 		}{
 			{"unknown country brought in", &catalogv1.Provider{HqCountry: "XX"}, []string{"hq_country"}, []string{"provider.hq_country"}},
 			{"required field cleared through the mask", &catalogv1.Provider{}, []string{"billing_currency"}, []string{"provider.billing_currency"}},
-			{"output-only field in the mask", &catalogv1.Provider{State: catalogv1.ProviderState_PROVIDER_STATE_BLOCKED}, []string{"state"}, []string{"update_mask"}},
 			{"legal name changed", &catalogv1.Provider{LegalName: "Someone Else Ltd."}, []string{"legal_name"}, []string{"update_mask"}},
 		}
 		for _, tt := range tests {
@@ -618,36 +618,80 @@ func TestProviderUserSeesAndChangesOnlyItsOwnProvider(t *testing.T) {
 	})
 }
 
-func TestCreateIgnoresOutputOnlyFields(t *testing.T) {
+func TestOutputOnlyFieldsACallerSendsAreNeverStored(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *env) {
-		in := newProvider("Acme")
-		in.Name = "providers/mine"
-		in.State = catalogv1.ProviderState_PROVIDER_STATE_BLOCKED
-		in.StateReason = "set by the caller"
-		in.Standing = catalogv1.Standing_STANDING_EXCELLENT
-		in.CreateTime = timestamppb.New(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
-		in.UpdateTime = in.CreateTime
-		in.Etag = "caller-etag"
-		before := time.Now().Add(-time.Second)
-		got := e.create(t, in)
-		if got.GetName() == in.GetName() || !providerName.MatchString(got.GetName()) {
-			t.Errorf("name = %q, want one the server assigned", got.GetName())
+		sm := e.as(t, auth.SourcingManager)
+		// setOutputOnly fills every output-only field as a caller might.
+		setOutputOnly := func(p *catalogv1.Provider) {
+			p.State = catalogv1.ProviderState_PROVIDER_STATE_BLOCKED
+			p.StateReason = "set by the caller"
+			p.Standing = catalogv1.Standing_STANDING_EXCELLENT
+			p.CreateTime = timestamppb.New(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+			p.UpdateTime = p.CreateTime
 		}
-		if got.GetState() != catalogv1.ProviderState_PROVIDER_STATE_ACTIVE || got.GetStateReason() != "" {
-			t.Errorf("state = %v %q, want ACTIVE without reason", got.GetState(), got.GetStateReason())
-		}
-		if got.GetStanding() != catalogv1.Standing_STANDING_UNSPECIFIED {
-			t.Errorf("standing = %v, want UNSPECIFIED until monitoring reports", got.GetStanding())
-		}
-		if got.GetCreateTime().AsTime().Before(before) || got.GetUpdateTime().AsTime().Before(before) {
-			t.Errorf("times = %v, %v; want now", got.GetCreateTime().AsTime(), got.GetUpdateTime().AsTime())
-		}
-		if got.GetEtag() == in.GetEtag() {
-			t.Error("etag is the caller's")
-		}
-		// The input fields that are not output-only are kept.
-		if got.GetDisplayName() != "Acme" || got.GetLegalName() != "Acme Inc." || !proto.Equal(got.GetDeliveryCenters()[0], in.GetDeliveryCenters()[0]) {
-			t.Errorf("created %v, want the input's profile", got)
+		var created *catalogv1.Provider
+		t.Run("on create", func(t *testing.T) {
+			in := newProvider("Acme")
+			setOutputOnly(in)
+			in.Name = "providers/mine"
+			in.Etag = "caller-etag"
+			before := time.Now().Add(-time.Second)
+			got := e.create(t, in)
+			if got.GetName() == in.GetName() || !providerName.MatchString(got.GetName()) {
+				t.Errorf("name = %q, want one the server assigned", got.GetName())
+			}
+			if got.GetState() != catalogv1.ProviderState_PROVIDER_STATE_ACTIVE || got.GetStateReason() != "" {
+				t.Errorf("state = %v %q, want ACTIVE without reason", got.GetState(), got.GetStateReason())
+			}
+			if got.GetStanding() != catalogv1.Standing_STANDING_UNSPECIFIED {
+				t.Errorf("standing = %v, want UNSPECIFIED until monitoring reports", got.GetStanding())
+			}
+			if got.GetCreateTime().AsTime().Before(before) || got.GetUpdateTime().AsTime().Before(before) {
+				t.Errorf("times = %v, %v; want now", got.GetCreateTime().AsTime(), got.GetUpdateTime().AsTime())
+			}
+			if got.GetEtag() == in.GetEtag() {
+				t.Error("etag is the caller's")
+			}
+			// The input fields that are not output-only are kept.
+			if got.GetDisplayName() != "Acme" || got.GetLegalName() != "Acme Inc." || !proto.Equal(got.GetDeliveryCenters()[0], in.GetDeliveryCenters()[0]) {
+				t.Errorf("created %v, want the input's profile", got)
+			}
+			stored, err := e.client.GetProvider(sm, &catalogv1.GetProviderRequest{Name: got.GetName()})
+			if err != nil || !proto.Equal(stored, got) {
+				t.Fatalf("stored %v (%v), want what was answered %v", stored, err, got)
+			}
+			created = got
+		})
+		// AIP-203: an update ignores output-only fields, in its mask or (no
+		// mask) set in the body, so that a client may send back what it read.
+		for _, mask := range [][]string{{"display_name", "state", "state_reason", "standing", "create_time", "update_time"}, nil} {
+			t.Run("on update with the mask "+strings.Join(mask, ","), func(t *testing.T) {
+				if created == nil {
+					t.Skip("no provider was created")
+				}
+				before, err := e.client.GetProvider(sm, &catalogv1.GetProviderRequest{Name: created.GetName()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				in := &catalogv1.Provider{Name: created.GetName(), DisplayName: "Acme " + strconv.Itoa(len(mask))}
+				setOutputOnly(in)
+				got, err := e.client.UpdateProvider(sm, &catalogv1.UpdateProviderRequest{Provider: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: mask}})
+				if err != nil {
+					t.Fatalf("UpdateProvider: %v", err)
+				}
+				want := proto.CloneOf(before)
+				want.DisplayName, want.UpdateTime, want.Etag = in.GetDisplayName(), got.GetUpdateTime(), got.GetEtag()
+				if !proto.Equal(got, want) {
+					t.Fatalf("updated\n%v\nwant only the display name changed:\n%v", got, want)
+				}
+				if got.GetUpdateTime().AsTime().Equal(in.GetUpdateTime().AsTime()) {
+					t.Error("update_time is the caller's")
+				}
+				stored, err := e.client.GetProvider(sm, &catalogv1.GetProviderRequest{Name: created.GetName()})
+				if err != nil || !proto.Equal(stored, got) {
+					t.Fatalf("stored %v (%v), want what was answered %v", stored, err, got)
+				}
+			})
 		}
 	})
 }
@@ -807,6 +851,138 @@ func TestEveryMutationIsAudited(t *testing.T) {
 		last := resp.GetAuditEvents()[len(resp.GetAuditEvents())-1]
 		if !v.GetVerification().GetIntact() || v.GetVerification().GetEventsChecked() != int64(len(want)) || v.GetVerification().GetHeadHash() != last.GetHash() {
 			t.Fatalf("verification = %v; want intact, %d events, head %s", v.GetVerification(), len(want), last.GetHash())
+		}
+	})
+}
+
+// Every method of providers, processes, assessments, the assessment policy,
+// engagements and scopes refuses a name of another kind, naming the field
+// that held it, and changes nothing.
+func TestANameOfAnotherKindIsRefusedAndChangesNothing(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		sm, po, admin, approver := e.as(t, auth.SourcingManager), e.as(t, auth.ProcessOwner), e.as(t, auth.Admin), e.as(t, auth.Approver)
+		prov := e.create(t, newProvider("Acme"))
+		eng := e.decidedEngagement(t)
+		proc := eng.GetProcesses()[0]
+		scopeName := eng.GetName() + "/scope"
+		c := e.client
+		tests := []struct {
+			name  string
+			call  func() error
+			field string
+		}{
+			{"GetProvider with a process", func() error {
+				_, err := c.GetProvider(sm, &catalogv1.GetProviderRequest{Name: proc})
+				return err
+			}, "name"},
+			{"UpdateProvider with a process", func() error {
+				_, err := c.UpdateProvider(sm, &catalogv1.UpdateProviderRequest{Provider: &catalogv1.Provider{Name: proc, DisplayName: "x"}})
+				return err
+			}, "provider.name"},
+			{"DeleteProvider with an engagement", func() error {
+				_, err := c.DeleteProvider(sm, &catalogv1.DeleteProviderRequest{Name: eng.GetName()})
+				return err
+			}, "name"},
+			{"SuspendProvider with a process", func() error {
+				_, err := c.SuspendProvider(sm, &catalogv1.SuspendProviderRequest{Name: proc, Reason: "x"})
+				return err
+			}, "name"},
+			{"BlockProvider with a scope", func() error {
+				_, err := c.BlockProvider(sm, &catalogv1.BlockProviderRequest{Name: scopeName, Reason: "x"})
+				return err
+			}, "name"},
+			{"ActivateProvider with the policy", func() error {
+				_, err := c.ActivateProvider(admin, &catalogv1.ActivateProviderRequest{Name: "policies/assessment", Reason: "x"})
+				return err
+			}, "name"},
+			{"GetProcess with a provider", func() error {
+				_, err := c.GetProcess(po, &catalogv1.GetProcessRequest{Name: prov.GetName()})
+				return err
+			}, "name"},
+			{"UpdateProcess with an engagement", func() error {
+				in := supportProcess()
+				in.Name = eng.GetName()
+				_, err := c.UpdateProcess(po, &catalogv1.UpdateProcessRequest{Process: in})
+				return err
+			}, "process.name"},
+			{"AssessProcess with an engagement", func() error {
+				_, err := c.AssessProcess(sm, &catalogv1.AssessProcessRequest{Name: eng.GetName()})
+				return err
+			}, "name"},
+			{"GetAssessment with a process", func() error {
+				_, err := c.GetAssessment(sm, &catalogv1.GetAssessmentRequest{Name: proc})
+				return err
+			}, "name"},
+			{"ListAssessments under a provider", func() error {
+				_, err := c.ListAssessments(sm, &catalogv1.ListAssessmentsRequest{Parent: prov.GetName()})
+				return err
+			}, "parent"},
+			{"GetAssessmentPolicy with a provider", func() error {
+				_, err := c.GetAssessmentPolicy(sm, &catalogv1.GetAssessmentPolicyRequest{Name: prov.GetName()})
+				return err
+			}, "name"},
+			{"UpdateAssessmentPolicy with a provider", func() error {
+				_, err := c.UpdateAssessmentPolicy(admin, &catalogv1.UpdateAssessmentPolicyRequest{
+					AssessmentPolicy: &catalogv1.AssessmentPolicy{Name: prov.GetName(), AllowRegulatedOffshore: true},
+				})
+				return err
+			}, "assessment_policy.name"},
+			{"CreateEngagement for a provider", func() error {
+				_, err := c.CreateEngagement(sm, &catalogv1.CreateEngagementRequest{Engagement: newEngagement(prov.GetName())})
+				return err
+			}, "engagement.processes[0]"},
+			{"GetEngagement with a scope", func() error {
+				_, err := c.GetEngagement(sm, &catalogv1.GetEngagementRequest{Name: scopeName})
+				return err
+			}, "name"},
+			{"UpdateEngagement with a process", func() error {
+				in := newEngagement(proc)
+				in.Name = proc
+				_, err := c.UpdateEngagement(sm, &catalogv1.UpdateEngagementRequest{Engagement: in})
+				return err
+			}, "engagement.name"},
+			{"GetScope with an engagement", func() error {
+				_, err := c.GetScope(sm, &catalogv1.GetScopeRequest{Name: eng.GetName()})
+				return err
+			}, "name"},
+			{"UpdateScope with an engagement", func() error {
+				_, err := c.UpdateScope(sm, &catalogv1.UpdateScopeRequest{Scope: supportScope(eng.GetName())})
+				return err
+			}, "scope.name"},
+			{"SubmitScope with a process", func() error {
+				_, err := c.SubmitScope(sm, &catalogv1.SubmitScopeRequest{Name: proc})
+				return err
+			}, "name"},
+			{"ApproveScope with an engagement", func() error {
+				_, err := c.ApproveScope(approver, &catalogv1.ApproveScopeRequest{Name: eng.GetName()})
+				return err
+			}, "name"},
+			{"RejectScope with a provider", func() error {
+				_, err := c.RejectScope(approver, &catalogv1.RejectScopeRequest{Name: prov.GetName(), Reason: "x"})
+				return err
+			}, "name"},
+		}
+		audited := func() int64 {
+			v, err := c.VerifyAuditLog(e.as(t, auth.Auditor), &catalogv1.VerifyAuditLogRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v.GetVerification().GetEventsChecked()
+		}
+		before := audited()
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				wantViolations(t, tt.call(), tt.field)
+			})
+		}
+		if after := audited(); after != before {
+			t.Errorf("refused calls wrote %d audit events", after-before)
+		}
+		if got, err := c.GetProvider(sm, &catalogv1.GetProviderRequest{Name: prov.GetName()}); err != nil || !proto.Equal(got, prov) {
+			t.Errorf("the provider is now %v (%v), want %v", got, err, prov)
+		}
+		if got, err := c.GetEngagement(sm, &catalogv1.GetEngagementRequest{Name: eng.GetName()}); err != nil || !proto.Equal(got, eng) {
+			t.Errorf("the engagement is now %v (%v), want %v", got, err, eng)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
@@ -10,9 +11,11 @@ import (
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/fieldmask"
-	"github.com/acme/bpo/kit/listing"
+	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog/scope"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 var engagementPolicy = auth.Policy{
@@ -27,13 +30,6 @@ var engagementPolicy = auth.Policy{
 	catalogv1.CatalogService_RejectScope_FullMethodName:      {auth.Approver},
 }
 
-var engagementMask = fieldmask.Rules{
-	Updatable:  scope.EngagementUpdatable,
-	Immutable:  scope.EngagementImmutable,
-	OutputOnly: scope.EngagementOutputOnly,
-	Why:        "it is what was decided for the engagement; create a new engagement for other processes",
-}
-
 // CreateEngagement implements catalogv1.CatalogServiceServer: an
 // engagement for assessed processes, with its scope as an empty DRAFT at
 // revision 1. spec: catalog.md §2, "Engagement".
@@ -42,69 +38,87 @@ func (s *Server) CreateEngagement(ctx context.Context, req *catalogv1.CreateEnga
 	if err := scope.ValidateEngagement(in, "engagement"); err != nil {
 		return nil, err
 	}
+	processes, err := processNames(in.GetProcesses())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateEngagement_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Engagement, error) {
-			e := clone(in)
-			now := timestamp(s.now())
-			// Output-only fields of the input are ignored (AIP-203).
-			e.Name = "engagements/" + newID()
-			e.Owner, e.Award = auth.Subject(ctx), nil
+			e := proto.CloneOf(in)
+			fieldmask.ClearOutputOnly(e)
+			now := timestamppb.New(s.now())
+			name := catalogv1.EngagementResourceName{Engagement: names.NewID()}
+			e.Name = name.String()
+			e.Owner = auth.Subject(ctx)
 			e.OverrideReason = trimmed(e.GetOverrideReason())
 			e.CreateTime, e.UpdateTime = now, now
-			model, err := s.checkDecided(ctx, tx, e)
+			model, err := s.checkDecided(ctx, tx, processes, e.GetOverrideReason())
 			if err != nil {
 				return nil, err
 			}
 			if e.GetCollaborationModel() == catalogv1.CollaborationModel_COLLABORATION_MODEL_UNSPECIFIED {
 				e.CollaborationModel = model
 			}
-			if err := docstore.Insert(ctx, tx, e.Name, e, scope.EngagementFacets(e)); err != nil {
+			if err := engagementDocs.Insert(ctx, tx, e.Name, e); err != nil {
 				return nil, err
 			}
 			if err := audit.Record(ctx, tx, e.Name, req.GetRequestId(), nil, e); err != nil {
 				return nil, err
 			}
 			sc := &catalogv1.Scope{
-				Name:       e.Name + "/scope",
+				Name:       name.ScopeResourceName().String(),
 				Revision:   1,
 				State:      catalogv1.ScopeState_SCOPE_STATE_DRAFT,
 				Author:     auth.Subject(ctx),
 				UpdateTime: now,
 			}
-			if err := docstore.Insert(ctx, tx, sc.Name, sc, nil); err != nil {
+			if err := scopeDocs.Insert(ctx, tx, sc.Name, sc); err != nil {
 				return nil, err
 			}
 			return e, audit.Record(ctx, tx, sc.Name, req.GetRequestId(), nil, sc)
 		})
 }
 
+// processNames parses the processes of a new engagement.
+func processNames(ps []string) ([]catalogv1.ProcessResourceName, error) {
+	out := make([]catalogv1.ProcessResourceName, len(ps))
+	for i, p := range ps {
+		n, err := names.Parse[catalogv1.ProcessResourceName](fmt.Sprintf("engagement.processes[%d]", i), p)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
 // checkDecided is the gate of step 1 for a new engagement: every process
 // exists and has been assessed, and one recommended RETAIN comes with an
 // override reason. It returns the collaboration model of the first
 // process whose latest assessment has one (a RETAIN has none).
-func (s *Server) checkDecided(ctx context.Context, tx *sqlstore.Tx, e *catalogv1.Engagement) (catalogv1.CollaborationModel, error) {
+func (s *Server) checkDecided(ctx context.Context, tx *sqlstore.Tx, processes []catalogv1.ProcessResourceName, overrideReason string) (catalogv1.CollaborationModel, error) {
 	model := catalogv1.CollaborationModel_COLLABORATION_MODEL_UNSPECIFIED
 	var retained []string
-	for _, name := range e.GetProcesses() {
-		p := &catalogv1.Process{}
-		if _, err := docstore.Get(ctx, tx, name, p); err != nil {
+	for _, name := range processes {
+		p, _, err := processDocs.Get(ctx, tx, name.String())
+		if err != nil {
 			return model, err
 		}
 		if p.GetLatestAssessment() == "" {
 			return model, apperr.New(apperr.FailedPrecondition, "%s has not been assessed: call AssessProcess first", name)
 		}
 		if p.GetLatestRecommendation() == catalogv1.Recommendation_RECOMMENDATION_RETAIN {
-			retained = append(retained, name)
+			retained = append(retained, name.String())
 		}
 		if model == catalogv1.CollaborationModel_COLLABORATION_MODEL_UNSPECIFIED {
-			a := &catalogv1.Assessment{}
-			if _, err := docstore.Get(ctx, tx, p.GetLatestAssessment(), a); err != nil {
+			a, _, err := assessmentDocs.Get(ctx, tx, p.GetLatestAssessment())
+			if err != nil {
 				return model, err
 			}
 			model = a.GetCollaborationModel()
 		}
 	}
-	if len(retained) > 0 && e.GetOverrideReason() == "" {
+	if len(retained) > 0 && overrideReason == "" {
 		return model, apperr.New(apperr.FailedPrecondition, "the latest assessment of %s recommends RETAIN: give an override_reason saying why it is outsourced anyway, or leave it out of the engagement",
 			strings.Join(retained, ", "))
 	}
@@ -114,27 +128,29 @@ func (s *Server) checkDecided(ctx context.Context, tx *sqlstore.Tx, e *catalogv1
 // readEngagement reads an engagement for the caller: staff read every
 // one; a provider user only one awarded to its provider, and learns
 // nothing of the others, not even whether they exist.
-func readEngagement(ctx context.Context, tx *sqlstore.Tx, name string) (*catalogv1.Engagement, sqlstore.Version, error) {
-	e := &catalogv1.Engagement{}
-	v, err := docstore.Get(ctx, tx, name, e)
+func readEngagement(ctx context.Context, tx *sqlstore.Tx, name catalogv1.EngagementResourceName) (*catalogv1.Engagement, error) {
+	e, _, err := engagementDocs.Get(ctx, tx, name.String())
 	caller := auth.FromContext(ctx)
 	if caller.IsProviderOnly() {
 		if apperr.KindOf(err) == apperr.NotFound || (err == nil && e.GetAward().GetProvider() != caller.Provider) {
-			return nil, v, apperr.New(apperr.PermissionDenied, "a provider user may read only an engagement awarded to its own provider (%s)", caller.Provider)
+			return nil, apperr.New(apperr.PermissionDenied, "a provider user may read only an engagement awarded to its own provider (%s)", caller.Provider)
 		}
 	}
 	if err != nil {
-		return nil, v, err
+		return nil, err
 	}
-	return e, v, nil
+	return e, nil
 }
 
 // GetEngagement implements catalogv1.CatalogServiceServer.
 func (s *Server) GetEngagement(ctx context.Context, req *catalogv1.GetEngagementRequest) (*catalogv1.Engagement, error) {
+	name, err := names.Parse[catalogv1.EngagementResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	var e *catalogv1.Engagement
 	if err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		e, _, err = readEngagement(ctx, tx, req.GetName())
+		e, err = readEngagement(ctx, tx, name)
 		return err
 	}); err != nil {
 		return nil, err
@@ -144,15 +160,10 @@ func (s *Server) GetEngagement(ctx context.Context, req *catalogv1.GetEngagement
 
 // ListEngagements implements catalogv1.CatalogServiceServer (staff only).
 func (s *Server) ListEngagements(ctx context.Context, req *catalogv1.ListEngagementsRequest) (*catalogv1.ListEngagementsResponse, error) {
-	terms, err := listing.ParseFilter(req.GetFilter(), scope.EngagementFilterFields...)
-	if err != nil {
-		return nil, err
-	}
 	resp := &catalogv1.ListEngagementsResponse{}
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		resp.Engagements, resp.NextPageToken, err = docstore.Page(ctx, tx, docstore.Query{Kind: "engagements", Terms: terms},
-			req.GetPageSize(), req.GetPageToken(), req.GetFilter(),
-			func() *catalogv1.Engagement { return &catalogv1.Engagement{} }, (*catalogv1.Engagement).GetName)
+	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		resp.Engagements, resp.NextPageToken, err = engagementDocs.Page(ctx, tx, req, docstore.Query{})
 		return err
 	})
 	if err != nil {
@@ -166,22 +177,26 @@ func (s *Server) ListEngagements(ctx context.Context, req *catalogv1.ListEngagem
 // change (start a new engagement instead).
 func (s *Server) UpdateEngagement(ctx context.Context, req *catalogv1.UpdateEngagementRequest) (*catalogv1.Engagement, error) {
 	in := req.GetEngagement()
+	name, err := names.Parse[catalogv1.EngagementResourceName]("engagement.name", in.GetName())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateEngagement_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Engagement, error) {
-			before := &catalogv1.Engagement{}
-			v, err := docstore.GetCurrent(ctx, tx, in.GetName(), in.GetEtag(), before)
+			before, v, err := engagementDocs.GetForChange(ctx, tx, name.String(), in.GetEtag())
 			if err != nil {
 				return nil, err
 			}
-			e := clone(before)
-			if err := fieldmask.Apply(e, in, req.GetUpdateMask().GetPaths(), engagementMask, nil); err != nil {
+			e := proto.CloneOf(before)
+			if err := fieldmask.Apply(e, in, req.GetUpdateMask().GetPaths(),
+				"it is what was decided for the engagement; create a new engagement for other processes", nil); err != nil {
 				return nil, err
 			}
 			if err := scope.ValidateEngagement(e, "engagement"); err != nil {
 				return nil, err
 			}
-			e.UpdateTime = timestamp(s.now())
-			if err := docstore.Update(ctx, tx, e.Name, e, v, scope.EngagementFacets(e)); err != nil {
+			e.UpdateTime = timestamppb.New(s.now())
+			if err := engagementDocs.Update(ctx, tx, e.Name, e, v); err != nil {
 				return nil, err
 			}
 			return e, audit.Record(ctx, tx, e.Name, req.GetRequestId(), before, e)

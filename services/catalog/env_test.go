@@ -1,15 +1,12 @@
 package catalog_test
 
-// The plumbing of the catalog's service tests: a real gRPC server in
-// process on a loopback port, built by kit/grpcserver exactly as `bpo serve`
-// builds it (authentication, policy, validation, error mapping), on a fresh
-// database of each dialect; tokens minted for any role; assertions on
-// status codes and field violations. Another service's tests copy this file
-// and change the lines that name the catalog.
+// The plumbing of the catalog's service tests: the catalog alone, served
+// by services/testenv as `bpo serve --service catalog` serves it, on a
+// fresh database of each dialect; tokens minted for any role; assertions
+// on status codes and field violations.
 
 import (
 	"context"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -17,20 +14,14 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/auth"
-	"github.com/acme/bpo/kit/grpcserver"
 	"github.com/acme/bpo/kit/sqlstore/sqltest"
-	"github.com/acme/bpo/services/catalog"
-	"go.uber.org/zap/zaptest"
+	"github.com/acme/bpo/services/testenv"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
-
-// testKey signs the tests' tokens and is the server's HS256 secret.
-var testKey = []byte("catalog-service-tests-hs256-key!")
 
 // env is one catalog server on a fresh database and a client of it.
 type env struct {
@@ -48,42 +39,11 @@ func forEachDialect(t *testing.T, test func(t *testing.T, e *env)) {
 	}
 }
 
-// startServer serves the catalog on 127.0.0.1:0 until the test ends.
-func startServer(t *testing.T, dialect string) *env {
+// startServer serves the catalog alone on 127.0.0.1:0 until the test ends.
+func startServer(t *testing.T, dialect string, opts ...testenv.Option) *env {
 	t.Helper()
-	db := sqltest.Open(t, dialect, "catalog", nil)
-	verifier, err := auth.NewHMACVerifier(testKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := grpcserver.New(grpcserver.Config{Log: zaptest.NewLogger(t), Verifier: verifier, Policy: catalog.Policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalogv1.RegisterCatalogServiceServer(srv, catalog.New(db))
-
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis, 5*time.Second) }()
-
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Runs before sqltest closes the database: drain the server first, so
-	// no call (and no log line) outlives the test.
-	t.Cleanup(func() {
-		conn.Close()
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return &env{conn: conn, client: catalogv1.NewCatalogServiceClient(conn), signer: auth.NewSigner(testKey)}
+	e := testenv.Start(t, dialect, append([]testenv.Option{testenv.Only("catalog")}, opts...)...)
+	return &env{conn: e.Conn, client: e.Catalog, signer: e.Signer}
 }
 
 // as returns a context whose calls carry a token with the roles; the

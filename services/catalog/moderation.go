@@ -25,24 +25,20 @@ import (
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/names"
+	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog/selection"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 var moderationPolicy = auth.Policy{
 	catalogv1.CatalogService_ConfirmModeration_FullMethodName: {auth.SourcingManager},
 }
 
-// moderationName is where the confirmation of one criterion of a proposal
-// is kept.
-func moderationName(proposal string, c catalogv1.Criterion) string {
-	return proposal + "/moderations/" + selection.CriterionName(c)
-}
-
 // listModerations returns the stored confirmations of a proposal.
 func listModerations(ctx context.Context, tx *sqlstore.Tx, proposal string) ([]*catalogv1.Moderation, error) {
-	return docstore.List(ctx, tx, docstore.Query{Kind: "moderations", Parent: proposal, Limit: 100},
-		func() *catalogv1.Moderation { return &catalogv1.Moderation{} })
+	return moderationDocs.List(ctx, tx, docstore.Query{Parent: proposal, Limit: 100})
 }
 
 // ConfirmModeration implements catalogv1.CatalogServiceServer: a sourcing
@@ -50,31 +46,32 @@ func listModerations(ctx context.Context, tx *sqlstore.Tx, proposal string) ([]*
 // while the event is CLOSED; when that leaves nothing missing, the event
 // becomes EVALUATED in the same transaction.
 func (s *Server) ConfirmModeration(ctx context.Context, req *catalogv1.ConfirmModerationRequest) (*catalogv1.ConfirmModerationResponse, error) {
-	comment := trimmed(req.GetComment())
+	name, err := names.Parse[catalogv1.ProposalResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	comment := strings.TrimSpace(req.GetComment())
 	if comment == "" {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "comment", Description: "say why the scores stand as they are"})
 	}
 	moderator := auth.Subject(ctx)
-	event := eventOf(req.GetName())
+	event := name.SourcingEventResourceName()
 	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.ConfirmModerationResponse, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ConfirmModeration_FullMethodName, req.GetRequestId(), moderator, req,
 			func(tx *sqlstore.Tx) (*catalogv1.ConfirmModerationResponse, error) {
-				before, v, err := readEvent(ctx, tx, event)
+				before, v, err := eventDocs.Get(ctx, tx, event.String())
 				if err != nil {
 					return nil, err
 				}
 				if before.GetState() != catalogv1.SourcingEventState_SOURCING_EVENT_STATE_CLOSED {
-					return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: scores are moderated only while the event is CLOSED", event, selection.StateName(before.GetState()))
+					return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: scores are moderated only while the event is CLOSED", event, protoenum.Short(before.GetState()))
 				}
-				p := &catalogv1.Proposal{}
-				if _, err := docstore.Get(ctx, tx, req.GetName(), p); err != nil {
-					return nil, err
-				}
-				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), p.GetEtag()); err != nil {
+				p, _, err := proposalDocs.GetForChange(ctx, tx, name.String(), req.GetEtag())
+				if err != nil {
 					return nil, err
 				}
 				if p.GetState() != catalogv1.ProposalState_PROPOSAL_STATE_QUALIFIED {
-					return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: only the scores of a QUALIFIED proposal are moderated", req.GetName(), strings.TrimPrefix(p.GetState().String(), "PROPOSAL_STATE_"))
+					return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: only the scores of a QUALIFIED proposal are moderated", name, protoenum.Short(p.GetState()))
 				}
 				r, err := s.rank(ctx, tx, before)
 				if err != nil {
@@ -89,10 +86,10 @@ func (s *Server) ConfirmModeration(ctx context.Context, req *catalogv1.ConfirmMo
 					return nil, err
 				}
 				out := &catalogv1.ConfirmModerationResponse{}
-				now := timestamp(s.now())
+				now := timestamppb.New(s.now())
 				for _, res := range results {
 					m := &catalogv1.Moderation{
-						Name:        moderationName(p.GetName(), res.Criterion),
+						Name:        moderationName(name, res.Criterion),
 						Criterion:   res.Criterion,
 						LowScore:    res.Spread.Low,
 						HighScore:   res.Spread.High,
@@ -100,16 +97,7 @@ func (s *Server) ConfirmModeration(ctx context.Context, req *catalogv1.ConfirmMo
 						Comment:     comment,
 						ConfirmTime: now,
 					}
-					var earlier *catalogv1.Moderation
-					prior := &catalogv1.Moderation{}
-					mv, err := docstore.Get(ctx, tx, m.GetName(), prior)
-					switch {
-					case err == nil:
-						earlier = prior
-						err = docstore.Update(ctx, tx, m.GetName(), m, mv, nil)
-					case apperr.KindOf(err) == apperr.NotFound:
-						err = docstore.Insert(ctx, tx, m.GetName(), m, nil)
-					}
+					earlier, err := putModeration(ctx, tx, m)
 					if err != nil {
 						return nil, err
 					}
@@ -124,4 +112,17 @@ func (s *Server) ConfirmModeration(ctx context.Context, req *catalogv1.ConfirmMo
 				return out, nil
 			})
 	})
+}
+
+// putModeration stores a confirmation over an earlier one of the same
+// criterion, which it returns (nil for the first).
+func putModeration(ctx context.Context, tx *sqlstore.Tx, m *catalogv1.Moderation) (*catalogv1.Moderation, error) {
+	earlier, v, err := moderationDocs.Get(ctx, tx, m.GetName())
+	switch {
+	case err == nil:
+		return earlier, moderationDocs.Update(ctx, tx, m.GetName(), m, v)
+	case apperr.KindOf(err) == apperr.NotFound:
+		return nil, moderationDocs.Insert(ctx, tx, m.GetName(), m)
+	}
+	return nil, err
 }

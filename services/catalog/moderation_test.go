@@ -85,7 +85,7 @@ func TestConfirmModeration(t *testing.T) {
 		if err != nil || !proto.Equal(again, got) {
 			t.Errorf("retry = %v, %v; want the first answer", again, err)
 		}
-		r, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+		r, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: rankingOf(t, ev.GetName())})
 		must(t, "ranking", err)
 		if c := expertiseOf(t, r, pa.GetName()); c.GetNeedsModeration() || c.GetModeration().GetModerator() != "sam" || c.GetScore() != "4.50" || r.GetNeedsModeration() {
 			t.Errorf("A's expertise %v (ranking needs moderation %v); want confirmed by sam at (2+7)/2 = 4.50, nothing flagged", c, r.GetNeedsModeration())
@@ -96,7 +96,7 @@ func TestConfirmModeration(t *testing.T) {
 		must(t, "revise", e.score(t, "eva", pa.GetName(), 1, 7, 7, 7, 7))
 		must(t, "score", e.score(t, "eva", pb.GetName(), 7, 7, 7, 7, 7))
 		must(t, "score", e.score(t, "ed", pb.GetName(), 7, 7, 7, 7, 7))
-		r, err = e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+		r, err = e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: rankingOf(t, ev.GetName())})
 		must(t, "ranking", err)
 		if c := expertiseOf(t, r, pa.GetName()); !c.GetNeedsModeration() || c.GetModeration() != nil || !r.GetComplete() || !r.GetNeedsModeration() {
 			t.Errorf("A's expertise %v, complete %v; want a complete ranking flagged again with no confirmation in force", c, r.GetComplete())
@@ -121,7 +121,7 @@ func TestConfirmModeration(t *testing.T) {
 		// location 4, cost 10: (20×4 + 10×6 + 10×7×2 + 15×7 + 5×4 + 30×10)/10
 		// = (80+60+140+105+20+300)/10 = 70.50. B: 74.00 as in
 		// TestScoringModerationAndAward.
-		r, err = e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+		r, err = e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: rankingOf(t, ev.GetName())})
 		must(t, "ranking", err)
 		if r.GetProposals()[0].GetProposal() != pb.GetName() || r.GetProposals()[0].GetTotal() != "74.00" || r.GetProposals()[1].GetTotal() != "70.50" {
 			t.Errorf("ranking %v, want B 74.00 then A 70.50", r.GetProposals())

@@ -10,9 +10,11 @@ import (
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/fieldmask"
-	"github.com/acme/bpo/kit/listing"
+	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog/assessment"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // staff are the roles of our own company: everyone but provider users.
@@ -29,9 +31,6 @@ var processPolicy = auth.Policy{
 	catalogv1.CatalogService_GetAssessmentPolicy_FullMethodName:    staff,
 	catalogv1.CatalogService_UpdateAssessmentPolicy_FullMethodName: {},
 }
-
-// processMask says which fields of a process an update may name.
-var processMask = fieldmask.Rules{Updatable: assessment.ProcessUpdatable, OutputOnly: assessment.ProcessOutputOnly}
 
 // officeNamed reports whether an update names the office: in its mask, or
 // (empty mask) by setting it.
@@ -50,14 +49,13 @@ func (s *Server) CreateProcess(ctx context.Context, req *catalogv1.CreateProcess
 	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateProcess_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Process, error) {
-			p := clone(in)
-			now := timestamp(s.now())
-			// Output-only fields of the input are ignored (AIP-203).
-			p.Name = "processes/" + newID()
-			p.LatestAssessment, p.LatestRecommendation = "", catalogv1.Recommendation_RECOMMENDATION_UNSPECIFIED
+			p := proto.CloneOf(in)
+			fieldmask.ClearOutputOnly(p)
+			now := timestamppb.New(s.now())
+			p.Name = catalogv1.ProcessResourceName{Process: names.NewID()}.String()
 			p.CreateTime, p.UpdateTime = now, now
 			assessment.SetOffice(p, p.GetFunction(), true)
-			if err := docstore.Insert(ctx, tx, p.Name, p, assessment.ProcessFacets(p)); err != nil {
+			if err := processDocs.Insert(ctx, tx, p.Name, p); err != nil {
 				return nil, err
 			}
 			return p, audit.Record(ctx, tx, p.Name, req.GetRequestId(), nil, p)
@@ -66,9 +64,13 @@ func (s *Server) CreateProcess(ctx context.Context, req *catalogv1.CreateProcess
 
 // GetProcess implements catalogv1.CatalogServiceServer.
 func (s *Server) GetProcess(ctx context.Context, req *catalogv1.GetProcessRequest) (*catalogv1.Process, error) {
-	p := &catalogv1.Process{}
+	name, err := names.Parse[catalogv1.ProcessResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	var p *catalogv1.Process
 	if err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		_, err := docstore.Get(ctx, tx, req.GetName(), p)
+		p, _, err = processDocs.Get(ctx, tx, name.String())
 		return err
 	}); err != nil {
 		return nil, err
@@ -78,18 +80,10 @@ func (s *Server) GetProcess(ctx context.Context, req *catalogv1.GetProcessReques
 
 // ListProcesses implements catalogv1.CatalogServiceServer.
 func (s *Server) ListProcesses(ctx context.Context, req *catalogv1.ListProcessesRequest) (*catalogv1.ListProcessesResponse, error) {
-	terms, err := listing.ParseFilter(req.GetFilter(), assessment.ProcessFilterFields...)
-	if err != nil {
-		return nil, err
-	}
-	for i := range terms {
-		terms[i].Value = assessment.NormalizeProcessFilterValue(terms[i].Field, terms[i].Value)
-	}
 	resp := &catalogv1.ListProcessesResponse{}
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		resp.Processes, resp.NextPageToken, err = docstore.Page(ctx, tx, docstore.Query{Kind: "processes", Terms: terms},
-			req.GetPageSize(), req.GetPageToken(), req.GetFilter(),
-			func() *catalogv1.Process { return &catalogv1.Process{} }, (*catalogv1.Process).GetName)
+	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		resp.Processes, resp.NextPageToken, err = processDocs.Page(ctx, tx, req, docstore.Query{})
 		return err
 	})
 	if err != nil {
@@ -103,24 +97,27 @@ func (s *Server) ListProcesses(ctx context.Context, req *catalogv1.ListProcesses
 // new one.
 func (s *Server) UpdateProcess(ctx context.Context, req *catalogv1.UpdateProcessRequest) (*catalogv1.Process, error) {
 	in := req.GetProcess()
+	name, err := names.Parse[catalogv1.ProcessResourceName]("process.name", in.GetName())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProcess_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Process, error) {
-			before := &catalogv1.Process{}
-			v, err := docstore.GetCurrent(ctx, tx, in.GetName(), in.GetEtag(), before)
+			before, v, err := processDocs.GetForChange(ctx, tx, name.String(), in.GetEtag())
 			if err != nil {
 				return nil, err
 			}
-			p := clone(before)
+			p := proto.CloneOf(before)
 			paths := req.GetUpdateMask().GetPaths()
-			if err := fieldmask.Apply(p, in, paths, processMask, nil); err != nil {
+			if err := fieldmask.Apply(p, in, paths, "", nil); err != nil {
 				return nil, err
 			}
 			assessment.SetOffice(p, before.GetFunction(), officeNamed(paths, in))
 			if err := assessment.ValidateProcess(p, "process"); err != nil {
 				return nil, err
 			}
-			p.UpdateTime = timestamp(s.now())
-			if err := docstore.Update(ctx, tx, p.Name, p, v, assessment.ProcessFacets(p)); err != nil {
+			p.UpdateTime = timestamppb.New(s.now())
+			if err := processDocs.Update(ctx, tx, p.Name, p, v); err != nil {
 				return nil, err
 			}
 			return p, audit.Record(ctx, tx, p.Name, req.GetRequestId(), before, p)
@@ -131,14 +128,17 @@ func (s *Server) UpdateProcess(ctx context.Context, req *catalogv1.UpdateProcess
 // process with the policy in force and keeps the result as an immutable
 // assessment, which becomes the process's latest. spec: catalog.md §1.
 func (s *Server) AssessProcess(ctx context.Context, req *catalogv1.AssessProcessRequest) (*catalogv1.Assessment, error) {
+	name, err := names.Parse[catalogv1.ProcessResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_AssessProcess_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Assessment, error) {
-			before := &catalogv1.Process{}
-			v, err := docstore.GetCurrent(ctx, tx, req.GetName(), req.GetEtag(), before)
+			before, v, err := processDocs.GetForChange(ctx, tx, name.String(), req.GetEtag())
 			if err != nil {
 				return nil, err
 			}
-			pol, _, err := s.assessmentPolicy(ctx, tx)
+			pol, err := assessmentPolicy(ctx, tx)
 			if err != nil {
 				return nil, err
 			}
@@ -146,21 +146,21 @@ func (s *Server) AssessProcess(ctx context.Context, req *catalogv1.AssessProcess
 			if err != nil {
 				return nil, err
 			}
-			now := timestamp(s.now())
-			a.Name = before.GetName() + "/assessments/" + newID()
-			a.Process = clone(before) // the snapshot keeps the etag of the version assessed
+			now := timestamppb.New(s.now())
+			a.Name = name.AssessmentResourceName(names.NewID()).String()
+			a.Process = proto.CloneOf(before) // the snapshot keeps the etag of the version assessed
 			a.AssessedBy = auth.Subject(ctx)
 			a.CreateTime = now
-			if err := docstore.Insert(ctx, tx, a.Name, a, nil); err != nil {
+			if err := assessmentDocs.Insert(ctx, tx, a.Name, a); err != nil {
 				return nil, err
 			}
 			if err := audit.Record(ctx, tx, a.Name, req.GetRequestId(), nil, a); err != nil {
 				return nil, err
 			}
-			p := clone(before)
+			p := proto.CloneOf(before)
 			p.LatestAssessment, p.LatestRecommendation = a.GetName(), a.GetRecommendation()
 			p.UpdateTime = now
-			if err := docstore.Update(ctx, tx, p.Name, p, v, assessment.ProcessFacets(p)); err != nil {
+			if err := processDocs.Update(ctx, tx, p.Name, p, v); err != nil {
 				return nil, err
 			}
 			return a, audit.Record(ctx, tx, p.Name, req.GetRequestId(), before, p)
@@ -169,9 +169,13 @@ func (s *Server) AssessProcess(ctx context.Context, req *catalogv1.AssessProcess
 
 // GetAssessment implements catalogv1.CatalogServiceServer.
 func (s *Server) GetAssessment(ctx context.Context, req *catalogv1.GetAssessmentRequest) (*catalogv1.Assessment, error) {
-	a := &catalogv1.Assessment{}
+	name, err := names.Parse[catalogv1.AssessmentResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	var a *catalogv1.Assessment
 	if err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		_, err := docstore.Get(ctx, tx, req.GetName(), a)
+		a, _, err = assessmentDocs.Get(ctx, tx, name.String())
 		return err
 	}); err != nil {
 		return nil, err
@@ -180,21 +184,21 @@ func (s *Server) GetAssessment(ctx context.Context, req *catalogv1.GetAssessment
 }
 
 // ListAssessments implements catalogv1.CatalogServiceServer: a process's
-// assessments, oldest first (names are ULIDs).
+// assessments, oldest first (names are ULIDs). The filter is reserved: it
+// has no fields yet, so any term is refused.
 func (s *Server) ListAssessments(ctx context.Context, req *catalogv1.ListAssessmentsRequest) (*catalogv1.ListAssessmentsResponse, error) {
-	// The filter is reserved: no fields yet, so any term is refused.
-	if _, err := listing.ParseFilter(req.GetFilter()); err != nil {
+	parent, err := names.Parse[catalogv1.ProcessResourceName]("parent", req.GetParent())
+	if err != nil {
 		return nil, err
 	}
 	resp := &catalogv1.ListAssessmentsResponse{}
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		if _, err := docstore.Get(ctx, tx, req.GetParent(), &catalogv1.Process{}); err != nil {
+	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		// An unknown process is NOT_FOUND, not an empty list.
+		if _, _, err := processDocs.Get(ctx, tx, parent.String()); err != nil {
 			return err
 		}
 		var err error
-		resp.Assessments, resp.NextPageToken, err = docstore.Page(ctx, tx, docstore.Query{Kind: "assessments", Parent: req.GetParent()},
-			req.GetPageSize(), req.GetPageToken(), req.GetParent()+"?"+req.GetFilter(),
-			func() *catalogv1.Assessment { return &catalogv1.Assessment{} }, (*catalogv1.Assessment).GetName)
+		resp.Assessments, resp.NextPageToken, err = assessmentDocs.Page(ctx, tx, req, docstore.Query{Parent: parent.String()})
 		return err
 	})
 	if err != nil {
@@ -203,25 +207,42 @@ func (s *Server) ListAssessments(ctx context.Context, req *catalogv1.ListAssessm
 	return resp, nil
 }
 
-// assessmentPolicy is the policy in force: the stored one, or the defaults
-// at revision 1 (version 0: not stored) until an admin changes them.
-func (s *Server) assessmentPolicy(ctx context.Context, tx *sqlstore.Tx) (*catalogv1.AssessmentPolicy, sqlstore.Version, error) {
-	pol := &catalogv1.AssessmentPolicy{}
-	v, err := docstore.Get(ctx, tx, assessment.PolicyName, pol)
+// assessmentPolicy is the policy in force: the stored one, or until an
+// admin first changes it the defaults, with the etag they will have once
+// stored (policyForChange).
+func assessmentPolicy(ctx context.Context, tx *sqlstore.Tx) (*catalogv1.AssessmentPolicy, error) {
+	name := catalogv1.AssessmentPolicyResourceName{}.String()
+	pol, _, err := policyDocs.Get(ctx, tx, name)
 	if apperr.KindOf(err) == apperr.NotFound {
 		pol = assessment.DefaultPolicy()
-		pol.Etag = sqlstore.ETag(assessment.PolicyName, 0)
-		return pol, sqlstore.Version{}, nil
+		pol.Etag = sqlstore.ETag(name, 1)
+		return pol, nil
 	}
-	return pol, v, err
+	return pol, err
+}
+
+// policyForChange reads the policy to change it. The defaults are stored
+// first, as the revision that was in force, so that a change of them is a
+// change of a stored document like any other.
+func policyForChange(ctx context.Context, tx *sqlstore.Tx, etag string) (*catalogv1.AssessmentPolicy, sqlstore.Version, error) {
+	name := catalogv1.AssessmentPolicyResourceName{}.String()
+	if _, _, err := policyDocs.Get(ctx, tx, name); apperr.KindOf(err) == apperr.NotFound {
+		if err := policyDocs.Insert(ctx, tx, name, assessment.DefaultPolicy()); err != nil {
+			return nil, sqlstore.Version{}, err
+		}
+	}
+	return policyDocs.GetForChange(ctx, tx, name, etag)
 }
 
 // GetAssessmentPolicy implements catalogv1.CatalogServiceServer.
-func (s *Server) GetAssessmentPolicy(ctx context.Context, _ *catalogv1.GetAssessmentPolicyRequest) (*catalogv1.AssessmentPolicy, error) {
+func (s *Server) GetAssessmentPolicy(ctx context.Context, req *catalogv1.GetAssessmentPolicyRequest) (*catalogv1.AssessmentPolicy, error) {
+	if _, err := names.Parse[catalogv1.AssessmentPolicyResourceName]("name", req.GetName()); err != nil {
+		return nil, err
+	}
 	var pol *catalogv1.AssessmentPolicy
 	if err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
 		var err error
-		pol, _, err = s.assessmentPolicy(ctx, tx)
+		pol, err = assessmentPolicy(ctx, tx)
 		return err
 	}); err != nil {
 		return nil, err
@@ -229,40 +250,30 @@ func (s *Server) GetAssessmentPolicy(ctx context.Context, _ *catalogv1.GetAssess
 	return pol, nil
 }
 
-var policyMask = fieldmask.Rules{Updatable: assessment.PolicyUpdatable, OutputOnly: assessment.PolicyOutputOnly}
-
 // UpdateAssessmentPolicy implements catalogv1.CatalogServiceServer (admins
 // only): every update is a new revision; assessments made before keep the
 // revision they used.
 func (s *Server) UpdateAssessmentPolicy(ctx context.Context, req *catalogv1.UpdateAssessmentPolicyRequest) (*catalogv1.AssessmentPolicy, error) {
 	in := req.GetAssessmentPolicy()
-	if in.GetName() != assessment.PolicyName {
-		return nil, apperr.Invalid(apperr.FieldViolation{Field: "assessment_policy.name", Description: "must be " + assessment.PolicyName})
+	if _, err := names.Parse[catalogv1.AssessmentPolicyResourceName]("assessment_policy.name", in.GetName()); err != nil {
+		return nil, err
 	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateAssessmentPolicy_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.AssessmentPolicy, error) {
-			before, v, err := s.assessmentPolicy(ctx, tx)
+			before, v, err := policyForChange(ctx, tx, in.GetEtag())
 			if err != nil {
 				return nil, err
 			}
-			if err := sqlstore.CheckETag(assessment.PolicyName, in.GetEtag(), before.GetEtag()); err != nil {
-				return nil, err
-			}
-			pol := clone(before)
-			if err := fieldmask.Apply(pol, in, req.GetUpdateMask().GetPaths(), policyMask, nil); err != nil {
+			pol := proto.CloneOf(before)
+			if err := fieldmask.Apply(pol, in, req.GetUpdateMask().GetPaths(), "", nil); err != nil {
 				return nil, err
 			}
 			if err := assessment.ValidatePolicy(pol, "assessment_policy"); err != nil {
 				return nil, err
 			}
 			pol.Revision = before.GetRevision() + 1
-			pol.UpdateTime = timestamp(s.now())
-			if v.Revision == 0 {
-				err = docstore.Insert(ctx, tx, pol.Name, pol, nil)
-			} else {
-				err = docstore.Update(ctx, tx, pol.Name, pol, v, nil)
-			}
-			if err != nil {
+			pol.UpdateTime = timestamppb.New(s.now())
+			if err := policyDocs.Update(ctx, tx, pol.Name, pol, v); err != nil {
 				return nil, err
 			}
 			return pol, audit.Record(ctx, tx, pol.Name, req.GetRequestId(), before, pol)

@@ -132,17 +132,20 @@ func TestProcessCreateGetListUpdate(t *testing.T) {
 			Process: &catalogv1.Process{Name: p.GetName(), Etag: p.GetEtag(), DisplayName: "Support"},
 		})
 		wantCode(t, err, codes.Aborted)
-		// Clearing a required field by mask, and naming an output-only one.
+		// Clearing a required field by mask is refused; naming an
+		// output-only one changes nothing (AIP-203).
 		_, err = e.client.UpdateProcess(po, &catalogv1.UpdateProcessRequest{
 			Process:    &catalogv1.Process{Name: p.GetName()},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"home_time_zone"}},
 		})
 		wantViolations(t, err, "process.home_time_zone")
-		_, err = e.client.UpdateProcess(po, &catalogv1.UpdateProcessRequest{
-			Process:    &catalogv1.Process{Name: p.GetName()},
+		same, err := e.client.UpdateProcess(po, &catalogv1.UpdateProcessRequest{
+			Process:    &catalogv1.Process{Name: p.GetName(), LatestRecommendation: catalogv1.Recommendation_RECOMMENDATION_OUTSOURCE},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"latest_recommendation"}},
 		})
-		wantViolations(t, err, "update_mask")
+		if err != nil || same.GetLatestRecommendation() != catalogv1.Recommendation_RECOMMENDATION_UNSPECIFIED || same.GetFte() != "12.5" {
+			t.Errorf("an update naming only an output-only field = %v, %v; want the process as it was", same, err)
+		}
 		_, err = e.client.UpdateProcess(e.as(t, auth.Evaluator), &catalogv1.UpdateProcessRequest{Process: &catalogv1.Process{Name: p.GetName(), DisplayName: "x"}})
 		wantCode(t, err, codes.PermissionDenied)
 	})
@@ -255,5 +258,23 @@ func TestAssessProcess(t *testing.T) {
 		}
 		_, err = e.client.ListAssessments(sm, &catalogv1.ListAssessmentsRequest{Parent: "processes/none"})
 		wantCode(t, err, codes.NotFound)
+	})
+}
+
+// The attack the issue "One way for each concern" opens with: a process
+// owner sends UpdateProcess a complete, valid process under a provider's
+// name, without a mask. It once overwrote the provider.
+func TestUpdateProcessRefusesTheNameOfAProvider(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		sm := e.as(t, auth.SourcingManager)
+		victim := e.create(t, newProvider("Acme"))
+		in := supportProcess()
+		in.Name = victim.GetName()
+		_, err := e.client.UpdateProcess(e.as(t, auth.ProcessOwner), &catalogv1.UpdateProcessRequest{Process: in})
+		wantViolations(t, err, "process.name")
+		got, err := e.client.GetProvider(sm, &catalogv1.GetProviderRequest{Name: victim.GetName()})
+		if err != nil || !proto.Equal(got, victim) {
+			t.Fatalf("the provider is now %v (%v), want it unchanged: %v", got, err, victim)
+		}
 	})
 }

@@ -7,12 +7,13 @@ import (
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
-	"github.com/acme/bpo/kit/listing"
+	"github.com/acme/bpo/kit/fieldmask"
+	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/catalog/provider"
-
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 var providerPolicy = auth.Policy{
@@ -34,14 +35,13 @@ func (s *Server) CreateProvider(ctx context.Context, req *catalogv1.CreateProvid
 	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_CreateProvider_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
-			p := clone(in)
-			now := timestamp(s.now())
-			// Output-only fields of the input are ignored (AIP-203).
-			p.Name = "providers/" + newID()
+			p := proto.CloneOf(in)
+			fieldmask.ClearOutputOnly(p)
+			now := timestamppb.New(s.now())
+			p.Name = catalogv1.ProviderResourceName{Provider: names.NewID()}.String()
 			p.State = catalogv1.ProviderState_PROVIDER_STATE_ACTIVE
-			p.StateReason, p.Standing = "", catalogv1.Standing_STANDING_UNSPECIFIED
 			p.CreateTime, p.UpdateTime = now, now
-			if err := docstore.Insert(ctx, tx, p.Name, p, provider.Facets(p)); err != nil {
+			if err := providerDocs.Insert(ctx, tx, p.Name, p); err != nil {
 				return nil, err
 			}
 			return p, audit.Record(ctx, tx, p.Name, req.GetRequestId(), nil, p)
@@ -50,12 +50,16 @@ func (s *Server) CreateProvider(ctx context.Context, req *catalogv1.CreateProvid
 
 // GetProvider implements catalogv1.CatalogServiceServer.
 func (s *Server) GetProvider(ctx context.Context, req *catalogv1.GetProviderRequest) (*catalogv1.Provider, error) {
-	if err := ownProviderOnly(auth.FromContext(ctx), req.GetName()); err != nil {
+	name, err := names.Parse[catalogv1.ProviderResourceName]("name", req.GetName())
+	if err != nil {
 		return nil, err
 	}
-	p := &catalogv1.Provider{}
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		_, err := docstore.Get(ctx, tx, req.GetName(), p)
+	if err := ownProviderOnly(auth.FromContext(ctx), name.String()); err != nil {
+		return nil, err
+	}
+	var p *catalogv1.Provider
+	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		p, _, err = providerDocs.Get(ctx, tx, name.String())
 		return err
 	})
 	if err != nil {
@@ -64,23 +68,17 @@ func (s *Server) GetProvider(ctx context.Context, req *catalogv1.GetProviderRequ
 	return p, nil
 }
 
-// ListProviders implements catalogv1.CatalogServiceServer.
+// ListProviders implements catalogv1.CatalogServiceServer. A provider user
+// sees its own provider only.
 func (s *Server) ListProviders(ctx context.Context, req *catalogv1.ListProvidersRequest) (*catalogv1.ListProvidersResponse, error) {
-	terms, err := listing.ParseFilter(req.GetFilter(), provider.FilterFields...)
-	if err != nil {
-		return nil, err
-	}
-	for i := range terms {
-		terms[i].Value = provider.NormalizeValue(terms[i].Field, terms[i].Value)
-	}
-	q := docstore.Query{Kind: "providers", Terms: terms}
+	var q docstore.Query
 	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
 		q.Name = caller.Provider
 	}
 	resp := &catalogv1.ListProvidersResponse{}
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		resp.Providers, resp.NextPageToken, err = docstore.Page(ctx, tx, q, req.GetPageSize(), req.GetPageToken(), req.GetFilter(),
-			func() *catalogv1.Provider { return &catalogv1.Provider{} }, (*catalogv1.Provider).GetName)
+	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		resp.Providers, resp.NextPageToken, err = providerDocs.Page(ctx, tx, req, q)
 		return err
 	})
 	if err != nil {
@@ -92,26 +90,29 @@ func (s *Server) ListProviders(ctx context.Context, req *catalogv1.ListProviders
 // UpdateProvider implements catalogv1.CatalogServiceServer.
 func (s *Server) UpdateProvider(ctx context.Context, req *catalogv1.UpdateProviderRequest) (*catalogv1.Provider, error) {
 	in := req.GetProvider()
+	name, err := names.Parse[catalogv1.ProviderResourceName]("provider.name", in.GetName())
+	if err != nil {
+		return nil, err
+	}
 	caller := auth.FromContext(ctx)
-	if err := ownProviderOnly(caller, in.GetName()); err != nil {
+	if err := ownProviderOnly(caller, name.String()); err != nil {
 		return nil, err
 	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProvider_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
-			before := &catalogv1.Provider{}
-			v, err := docstore.GetCurrent(ctx, tx, in.GetName(), in.GetEtag(), before)
+			before, v, err := providerDocs.GetForChange(ctx, tx, name.String(), in.GetEtag())
 			if err != nil {
 				return nil, err
 			}
-			p := clone(before)
+			p := proto.CloneOf(before)
 			if err := provider.ApplyMask(p, in, req.GetUpdateMask().GetPaths(), caller.IsProviderOnly()); err != nil {
 				return nil, err
 			}
 			if err := provider.Validate(p, "provider"); err != nil {
 				return nil, err
 			}
-			p.UpdateTime = timestamp(s.now())
-			if err := docstore.Update(ctx, tx, p.Name, p, v, provider.Facets(p)); err != nil {
+			p.UpdateTime = timestamppb.New(s.now())
+			if err := providerDocs.Update(ctx, tx, p.Name, p, v); err != nil {
 				return nil, err
 			}
 			return p, audit.Record(ctx, tx, p.Name, req.GetRequestId(), before, p)
@@ -120,16 +121,19 @@ func (s *Server) UpdateProvider(ctx context.Context, req *catalogv1.UpdateProvid
 
 // DeleteProvider implements catalogv1.CatalogServiceServer.
 func (s *Server) DeleteProvider(ctx context.Context, req *catalogv1.DeleteProviderRequest) (*emptypb.Empty, error) {
-	err := s.db.Write(ctx, func(tx *sqlstore.Tx) error {
-		before := &catalogv1.Provider{}
-		v, err := docstore.GetCurrent(ctx, tx, req.GetName(), req.GetEtag(), before)
+	name, err := names.Parse[catalogv1.ProviderResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Write(ctx, func(tx *sqlstore.Tx) error {
+		before, v, err := providerDocs.GetForChange(ctx, tx, name.String(), req.GetEtag())
 		if err != nil {
 			return err
 		}
-		if err := docstore.Delete(ctx, tx, req.GetName(), v); err != nil {
+		if err := providerDocs.Delete(ctx, tx, name.String(), v); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, req.GetName(), "", before, nil)
+		return audit.Record(ctx, tx, name.String(), "", before, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -147,10 +151,13 @@ type stateChange interface {
 }
 
 func (s *Server) changeState(ctx context.Context, method string, req stateChange, action provider.Action) (*catalogv1.Provider, error) {
+	name, err := names.Parse[catalogv1.ProviderResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
-			before := &catalogv1.Provider{}
-			v, err := docstore.GetCurrent(ctx, tx, req.GetName(), req.GetEtag(), before)
+			before, v, err := providerDocs.GetForChange(ctx, tx, name.String(), req.GetEtag())
 			if err != nil {
 				return nil, err
 			}
@@ -158,10 +165,10 @@ func (s *Server) changeState(ctx context.Context, method string, req stateChange
 			if err != nil {
 				return nil, err
 			}
-			p := clone(before)
+			p := proto.CloneOf(before)
 			p.State, p.StateReason = next, trimmed(req.GetReason())
-			p.UpdateTime = timestamp(s.now())
-			if err := docstore.Update(ctx, tx, p.Name, p, v, provider.Facets(p)); err != nil {
+			p.UpdateTime = timestamppb.New(s.now())
+			if err := providerDocs.Update(ctx, tx, p.Name, p, v); err != nil {
 				return nil, err
 			}
 			return p, audit.Record(ctx, tx, p.Name, req.GetRequestId(), before, p)

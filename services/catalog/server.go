@@ -12,9 +12,6 @@ import (
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/sqlstore"
-	"github.com/oklog/ulid/v2"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Server implements catalogv1.CatalogServiceServer.
@@ -32,8 +29,6 @@ func New(db *sqlstore.DB) *Server {
 // Policy says which roles may call each method (admins may call all).
 var Policy = auth.Merge(providerPolicy, processPolicy, engagementPolicy, sourcingPolicy, moderationPolicy, auditPolicy)
 
-func newID() string { return ulid.Make().String() }
-
 // ownProviderOnly refuses a provider user access to any provider but its
 // own. It does not look the provider up, so it reveals nothing about
 // whether another provider exists.
@@ -43,9 +38,5 @@ func ownProviderOnly(caller *auth.Principal, name string) error {
 	}
 	return nil
 }
-
-func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
-
-func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
 func trimmed(s string) string { return strings.TrimSpace(s) }

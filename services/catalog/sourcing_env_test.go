@@ -7,46 +7,22 @@ package catalog_test
 
 import (
 	"context"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/kit/auth"
-	"github.com/acme/bpo/kit/grpcserver"
 	"github.com/acme/bpo/kit/sqlstore/sqltest"
-	"github.com/acme/bpo/services/catalog"
-	"go.uber.org/zap/zaptest"
+	"github.com/acme/bpo/services/testenv"
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
-
-// testClock is the server's clock; tokens keep real time.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // sourcingEnv is a catalog server on a test clock.
 type sourcingEnv struct {
 	*env
-	clock *testClock
+	clock *testenv.Clock
 }
 
 // forEachSourcingDialect runs test on a fresh server per dialect.
@@ -59,39 +35,8 @@ func forEachSourcingDialect(t *testing.T, test func(t *testing.T, e *sourcingEnv
 
 func startSourcingServer(t *testing.T, dialect string) *sourcingEnv {
 	t.Helper()
-	db := sqltest.Open(t, dialect, "catalog", nil)
-	verifier, err := auth.NewHMACVerifier(testKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := grpcserver.New(grpcserver.Config{Log: zaptest.NewLogger(t), Verifier: verifier, Policy: catalog.Policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &testClock{now: time.Now()}
-	catalogv1.RegisterCatalogServiceServer(srv, catalog.NewWithClock(db, clock.Now))
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis, 5*time.Second) }()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return &sourcingEnv{
-		env:   &env{conn: conn, client: catalogv1.NewCatalogServiceClient(conn), signer: auth.NewSigner(testKey)},
-		clock: clock,
-	}
+	clock := testenv.NewClock(time.Now())
+	return &sourcingEnv{env: startServer(t, dialect, testenv.WithClock(clock.Now)), clock: clock}
 }
 
 // asUser is a staff user with its own subject (two evaluators, two
@@ -171,7 +116,11 @@ func (e *sourcingEnv) engagementWithScope(t *testing.T, state catalogv1.ScopeSta
 	if err != nil {
 		t.Fatalf("CreateEngagement: %v", err)
 	}
-	name := eng.GetName() + "/scope"
+	var en catalogv1.EngagementResourceName
+	if err := en.UnmarshalString(eng.GetName()); err != nil {
+		t.Fatal(err)
+	}
+	name := en.ScopeResourceName().String()
 	if _, err := e.client.UpdateScope(sm, &catalogv1.UpdateScopeRequest{Scope: sourcingScope(name)}); err != nil {
 		t.Fatalf("UpdateScope: %v", err)
 	}

@@ -2,6 +2,8 @@ package catalog_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +13,41 @@ import (
 	"github.com/acme/bpo/kit/auth"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
+
+// proposalOf is the name of b's proposal to event, as the server names it:
+// one per provider, with the provider's id.
+func proposalOf(t *testing.T, event string, b bidder) string {
+	t.Helper()
+	var ev catalogv1.SourcingEventResourceName
+	var prov catalogv1.ProviderResourceName
+	if err := errors.Join(ev.UnmarshalString(event), prov.UnmarshalString(b.name())); err != nil {
+		t.Fatal(err)
+	}
+	return ev.ProposalResourceName(prov.Provider).String()
+}
+
+// rankingOf is the name of event's ranking.
+func rankingOf(t *testing.T, event string) string {
+	t.Helper()
+	var ev catalogv1.SourcingEventResourceName
+	if err := ev.UnmarshalString(event); err != nil {
+		t.Fatal(err)
+	}
+	return ev.RankingResourceName().String()
+}
+
+// scopeOf is the name of engagement's scope.
+func scopeOf(t *testing.T, engagement string) string {
+	t.Helper()
+	var eng catalogv1.EngagementResourceName
+	if err := eng.UnmarshalString(engagement); err != nil {
+		t.Fatal(err)
+	}
+	return eng.ScopeResourceName().String()
+}
 
 func must(t *testing.T, what string, err error) {
 	t.Helper()
@@ -63,7 +98,7 @@ func TestSelectWalkthrough(t *testing.T) {
 			{f.chicago, 15_000_000, want{540_000_000, catalogv1.ShoreModel_SHORE_MODEL_ONSHORE, 7}},
 		} {
 			p := e.submit(t, ev.GetName(), c.b, fixedPrice(c.b, c.fee))
-			wantName := ev.GetName() + "/proposals/" + strings.TrimPrefix(c.b.name(), "providers/")
+			wantName := proposalOf(t, ev.GetName(), c.b)
 			if p.GetName() != wantName || p.GetProvider() != c.b.name() || p.GetState() != catalogv1.ProposalState_PROPOSAL_STATE_SUBMITTED ||
 				p.GetRevision() != 1 || p.GetSealed() || p.GetSubmitTime() == nil || p.GetEtag() == "" {
 				t.Fatalf("submitted %v", p)
@@ -111,7 +146,7 @@ func TestSelectWalkthrough(t *testing.T) {
 			}
 		}
 
-		r, err := e.client.GetRanking(e.as(t, auth.Evaluator), &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+		r, err := e.client.GetRanking(e.as(t, auth.Evaluator), &catalogv1.GetRankingRequest{Name: rankingOf(t, ev.GetName())})
 		must(t, "ranking", err)
 		type row struct {
 			rank          int32
@@ -209,7 +244,7 @@ func TestPublishNeedsAnApprovedScope(t *testing.T) {
 			wantStatus(t, err, codes.FailedPrecondition, "the scope of "+eng.GetName()+" "+c.want)
 
 			if c.state == catalogv1.ScopeState_SCOPE_STATE_IN_REVIEW {
-				_, err := e.client.ApproveScope(e.as(t, auth.Approver), &catalogv1.ApproveScopeRequest{Name: eng.GetName() + "/scope"})
+				_, err := e.client.ApproveScope(e.as(t, auth.Approver), &catalogv1.ApproveScopeRequest{Name: scopeOf(t, eng.GetName())})
 				must(t, "approve scope", err)
 				pub, err := e.client.PublishSourcingEvent(sm, &catalogv1.PublishSourcingEventRequest{Name: ev.GetName(), Etag: ev.GetEtag()})
 				must(t, "publish on the approved scope", err)
@@ -375,7 +410,7 @@ func TestSealedBids(t *testing.T) {
 				if len(list.GetProposals()) != 1 || list.GetProposals()[0].GetProvider() != b.name() || list.GetProposals()[0].GetSealed() {
 					t.Errorf("%s: %s lists %v, want only its own, unsealed", stage, b.provider.GetDisplayName(), list.GetProposals())
 				}
-				_, err = e.client.GetRanking(b.ctx, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+				_, err = e.client.GetRanking(b.ctx, &catalogv1.GetRankingRequest{Name: rankingOf(t, ev.GetName())})
 				wantCode(t, err, codes.PermissionDenied)
 			}
 			list, err := e.client.ListProposals(e.as(t, auth.Admin), &catalogv1.ListProposalsRequest{Parent: ev.GetName()})
@@ -385,7 +420,7 @@ func TestSealedBids(t *testing.T) {
 					t.Errorf("%s: the admin lists %v", stage, p)
 				}
 			}
-			_, err = e.client.GetRanking(e.as(t, auth.Admin), &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+			_, err = e.client.GetRanking(e.as(t, auth.Admin), &catalogv1.GetRankingRequest{Name: rankingOf(t, ev.GetName())})
 			if !opened {
 				wantStatus(t, err, codes.FailedPrecondition, "sealed until it is CLOSED")
 			} else if err != nil {
@@ -599,9 +634,9 @@ func TestComplianceGateAtTheClose(t *testing.T) {
 			t.Errorf("filter state = QUALIFIED: %v (%v), want Chicago's only", qualified.GetProposals(), err)
 		}
 		// Only qualified proposals are scored and ranked.
-		err = e.score(t, "eva", ev.GetName()+"/proposals/"+strings.TrimPrefix(f.bogota.name(), "providers/"), 5, 5, 5, 5, 5)
+		err = e.score(t, "eva", proposalOf(t, ev.GetName(), f.bogota), 5, 5, 5, 5, 5)
 		wantStatus(t, err, codes.FailedPrecondition, "only QUALIFIED proposals are scored")
-		r, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+		r, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: rankingOf(t, ev.GetName())})
 		if err != nil || len(r.GetProposals()) != 1 || r.GetComplete() {
 			t.Errorf("ranking %v (%v), want Chicago's only, incomplete", r, err)
 		}
@@ -639,7 +674,7 @@ func TestScoringModerationAndAward(t *testing.T) {
 		if err != nil || got.GetState() != catalogv1.SourcingEventState_SOURCING_EVENT_STATE_CLOSED {
 			t.Fatalf("with a spread of 5 points the event is %v (%v), want CLOSED until moderated", got.GetState(), err)
 		}
-		r, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+		r, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: rankingOf(t, ev.GetName())})
 		must(t, "ranking", err)
 		var flagged []string
 		for _, rp := range r.GetProposals() {
@@ -666,7 +701,7 @@ func TestScoringModerationAndAward(t *testing.T) {
 		// 210 + 105 + 20 + 300) / 10 = 74.50.
 		// B: all 7, location 7 (Bogotá), cost 10 × 3.6/4.32 = 25/3:
 		// (20×7 + 210 + 105 + 35 + 250) / 10 = 74.00.
-		r, err = e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: ev.GetName() + "/ranking"})
+		r, err = e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: rankingOf(t, ev.GetName())})
 		must(t, "ranking", err)
 		if r.GetProposals()[0].GetProposal() != pa.GetName() || r.GetProposals()[0].GetTotal() != "74.50" || r.GetProposals()[1].GetTotal() != "74.00" {
 			t.Fatalf("ranking %v, want A 74.50 then B 74.00", r.GetProposals())
@@ -862,7 +897,7 @@ func TestProvidersReadTheScopeTheyBidOnAndTheEngagementTheyWon(t *testing.T) {
 	forEachSourcingDialect(t, func(t *testing.T, e *sourcingEnv) {
 		f := e.fixture(t)
 		sm := e.as(t, auth.SourcingManager)
-		eng, scopeName := f.eng.GetName(), f.eng.GetName()+"/scope"
+		eng, scopeName := f.eng.GetName(), scopeOf(t, f.eng.GetName())
 		ev := e.publishedEvent(t, eng, f.manila, f.bogota)
 		// After publishing on revision 1, the sourcing manager starts a
 		// DRAFT revision 2: the bidders still bid on revision 1.
@@ -923,8 +958,8 @@ func TestProvidersReadTheScopeTheyBidOnAndTheEngagementTheyWon(t *testing.T) {
 		e.submit(t, ev.GetName(), f.bogota, fixedPrice(f.bogota, 12_000_000))
 		_, err := e.client.CloseSourcingEvent(sm, &catalogv1.CloseSourcingEventRequest{Name: ev.GetName()})
 		must(t, "close", err)
-		pa := ev.GetName() + "/proposals/" + strings.TrimPrefix(f.manila.name(), "providers/")
-		pb := ev.GetName() + "/proposals/" + strings.TrimPrefix(f.bogota.name(), "providers/")
+		pa := proposalOf(t, ev.GetName(), f.manila)
+		pb := proposalOf(t, ev.GetName(), f.bogota)
 		for _, p := range []string{pa, pb} {
 			must(t, "score", e.score(t, "eva", p, 7, 7, 7, 7, 7))
 			must(t, "score", e.score(t, "ed", p, 7, 7, 7, 7, 7))
@@ -950,5 +985,177 @@ func TestProvidersReadTheScopeTheyBidOnAndTheEngagementTheyWon(t *testing.T) {
 			_, err := e.client.ListEngagements(f.manila.ctx, &catalogv1.ListEngagementsRequest{})
 			wantCode(t, err, codes.PermissionDenied)
 		})
+	})
+}
+
+// TestSourcingOutputOnlyFieldsAreNeverStored: what a caller sends in an
+// output-only field of an event or a proposal, on create or on update
+// (named in the mask or not), is ignored and never stored (AIP-203).
+func TestSourcingOutputOnlyFieldsAreNeverStored(t *testing.T) {
+	forEachSourcingDialect(t, func(t *testing.T, e *sourcingEnv) {
+		f := e.fixture(t)
+		sm := e.as(t, auth.SourcingManager)
+		forged := timestamppb.New(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC))
+
+		in := e.newEvent(f.eng.GetName(), f.manila)
+		in.Name, in.State, in.ScopeRevision, in.CancelReason, in.Owner = "sourcingEvents/mine", catalogv1.SourcingEventState_SOURCING_EVENT_STATE_AWARDED, 7, "forged", "mallory"
+		in.Award = &catalogv1.Award{Proposal: "sourcingEvents/mine/proposals/x", ApprovedBy: "mallory"}
+		in.CreateTime, in.UpdateTime = forged, forged
+		created, err := e.client.CreateSourcingEvent(sm, &catalogv1.CreateSourcingEventRequest{SourcingEvent: in})
+		must(t, "create event", err)
+		ev, err := e.client.GetSourcingEvent(sm, &catalogv1.GetSourcingEventRequest{Name: created.GetName()})
+		must(t, "get event", err)
+		if ev.GetName() == in.GetName() || ev.GetState() != catalogv1.SourcingEventState_SOURCING_EVENT_STATE_DRAFT || ev.GetScopeRevision() != 0 ||
+			ev.GetCancelReason() != "" || ev.GetOwner() != "sourcing_manager" || ev.GetAward() != nil ||
+			ev.GetCreateTime().AsTime().Year() == 2001 || ev.GetUpdateTime().AsTime().Year() == 2001 {
+			t.Fatalf("stored event %v; want none of the caller's output-only values", ev)
+		}
+		ev, err = e.client.PublishSourcingEvent(sm, &catalogv1.PublishSourcingEventRequest{Name: ev.GetName()})
+		must(t, "publish", err)
+
+		p := fixedPrice(f.manila, 10_000_000)
+		p.Name, p.Provider, p.State, p.Sealed, p.Revision = ev.GetName()+"/proposals/x", f.bogota.name(), catalogv1.ProposalState_PROPOSAL_STATE_AWARDED, true, 9
+		p.TotalContractValue = &typev1.Money{CurrencyCode: "USD", MinorUnits: 1}
+		p.DisqualificationReasons, p.ShoreModel, p.OverlapHours, p.SubmitTime = []string{"forged"}, catalogv1.ShoreModel_SHORE_MODEL_ONSHORE, 12, forged
+		sent, err := e.client.CreateProposal(f.manila.ctx, &catalogv1.CreateProposalRequest{Parent: ev.GetName(), Proposal: p})
+		must(t, "create proposal", err)
+		if sent.GetName() == p.GetName() {
+			t.Fatalf("the proposal is named %s, as its caller named it", sent.GetName())
+		}
+		wantServers := func(t *testing.T, got *catalogv1.Proposal, revision int64) {
+			t.Helper()
+			if got.GetName() != sent.GetName() || got.GetProvider() != f.manila.name() || got.GetState() != catalogv1.ProposalState_PROPOSAL_STATE_SUBMITTED ||
+				got.GetSealed() || got.GetRevision() != revision || got.GetTotalContractValue().GetMinorUnits() == 1 ||
+				len(got.GetDisqualificationReasons()) != 0 || got.GetShoreModel() != catalogv1.ShoreModel_SHORE_MODEL_OFFSHORE ||
+				got.GetOverlapHours() == 12 || got.GetSubmitTime().AsTime().Year() == 2001 {
+				t.Fatalf("stored proposal %v; want none of the caller's output-only values", got)
+			}
+		}
+		stored, err := e.client.GetProposal(f.manila.ctx, &catalogv1.GetProposalRequest{Name: sent.GetName()})
+		must(t, "get proposal", err)
+		wantServers(t, stored, 1)
+
+		// Named in the mask, output-only fields are ignored (AIP-134);
+		// the one updatable field named changes.
+		p.Name, p.Notes = sent.GetName(), "revised"
+		_, err = e.client.UpdateProposal(f.manila.ctx, &catalogv1.UpdateProposalRequest{Proposal: p, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{
+			"provider", "state", "sealed", "revision", "total_contract_value", "disqualification_reasons", "shore_model", "overlap_hours", "submit_time", "notes",
+		}}})
+		must(t, "update proposal", err)
+		stored, err = e.client.GetProposal(f.manila.ctx, &catalogv1.GetProposalRequest{Name: sent.GetName()})
+		must(t, "get proposal", err)
+		wantServers(t, stored, 2)
+		if stored.GetNotes() != "revised" {
+			t.Errorf("notes %q, want the revision's", stored.GetNotes())
+		}
+	})
+}
+
+// TestSourcingNamesOfAnotherKindAreRefused: every method of step 3 that
+// takes a resource name refuses a name of another kind with
+// INVALID_ARGUMENT on the field that held it, and changes nothing.
+func TestSourcingNamesOfAnotherKindAreRefused(t *testing.T) {
+	forEachSourcingDialect(t, func(t *testing.T, e *sourcingEnv) {
+		f := e.fixture(t)
+		sm := e.as(t, auth.SourcingManager)
+		ev := e.publishedEvent(t, f.eng.GetName(), f.manila)
+		p := e.submit(t, ev.GetName(), f.manila, fixedPrice(f.manila, 10_000_000))
+		provider, engagement, scope := f.manila.name(), f.eng.GetName(), scopeOf(t, f.eng.GetName())
+		etags := func() []string {
+			t.Helper()
+			gotEv, err := e.client.GetSourcingEvent(sm, &catalogv1.GetSourcingEventRequest{Name: ev.GetName()})
+			must(t, "get event", err)
+			gotP, err := e.client.GetProposal(f.manila.ctx, &catalogv1.GetProposalRequest{Name: p.GetName()})
+			must(t, "get proposal", err)
+			gotProv, err := e.client.GetProvider(sm, &catalogv1.GetProviderRequest{Name: provider})
+			must(t, "get provider", err)
+			gotEng, err := e.client.GetEngagement(sm, &catalogv1.GetEngagementRequest{Name: engagement})
+			must(t, "get engagement", err)
+			return []string{gotEv.GetEtag(), gotP.GetEtag(), gotProv.GetEtag(), gotEng.GetEtag()}
+		}
+		before := etags()
+
+		scores := []*catalogv1.CriterionScore{{Criterion: catalogv1.Criterion_CRITERION_EXPERTISE, Score: 7}}
+		expertise := []catalogv1.Criterion{catalogv1.Criterion_CRITERION_EXPERTISE}
+		approver, evaluator := e.as(t, auth.Approver), e.asUser(t, "eva", auth.Evaluator)
+		for _, wrong := range []string{provider, engagement, scope, p.GetName()} {
+			for _, c := range []struct {
+				method, field string
+				call          func() error
+			}{
+				{"GetSourcingEvent", "name", func() error {
+					_, err := e.client.GetSourcingEvent(sm, &catalogv1.GetSourcingEventRequest{Name: wrong})
+					return err
+				}},
+				{"PublishSourcingEvent", "name", func() error {
+					_, err := e.client.PublishSourcingEvent(sm, &catalogv1.PublishSourcingEventRequest{Name: wrong})
+					return err
+				}},
+				{"CloseSourcingEvent", "name", func() error {
+					_, err := e.client.CloseSourcingEvent(sm, &catalogv1.CloseSourcingEventRequest{Name: wrong})
+					return err
+				}},
+				{"CancelSourcingEvent", "name", func() error {
+					_, err := e.client.CancelSourcingEvent(sm, &catalogv1.CancelSourcingEventRequest{Name: wrong, Reason: "wrong"})
+					return err
+				}},
+				{"CreateProposal", "parent", func() error {
+					_, err := e.client.CreateProposal(f.manila.ctx, &catalogv1.CreateProposalRequest{Parent: wrong, Proposal: fixedPrice(f.manila, 1)})
+					return err
+				}},
+				{"ListProposals", "parent", func() error {
+					_, err := e.client.ListProposals(sm, &catalogv1.ListProposalsRequest{Parent: wrong})
+					return err
+				}},
+				{"AwardSourcingEvent", "name", func() error {
+					_, err := e.client.AwardSourcingEvent(sm, &catalogv1.AwardSourcingEventRequest{Name: wrong, Proposal: p.GetName()})
+					return err
+				}},
+				{"ApproveAward", "name", func() error {
+					_, err := e.client.ApproveAward(approver, &catalogv1.ApproveAwardRequest{Name: wrong})
+					return err
+				}},
+				{"GetRanking", "name", func() error {
+					_, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: wrong})
+					return err
+				}},
+			} {
+				t.Run(c.method+" "+wrong, func(t *testing.T) { wantViolations(t, c.call(), c.field) })
+			}
+		}
+		for _, wrong := range []string{provider, engagement, scope, ev.GetName(), rankingOf(t, ev.GetName())} {
+			for _, c := range []struct {
+				method, field string
+				call          func() error
+			}{
+				{"UpdateProposal", "proposal.name", func() error {
+					revised := fixedPrice(f.manila, 1)
+					revised.Name = wrong
+					_, err := e.client.UpdateProposal(f.manila.ctx, &catalogv1.UpdateProposalRequest{Proposal: revised})
+					return err
+				}},
+				{"GetProposal", "name", func() error {
+					_, err := e.client.GetProposal(sm, &catalogv1.GetProposalRequest{Name: wrong})
+					return err
+				}},
+				{"ScoreProposal", "name", func() error {
+					_, err := e.client.ScoreProposal(evaluator, &catalogv1.ScoreProposalRequest{Name: wrong, Scores: scores})
+					return err
+				}},
+				{"ConfirmModeration", "name", func() error {
+					_, err := e.client.ConfirmModeration(sm, &catalogv1.ConfirmModerationRequest{Name: wrong, Criteria: expertise, Comment: "fine"})
+					return err
+				}},
+				{"AwardSourcingEvent", "proposal", func() error {
+					_, err := e.client.AwardSourcingEvent(sm, &catalogv1.AwardSourcingEventRequest{Name: ev.GetName(), Proposal: wrong})
+					return err
+				}},
+			} {
+				t.Run(c.method+" "+wrong, func(t *testing.T) { wantViolations(t, c.call(), c.field) })
+			}
+		}
+		if after := etags(); !slices.Equal(after, before) {
+			t.Errorf("etags of the event, proposal, provider and engagement went from %v to %v", before, after)
+		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/kit/money"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // Factor names, in the order of the spec's table and of Assessment.factors.
@@ -56,12 +57,18 @@ func Assess(p *catalogv1.Process, pol *catalogv1.AssessmentPolicy) (*catalogv1.A
 		pts, _ := points.Float64()
 		a.Factors = append(a.Factors, &catalogv1.ScoreFactor{Factor: factorNames[i], Value: val, WeightBps: ws[i], Contribution: pts})
 	}
-	tenths := money.RoundHalfEven(new(big.Rat).Mul(sum, big.NewRat(10, 1)))
+	tenths, err := money.RoundHalfEven(new(big.Rat).Mul(sum, big.NewRat(10, 1)))
+	if err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
 	a.Score = float64(tenths) / 10
 
 	a.Recommendation, a.RecommendationReason = recommend(p, pol, tenths)
 	a.CollaborationModel = collaboration(a.Recommendation, fte)
-	a.BusinessCases, a.RecommendedShoreModel = businessCases(p, pol, fte)
+	a.BusinessCases, a.RecommendedShoreModel, err = businessCases(p, pol, fte)
+	if err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -163,11 +170,14 @@ func RuledOut(p *catalogv1.Process, pol *catalogv1.AssessmentPolicy) map[catalog
 
 // businessCases makes the business case of every shore model and picks the
 // allowed one with the highest NPV.
-func businessCases(p *catalogv1.Process, pol *catalogv1.AssessmentPolicy, fte *big.Rat) ([]*catalogv1.BusinessCase, catalogv1.ShoreModel) {
+func businessCases(p *catalogv1.Process, pol *catalogv1.AssessmentPolicy, fte *big.Rat) ([]*catalogv1.BusinessCase, catalogv1.ShoreModel, error) {
 	cost := money.FromProto(p.GetAnnualCostPerFte())
 	// C = fte × annual cost per FTE, half-even to the minor unit (exact for
 	// a whole number of FTEs).
-	c := cost.MulRat(fte)
+	c, err := cost.MulRat(fte)
+	if err != nil {
+		return nil, 0, fmt.Errorf("in-house annual cost: %w", err)
+	}
 	rates := map[catalogv1.ShoreModel]int32{
 		catalogv1.ShoreModel_SHORE_MODEL_ONSHORE:   pol.GetOnshoreRateBps(),
 		catalogv1.ShoreModel_SHORE_MODEL_NEARSHORE: pol.GetNearshoreRateBps(),
@@ -177,7 +187,10 @@ func businessCases(p *catalogv1.Process, pol *catalogv1.AssessmentPolicy, fte *b
 	var cases []*catalogv1.BusinessCase
 	var best *catalogv1.BusinessCase
 	for _, shore := range ShoreModels {
-		bc := Case(c, rates[shore], pol.GetGovernanceRateBps(), pol.GetTransitionRateBps(), pol.GetDiscountRateBps())
+		bc, err := Case(c, rates[shore], pol.GetGovernanceRateBps(), pol.GetTransitionRateBps(), pol.GetDiscountRateBps())
+		if err != nil {
+			return nil, 0, fmt.Errorf("business case %s: %w", protoenum.Short(shore), err)
+		}
 		bc.ShoreModel = shore
 		bc.Allowed = len(ruledOut[shore]) == 0
 		if !bc.Allowed {
@@ -188,15 +201,15 @@ func businessCases(p *catalogv1.Process, pol *catalogv1.AssessmentPolicy, fte *b
 		cases = append(cases, bc)
 	}
 	if best == nil {
-		return cases, catalogv1.ShoreModel_SHORE_MODEL_UNSPECIFIED
+		return cases, catalogv1.ShoreModel_SHORE_MODEL_UNSPECIFIED, nil
 	}
 	for _, bc := range cases {
 		if bc.Allowed && bc != best {
 			bc.RuledOutReason = fmt.Sprintf("allowed, but its 3-year NPV %s is not above %s's %s",
-				money.FromProto(bc.GetNpv_3Y()), ShortName(best.GetShoreModel()), money.FromProto(best.GetNpv_3Y()))
+				money.FromProto(bc.GetNpv_3Y()), protoenum.Short(best.GetShoreModel()), money.FromProto(best.GetNpv_3Y()))
 		}
 	}
-	return cases, best.GetShoreModel()
+	return cases, best.GetShoreModel(), nil
 }
 
 // Case is the business case of outsourcing work whose in-house annual cost
@@ -204,16 +217,38 @@ func businessCases(p *catalogv1.Process, pol *catalogv1.AssessmentPolicy, fte *b
 // discount rates, all in basis points. Each amount is rounded half-even to
 // the minor unit where it is made; the NPV is computed exactly and rounded
 // once. spec: catalog.md §1, "Business case".
-func Case(c money.Amount, rateBps, governanceBps, transitionBps, discountBps int32) *catalogv1.BusinessCase {
-	r := c.MulBps(int64(rateBps))                       // R = C × rate factor
-	g := r.MulBps(int64(governanceBps))                 // G = R × governance rate
-	t := c.MulBps(int64(transitionBps))                 // T = C × transition rate
-	s := money.New(c.Currency, c.Minor-r.Minor-g.Minor) // S = C − R − G
+func Case(c money.Amount, rateBps, governanceBps, transitionBps, discountBps int32) (*catalogv1.BusinessCase, error) {
+	r, err := c.MulBps(int64(rateBps)) // R = C × rate factor
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.MulBps(int64(governanceBps)) // G = R × governance rate
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.MulBps(int64(transitionBps)) // T = C × transition rate
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.Sub(r) // S = C − R − G
+	if err == nil {
+		s, err = s.Sub(g)
+	}
+	if err != nil {
+		return nil, err
+	}
 
 	// payback = ceil(T / (S / 12)) = ceil(12 T / S) months; none when S ≤ 0.
+	// In big integers: 12 T alone may be beyond an int64.
 	var payback int64
 	if s.Minor > 0 {
-		payback = (12*t.Minor + s.Minor - 1) / s.Minor
+		n := new(big.Int).Mul(big.NewInt(12), big.NewInt(t.Minor))
+		n.Add(n, big.NewInt(s.Minor-1))
+		n.Quo(n, big.NewInt(s.Minor))
+		payback = math.MaxInt32
+		if n.IsInt64() {
+			payback = min(n.Int64(), math.MaxInt32)
+		}
 	}
 
 	// NPV = −T + Σ_{y=1..3} S / (1 + r)^y, exactly.
@@ -225,13 +260,17 @@ func Case(c money.Amount, rateBps, governanceBps, transitionBps, discountBps int
 		npv.Add(npv, new(big.Rat).Quo(new(big.Rat).SetInt64(s.Minor), discount))
 	}
 
+	npvMinor, err := money.RoundHalfEven(npv)
+	if err != nil {
+		return nil, fmt.Errorf("3-year NPV: %w", err)
+	}
 	return &catalogv1.BusinessCase{
 		InHouseAnnualCost:    c.Proto(),
 		AnnualRunCost:        r.Proto(),
 		AnnualGovernanceCost: g.Proto(),
 		TransitionCost:       t.Proto(),
 		AnnualSaving:         s.Proto(),
-		PaybackMonths:        int32(min(payback, math.MaxInt32)),
-		Npv_3Y:               &typev1.Money{CurrencyCode: c.Currency, MinorUnits: money.RoundHalfEven(npv)},
-	}
+		PaybackMonths:        int32(payback),
+		Npv_3Y:               &typev1.Money{CurrencyCode: c.Currency, MinorUnits: npvMinor},
+	}, nil
 }

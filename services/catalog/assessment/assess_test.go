@@ -331,7 +331,10 @@ func TestCase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bc := assessment.Case(money.New("USD", tt.c), tt.rate, tt.governance, tt.transition, tt.discount)
+			bc, err := assessment.Case(money.New("USD", tt.c), tt.rate, tt.governance, tt.transition, tt.discount)
+			if err != nil {
+				t.Fatal(err)
+			}
 			got := wantCase{
 				true, bc.GetInHouseAnnualCost().GetMinorUnits(), bc.GetAnnualRunCost().GetMinorUnits(),
 				bc.GetAnnualGovernanceCost().GetMinorUnits(), bc.GetTransitionCost().GetMinorUnits(),

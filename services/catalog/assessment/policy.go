@@ -19,23 +19,17 @@
 package assessment
 
 import (
-	"fmt"
-	"slices"
 	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
-
-// PolicyName is the resource name of the assessment policy singleton.
-const PolicyName = "policies/assessment"
 
 // DefaultPolicy is the policy in force until an admin stores another, at
 // revision 1. spec: catalog.md §1, the defaults of every weight and rate.
 func DefaultPolicy() *catalogv1.AssessmentPolicy {
 	return &catalogv1.AssessmentPolicy{
-		Name:                    PolicyName,
+		Name:                    catalogv1.AssessmentPolicyResourceName{}.String(),
 		Revision:                1,
 		NonCoreWeightBps:        2500,
 		RepeatabilityWeightBps:  2000,
@@ -84,35 +78,4 @@ func ValidatePolicy(pol *catalogv1.AssessmentPolicy, prefix string) error {
 		v.Add(prefix+".retain_below", "is %d, above outsource_from %d; a score cannot be both below the RETAIN and at least the OUTSOURCE threshold", pol.GetRetainBelow(), pol.GetOutsourceFrom())
 	}
 	return v.Err()
-}
-
-// Policy fields an update may name (top-level fields of AssessmentPolicy).
-var (
-	PolicyUpdatable = append(slices.Clone(weightFields),
-		"retain_below", "outsource_from", "onshore_rate_bps", "nearshore_rate_bps", "offshore_rate_bps",
-		"governance_rate_bps", "transition_rate_bps", "discount_rate_bps", "allow_regulated_offshore")
-	PolicyOutputOnly = []string{"name", "revision", "update_time", "etag"}
-)
-
-// ShortName is an enum value without its type prefix (OUTSOURCE for
-// RECOMMENDATION_OUTSOURCE), as messages and filter facets spell it.
-func ShortName(e protoreflect.Enum) string {
-	v := e.Descriptor().Values().ByNumber(e.Number())
-	if v == nil {
-		return fmt.Sprint(e.Number())
-	}
-	name := string(v.Name())
-	prefix := strings.ToUpper(camelToSnake(string(e.Descriptor().Name()))) + "_"
-	return strings.TrimPrefix(name, prefix)
-}
-
-func camelToSnake(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && r >= 'A' && r <= 'Z' {
-			b.WriteByte('_')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -8,7 +8,6 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
-	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/refdata"
 )
 
@@ -130,47 +129,4 @@ func SetOffice(p *catalogv1.Process, oldFunction catalogv1.BusinessFunction, off
 	case !officeNamed && oldFunction != p.GetFunction() && p.GetOffice() == DefaultOffice(oldFunction):
 		p.Office = DefaultOffice(p.GetFunction())
 	}
-}
-
-// Process fields for updates (top-level fields of Process).
-var (
-	// ProcessUpdatable are the fields an update may name.
-	ProcessUpdatable = []string{
-		"display_name", "description", "function", "office", "vertical", "business_unit",
-		"home_country", "home_time_zone", "fte", "annual_cost_per_fte", "annual_volume",
-		"repetitiveness", "complexity", "strategic_importance", "required_expertise",
-		"documentation_maturity", "data_classification", "customer_facing", "allowed_data_countries",
-	}
-	// ProcessOutputOnly are set by the server only.
-	ProcessOutputOnly = []string{"name", "latest_assessment", "latest_recommendation", "create_time", "update_time", "etag"}
-)
-
-// ProcessFilterFields are the fields of ListProcesses' filter.
-var ProcessFilterFields = []string{"function", "business_unit", "home_country", "recommendation"}
-
-// NormalizeProcessFilterValue turns a filter value into the facet value
-// stored: enum values upper case without their prefix.
-func NormalizeProcessFilterValue(field, value string) string {
-	switch field {
-	case "function":
-		return strings.TrimPrefix(strings.ToUpper(value), "BUSINESS_FUNCTION_")
-	case "recommendation":
-		return strings.TrimPrefix(strings.ToUpper(value), "RECOMMENDATION_")
-	case "home_country":
-		return strings.ToUpper(value)
-	}
-	return value
-}
-
-// ProcessFacets lists the values a process is filtered by.
-func ProcessFacets(p *catalogv1.Process) []docstore.Facet {
-	out := []docstore.Facet{
-		{Field: "function", Value: ShortName(p.GetFunction())},
-		{Field: "business_unit", Value: p.GetBusinessUnit()},
-		{Field: "home_country", Value: p.GetHomeCountry()},
-	}
-	if r := p.GetLatestRecommendation(); r != catalogv1.Recommendation_RECOMMENDATION_UNSPECIFIED {
-		out = append(out, docstore.Facet{Field: "recommendation", Value: ShortName(r)})
-	}
-	return out
 }

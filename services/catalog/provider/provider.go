@@ -1,6 +1,6 @@
 // Package provider holds the rules of the provider resource: what a valid
-// provider is, which fields whom may change, its state machine, the facets
-// it is filtered by, and its standing. spec: catalog.md, "Provider".
+// provider is, which fields whom may change, its state machine and its
+// standing. spec: catalog.md, "Provider".
 package provider
 
 import (
@@ -82,29 +82,17 @@ func checkCodes(p *catalogv1.Provider, prefix string, v *apperr.Violations) {
 	}
 }
 
-// Update rules (top-level field names of Provider).
-var (
-	updateRules = fieldmask.Rules{
-		Updatable: []string{
-			"display_name", "website", "hq_country", "billing_currency", "delivery_centers",
-			"capabilities", "certifications", "technologies", "financial_rating",
-		},
-		Immutable:  []string{"legal_name"},
-		OutputOnly: []string{"name", "state", "state_reason", "standing", "create_time", "update_time", "etag"},
-		Why:        "create a new provider for a different legal entity",
-	}
-	// ProviderEditable are the fields a provider user may change on its own
-	// provider: its profile, not our assessment of it (rating) nor its
-	// identity.
-	ProviderEditable = []string{"website", "delivery_centers", "capabilities", "certifications", "technologies"}
-)
+// ProviderEditable are the fields a provider user may change on its own
+// provider: its profile, not our assessment of it (rating) nor its identity.
+var ProviderEditable = []string{"website", "delivery_centers", "capabilities", "certifications", "technologies"}
 
 // ApplyMask copies the fields named by paths from src onto dst (see
-// fieldmask.Apply); providerUser restricts them to ProviderEditable.
+// fieldmask.Apply; what is output only or immutable comes from the proto);
+// providerUser restricts them to ProviderEditable.
 func ApplyMask(dst, src *catalogv1.Provider, paths []string, providerUser bool) error {
 	var only []string
 	if providerUser {
 		only = ProviderEditable
 	}
-	return fieldmask.Apply(dst, src, paths, updateRules, only)
+	return fieldmask.Apply(dst, src, paths, "create a new provider for a different legal entity", only)
 }

@@ -8,7 +8,6 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
-	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/services/catalog/provider"
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/proto"
@@ -203,14 +202,21 @@ func TestApplyMask(t *testing.T) {
 			want:  func(p *catalogv1.Provider) { p.DisplayName = "Acme 2" },
 		},
 		{name: "changing the immutable legal name", src: &catalogv1.Provider{LegalName: "Other Ltd."}, paths: []string{"legal_name"}, wantKind: apperr.InvalidArgument},
-		{name: "output-only state", src: &catalogv1.Provider{State: catalogv1.ProviderState_PROVIDER_STATE_BLOCKED}, paths: []string{"state"}, wantKind: apperr.InvalidArgument},
-		{name: "output-only create_time", src: &catalogv1.Provider{}, paths: []string{"create_time"}, wantKind: apperr.InvalidArgument},
+		// AIP-203: output-only fields in a mask are ignored, so a client may
+		// send back what it read.
+		{name: "output-only state in the mask is ignored", src: &catalogv1.Provider{State: catalogv1.ProviderState_PROVIDER_STATE_BLOCKED}, paths: []string{"state"}, want: func(*catalogv1.Provider) {}},
+		{name: "output-only create_time in the mask is ignored", src: &catalogv1.Provider{}, paths: []string{"create_time"}, want: func(*catalogv1.Provider) {}},
+		{
+			name: "output-only standing beside a change is ignored", src: &catalogv1.Provider{DisplayName: "Acme 2", Standing: catalogv1.Standing_STANDING_EXCELLENT},
+			paths: []string{"display_name", "standing"},
+			want:  func(p *catalogv1.Provider) { p.DisplayName = "Acme 2" },
+		},
 		// grpc-gateway derives a mask from a PATCH body, which carries the
 		// resource's name and etag: they select the version, they are not changes.
 		{name: "name and etag in a derived mask change nothing", src: &catalogv1.Provider{Name: "providers/other", Etag: "x"}, paths: []string{"name", "etag"}, want: func(*catalogv1.Provider) {}},
 		{name: "unknown field", src: &catalogv1.Provider{}, paths: []string{"colour"}, wantKind: apperr.InvalidArgument},
 		{name: "nested path", src: &catalogv1.Provider{DeliveryCenters: cebu}, paths: []string{"delivery_centers.name"}, wantKind: apperr.InvalidArgument},
-		{name: "one bad path refuses the whole update", src: &catalogv1.Provider{DisplayName: "Acme 2"}, paths: []string{"display_name", "standing"}, wantKind: apperr.InvalidArgument},
+		{name: "one bad path refuses the whole update", src: &catalogv1.Provider{DisplayName: "Acme 2"}, paths: []string{"display_name", "colour"}, wantKind: apperr.InvalidArgument},
 		{
 			name: "provider user changes its delivery centers", src: &catalogv1.Provider{DeliveryCenters: cebu},
 			paths: []string{"delivery_centers"}, providerUser: true,
@@ -224,7 +230,8 @@ func TestApplyMask(t *testing.T) {
 		{name: "provider user may not change its financial rating", src: &catalogv1.Provider{FinancialRating: catalogv1.FinancialRating_FINANCIAL_RATING_A}, paths: []string{"financial_rating"}, providerUser: true, wantKind: apperr.PermissionDenied},
 		{name: "provider user may not rename itself through an empty mask", src: &catalogv1.Provider{DisplayName: "Acme 2", Website: "https://x.example"}, providerUser: true, wantKind: apperr.PermissionDenied},
 		{name: "provider user may not use star", src: &catalogv1.Provider{}, paths: []string{"*"}, providerUser: true, wantKind: apperr.PermissionDenied},
-		{name: "provider user naming an output-only field is still a bad request", src: &catalogv1.Provider{}, paths: []string{"state"}, providerUser: true, wantKind: apperr.InvalidArgument},
+		{name: "provider user naming an output-only field changes nothing", src: &catalogv1.Provider{State: catalogv1.ProviderState_PROVIDER_STATE_ACTIVE}, paths: []string{"state"}, providerUser: true, want: func(*catalogv1.Provider) {}},
+		{name: "provider user naming an unknown field is a bad request", src: &catalogv1.Provider{}, paths: []string{"colour"}, providerUser: true, wantKind: apperr.InvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -295,113 +302,6 @@ func TestNext(t *testing.T) {
 				t.Fatalf("Next(%v, %s): %v", tt.from, tt.action, err)
 			case tt.wantRefusal != "" && (apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), tt.wantRefusal)):
 				t.Fatalf("Next(%v, %s) error %v, want FAILED_PRECONDITION %q", tt.from, tt.action, err, tt.wantRefusal)
-			}
-		})
-	}
-}
-
-// facetSet is what the store indexes of a provider's facets: each
-// (field, value) once, empty values dropped (kit/docstore), sorted here so
-// that rows can list them by hand.
-func facetSet(fs []docstore.Facet) []docstore.Facet {
-	var out []docstore.Facet
-	for _, f := range fs {
-		if f.Value != "" && !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	slices.SortFunc(out, func(a, b docstore.Facet) int {
-		return strings.Compare(a.Field+"\x00"+a.Value, b.Field+"\x00"+b.Value)
-	})
-	return out
-}
-
-func TestFacets(t *testing.T) {
-	tests := []struct {
-		name string
-		p    *catalogv1.Provider
-		want []docstore.Facet // sorted by field, then value
-	}{
-		{
-			name: "every filterable value of a full profile",
-			p: &catalogv1.Provider{
-				State:           catalogv1.ProviderState_PROVIDER_STATE_SUSPENDED,
-				HqCountry:       "PH",
-				FinancialRating: catalogv1.FinancialRating_FINANCIAL_RATING_B,
-				DeliveryCenters: []*catalogv1.DeliveryCenter{
-					{Country: "PH", Languages: []string{"en", "tl"}},
-					{Country: "CO", Languages: []string{"es-co", "en"}},
-				},
-				Capabilities: []*catalogv1.Capability{
-					{Function: catalogv1.BusinessFunction_BUSINESS_FUNCTION_CUSTOMER_SUPPORT, Verticals: []catalogv1.Industry{catalogv1.Industry_INDUSTRY_RETAIL, catalogv1.Industry_INDUSTRY_TELECOM}},
-					{Function: catalogv1.BusinessFunction_BUSINESS_FUNCTION_SALES, Verticals: []catalogv1.Industry{catalogv1.Industry_INDUSTRY_RETAIL}},
-				},
-				Certifications: []*catalogv1.Certification{
-					{Type: catalogv1.CertificationType_CERTIFICATION_TYPE_ISO_27001},
-					{Type: catalogv1.CertificationType_CERTIFICATION_TYPE_PCI_DSS},
-				},
-			},
-			// country: the headquarters (PH) and every center (PH, CO);
-			// languages canonical as filters normalise them: es-co → es-CO,
-			// and tl → fil (CLDR's canonical tag for Filipino).
-			want: []docstore.Facet{
-				{Field: "certification", Value: "ISO_27001"},
-				{Field: "certification", Value: "PCI_DSS"},
-				{Field: "country", Value: "CO"},
-				{Field: "country", Value: "PH"},
-				{Field: "financial_rating", Value: "B"},
-				{Field: "function", Value: "CUSTOMER_SUPPORT"},
-				{Field: "function", Value: "SALES"},
-				{Field: "hq_country", Value: "PH"},
-				{Field: "language", Value: "en"},
-				{Field: "language", Value: "es-CO"},
-				{Field: "language", Value: "fil"},
-				{Field: "state", Value: "SUSPENDED"},
-				{Field: "vertical", Value: "RETAIL"},
-				{Field: "vertical", Value: "TELECOM"},
-			},
-		},
-		{
-			name: "unrated provider without centers",
-			p:    &catalogv1.Provider{State: catalogv1.ProviderState_PROVIDER_STATE_ACTIVE, HqCountry: "US"},
-			want: []docstore.Facet{
-				{Field: "country", Value: "US"},
-				{Field: "hq_country", Value: "US"},
-				{Field: "state", Value: "ACTIVE"},
-			},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := facetSet(provider.Facets(tt.p)); !slices.Equal(got, tt.want) {
-				t.Fatalf("Facets =\n%v\nwant\n%v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestNormalizeValue(t *testing.T) {
-	// A filter value must normalise to the facet value stored for it.
-	tests := []struct {
-		name, field, value, want string
-	}{
-		{"state without prefix", "state", "ACTIVE", "ACTIVE"},
-		{"state with prefix", "state", "PROVIDER_STATE_ACTIVE", "ACTIVE"},
-		{"state in lower case", "state", "provider_state_blocked", "BLOCKED"},
-		{"function with prefix", "function", "BUSINESS_FUNCTION_CUSTOMER_SUPPORT", "CUSTOMER_SUPPORT"},
-		{"vertical", "vertical", "industry_retail", "RETAIL"},
-		{"certification", "certification", "iso_27001", "ISO_27001"},
-		{"financial rating", "financial_rating", "b", "B"},
-		{"country in lower case", "country", "ph", "PH"},
-		{"headquarters country", "hq_country", "co", "CO"},
-		{"language canonicalised", "language", "ES-mx", "es-MX"},
-		{"language alias canonicalised as the facet is", "language", "tl", "fil"},
-		{"language that is not a tag is kept", "language", "!!", "!!"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := provider.NormalizeValue(tt.field, tt.value); got != tt.want {
-				t.Fatalf("NormalizeValue(%s, %q) = %q, want %q", tt.field, tt.value, got, tt.want)
 			}
 		})
 	}

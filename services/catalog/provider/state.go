@@ -5,6 +5,7 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // Action is a state change of a provider.
@@ -38,12 +39,7 @@ func Next(state catalogv1.ProviderState, action Action) (catalogv1.ProviderState
 		if s == state {
 			return t.to, nil
 		}
-		names = append(names, ShortName(s))
+		names = append(names, protoenum.Short(s))
 	}
-	return state, apperr.New(apperr.FailedPrecondition, "cannot %s a provider that is %s; only a provider that is %s can be", action, ShortName(state), strings.Join(names, " or "))
-}
-
-// ShortName is the state without its enum prefix (ACTIVE).
-func ShortName(s catalogv1.ProviderState) string {
-	return strings.TrimPrefix(s.String(), "PROVIDER_STATE_")
+	return state, apperr.New(apperr.FailedPrecondition, "cannot %s a provider that is %s; only a provider that is %s can be", action, protoenum.Short(state), strings.Join(names, " or "))
 }

@@ -22,6 +22,7 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // Action is a change of a scope revision.
@@ -76,23 +77,28 @@ func Next(state catalogv1.ScopeState, action Action) (catalogv1.ScopeState, bool
 	var need []string
 	for _, s := range []catalogv1.ScopeState{draft, inReview, approved} {
 		if _, ok := from[s]; ok {
-			need = append(need, ShortName(s))
+			need = append(need, protoenum.Short(s))
 		}
 	}
 	return state, false, apperr.New(apperr.FailedPrecondition, "cannot %s a scope revision that is %s, only one that is %s: %s",
-		action, ShortName(state), strings.Join(need, " or "), hint[state])
-}
-
-// ShortName is the state without its enum prefix (IN_REVIEW).
-func ShortName(s catalogv1.ScopeState) string {
-	return strings.TrimPrefix(s.String(), "SCOPE_STATE_")
+		action, protoenum.Short(state), strings.Join(need, " or "), hint[state])
 }
 
 // Submittable refuses to submit a revision with nothing to approve.
 func Submittable(s *catalogv1.Scope) error {
 	if len(s.GetDeliverables()) == 0 && len(s.GetServiceLevels()) == 0 {
 		return apperr.New(apperr.FailedPrecondition, "scope revision %d of %s has no deliverables and no service levels: add at least one with UpdateScope before submitting it",
-			s.GetRevision(), strings.TrimSuffix(s.GetName(), "/scope"))
+			s.GetRevision(), engagementOf(s))
 	}
 	return nil
+}
+
+// engagementOf is the name of the engagement s is the scope of, as
+// messages name it.
+func engagementOf(s *catalogv1.Scope) string {
+	var n catalogv1.ScopeResourceName
+	if err := n.UnmarshalString(s.GetName()); err != nil {
+		return s.GetName()
+	}
+	return n.EngagementResourceName().String()
 }

@@ -8,7 +8,6 @@ import (
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/kit/apperr"
-	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/refdata"
 	"google.golang.org/genproto/googleapis/type/date"
 )
@@ -78,14 +77,6 @@ func RealDate(d *date.Date) bool {
 	return t.Day() == day && int(t.Month()) == m
 }
 
-// Scope fields for updates (top-level fields of Scope).
-var (
-	// Updatable are the fields an update may name.
-	Updatable = []string{"deliverables", "coverage", "service_levels", "compliance", "integrations", "transition", "commercial"}
-	// OutputOnly are set by the server only.
-	OutputOnly = []string{"name", "revision", "state", "author", "approver", "rejection_reason", "update_time", "approve_time", "etag"}
-)
-
 // ValidateEngagement checks an engagement about to be created, or as it is
 // after an update. Field paths are prefixed with prefix ("engagement").
 func ValidateEngagement(e *catalogv1.Engagement, prefix string) error {
@@ -115,28 +106,4 @@ func ValidateEngagement(e *catalogv1.Engagement, prefix string) error {
 		v.Add(field("client_time_zone"), "%v", err)
 	}
 	return v.Err()
-}
-
-// Engagement fields for updates (top-level fields of Engagement).
-var (
-	// EngagementUpdatable are the fields an update may name.
-	EngagementUpdatable = []string{"display_name", "collaboration_model", "client_country", "client_time_zone", "target_saving_bps", "quality_goals"}
-	// EngagementImmutable are set on creation only: the engagement is what
-	// was decided for these processes.
-	EngagementImmutable = []string{"processes", "override_reason"}
-	// EngagementOutputOnly are set by the server only.
-	EngagementOutputOnly = []string{"name", "owner", "award", "create_time", "update_time", "etag"}
-)
-
-// EngagementFilterFields are the fields of ListEngagements' filter.
-var EngagementFilterFields = []string{"owner"}
-
-// EngagementFacets lists the values an engagement is filtered by. Every
-// writer of an engagement document stores these facets with it.
-func EngagementFacets(e *catalogv1.Engagement) []docstore.Facet {
-	out := []docstore.Facet{{Field: "owner", Value: e.GetOwner()}}
-	if p := e.GetAward().GetProvider(); p != "" {
-		out = append(out, docstore.Facet{Field: "provider", Value: p})
-	}
-	return out
 }

@@ -1,5 +1,6 @@
 // Package selection holds the rules of step 3, "select": the sourcing
-// event's state machine and criteria, the proposal's validation, total
+// event's state machine and criteria, what a new event must hold (new.go)
+// and when it may be published (publish.go), the proposal's validation, total
 // contract value and sealing, the shore model and business-hours overlap of
 // a delivery center, the compliance gate, the scores, totals and ranking
 // of the qualified proposals, and the moderation of flagged scores (a
@@ -11,11 +12,10 @@ package selection
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // Action is a change of a sourcing event's state.
@@ -68,17 +68,7 @@ func Next(state eventState, action Action) (eventState, error) {
 	if slices.Contains(t.from, state) {
 		return t.to, nil
 	}
-	return state, apperr.New(apperr.FailedPrecondition, "cannot %s a sourcing event that is %s: %s", action, StateName(state), t.hint)
-}
-
-// StateName is the state without its enum prefix (PUBLISHED).
-func StateName(s eventState) string {
-	return strings.TrimPrefix(s.String(), "SOURCING_EVENT_STATE_")
-}
-
-// CriterionName is the criterion without its enum prefix (COST).
-func CriterionName(c catalogv1.Criterion) string {
-	return strings.TrimPrefix(c.String(), "CRITERION_")
+	return state, apperr.New(apperr.FailedPrecondition, "cannot %s a sourcing event that is %s: %s", action, protoenum.Short(state), t.hint)
 }
 
 // DefaultCriteria are the spec's weights.
@@ -120,7 +110,7 @@ func CheckCriteria(criteria []*catalogv1.CriterionWeight, field string, v *apper
 	sum := int32(0)
 	for i, c := range criteria {
 		if seen[c.GetCriterion()] {
-			v.Add(field+"["+strconv.Itoa(i)+"].criterion", "%s is listed twice; list each criterion once", CriterionName(c.GetCriterion()))
+			v.Add(indexed(field, i)+".criterion", "%s is listed twice; list each criterion once", protoenum.Short(c.GetCriterion()))
 		}
 		seen[c.GetCriterion()] = true
 		sum += c.GetWeight()

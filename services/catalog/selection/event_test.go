@@ -8,6 +8,7 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/services/catalog/selection"
 )
 
@@ -64,7 +65,7 @@ func TestEventStateMachine(t *testing.T) {
 		{cancelled, selection.Publish, 0},
 	}
 	for _, tt := range tests {
-		name := selection.StateName(tt.from) + " " + string(tt.action)
+		name := protoenum.Short(tt.from) + " " + string(tt.action)
 		t.Run(name, func(t *testing.T) {
 			got, err := selection.Next(tt.from, tt.action)
 			if tt.want != 0 {
@@ -73,8 +74,8 @@ func TestEventStateMachine(t *testing.T) {
 				}
 				return
 			}
-			if apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), "is "+selection.StateName(tt.from)) {
-				t.Fatalf("Next = %v, %v; want FAILED_PRECONDITION naming the state %s", got, err, selection.StateName(tt.from))
+			if apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), "is "+protoenum.Short(tt.from)) {
+				t.Fatalf("Next = %v, %v; want FAILED_PRECONDITION naming the state %s", got, err, protoenum.Short(tt.from))
 			}
 		})
 	}

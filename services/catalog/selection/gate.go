@@ -9,6 +9,7 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
+	"github.com/acme/bpo/kit/protoenum"
 	"google.golang.org/genproto/googleapis/type/date"
 )
 
@@ -80,7 +81,7 @@ func Gate(in GateInput) (reasons []string, place Placement, err error) {
 	comp := scope.GetCompliance()
 
 	if s := prov.GetState(); s != catalogv1.ProviderState_PROVIDER_STATE_ACTIVE {
-		reasons = append(reasons, fmt.Sprintf("the provider %s is %s, not ACTIVE", prov.GetName(), strings.TrimPrefix(s.String(), "PROVIDER_STATE_")))
+		reasons = append(reasons, fmt.Sprintf("the provider %s is %s, not ACTIVE", prov.GetName(), protoenum.Short(s)))
 	}
 
 	// A certification must be valid through go-live; without a go-live
@@ -97,7 +98,7 @@ func Gate(in GateInput) (reasons []string, place Placement, err error) {
 		neededWhat = "today"
 	}
 	for _, want := range comp.GetRequiredCertifications() {
-		name := strings.TrimPrefix(want.String(), "CERTIFICATION_TYPE_")
+		name := protoenum.Short(want)
 		var best *date.Date
 		for _, c := range prov.GetCertifications() {
 			if c.GetType() == want && (best == nil || dateBefore(best, c.GetValidUntil())) {

@@ -227,8 +227,8 @@ func TestCheckProposal(t *testing.T) {
 	})
 	t.Run("TCV is the fee times the term", func(t *testing.T) {
 		// USD 100 000.00 a month × 36 months = USD 3 600 000.00.
-		if got := selection.TCV(valid().GetPricing(), 36); got != usd(360_000_000) {
-			t.Errorf("TCV = %v, want USD 3600000.00", got)
+		if got, err := selection.TCV(valid().GetPricing(), 36); err != nil || got != usd(360_000_000) {
+			t.Errorf("TCV = %v, %v; want USD 3600000.00", got, err)
 		}
 	})
 }

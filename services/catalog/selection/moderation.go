@@ -20,6 +20,7 @@ import (
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // Spread is the lowest and highest of the evaluators' scores of one
@@ -54,7 +55,7 @@ func CheckModeration(criteria []*catalogv1.CriterionWeight, p Ranked, confirm []
 	var v apperr.Violations
 	for i, c := range confirm {
 		if !scored[c] {
-			v.Add(field+"["+strconv.Itoa(i)+"]", "%s is not a criterion the evaluators score on this event; only their scores are moderated", CriterionName(c))
+			v.Add(indexed(field, i), "%s is not a criterion the evaluators score on this event; only their scores are moderated", protoenum.Short(c))
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -70,9 +71,9 @@ func CheckModeration(criteria []*catalogv1.CriterionWeight, p Ranked, confirm []
 		r := results[c]
 		switch {
 		case r.Score == nil:
-			unflagged = append(unflagged, CriterionName(c)+" (not scored yet)")
+			unflagged = append(unflagged, protoenum.Short(c)+" (not scored yet)")
 		case !r.Spread.Flagged():
-			unflagged = append(unflagged, CriterionName(c)+" (scores "+strconv.Itoa(int(r.Spread.Low))+"–"+strconv.Itoa(int(r.Spread.High))+")")
+			unflagged = append(unflagged, protoenum.Short(c)+" (scores "+strconv.Itoa(int(r.Spread.Low))+"–"+strconv.Itoa(int(r.Spread.High))+")")
 		}
 		out = append(out, r)
 	}

@@ -46,7 +46,7 @@ func CheckProposal(p *catalogv1.Proposal, prov *catalogv1.Provider, scope *catal
 	}
 	seen := map[string]bool{}
 	for i, name := range p.GetDeliveryCenters() {
-		f := prefix + ".delivery_centers[" + strconv.Itoa(i) + "]"
+		f := indexed(prefix+".delivery_centers", i)
 		switch {
 		case seen[name]:
 			v.Add(f, "%q is proposed twice", name)
@@ -62,7 +62,7 @@ func CheckProposal(p *catalogv1.Proposal, prov *catalogv1.Provider, scope *catal
 	}
 	seen = map[string]bool{}
 	for i, sl := range p.GetServiceLevels() {
-		f := prefix + ".service_levels[" + strconv.Itoa(i) + "]"
+		f := indexed(prefix+".service_levels", i)
 		switch {
 		case seen[sl.GetKey()]:
 			v.Add(f+".key", "%q is proposed twice", sl.GetKey())
@@ -77,7 +77,7 @@ func CheckProposal(p *catalogv1.Proposal, prov *catalogv1.Provider, scope *catal
 
 	certs := map[catalogv1.CertificationType]bool{}
 	for i, c := range p.GetCertifications() {
-		f := prefix + ".certifications[" + strconv.Itoa(i) + "]"
+		f := indexed(prefix+".certifications", i)
 		switch {
 		case c == catalogv1.CertificationType_CERTIFICATION_TYPE_UNSPECIFIED || catalogv1.CertificationType_name[int32(c)] == "":
 			v.Add(f, "is not a known certification type")
@@ -129,9 +129,10 @@ func centerNames(prov *catalogv1.Provider) []string {
 }
 
 // TCV is the total contract value of a (checked) proposal over the
-// event's term: the fixed monthly fee × term months, exact.
+// event's term: the fixed monthly fee × term months, exact. MaxMonthlyFee
+// keeps a checked proposal's far from money.ErrOverflow.
 // spec: catalog.md §3 "Proposal", total contract value.
-func TCV(pr *catalogv1.ProposalPricing, termMonths int32) money.Amount {
+func TCV(pr *catalogv1.ProposalPricing, termMonths int32) (money.Amount, error) {
 	return money.FromProto(pr.GetMonthlyFee()).Times(int64(termMonths))
 }
 

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
-	"strconv"
 	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/money"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // MaxSpread is the largest difference between evaluators' scores of one
@@ -48,15 +48,15 @@ func CheckScores(criteria []*catalogv1.CriterionWeight, scores []*catalogv1.Crit
 	want := Scored(criteria)
 	seen := map[catalogv1.Criterion]bool{}
 	for i, s := range scores {
-		f := field + "[" + strconv.Itoa(i) + "]"
+		f := indexed(field, i)
 		c := s.GetCriterion()
 		switch {
 		case Automatic(c):
-			v.Add(f+".criterion", "%s is scored automatically; leave it out", CriterionName(c))
+			v.Add(f+".criterion", "%s is scored automatically; leave it out", protoenum.Short(c))
 		case !slices.Contains(want, c):
-			v.Add(f+".criterion", "%s is not a weighted criterion of this event", CriterionName(c))
+			v.Add(f+".criterion", "%s is not a weighted criterion of this event", protoenum.Short(c))
 		case seen[c]:
-			v.Add(f+".criterion", "%s is scored twice", CriterionName(c))
+			v.Add(f+".criterion", "%s is scored twice", protoenum.Short(c))
 		}
 		if s.GetScore() < 0 || s.GetScore() > 10 {
 			v.Add(f+".score", "must be 0–10")
@@ -66,7 +66,7 @@ func CheckScores(criteria []*catalogv1.CriterionWeight, scores []*catalogv1.Crit
 	var missing []string
 	for _, c := range want {
 		if !seen[c] {
-			missing = append(missing, CriterionName(c))
+			missing = append(missing, protoenum.Short(c))
 		}
 	}
 	if len(missing) > 0 {
@@ -237,7 +237,12 @@ func Decimal2(r *big.Rat) string {
 	if r == nil {
 		return ""
 	}
-	hundredths := hundredths(r)
+	hundredths, err := money.RoundHalfEven(new(big.Rat).Mul(r, big.NewRat(100, 1)))
+	if err != nil {
+		// Beyond an int64 of hundredths no score or total ever is; its
+		// rounding mode does not matter there.
+		return r.FloatString(2)
+	}
 	sign := ""
 	if hundredths < 0 {
 		sign, hundredths = "-", -hundredths
@@ -245,7 +250,10 @@ func Decimal2(r *big.Rat) string {
 	return fmt.Sprintf("%s%d.%02d", sign, hundredths/100, hundredths%100)
 }
 
-// hundredths is r × 100 rounded half-even: a total to two decimals.
+// hundredths is r × 100 rounded half-even: a total to two decimals, which
+// ranks. Scores and totals lie within 0–10 and 0–100, so the rounding
+// never reaches money.ErrOverflow.
 func hundredths(r *big.Rat) int64 {
-	return money.RoundHalfEven(new(big.Rat).Mul(r, big.NewRat(100, 1)))
+	h, _ := money.RoundHalfEven(new(big.Rat).Mul(r, big.NewRat(100, 1)))
+	return h
 }

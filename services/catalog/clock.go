@@ -6,8 +6,8 @@ import (
 	"github.com/acme/bpo/kit/sqlstore"
 )
 
-// NewWithClock is New with a clock the test moves, so that sourcing tests
-// can pass a proposal deadline without waiting for it.
+// NewWithClock is New on the clock now, which tests move so that a
+// proposal deadline passes without waiting for it (platform.Options.Now).
 func NewWithClock(db *sqlstore.DB, now func() time.Time) *Server {
 	s := New(db)
 	s.now = now
