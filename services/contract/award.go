@@ -15,8 +15,8 @@ import (
 // is the gate of step 4. spec: README.md, "contract calls catalog to check
 // that an award exists before a contract is drafted"; a catalog that is
 // down is UNAVAILABLE (kit/downstream).
-func (s *Server) award(ctx context.Context, engagement string) (terms.Award, error) {
-	eng, err := s.catalog.GetEngagement(ctx, &catalogv1.GetEngagementRequest{Name: engagement})
+func (s *Server) award(ctx context.Context, engagement catalogv1.EngagementResourceName) (terms.Award, error) {
+	eng, err := s.catalog.GetEngagement(ctx, &catalogv1.GetEngagementRequest{Name: engagement.String()})
 	if err != nil {
 		return terms.Award{}, err
 	}
@@ -29,7 +29,7 @@ func (s *Server) award(ctx context.Context, engagement string) (terms.Award, err
 	if err != nil {
 		return terms.Award{}, err
 	}
-	scope, err := s.catalog.GetScope(ctx, &catalogv1.GetScopeRequest{Name: engagement + "/scope", Revision: event.GetScopeRevision()})
+	scope, err := s.catalog.GetScope(ctx, &catalogv1.GetScopeRequest{Name: engagement.ScopeResourceName().String(), Revision: event.GetScopeRevision()})
 	if err != nil {
 		return terms.Award{}, err
 	}

@@ -4,27 +4,36 @@ import (
 	"context"
 	"strings"
 
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/fieldmask"
 	"github.com/acme/bpo/kit/listing"
+	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/contract/terms"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // CreateContract implements contractv1.ContractServiceServer.
 func (s *Server) CreateContract(ctx context.Context, req *contractv1.CreateContractRequest) (*contractv1.Contract, error) {
-	in := req.GetContract()
+	in := proto.CloneOf(req.GetContract())
+	fieldmask.ClearOutputOnly(in)
 	if err := terms.ValidateNew(in, "contract"); err != nil {
+		return nil, err
+	}
+	engagement, err := names.Parse[catalogv1.EngagementResourceName]("contract.engagement", in.GetEngagement())
+	if err != nil {
 		return nil, err
 	}
 	// Catalog is asked before the transaction opens, so no write lock is
 	// held across a network call; a retry with the same request id still
 	// answers the first result.
-	award, err := s.award(ctx, in.GetEngagement())
+	award, err := s.award(ctx, engagement)
 	if err != nil {
 		return nil, err
 	}
@@ -36,42 +45,35 @@ func (s *Server) CreateContract(ctx context.Context, req *contractv1.CreateContr
 			if err := terms.ValidateDraft(c, "contract"); err != nil {
 				return nil, err
 			}
-			now := timestamp(s.now())
-			c.Name = "contracts/" + newID()
+			now := timestamppb.New(s.now())
+			c.Name = contractv1.ContractResourceName{Contract: names.NewID()}.String()
 			c.State = contractv1.ContractState_CONTRACT_STATE_DRAFT
 			c.Author = caller.Subject
 			terms.AddEditor(c, caller.Subject)
 			c.CreateTime, c.UpdateTime = now, now
-			if err := claimEngagement(ctx, tx, c); err != nil {
+			if err := claimEngagement(ctx, tx, engagement, c); err != nil {
 				return nil, err
 			}
-			if err := docstore.Insert(ctx, tx, c.Name, c, terms.Facets(c)); err != nil {
+			if err := contracts.Insert(ctx, tx, c.Name, c); err != nil {
 				return nil, err
 			}
 			return c, audit.Record(ctx, tx, c.Name, req.GetRequestId(), nil, c)
 		})
 }
 
-// liveContract is the name of the document that holds an engagement's one
-// live contract. Its unique name makes two concurrent drafts for one
-// engagement impossible on either database, which a look-up alone would
-// not. Termination releases it (releaseEngagement).
-func liveContract(engagement string) string { return engagement + "/liveContract" }
-
 // claimEngagement records c as its engagement's live contract, or answers
 // ALREADY_EXISTS naming the one there is. spec: the task's rule of one
 // live (non-terminated) contract per engagement.
-func claimEngagement(ctx context.Context, tx *sqlstore.Tx, c *contractv1.Contract) error {
-	name := liveContract(c.GetEngagement())
-	held := &contractv1.Contract{}
-	_, err := docstore.Get(ctx, tx, name, held)
+func claimEngagement(ctx context.Context, tx *sqlstore.Tx, engagement catalogv1.EngagementResourceName, c *contractv1.Contract) error {
+	name := liveContract(engagement)
+	held, _, err := liveContracts.Get(ctx, tx, name)
 	switch {
 	case err == nil:
 		return apperr.New(apperr.AlreadyExists, "%s already has a contract, %s; edit that one (or amend it once signed) instead of drafting another", c.GetEngagement(), held.GetName())
 	case apperr.KindOf(err) != apperr.NotFound:
 		return err
 	}
-	if err := docstore.Insert(ctx, tx, name, &contractv1.Contract{Name: c.GetName()}, nil); err != nil {
+	if err := liveContracts.Insert(ctx, tx, name, &contractv1.Contract{Name: c.GetName()}); err != nil {
 		if apperr.KindOf(err) == apperr.AlreadyExists {
 			return apperr.New(apperr.AlreadyExists, "%s already has a contract, drafted meanwhile; list its contracts and edit that one", c.GetEngagement())
 		}
@@ -83,9 +85,12 @@ func claimEngagement(ctx context.Context, tx *sqlstore.Tx, c *contractv1.Contrac
 // releaseEngagement frees c's engagement for a new contract, when c is the
 // one holding it, in the transaction that ends c.
 func releaseEngagement(ctx context.Context, tx *sqlstore.Tx, c *contractv1.Contract) error {
-	name := liveContract(c.GetEngagement())
-	held := &contractv1.Contract{}
-	v, err := docstore.Get(ctx, tx, name, held)
+	var engagement catalogv1.EngagementResourceName
+	if err := engagement.UnmarshalString(c.GetEngagement()); err != nil {
+		return apperr.New(apperr.Internal, "%s holds the engagement %q: %v", c.GetName(), c.GetEngagement(), err)
+	}
+	name := liveContract(engagement)
+	held, v, err := liveContracts.Get(ctx, tx, name)
 	switch {
 	case apperr.KindOf(err) == apperr.NotFound:
 		return nil
@@ -94,14 +99,18 @@ func releaseEngagement(ctx context.Context, tx *sqlstore.Tx, c *contractv1.Contr
 	case held.GetName() != c.GetName():
 		return nil
 	}
-	return docstore.Delete(ctx, tx, name, v)
+	return liveContracts.Delete(ctx, tx, name, v)
 }
 
 // GetContract implements contractv1.ContractServiceServer.
 func (s *Server) GetContract(ctx context.Context, req *contractv1.GetContractRequest) (*contractv1.Contract, error) {
-	c := &contractv1.Contract{}
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		_, err := load(ctx, tx, req.GetName(), c)
+	name, err := names.Parse[contractv1.ContractResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	var c *contractv1.Contract
+	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		c, _, err = load(ctx, tx, name, "")
 		return err
 	})
 	if err != nil {
@@ -110,36 +119,31 @@ func (s *Server) GetContract(ctx context.Context, req *contractv1.GetContractReq
 	return c, nil
 }
 
-// load reads the contract name into c, keeping a provider user to its own
-// provider's contracts. For such a user another provider's contract and a
-// missing one are answered alike, PERMISSION_DENIED, so nothing is learnt
-// about contracts it may not see (AIP-211).
-func load(ctx context.Context, tx *sqlstore.Tx, name string, c *contractv1.Contract) (sqlstore.Version, error) {
-	v, err := docstore.Get(ctx, tx, name, c)
+// load reads the contract name for a change when the caller sent an etag,
+// keeping a provider user to its own provider's contracts. For such a user
+// another provider's contract and a missing one are answered alike,
+// PERMISSION_DENIED, whatever the etag, so nothing is learnt about
+// contracts it may not see (AIP-211).
+func load(ctx context.Context, tx *sqlstore.Tx, name contractv1.ContractResourceName, etag string) (*contractv1.Contract, sqlstore.Version, error) {
+	c, v, err := contracts.GetForChange(ctx, tx, name.String(), etag)
 	caller := auth.FromContext(ctx)
-	if caller.IsProviderOnly() && (apperr.KindOf(err) == apperr.NotFound || err == nil && c.GetProvider() != caller.Provider) {
-		return v, apperr.New(apperr.PermissionDenied, "a provider user may access only its own provider's (%s) contracts", caller.Provider)
+	read := err == nil || apperr.KindOf(err) == apperr.Aborted
+	if caller.IsProviderOnly() && (apperr.KindOf(err) == apperr.NotFound || read && c.GetProvider() != caller.Provider) {
+		return c, v, apperr.New(apperr.PermissionDenied, "a provider user may access only its own provider's (%s) contracts", caller.Provider)
 	}
-	return v, err
+	return c, v, err
 }
 
 // ListContracts implements contractv1.ContractServiceServer.
 func (s *Server) ListContracts(ctx context.Context, req *contractv1.ListContractsRequest) (*contractv1.ListContractsResponse, error) {
-	filter, err := listing.ParseFilter(req.GetFilter(), terms.FilterFields...)
-	if err != nil {
-		return nil, err
-	}
-	for i := range filter {
-		filter[i].Value = terms.NormalizeValue(filter[i].Field, filter[i].Value)
-	}
+	q := docstore.Query{}
 	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
-		filter = append(filter, listing.Term{Field: "provider", Op: listing.Equal, Value: caller.Provider})
+		q.Terms = []listing.Term{{Field: "provider", Op: listing.Equal, Value: caller.Provider}}
 	}
-	q := docstore.Query{Kind: "contracts", Terms: filter}
 	resp := &contractv1.ListContractsResponse{}
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		resp.Contracts, resp.NextPageToken, err = docstore.Page(ctx, tx, q, req.GetPageSize(), req.GetPageToken(), req.GetFilter(),
-			func() *contractv1.Contract { return &contractv1.Contract{} }, (*contractv1.Contract).GetName)
+	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		resp.Contracts, resp.NextPageToken, err = contracts.Page(ctx, tx, req, q)
 		return err
 	})
 	if err != nil {
@@ -151,23 +155,20 @@ func (s *Server) ListContracts(ctx context.Context, req *contractv1.ListContract
 // UpdateContract implements contractv1.ContractServiceServer.
 func (s *Server) UpdateContract(ctx context.Context, req *contractv1.UpdateContractRequest) (*contractv1.Contract, error) {
 	in := req.GetContract()
-	if err := checkName(in.GetName(), "contract.name"); err != nil {
+	name, err := names.Parse[contractv1.ContractResourceName]("contract.name", in.GetName())
+	if err != nil {
 		return nil, err
 	}
 	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_UpdateContract_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
-			before := &contractv1.Contract{}
-			v, err := load(ctx, tx, in.GetName(), before)
+			before, v, err := load(ctx, tx, name, in.GetEtag())
 			if err != nil {
-				return nil, err
-			}
-			if err := sqlstore.CheckETag(in.GetName(), in.GetEtag(), before.GetEtag()); err != nil {
 				return nil, err
 			}
 			if _, err := terms.Next(before.GetState(), terms.Edit); err != nil {
 				return nil, err
 			}
-			c := clone(before)
+			c := proto.CloneOf(before)
 			if err := terms.ApplyMask(c, in, req.GetUpdateMask().GetPaths()); err != nil {
 				return nil, err
 			}
@@ -181,8 +182,8 @@ func (s *Server) UpdateContract(ctx context.Context, req *contractv1.UpdateContr
 
 // save writes c over before (read at v) with its audit record.
 func (s *Server) save(ctx context.Context, tx *sqlstore.Tx, requestID string, before, c *contractv1.Contract, v sqlstore.Version) (*contractv1.Contract, error) {
-	c.UpdateTime = timestamp(s.now())
-	if err := docstore.Update(ctx, tx, c.GetName(), c, v, terms.Facets(c)); err != nil {
+	c.UpdateTime = timestamppb.New(s.now())
+	if err := contracts.Update(ctx, tx, c.GetName(), c, v); err != nil {
 		return nil, err
 	}
 	return c, audit.Record(ctx, tx, c.GetName(), requestID, before, c)
@@ -200,17 +201,17 @@ type stateChange interface {
 // reports no change, the contract is answered as it is and nothing is
 // written (signing or recording the same date twice).
 func (s *Server) change(ctx context.Context, method string, req stateChange, etag string, apply func(c *contractv1.Contract) (bool, error)) (*contractv1.Contract, error) {
+	name, err := names.Parse[contractv1.ContractResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
-			before := &contractv1.Contract{}
-			v, err := load(ctx, tx, req.GetName(), before)
+			before, v, err := load(ctx, tx, name, etag)
 			if err != nil {
 				return nil, err
 			}
-			if err := sqlstore.CheckETag(req.GetName(), etag, before.GetEtag()); err != nil {
-				return nil, err
-			}
-			c := clone(before)
+			c := proto.CloneOf(before)
 			changed, err := apply(c)
 			if err != nil || !changed {
 				return before, err
@@ -279,21 +280,18 @@ func (s *Server) RecordServiceCommencement(ctx context.Context, req *contractv1.
 
 // TerminateContract implements contractv1.ContractServiceServer.
 func (s *Server) TerminateContract(ctx context.Context, req *contractv1.TerminateContractRequest) (*contractv1.Contract, error) {
-	if err := checkName(req.GetName(), "name"); err != nil {
+	name, err := names.Parse[contractv1.ContractResourceName]("name", req.GetName())
+	if err != nil {
 		return nil, err
 	}
 	t := terms.Termination{Reason: req.GetReason(), EffectiveDate: req.GetEffectiveDate(), Explanation: req.GetExplanation(), By: auth.Subject(ctx)}
 	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_TerminateContract_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
-			before := &contractv1.Contract{}
-			v, err := load(ctx, tx, req.GetName(), before)
+			before, v, err := load(ctx, tx, name, req.GetEtag())
 			if err != nil {
 				return nil, err
 			}
-			if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
-				return nil, err
-			}
-			c := clone(before)
+			c := proto.CloneOf(before)
 			if err := terms.ApplyTermination(c, t, s.now(), "effective_date"); err != nil {
 				return nil, err
 			}

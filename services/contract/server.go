@@ -4,18 +4,13 @@
 package contract
 
 import (
-	"regexp"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
-	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/contract/terms"
-	"github.com/oklog/ulid/v2"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Server implements contractv1.ContractServiceServer.
@@ -57,24 +52,7 @@ var Policy = auth.Policy{
 	contractv1.ContractService_VerifyAuditLog_FullMethodName:            {auth.Auditor},
 }
 
-func newID() string { return ulid.Make().String() }
-
-var contractName = regexp.MustCompile(`^contracts/[0-9A-Za-z-]{1,64}$`)
-
-// checkName refuses what is not a contract's name (field is its request
-// path), so no other document of the store can be reached through it.
-func checkName(name, field string) error {
-	if !contractName.MatchString(name) {
-		return apperr.Invalid(apperr.FieldViolation{Field: field, Description: "must be a contract's name, contracts/{contract}"})
-	}
-	return nil
-}
-
 // party is the caller as the terms' four-eyes and signature rules see it.
 func party(p *auth.Principal) terms.Party {
 	return terms.Party{Subject: p.Subject, ProviderUser: p.Has(auth.ProviderUser), Provider: p.Provider}
 }
-
-func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
-
-func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }

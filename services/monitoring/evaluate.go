@@ -3,12 +3,13 @@ package monitoring
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/money"
+	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/monitoring/evaluation"
 	"github.com/acme/bpo/services/monitoring/store"
@@ -28,25 +29,26 @@ var outcomeProto = map[evaluation.Outcome]monitoringv1.Outcome{
 // same measurements always give the same result to the cent. spec:
 // monitoring.md "Periods and evaluation", statement steps 1–3 and 6.
 func (s *Server) EvaluatePeriod(ctx context.Context, req *monitoringv1.EvaluatePeriodRequest) (*monitoringv1.PeriodEvaluation, error) {
-	contractName, periodText, ok := strings.Cut(req.GetName(), "/periods/")
-	if !ok {
-		return nil, apperr.Invalid(apperr.FieldViolation{Field: "name", Description: "want contracts/{contract}/periods/{YYYY-MM}"})
-	}
-	period, err := evaluation.ParsePeriod(periodText)
+	name, err := names.Parse[monitoringv1.PeriodResourceName]("name", req.GetName())
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.readContract(ctx, contractName)
+	period, err := evaluation.ParsePeriod(name.Period)
 	if err != nil {
 		return nil, err
 	}
-	t, err := commenced(c, "periods are evaluated")
+	contract := contractv1.ContractResourceName{Contract: name.Contract}
+	c, err := s.readContract(ctx, contract)
+	if err != nil {
+		return nil, err
+	}
+	t, err := commenced(contract, c, "periods are evaluated")
 	if err != nil {
 		return nil, err
 	}
 	fee := c.GetMonthlyFee()
 	if fee.GetCurrencyCode() == "" {
-		return nil, apperr.New(apperr.FailedPrecondition, "%s has no monthly fee: only fixed-price statements are built; amend the contract", contractName)
+		return nil, apperr.New(apperr.FailedPrecondition, "%s has no monthly fee: only fixed-price statements are built; amend the contract", contract)
 	}
 	now := s.now()
 	w, err := evaluation.WindowOf(period, t.loc, t.commencement, now)
@@ -60,7 +62,7 @@ func (s *Server) EvaluatePeriod(ctx context.Context, req *monitoringv1.EvaluateP
 	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
 		for i, l := range levels {
 			a := evaluation.NewAggregate(l, w)
-			if err := store.Feed(ctx, tx, contractName, l.GetKey(), w.Start, w.End, a); err != nil {
+			if err := store.Feed(ctx, tx, contract.String(), l.GetKey(), w.Start, w.End, a); err != nil {
 				return err
 			}
 			results[i] = a.Result()
@@ -70,10 +72,13 @@ func (s *Server) EvaluatePeriod(ctx context.Context, req *monitoringv1.EvaluateP
 	if err != nil {
 		return nil, err
 	}
-	st := evaluation.Compute(evaluation.Terms{
+	st, err := evaluation.Compute(evaluation.Terms{
 		MonthlyFee: money.FromProto(fee),
 		AtRiskBps:  c.GetCreditRegime().GetAtRiskBps(),
 	}, results)
+	if err != nil {
+		return nil, err
+	}
 
 	out := &monitoringv1.PeriodEvaluation{
 		Name:         req.GetName(),

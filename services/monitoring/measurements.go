@@ -11,6 +11,8 @@ import (
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/grpcserver"
+	"github.com/acme/bpo/kit/names"
+	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/monitoring/evaluation"
 	"github.com/acme/bpo/services/monitoring/store"
@@ -23,7 +25,11 @@ const maxRejections = 1000
 
 // BatchCreateMeasurements implements monitoringv1.MonitoringServiceServer.
 func (s *Server) BatchCreateMeasurements(ctx context.Context, req *monitoringv1.BatchCreateMeasurementsRequest) (*monitoringv1.BatchCreateMeasurementsResponse, error) {
-	t, err := s.reportable(ctx, req.GetParent())
+	parent, err := names.Parse[contractv1.ContractResourceName]("parent", req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.reportable(ctx, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +45,7 @@ func (s *Server) IngestMeasurements(stream grpc.ClientStreamingServer[monitoring
 	out := &monitoringv1.IngestMeasurementsResponse{}
 	// The contract is read once per parent and stream: its service levels
 	// and commencement do not change while the provider's system streams.
-	contracts := map[string]*terms{}
+	contracts := map[contractv1.ContractResourceName]*terms{}
 	for {
 		req, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -48,12 +54,16 @@ func (s *Server) IngestMeasurements(stream grpc.ClientStreamingServer[monitoring
 		if err != nil {
 			return err
 		}
-		t, ok := contracts[req.GetParent()]
+		parent, err := names.Parse[contractv1.ContractResourceName]("parent", req.GetParent())
+		if err != nil {
+			return err
+		}
+		t, ok := contracts[parent]
 		if !ok {
-			if t, err = s.reportable(ctx, req.GetParent()); err != nil {
+			if t, err = s.reportable(ctx, parent); err != nil {
 				return err
 			}
-			contracts[req.GetParent()] = t
+			contracts[parent] = t
 		}
 		b, err := s.storeBatch(ctx, t, req.GetMeasurements())
 		if err != nil {
@@ -77,7 +87,7 @@ func (s *Server) IngestMeasurements(stream grpc.ClientStreamingServer[monitoring
 // measurements for: only users of the contracted provider (spec:
 // monitoring.md "Measurements"; admins pass, as everywhere), and only once
 // service has commenced.
-func (s *Server) reportable(ctx context.Context, name string) (*terms, error) {
+func (s *Server) reportable(ctx context.Context, name contractv1.ContractResourceName) (*terms, error) {
 	c, err := s.readContract(ctx, name)
 	if err != nil {
 		return nil, err
@@ -86,9 +96,9 @@ func (s *Server) reportable(ctx context.Context, name string) (*terms, error) {
 		return nil, apperr.New(apperr.PermissionDenied, "only users of the contracted provider (%s) may report measurements for %s", c.GetProvider(), name)
 	}
 	if st := c.GetState(); st != contractv1.ContractState_CONTRACT_STATE_SIGNED && c.GetServiceCommencementDate() != nil {
-		return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: measurements are accepted only while the contract is signed and live", name, shortState(st))
+		return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: measurements are accepted only while the contract is signed and live", name, protoenum.Short(st))
 	}
-	return commenced(c, "measurements are accepted")
+	return commenced(name, c, "measurements are accepted")
 }
 
 // storeBatch checks each measurement, stores the accepted ones in one
@@ -106,7 +116,7 @@ func (s *Server) storeBatch(ctx context.Context, t *terms, in []*monitoringv1.Me
 }
 
 func (s *Server) tryBatch(ctx context.Context, t *terms, in []*monitoringv1.Measurement) (*monitoringv1.BatchCreateMeasurementsResponse, error) {
-	name := t.contract.GetName()
+	name := t.name.String()
 	intake := evaluation.NewIntake(t.contract.GetServiceLevels(), t.commencement, s.now())
 	resp := &monitoringv1.BatchCreateMeasurementsResponse{Results: make([]*monitoringv1.MeasurementResult, len(in))}
 	var (
@@ -176,7 +186,7 @@ func (s *Server) tryBatch(ctx context.Context, t *terms, in []*monitoringv1.Meas
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, name+"/measurements", grpcserver.RequestID(ctx), nil, counts)
+		return audit.Record(ctx, tx, measurementsOf(t.name), grpcserver.RequestID(ctx), nil, counts)
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/sqlstore"
 )
 
@@ -33,3 +34,8 @@ var Policy = auth.Policy{
 	monitoringv1.MonitoringService_ListAuditEvents_FullMethodName:         {auth.Auditor},
 	monitoringv1.MonitoringService_VerifyAuditLog_FullMethodName:          {auth.Auditor},
 }
+
+// Collections is empty: monitoring keeps its measurements in tables of its
+// own (store), not as documents. It is declared so that the wiring treats
+// every service alike.
+var Collections []docstore.Preparer

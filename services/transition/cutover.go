@@ -9,10 +9,12 @@ import (
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
-	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/plan"
 	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // CompleteCutover implements transitionv1.TransitionServiceServer.
@@ -36,6 +38,10 @@ import (
 // which monitoring would never evaluate, with no retry to mend it (a LIVE
 // plan cannot cut over again).
 func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.CompleteCutoverRequest) (*transitionv1.TransitionPlan, error) {
+	name, err := names.Parse[transitionv1.TransitionPlanResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	if d := req.GetCommencementDate(); d != nil {
 		if _, ok := plan.Day(d); !ok {
 			return nil, apperr.Invalid(apperr.FieldViolation{Field: "commencement_date", Description: "is not a calendar date"})
@@ -43,13 +49,16 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 	}
 	var current *transitionv1.TransitionPlan
 	var tasks []*transitionv1.Task
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		current = &transitionv1.TransitionPlan{}
-		if _, err := loadPlan(ctx, tx, req.GetName(), current); err != nil {
+	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		current, _, err = loadPlan(ctx, tx, name, req.GetEtag())
+		if apperr.KindOf(err) == apperr.Aborted && current.GetState() == transitionv1.PlanState_PLAN_STATE_LIVE {
+			err = nil // perhaps this very cutover made it LIVE: see below
+		}
+		if err != nil {
 			return err
 		}
-		var err error
-		tasks, err = loadTasks(ctx, tx, req.GetName())
+		tasks, err = loadTasks(ctx, tx, name)
 		return err
 	})
 	if err != nil {
@@ -60,7 +69,7 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 	// the request id of the cutover that made it LIVE is answered with that
 	// result by sqlstore.Idempotent below, any other call is refused there.
 	if current.GetState() != transitionv1.PlanState_PLAN_STATE_LIVE {
-		if err := checkCutover(req, current, tasks); err != nil {
+		if err := checkCutover(current, tasks); err != nil {
 			return nil, err
 		}
 		if day, err = s.commencementDate(ctx, current, req.GetCommencementDate()); err != nil {
@@ -78,25 +87,24 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CompleteCutover_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
-				before := &transitionv1.TransitionPlan{}
-				v, err := loadPlan(ctx, tx, req.GetName(), before)
+				// Read and checked again: the plan may have changed since it
+				// was read. If it did, the contract has commenced and the plan
+				// waits for the retry that the refusal asks for.
+				before, v, err := loadPlan(ctx, tx, name, req.GetEtag())
 				if err != nil {
 					return nil, err
 				}
-				tasks, err := loadTasks(ctx, tx, req.GetName())
+				tasks, err := loadTasks(ctx, tx, name)
 				if err != nil {
 					return nil, err
 				}
-				// Checked again: the plan may have changed since it was read.
-				// If it did, the contract has commenced and the plan waits
-				// for the retry that the refusal asks for.
-				if err := checkCutover(req, before, tasks); err != nil {
+				if err := checkCutover(before, tasks); err != nil {
 					return nil, err
 				}
-				p := clone(before)
+				p := proto.CloneOf(before)
 				p.State, p.CommencementDate = transitionv1.PlanState_PLAN_STATE_LIVE, day
-				p.UpdateTime = timestamp(s.now())
-				if err := docstore.Update(ctx, tx, p.GetName(), p, v, plan.PlanFacets(p)); err != nil {
+				p.UpdateTime = timestamppb.New(s.now())
+				if err := planDocs.Update(ctx, tx, p.GetName(), p, v); err != nil {
 					return nil, err
 				}
 				return p, audit.Record(ctx, tx, p.GetName(), req.GetRequestId(), before, p)
@@ -104,12 +112,9 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 	})
 }
 
-// checkCutover checks what a cutover of p needs: the caller's etag, a
-// state that can cut over, and every readiness gate.
-func checkCutover(req *transitionv1.CompleteCutoverRequest, p *transitionv1.TransitionPlan, tasks []*transitionv1.Task) error {
-	if err := sqlstore.CheckETag(p.GetName(), req.GetEtag(), p.GetEtag()); err != nil {
-		return err
-	}
+// checkCutover checks what a cutover of p needs (its etag is checked when
+// it is read): a state that can cut over, and every readiness gate.
+func checkCutover(p *transitionv1.TransitionPlan, tasks []*transitionv1.Task) error {
 	if _, err := plan.NextPlanState(p, plan.Cutover); err != nil {
 		return err
 	}

@@ -10,9 +10,11 @@ import (
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
-	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/plan"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // ClosePlan implements transitionv1.TransitionServiceServer. spec:
@@ -21,26 +23,26 @@ import (
 // HYPERCARE task is DONE or SKIPPED. Nothing is asked of contract: the
 // contract runs on after its transition ends.
 func (s *Server) ClosePlan(ctx context.Context, req *transitionv1.ClosePlanRequest) (*transitionv1.TransitionPlan, error) {
+	name, err := names.Parse[transitionv1.TransitionPlanResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_ClosePlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
-				before := &transitionv1.TransitionPlan{}
-				v, err := loadPlan(ctx, tx, req.GetName(), before)
+				before, v, err := loadPlan(ctx, tx, name, req.GetEtag())
 				if err != nil {
-					return nil, err
-				}
-				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				next, err := plan.NextPlanState(before, plan.Close)
 				if err != nil {
 					return nil, err
 				}
-				tasks, err := loadTasks(ctx, tx, req.GetName())
+				tasks, err := loadTasks(ctx, tx, name)
 				if err != nil {
 					return nil, err
 				}
-				if err := plan.CheckHypercareFinished(req.GetName(), tasks); err != nil {
+				if err := plan.CheckHypercareFinished(before.GetName(), tasks); err != nil {
 					return nil, err
 				}
 				return s.endPlan(ctx, tx, req.GetRequestId(), before, v, next, "")
@@ -67,13 +69,17 @@ func (s *Server) ClosePlan(ctx context.Context, req *transitionv1.ClosePlanReque
 // is asked before the transaction opens, so no write lock is held across
 // a network call.
 func (s *Server) AbortPlan(ctx context.Context, req *transitionv1.AbortPlanRequest) (*transitionv1.TransitionPlan, error) {
+	name, err := names.Parse[transitionv1.TransitionPlanResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	reason := strings.TrimSpace(req.GetReason())
 	if reason == "" {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "reason", Description: "is required: say why the plan is abandoned"})
 	}
-	current := &transitionv1.TransitionPlan{}
+	var current *transitionv1.TransitionPlan
 	if err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		_, err := loadPlan(ctx, tx, req.GetName(), current)
+		current, _, err = loadPlan(ctx, tx, name, "")
 		return err
 	}); err != nil {
 		return nil, err
@@ -89,12 +95,8 @@ func (s *Server) AbortPlan(ctx context.Context, req *transitionv1.AbortPlanReque
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_AbortPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
-				before := &transitionv1.TransitionPlan{}
-				v, err := loadPlan(ctx, tx, req.GetName(), before)
+				before, v, err := loadPlan(ctx, tx, name, req.GetEtag())
 				if err != nil {
-					return nil, err
-				}
-				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				next, err := plan.NextPlanState(before, plan.Abort)
@@ -125,12 +127,15 @@ func (s *Server) checkNotCommenced(ctx context.Context, p *transitionv1.Transiti
 		p.GetName(), c.GetName(), day.Format(time.DateOnly))
 }
 
-// releaseContract deletes p's contract's claim (planOf), with its audit
+// releaseContract deletes p's contract's claim (planClaim), with its audit
 // record, when p holds it, so that the contract may get a new plan.
 func releaseContract(ctx context.Context, tx *sqlstore.Tx, requestID string, p *transitionv1.TransitionPlan) error {
-	name := planOf(p.GetContract())
-	held := &transitionv1.TransitionPlan{}
-	v, err := docstore.Get(ctx, tx, name, held)
+	var contract contractv1.ContractResourceName
+	if err := contract.UnmarshalString(p.GetContract()); err != nil {
+		return apperr.New(apperr.Internal, "%s holds the contract %q: %v", p.GetName(), p.GetContract(), err)
+	}
+	name := planClaim(contract)
+	held, v, err := planClaims.Get(ctx, tx, name)
 	switch {
 	case apperr.KindOf(err) == apperr.NotFound:
 		return nil // cannot happen: a plan that is not over holds its claim
@@ -139,7 +144,7 @@ func releaseContract(ctx context.Context, tx *sqlstore.Tx, requestID string, p *
 	case held.GetName() != p.GetName():
 		return nil // cannot happen either: one plan per contract holds it
 	}
-	if err := docstore.Delete(ctx, tx, name, v); err != nil {
+	if err := planClaims.Delete(ctx, tx, name, v); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, name, requestID, held, nil)
@@ -148,10 +153,10 @@ func releaseContract(ctx context.Context, tx *sqlstore.Tx, requestID string, p *
 // endPlan writes before (read at v) in its final state next, with reason
 // and the end time, and its audit record.
 func (s *Server) endPlan(ctx context.Context, tx *sqlstore.Tx, requestID string, before *transitionv1.TransitionPlan, v sqlstore.Version, next transitionv1.PlanState, reason string) (*transitionv1.TransitionPlan, error) {
-	now := timestamp(s.now())
-	p := clone(before)
+	now := timestamppb.New(s.now())
+	p := proto.CloneOf(before)
 	p.State, p.StateReason, p.EndTime, p.UpdateTime = next, reason, now, now
-	if err := docstore.Update(ctx, tx, p.GetName(), p, v, plan.PlanFacets(p)); err != nil {
+	if err := planDocs.Update(ctx, tx, p.GetName(), p, v); err != nil {
 		return nil, err
 	}
 	return p, audit.Record(ctx, tx, p.GetName(), requestID, before, p)

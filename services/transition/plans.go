@@ -2,7 +2,6 @@ package transition
 
 import (
 	"context"
-	"strings"
 
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
@@ -10,17 +9,26 @@ import (
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/fieldmask"
 	"github.com/acme/bpo/kit/listing"
+	"github.com/acme/bpo/kit/names"
+	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/plan"
 	"github.com/acme/bpo/services/transition/templates"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // CreateTransitionPlan implements transitionv1.TransitionServiceServer.
 func (s *Server) CreateTransitionPlan(ctx context.Context, req *transitionv1.CreateTransitionPlanRequest) (*transitionv1.TransitionPlan, error) {
-	in := req.GetTransitionPlan()
+	in := proto.CloneOf(req.GetTransitionPlan())
+	fieldmask.ClearOutputOnly(in)
 	if err := plan.ValidateNew(in, "transition_plan", templates.Names()); err != nil {
+		return nil, err
+	}
+	contractName, err := names.Parse[contractv1.ContractResourceName]("transition_plan.contract", in.GetContract())
+	if err != nil {
 		return nil, err
 	}
 	tmpl, err := templates.Get(in.GetTemplate())
@@ -30,44 +38,38 @@ func (s *Server) CreateTransitionPlan(ctx context.Context, req *transitionv1.Cre
 	// Contract is asked before the transaction opens, so no write lock is
 	// held across a network call; a retry with the same request id still
 	// answers the first result.
-	contract, err := s.signedContract(ctx, in.GetContract())
+	contract, err := s.signedContract(ctx, contractName)
 	if err != nil {
 		return nil, err
 	}
 	return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CreateTransitionPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
-			now := timestamp(s.now())
-			// Output-only fields of the input are ignored (AIP-203).
-			p := &transitionv1.TransitionPlan{
-				Name:         "transitionPlans/" + newID(),
-				Contract:     contract.GetName(),
-				Engagement:   contract.GetEngagement(),
-				Provider:     contract.GetProvider(),
-				Template:     tmpl.Name,
-				StartDate:    in.GetStartDate(),
-				TargetGoLive: in.GetTargetGoLive(),
-				Holidays:     plan.Holidays(in.GetHolidays()),
-				State:        transitionv1.PlanState_PLAN_STATE_DRAFT,
-				CreateTime:   now,
-				UpdateTime:   now,
-			}
-			if err := claimContract(ctx, tx, p); err != nil {
+			now := timestamppb.New(s.now())
+			name := transitionv1.TransitionPlanResourceName{TransitionPlan: names.NewID()}
+			p := proto.CloneOf(in)
+			p.Name = name.String()
+			p.Engagement, p.Provider = contract.GetEngagement(), contract.GetProvider()
+			p.Template = tmpl.Name
+			p.Holidays = plan.Holidays(in.GetHolidays())
+			p.State = transitionv1.PlanState_PLAN_STATE_DRAFT
+			p.CreateTime, p.UpdateTime = now, now
+			if err := claimContract(ctx, tx, contractName, p); err != nil {
 				return nil, err
 			}
 			ids := sequentialIDs(len(tmpl.Tasks))
-			tasks, err := tmpl.Instantiate(p.GetName(), func(i int) string { return ids[i] })
+			tasks, err := tmpl.Instantiate(name, func(i int) string { return ids[i] })
 			if err != nil {
 				return nil, err
 			}
 			p.TasksTotal, p.TasksFinished = plan.Count(tasks)
-			if err := docstore.Insert(ctx, tx, p.GetName(), p, plan.PlanFacets(p)); err != nil {
+			if err := planDocs.Insert(ctx, tx, p.GetName(), p); err != nil {
 				return nil, err
 			}
 			if err := audit.Record(ctx, tx, p.GetName(), req.GetRequestId(), nil, p); err != nil {
 				return nil, err
 			}
 			for _, t := range tasks {
-				if err := docstore.Insert(ctx, tx, t.GetName(), t, plan.TaskFacets(t)); err != nil {
+				if err := taskDocs.Insert(ctx, tx, t.GetName(), t); err != nil {
 					return nil, err
 				}
 				if err := audit.Record(ctx, tx, t.GetName(), req.GetRequestId(), nil, t); err != nil {
@@ -84,72 +86,71 @@ func (s *Server) CreateTransitionPlan(ctx context.Context, req *transitionv1.Cre
 // signed before a plan starts"; a contract service that is down is
 // UNAVAILABLE (kit/downstream), a missing contract NOT_FOUND as contract
 // says.
-func (s *Server) signedContract(ctx context.Context, name string) (*contractv1.Contract, error) {
-	c, err := s.contract.GetContract(ctx, &contractv1.GetContractRequest{Name: name})
+func (s *Server) signedContract(ctx context.Context, name contractv1.ContractResourceName) (*contractv1.Contract, error) {
+	c, err := s.contract.GetContract(ctx, &contractv1.GetContractRequest{Name: name.String()})
 	if err != nil {
 		return nil, err
 	}
 	if c.GetState() != contractv1.ContractState_CONTRACT_STATE_SIGNED {
 		return nil, apperr.New(apperr.FailedPrecondition, "%s is %s, not SIGNED: both parties must sign before a transition plan starts",
-			name, strings.TrimPrefix(c.GetState().String(), "CONTRACT_STATE_"))
+			name, protoenum.Short(c.GetState()))
 	}
 	return c, nil
 }
 
-// planOf is the name of the document that holds a contract's one plan.
-// Its unique name makes two plans for one contract impossible on either
-// database, even when two requests race, which a look-up alone would not.
-func planOf(contract string) string { return contract + "/transitionPlan" }
-
 // claimContract records p as its contract's plan, or answers ALREADY_EXISTS
 // naming the plan there is. spec: transition.md, "One plan per contract".
-func claimContract(ctx context.Context, tx *sqlstore.Tx, p *transitionv1.TransitionPlan) error {
-	name := planOf(p.GetContract())
-	held := &transitionv1.TransitionPlan{}
-	_, err := docstore.Get(ctx, tx, name, held)
+func claimContract(ctx context.Context, tx *sqlstore.Tx, contract contractv1.ContractResourceName, p *transitionv1.TransitionPlan) error {
+	name := planClaim(contract)
+	held, _, err := planClaims.Get(ctx, tx, name)
 	switch {
 	case err == nil:
-		return apperr.New(apperr.AlreadyExists, "%s already has a transition plan, %s; a contract has one plan: edit that one", p.GetContract(), held.GetName())
+		return apperr.New(apperr.AlreadyExists, "%s already has a transition plan, %s; a contract has one plan: edit that one", contract, held.GetName())
 	case apperr.KindOf(err) != apperr.NotFound:
 		return err
 	}
-	if err := docstore.Insert(ctx, tx, name, &transitionv1.TransitionPlan{Name: p.GetName()}, nil); err != nil {
+	if err := planClaims.Insert(ctx, tx, name, &transitionv1.TransitionPlan{Name: p.GetName()}); err != nil {
 		if apperr.KindOf(err) == apperr.AlreadyExists {
-			return apperr.New(apperr.AlreadyExists, "%s already has a transition plan, created meanwhile; list the plans of the contract and edit that one", p.GetContract())
+			return apperr.New(apperr.AlreadyExists, "%s already has a transition plan, created meanwhile; list the plans of the contract and edit that one", contract)
 		}
 		return err
 	}
 	return nil
 }
 
-// loadPlan reads the plan name into p, keeping a provider user to its own
-// provider's plans. For such a user another provider's plan and a missing
-// one are answered alike, PERMISSION_DENIED, so nothing is learnt about
-// plans it may not see (AIP-211).
-func loadPlan(ctx context.Context, tx *sqlstore.Tx, name string, p *transitionv1.TransitionPlan) (sqlstore.Version, error) {
-	v, err := docstore.Get(ctx, tx, name, p)
+// loadPlan reads the plan name, for a change when the caller sent an etag,
+// keeping a provider user to its own provider's plans. For such a user
+// another provider's plan and a missing one are answered alike,
+// PERMISSION_DENIED, whatever the etag, so nothing is learnt about plans it
+// may not see (AIP-211).
+func loadPlan(ctx context.Context, tx *sqlstore.Tx, name transitionv1.TransitionPlanResourceName, etag string) (*transitionv1.TransitionPlan, sqlstore.Version, error) {
+	p, v, err := planDocs.GetForChange(ctx, tx, name.String(), etag)
 	caller := auth.FromContext(ctx)
-	if caller.IsProviderOnly() && (apperr.KindOf(err) == apperr.NotFound || err == nil && p.GetProvider() != caller.Provider) {
-		return v, apperr.New(apperr.PermissionDenied, "a provider user may access only its own provider's (%s) transition plans", caller.Provider)
+	read := err == nil || apperr.KindOf(err) == apperr.Aborted
+	if caller.IsProviderOnly() && (apperr.KindOf(err) == apperr.NotFound || read && p.GetProvider() != caller.Provider) {
+		return p, v, apperr.New(apperr.PermissionDenied, "a provider user may access only its own provider's (%s) transition plans", caller.Provider)
 	}
-	return v, err
+	return p, v, err
 }
 
 // maxTasks bounds a plan's tasks; the schedule must answer in well under
 // 100 ms for 2 000 (spec: transition.md, "Schedule").
 const maxTasks = 5000
 
-// loadTasks returns the tasks of the plan name in plan order.
-func loadTasks(ctx context.Context, tx *sqlstore.Tx, name string) ([]*transitionv1.Task, error) {
-	return docstore.List(ctx, tx, docstore.Query{Kind: "tasks", Parent: name, Limit: maxTasks + 1},
-		func() *transitionv1.Task { return &transitionv1.Task{} })
+// loadTasks returns the tasks of plan in plan order.
+func loadTasks(ctx context.Context, tx *sqlstore.Tx, plan transitionv1.TransitionPlanResourceName) ([]*transitionv1.Task, error) {
+	return taskDocs.List(ctx, tx, docstore.Query{Parent: plan.String(), Limit: maxTasks + 1})
 }
 
 // GetTransitionPlan implements transitionv1.TransitionServiceServer.
 func (s *Server) GetTransitionPlan(ctx context.Context, req *transitionv1.GetTransitionPlanRequest) (*transitionv1.TransitionPlan, error) {
-	p := &transitionv1.TransitionPlan{}
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		_, err := loadPlan(ctx, tx, req.GetName(), p)
+	name, err := names.Parse[transitionv1.TransitionPlanResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	var p *transitionv1.TransitionPlan
+	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		p, _, err = loadPlan(ctx, tx, name, "")
 		return err
 	})
 	if err != nil {
@@ -160,21 +161,14 @@ func (s *Server) GetTransitionPlan(ctx context.Context, req *transitionv1.GetTra
 
 // ListTransitionPlans implements transitionv1.TransitionServiceServer.
 func (s *Server) ListTransitionPlans(ctx context.Context, req *transitionv1.ListTransitionPlansRequest) (*transitionv1.ListTransitionPlansResponse, error) {
-	filter, err := listing.ParseFilter(req.GetFilter(), plan.PlanFilterFields...)
-	if err != nil {
-		return nil, err
-	}
-	for i := range filter {
-		filter[i].Value = plan.NormalizePlanValue(filter[i].Field, filter[i].Value)
-	}
+	q := docstore.Query{}
 	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
-		filter = append(filter, listing.Term{Field: "provider", Op: listing.Equal, Value: caller.Provider})
+		q.Terms = []listing.Term{{Field: "provider", Op: listing.Equal, Value: caller.Provider}}
 	}
-	q := docstore.Query{Kind: "transitionPlans", Terms: filter}
 	resp := &transitionv1.ListTransitionPlansResponse{}
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		resp.TransitionPlans, resp.NextPageToken, err = docstore.Page(ctx, tx, q, req.GetPageSize(), req.GetPageToken(), req.GetFilter(),
-			func() *transitionv1.TransitionPlan { return &transitionv1.TransitionPlan{} }, (*transitionv1.TransitionPlan).GetName)
+	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		var err error
+		resp.TransitionPlans, resp.NextPageToken, err = planDocs.Page(ctx, tx, req, q)
 		return err
 	})
 	if err != nil {
@@ -185,26 +179,26 @@ func (s *Server) ListTransitionPlans(ctx context.Context, req *transitionv1.List
 
 // StartTransitionPlan implements transitionv1.TransitionServiceServer.
 func (s *Server) StartTransitionPlan(ctx context.Context, req *transitionv1.StartTransitionPlanRequest) (*transitionv1.TransitionPlan, error) {
+	name, err := names.Parse[transitionv1.TransitionPlanResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_StartTransitionPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
-				before := &transitionv1.TransitionPlan{}
-				v, err := loadPlan(ctx, tx, req.GetName(), before)
+				before, v, err := loadPlan(ctx, tx, name, req.GetEtag())
 				if err != nil {
-					return nil, err
-				}
-				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				next, err := plan.NextPlanState(before, plan.StartPlan)
 				if err != nil {
 					return nil, err
 				}
-				tasks, err := loadTasks(ctx, tx, req.GetName())
+				tasks, err := loadTasks(ctx, tx, name)
 				if err != nil {
 					return nil, err
 				}
-				p := clone(before)
+				p := proto.CloneOf(before)
 				p.State = next
 				return s.settlePlan(ctx, tx, req.GetRequestId(), before, p, v, tasks)
 			})
@@ -220,8 +214,8 @@ func (s *Server) settlePlan(ctx context.Context, tx *sqlstore.Tx, requestID stri
 	if proto.Equal(before, p) {
 		return p, nil
 	}
-	p.UpdateTime = timestamp(s.now())
-	if err := docstore.Update(ctx, tx, p.GetName(), p, v, plan.PlanFacets(p)); err != nil {
+	p.UpdateTime = timestamppb.New(s.now())
+	if err := planDocs.Update(ctx, tx, p.GetName(), p, v); err != nil {
 		return nil, err
 	}
 	return p, audit.Record(ctx, tx, p.GetName(), requestID, before, p)
@@ -229,13 +223,13 @@ func (s *Server) settlePlan(ctx context.Context, tx *sqlstore.Tx, requestID stri
 
 // CheckReadiness implements transitionv1.TransitionServiceServer.
 func (s *Server) CheckReadiness(ctx context.Context, req *transitionv1.CheckReadinessRequest) (*transitionv1.Readiness, error) {
+	name, err := names.Parse[transitionv1.TransitionPlanResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	var tasks []*transitionv1.Task
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		if _, err := loadPlan(ctx, tx, req.GetName(), &transitionv1.TransitionPlan{}); err != nil {
-			return err
-		}
-		var err error
-		tasks, err = loadTasks(ctx, tx, req.GetName())
+	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		_, tasks, err = planAndTasks(ctx, tx, name)
 		return err
 	})
 	if err != nil {

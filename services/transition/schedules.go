@@ -2,42 +2,40 @@ package transition
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
-	"github.com/acme/bpo/kit/docstore"
+	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/plan"
 	"github.com/acme/bpo/services/transition/schedule"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
-
-// baselineOf is the name of the document that holds a plan's latest
-// baseline: a Schedule frozen by SaveBaseline. Only the latest is kept
-// there; each earlier one is the "before" of the audit record that
-// replaced it.
-func baselineOf(plan string) string { return plan + "/baseline" }
 
 // GetSchedule implements transitionv1.TransitionServiceServer.
 func (s *Server) GetSchedule(ctx context.Context, req *transitionv1.GetScheduleRequest) (*transitionv1.Schedule, error) {
-	name := strings.TrimSuffix(req.GetName(), "/schedule")
+	sched, err := names.Parse[transitionv1.ScheduleResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	name := sched.TransitionPlanResourceName()
 	var out *transitionv1.Schedule
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
 		p, tasks, err := planAndTasks(ctx, tx, name)
 		if err != nil {
 			return err
 		}
-		base := &transitionv1.Schedule{}
-		if _, err := docstore.Get(ctx, tx, baselineOf(name), base); apperr.KindOf(err) == apperr.NotFound {
+		base, _, err := baselines.Get(ctx, tx, baselineOf(name))
+		if apperr.KindOf(err) == apperr.NotFound {
 			base = nil
 		} else if err != nil {
 			return err
 		}
-		out, err = computeSchedule(p, tasks, base)
+		out, err = computeSchedule(name, p, tasks, base)
 		return err
 	})
 	if err != nil {
@@ -48,26 +46,29 @@ func (s *Server) GetSchedule(ctx context.Context, req *transitionv1.GetScheduleR
 
 // SaveBaseline implements transitionv1.TransitionServiceServer.
 func (s *Server) SaveBaseline(ctx context.Context, req *transitionv1.SaveBaselineRequest) (*transitionv1.Schedule, error) {
+	planName, err := names.Parse[transitionv1.TransitionPlanResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_SaveBaseline_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*transitionv1.Schedule, error) {
-			p, tasks, err := planAndTasks(ctx, tx, req.GetName())
+			p, tasks, err := planAndTasks(ctx, tx, planName)
 			if err != nil {
 				return nil, err
 			}
-			now, err := computeSchedule(p, tasks, nil)
+			now, err := computeSchedule(planName, p, tasks, nil)
 			if err != nil {
 				return nil, err
 			}
-			now.BaselineTime = timestamp(s.now())
-			name := baselineOf(p.GetName())
-			before := &transitionv1.Schedule{}
-			v, err := docstore.Get(ctx, tx, name, before)
+			now.BaselineTime = timestamppb.New(s.now())
+			name := baselineOf(planName)
+			before, v, err := baselines.Get(ctx, tx, name)
 			switch {
 			case apperr.KindOf(err) == apperr.NotFound:
 				before = nil
-				err = docstore.Insert(ctx, tx, name, now, nil)
+				err = baselines.Insert(ctx, tx, name, now)
 			case err == nil:
-				err = docstore.Update(ctx, tx, name, now, v, nil)
+				err = baselines.Update(ctx, tx, name, now, v)
 			}
 			if err != nil {
 				return nil, err
@@ -77,25 +78,25 @@ func (s *Server) SaveBaseline(ctx context.Context, req *transitionv1.SaveBaselin
 			}
 			// The answer is the schedule as GetSchedule shows it from now on:
 			// every task on its baseline, variance 0.
-			return computeSchedule(p, tasks, now)
+			return computeSchedule(planName, p, tasks, now)
 		})
 }
 
 // planAndTasks reads the plan name (kept to a provider user's own) and its
 // tasks in plan order.
-func planAndTasks(ctx context.Context, tx *sqlstore.Tx, name string) (*transitionv1.TransitionPlan, []*transitionv1.Task, error) {
-	p := &transitionv1.TransitionPlan{}
-	if _, err := loadPlan(ctx, tx, name, p); err != nil {
+func planAndTasks(ctx context.Context, tx *sqlstore.Tx, name transitionv1.TransitionPlanResourceName) (*transitionv1.TransitionPlan, []*transitionv1.Task, error) {
+	p, _, err := loadPlan(ctx, tx, name, "")
+	if err != nil {
 		return nil, nil, err
 	}
 	tasks, err := loadTasks(ctx, tx, name)
 	return p, tasks, err
 }
 
-// computeSchedule translates the plan and its tasks for the schedule
-// package, and its result into a Schedule, with each task's variance
-// against base when there is one (nil: no baseline).
-func computeSchedule(p *transitionv1.TransitionPlan, tasks []*transitionv1.Task, base *transitionv1.Schedule) (*transitionv1.Schedule, error) {
+// computeSchedule translates the plan name, p, and its tasks for the
+// schedule package, and its result into a Schedule, with each task's
+// variance against base when there is one (nil: no baseline).
+func computeSchedule(name transitionv1.TransitionPlanResourceName, p *transitionv1.TransitionPlan, tasks []*transitionv1.Task, base *transitionv1.Schedule) (*transitionv1.Schedule, error) {
 	start, _ := plan.Day(p.GetStartDate()) // checked at creation
 	var holidays []time.Time
 	for _, h := range p.GetHolidays() {
@@ -131,7 +132,7 @@ func computeSchedule(p *transitionv1.TransitionPlan, tasks []*transitionv1.Task,
 	}
 
 	var baseline map[string]*transitionv1.ScheduledTask
-	out := &transitionv1.Schedule{Name: p.GetName() + "/schedule", FinishDate: plan.DateOf(r.Finish)}
+	out := &transitionv1.Schedule{Name: name.ScheduleResourceName().String(), FinishDate: plan.DateOf(r.Finish)}
 	if base != nil {
 		out.BaselineTime = base.GetBaselineTime()
 		baseline = make(map[string]*transitionv1.ScheduledTask, len(base.GetTasks()))

@@ -12,9 +12,8 @@ import (
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/sqlstore"
+	"github.com/acme/bpo/services/transition/plan"
 	"github.com/oklog/ulid/v2"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Server implements transitionv1.TransitionServiceServer.
@@ -56,8 +55,6 @@ var Policy = auth.Policy{
 	transitionv1.TransitionService_VerifyAuditLog_FullMethodName:       {auth.Auditor},
 }
 
-func newID() string { return ulid.Make().String() }
-
 // sequentialIDs returns ids for the i-th of a batch of tasks created
 // together: one timestamp with monotonic entropy, so the ids sort in batch
 // order (a template's order) even within one millisecond, and before any
@@ -72,6 +69,7 @@ func sequentialIDs(n int) []string {
 	return ids
 }
 
-func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
-
-func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+// taskCaller is the caller as plan.Authorize's ownership rule sees it.
+func taskCaller(p *auth.Principal) plan.Caller {
+	return plan.Caller{ProviderUser: p.Has(auth.ProviderUser), Provider: p.Provider}
+}

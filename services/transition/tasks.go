@@ -2,7 +2,6 @@ package transition
 
 import (
 	"context"
-	"regexp"
 	"strings"
 
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
@@ -10,44 +9,41 @@ import (
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
-	"github.com/acme/bpo/kit/listing"
+	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/plan"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
-
-// taskName is the pattern of a task's resource name.
-var taskName = regexp.MustCompile(`^transitionPlans/[0-9A-Za-z-]{1,64}/tasks/[0-9A-Za-z-]{1,64}$`)
-
-// planOfTask returns the plan of a task name (`transitionPlans/{p}`).
-func planOfTask(name string) string {
-	p, _, _ := strings.Cut(name, "/tasks/")
-	return p
-}
 
 // CreateTask implements transitionv1.TransitionServiceServer.
 func (s *Server) CreateTask(ctx context.Context, req *transitionv1.CreateTaskRequest) (*transitionv1.Task, error) {
+	parent, err := names.Parse[transitionv1.TransitionPlanResourceName]("parent", req.GetParent())
+	if err != nil {
+		return nil, err
+	}
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.Task, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CreateTask_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
-				p, v, tasks, err := editablePlan(ctx, tx, req.GetParent())
+				p, v, tasks, err := editablePlan(ctx, tx, parent)
 				if err != nil {
 					return nil, err
 				}
 				if len(tasks) >= maxTasks {
 					return nil, apperr.New(apperr.FailedPrecondition, "%s has %d tasks, the most a plan may have; group small tasks into larger ones", p.GetName(), len(tasks))
 				}
-				t := plan.NewTask(req.GetTask(), req.GetParent()+"/tasks/"+newID())
-				if err := plan.NewGraph(p.GetName(), tasks).ValidateTask(t, "task"); err != nil {
+				name := transitionv1.TaskResourceName{TransitionPlan: parent.TransitionPlan, Task: names.NewID()}
+				t := plan.NewTask(req.GetTask(), name.String())
+				if err := plan.NewGraph(parent, tasks).ValidateTask(t, "task"); err != nil {
 					return nil, err
 				}
-				if err := docstore.Insert(ctx, tx, t.GetName(), t, plan.TaskFacets(t)); err != nil {
+				if err := taskDocs.Insert(ctx, tx, t.GetName(), t); err != nil {
 					return nil, err
 				}
 				if err := audit.Record(ctx, tx, t.GetName(), req.GetRequestId(), nil, t); err != nil {
 					return nil, err
 				}
-				if _, err := s.settlePlan(ctx, tx, req.GetRequestId(), p, clone(p), v, append(tasks, t)); err != nil {
+				if _, err := s.settlePlan(ctx, tx, req.GetRequestId(), p, proto.CloneOf(p), v, append(tasks, t)); err != nil {
 					return nil, err
 				}
 				return t, nil
@@ -58,9 +54,8 @@ func (s *Server) CreateTask(ctx context.Context, req *transitionv1.CreateTaskReq
 // editablePlan reads the plan name (kept to a provider user's own), read
 // at the returned version, with its tasks, and refuses when its tasks can
 // no longer be edited.
-func editablePlan(ctx context.Context, tx *sqlstore.Tx, name string) (*transitionv1.TransitionPlan, sqlstore.Version, []*transitionv1.Task, error) {
-	p := &transitionv1.TransitionPlan{}
-	v, err := loadPlan(ctx, tx, name, p)
+func editablePlan(ctx context.Context, tx *sqlstore.Tx, name transitionv1.TransitionPlanResourceName) (*transitionv1.TransitionPlan, sqlstore.Version, []*transitionv1.Task, error) {
+	p, v, err := loadPlan(ctx, tx, name, "")
 	if err != nil {
 		return nil, v, nil, err
 	}
@@ -73,22 +68,16 @@ func editablePlan(ctx context.Context, tx *sqlstore.Tx, name string) (*transitio
 
 // ListTasks implements transitionv1.TransitionServiceServer.
 func (s *Server) ListTasks(ctx context.Context, req *transitionv1.ListTasksRequest) (*transitionv1.ListTasksResponse, error) {
-	filter, err := listing.ParseFilter(req.GetFilter(), plan.TaskFilterFields...)
+	parent, err := names.Parse[transitionv1.TransitionPlanResourceName]("parent", req.GetParent())
 	if err != nil {
 		return nil, err
 	}
-	for i := range filter {
-		filter[i].Value = plan.NormalizeTaskValue(filter[i].Field, filter[i].Value)
-	}
-	// Task ids are ULIDs made in template order, so name order is plan order.
-	q := docstore.Query{Kind: "tasks", Parent: req.GetParent(), Terms: filter}
 	resp := &transitionv1.ListTasksResponse{}
 	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		if _, err := loadPlan(ctx, tx, req.GetParent(), &transitionv1.TransitionPlan{}); err != nil {
+		if _, _, err := loadPlan(ctx, tx, parent, ""); err != nil {
 			return err
 		}
-		resp.Tasks, resp.NextPageToken, err = docstore.Page(ctx, tx, q, req.GetPageSize(), req.GetPageToken(), req.GetParent()+"?"+req.GetFilter(),
-			func() *transitionv1.Task { return &transitionv1.Task{} }, (*transitionv1.Task).GetName)
+		resp.Tasks, resp.NextPageToken, err = taskDocs.Page(ctx, tx, req, docstore.Query{Parent: parent.String()})
 		return err
 	})
 	if err != nil {
@@ -100,26 +89,26 @@ func (s *Server) ListTasks(ctx context.Context, req *transitionv1.ListTasksReque
 // UpdateTask implements transitionv1.TransitionServiceServer.
 func (s *Server) UpdateTask(ctx context.Context, req *transitionv1.UpdateTaskRequest) (*transitionv1.Task, error) {
 	in := req.GetTask()
-	if !taskName.MatchString(in.GetName()) {
-		return nil, apperr.Invalid(apperr.FieldViolation{Field: "task.name", Description: "must be transitionPlans/{plan}/tasks/{task}"})
+	name, err := names.Parse[transitionv1.TaskResourceName]("task.name", in.GetName())
+	if err != nil {
+		return nil, err
 	}
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.Task, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_UpdateTask_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
-				p, pv, tasks, err := editablePlan(ctx, tx, planOfTask(in.GetName()))
+				p, pv, tasks, err := editablePlan(ctx, tx, name.TransitionPlanResourceName())
 				if err != nil {
 					return nil, err
 				}
-				before := &transitionv1.Task{}
-				v, err := docstore.GetCurrent(ctx, tx, in.GetName(), in.GetEtag(), before)
+				before, v, err := taskDocs.GetForChange(ctx, tx, name.String(), in.GetEtag())
 				if err != nil {
 					return nil, err
 				}
-				t := clone(before)
+				t := proto.CloneOf(before)
 				if err := plan.ApplyTaskMask(t, in, req.GetUpdateMask().GetPaths()); err != nil {
 					return nil, err
 				}
-				if err := plan.NewGraph(p.GetName(), tasks).ValidateTask(t, "task"); err != nil {
+				if err := plan.NewGraph(name.TransitionPlanResourceName(), tasks).ValidateTask(t, "task"); err != nil {
 					return nil, err
 				}
 				if t.GetState() == transitionv1.TaskState_TASK_STATE_DONE {
@@ -130,13 +119,13 @@ func (s *Server) UpdateTask(ctx context.Context, req *transitionv1.UpdateTaskReq
 				if proto.Equal(before, t) {
 					return before, nil // nothing changed: no new version, no audit record
 				}
-				if err := docstore.Update(ctx, tx, t.GetName(), t, v, plan.TaskFacets(t)); err != nil {
+				if err := taskDocs.Update(ctx, tx, t.GetName(), t, v); err != nil {
 					return nil, err
 				}
 				if err := audit.Record(ctx, tx, t.GetName(), req.GetRequestId(), before, t); err != nil {
 					return nil, err
 				}
-				if _, err := s.settlePlan(ctx, tx, req.GetRequestId(), p, clone(p), pv, replace(tasks, t)); err != nil {
+				if _, err := s.settlePlan(ctx, tx, req.GetRequestId(), p, proto.CloneOf(p), pv, replace(tasks, t)); err != nil {
 					return nil, err
 				}
 				return t, nil
@@ -173,29 +162,29 @@ type taskChange interface {
 	GetRequestId() string
 }
 
-// changeTask runs one task state change: the caller may take it (role,
-// provider, owner side), the etag matches, the plan is under way, the state
-// machine allows it, and for completion every dependency is finished. The
-// task gets its actual start or finish, and the plan its counts.
+// changeTask runs one task state change: the etag matches, the caller may
+// take it (the policy checked the role; the provider and owner side are
+// checked here), the plan is under way, the state machine allows it, and
+// for completion every dependency is finished. The task gets its actual
+// start or finish, and the plan its counts.
 func (s *Server) changeTask(ctx context.Context, method string, req taskChange, action plan.Action, reason string) (*transitionv1.Task, error) {
-	caller := auth.FromContext(ctx)
+	name, err := names.Parse[transitionv1.TaskResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	caller := taskCaller(auth.FromContext(ctx))
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.Task, error) {
 		return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
-				p := &transitionv1.TransitionPlan{}
-				pv, err := loadPlan(ctx, tx, planOfTask(req.GetName()), p)
+				p, pv, err := loadPlan(ctx, tx, name.TransitionPlanResourceName(), "")
 				if err != nil {
 					return nil, err
 				}
-				before := &transitionv1.Task{}
-				v, err := docstore.Get(ctx, tx, req.GetName(), before)
+				before, v, err := taskDocs.GetForChange(ctx, tx, name.String(), req.GetEtag())
 				if err != nil {
 					return nil, err
 				}
 				if err := plan.Authorize(caller, action, before, p.GetProvider()); err != nil {
-					return nil, err
-				}
-				if err := sqlstore.CheckETag(req.GetName(), req.GetEtag(), before.GetEtag()); err != nil {
 					return nil, err
 				}
 				if err := plan.CheckWorking(p); err != nil {
@@ -205,7 +194,7 @@ func (s *Server) changeTask(ctx context.Context, method string, req taskChange, 
 				if err != nil {
 					return nil, err
 				}
-				tasks, err := loadTasks(ctx, tx, p.GetName())
+				tasks, err := loadTasks(ctx, tx, name.TransitionPlanResourceName())
 				if err != nil {
 					return nil, err
 				}
@@ -214,8 +203,8 @@ func (s *Server) changeTask(ctx context.Context, method string, req taskChange, 
 						return nil, err
 					}
 				}
-				now := timestamp(s.now())
-				t := clone(before)
+				now := timestamppb.New(s.now())
+				t := proto.CloneOf(before)
 				t.State, t.StateReason = next, strings.TrimSpace(reason)
 				switch next {
 				case transitionv1.TaskState_TASK_STATE_IN_PROGRESS:
@@ -225,13 +214,13 @@ func (s *Server) changeTask(ctx context.Context, method string, req taskChange, 
 				case transitionv1.TaskState_TASK_STATE_DONE:
 					t.ActualFinish = now
 				}
-				if err := docstore.Update(ctx, tx, t.GetName(), t, v, plan.TaskFacets(t)); err != nil {
+				if err := taskDocs.Update(ctx, tx, t.GetName(), t, v); err != nil {
 					return nil, err
 				}
 				if err := audit.Record(ctx, tx, t.GetName(), req.GetRequestId(), before, t); err != nil {
 					return nil, err
 				}
-				if _, err := s.settlePlan(ctx, tx, req.GetRequestId(), p, clone(p), pv, replace(tasks, t)); err != nil {
+				if _, err := s.settlePlan(ctx, tx, req.GetRequestId(), p, proto.CloneOf(p), pv, replace(tasks, t)); err != nil {
 					return nil, err
 				}
 				return t, nil

@@ -148,13 +148,7 @@ func override(c, req *contractv1.Contract) {
 	if req == nil {
 		return
 	}
-	var paths []string
-	for _, p := range Updatable {
-		if p != "credit_regime" {
-			paths = append(paths, p)
-		}
-	}
-	copyFields(c, req, paths)
+	copyFields(c, req, prefillable)
 	in := req.GetCreditRegime()
 	if in == nil {
 		return

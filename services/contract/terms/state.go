@@ -1,10 +1,9 @@
 package terms
 
 import (
-	"strings"
-
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // Action is something done to a contract that its state must allow.
@@ -89,10 +88,5 @@ func Next(state contractv1.ContractState, action Action) (contractv1.ContractSta
 		// spec: contract.md, "A signed contract never changes in place".
 		return state, apperr.New(apperr.FailedPrecondition, "the contract is SIGNED and cannot %s: signed contracts change only by amendment", action)
 	}
-	return state, apperr.New(apperr.FailedPrecondition, "cannot %s a contract that is %s: %s", action, ShortName(state), t.hint)
-}
-
-// ShortName is a state without its enum prefix, as users and filters spell it.
-func ShortName(s contractv1.ContractState) string {
-	return strings.TrimPrefix(s.String(), "CONTRACT_STATE_")
+	return state, apperr.New(apperr.FailedPrecondition, "cannot %s a contract that is %s: %s", action, protoenum.Short(state), t.hint)
 }

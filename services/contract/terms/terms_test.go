@@ -10,6 +10,7 @@ import (
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -398,7 +399,7 @@ func TestNext(t *testing.T) {
 		{terminated, Commence, terminated, false},
 	}
 	for _, tt := range tests {
-		t.Run(ShortName(tt.from)+" "+string(tt.action), func(t *testing.T) {
+		t.Run(protoenum.Short(tt.from)+" "+string(tt.action), func(t *testing.T) {
 			got, err := Next(tt.from, tt.action)
 			if tt.ok {
 				if err != nil || got != tt.want {
@@ -530,11 +531,21 @@ func TestApplyMask(t *testing.T) {
 			t.Errorf("got %v", c)
 		}
 	})
-	t.Run("output-only, immutable and unknown fields are refused", func(t *testing.T) {
+	t.Run("immutable and unknown fields are refused", func(t *testing.T) {
 		c := proto.Clone(stored).(*contractv1.Contract)
 		err := ApplyMask(c, &contractv1.Contract{Engagement: "engagements/E2"}, []string{"state", "engagement", "nonsense"})
-		if got := violationFields(t, err); len(got) != 3 {
-			t.Errorf("violations %v", got)
+		if got := violationFields(t, err); len(got) != 2 {
+			t.Errorf("violations %v, want engagement's and nonsense's", got)
+		}
+	})
+	t.Run("an output-only field is ignored, never stored", func(t *testing.T) {
+		c := proto.Clone(stored).(*contractv1.Contract)
+		in := &contractv1.Contract{DisplayName: "New", State: signed, Provider: "providers/FORGED"}
+		if err := ApplyMask(c, in, []string{"state", "provider", "display_name"}); err != nil {
+			t.Fatal(err)
+		}
+		if c.GetState() != stored.GetState() || c.GetProvider() != stored.GetProvider() || c.GetDisplayName() != "New" {
+			t.Errorf("got %v", c)
 		}
 	})
 	t.Run("restating the engagement is no change", func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/kit/refdata"
 )
 
@@ -61,7 +62,7 @@ func ValidateForReview(c *contractv1.Contract, prefix string) error {
 			v.Add(f("monthly_fee.minor_units"), "the monthly fee must be more than zero")
 		}
 	default:
-		v.Add(f("type"), "only FIXED_PRICE contracts can be reviewed today; %s comes in a later release", strings.TrimPrefix(c.GetType().String(), "CONTRACT_TYPE_"))
+		v.Add(f("type"), "only FIXED_PRICE contracts can be reviewed today; %s comes in a later release", protoenum.Short(c.GetType()))
 	}
 	if fee := c.GetMonthlyFee(); fee != nil && c.GetCurrencyCode() != "" && fee.GetCurrencyCode() != c.GetCurrencyCode() && refdata.Currency(fee.GetCurrencyCode()) == nil {
 		v.Add(f("monthly_fee.currency_code"), "is %s, but the contract is in %s (the award's currency); state the fee in %s", fee.GetCurrencyCode(), c.GetCurrencyCode(), c.GetCurrencyCode())

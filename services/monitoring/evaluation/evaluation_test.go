@@ -1,6 +1,7 @@
 package evaluation
 
 import (
+	"errors"
 	"math"
 	"math/big"
 	"strings"
@@ -252,7 +253,10 @@ func TestStatement(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := Compute(tt.terms, tt.results)
+			s, err := Compute(tt.terms, tt.results)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if s.Charges != tt.terms.MonthlyFee {
 				t.Errorf("charges %v, want the fee %v", s.Charges, tt.terms.MonthlyFee)
 			}
@@ -279,7 +283,10 @@ func TestStatement(t *testing.T) {
 
 func TestStatementExplainsEachLine(t *testing.T) {
 	asa := percentWithin("asa_20s", "20", typev1.Comparator_COMPARATOR_AT_MOST, "80", true, 6000)
-	s := Compute(Terms{MonthlyFee: money.New("USD", 5_000_000), AtRiskBps: 1200}, []Result{{Level: asa, Outcome: Missed}})
+	s, err := Compute(Terms{MonthlyFee: money.New("USD", 5_000_000), AtRiskBps: 1200}, []Result{{Level: asa, Outcome: Missed}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []string{
 		"Charges: USD 50000.00, the fixed monthly fee.",
 		"At-risk amount: USD 6000.00 = charges USD 50000.00 × 1200 bps (12 %) / 10 000, rounded half-even to the minor unit.",
@@ -482,5 +489,15 @@ func TestIntake(t *testing.T) {
 				t.Errorf("reason %q, want %q", reason, tt.reason)
 			}
 		})
+	}
+}
+
+func TestAStatementBeyondInt64IsAnErrorNeverAWrongAmount(t *testing.T) {
+	asa := percentWithin("asa_20s", "20", typev1.Comparator_COMPARATOR_AT_MOST, "80", true, 25_000)
+	// At-risk 100 % of the largest fee, and a credit of 250 % of that:
+	// 2.5 × 9,223,372,036,854,775,807 minor units has no int64.
+	_, err := Compute(Terms{MonthlyFee: money.New("USD", math.MaxInt64), AtRiskBps: 10_000}, []Result{{Level: asa, Outcome: Missed}})
+	if !errors.Is(err, money.ErrOverflow) {
+		t.Fatalf("got %v, want money.ErrOverflow", err)
 	}
 }

@@ -3,9 +3,9 @@ package evaluation
 import (
 	"fmt"
 	"math/big"
-	"strings"
 
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // Outcome is a service level's result for a period.
@@ -106,7 +106,7 @@ func NewAggregate(level *typev1.ServiceLevel, w Window) *Aggregate {
 	switch w := level.GetWindow(); w {
 	case typev1.MeasurementWindow_MEASUREMENT_WINDOW_UNSPECIFIED, typev1.MeasurementWindow_MEASUREMENT_WINDOW_MONTHLY:
 	default:
-		a.why = fmt.Sprintf("window %s not evaluated yet (only monthly windows are)", shortEnum(w.String(), "MEASUREMENT_WINDOW_"))
+		a.why = fmt.Sprintf("window %s not evaluated yet (only monthly windows are)", protoenum.Short(w))
 		return a
 	}
 	switch a.agg {
@@ -133,7 +133,7 @@ func NewAggregate(level *typev1.ServiceLevel, w Window) *Aggregate {
 			return a
 		}
 	default:
-		a.why = fmt.Sprintf("aggregation %s not evaluated yet", shortEnum(a.agg.String(), "AGGREGATION_"))
+		a.why = fmt.Sprintf("aggregation %s not evaluated yet", protoenum.Short(a.agg))
 		return a
 	}
 	t, err := ParseDecimal(level.GetTarget())
@@ -281,5 +281,3 @@ func withSpace(unit string) string {
 	}
 	return " " + unit
 }
-
-func shortEnum(s, prefix string) string { return strings.TrimPrefix(s, prefix) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // MaxSkew is how far in the future an event time may lie: providers'
@@ -101,10 +102,10 @@ func (in *Intake) Check(m Measurement) (Stored, string) {
 	st := Stored{Key: m.Key, EventID: m.EventID, Time: m.Time, Value: v}
 	agg := l.GetMetric().GetAggregation()
 	if m.Denominator != nil && agg != typev1.Aggregation_AGGREGATION_RATIO {
-		return Stored{}, fmt.Sprintf("a denominator is only for RATIO levels; %s is %s", m.Key, shortEnum(agg.String(), "AGGREGATION_"))
+		return Stored{}, fmt.Sprintf("a denominator is only for RATIO levels; %s is %s", m.Key, protoenum.Short(agg))
 	}
 	if m.Outage != nil && agg != typev1.Aggregation_AGGREGATION_AVAILABILITY {
-		return Stored{}, fmt.Sprintf("an outage is only for AVAILABILITY levels; %s is %s", m.Key, shortEnum(agg.String(), "AGGREGATION_"))
+		return Stored{}, fmt.Sprintf("an outage is only for AVAILABILITY levels; %s is %s", m.Key, protoenum.Short(agg))
 	}
 	switch agg {
 	case typev1.Aggregation_AGGREGATION_RATIO:

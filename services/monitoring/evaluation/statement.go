@@ -46,12 +46,16 @@ type Statement struct {
 //  6. net = charges − credits.
 //
 // Steps 4 (earn-back), 5 (bonus) and 7 (chronic failure) are not built.
-func Compute(t Terms, results []Result) Statement {
+func Compute(t Terms, results []Result) (Statement, error) {
 	s := Statement{Credit: map[string]money.Amount{}}
 	s.Charges = t.MonthlyFee
 	s.Lines = append(s.Lines, fmt.Sprintf("Charges: %s, the fixed monthly fee.", s.Charges))
 
-	s.AtRisk = s.Charges.MulBps(int64(t.AtRiskBps))
+	atRisk, err := s.Charges.MulBps(int64(t.AtRiskBps))
+	if err != nil {
+		return Statement{}, fmt.Errorf("at-risk amount: %w", err)
+	}
+	s.AtRisk = atRisk
 	s.Lines = append(s.Lines, fmt.Sprintf("At-risk amount: %s = charges %s × %d bps (%s %%) / 10 000, rounded half-even to the minor unit.",
 		s.AtRisk, s.Charges, t.AtRiskBps, bpsPercent(int64(t.AtRiskBps))))
 
@@ -61,9 +65,14 @@ func Compute(t Terms, results []Result) Statement {
 			continue
 		}
 		key, bps := r.Level.GetKey(), int64(r.Level.GetAllocationBps())
-		c := s.AtRisk.MulBps(bps)
+		c, err := s.AtRisk.MulBps(bps)
+		if err != nil {
+			return Statement{}, fmt.Errorf("credit for %s: %w", key, err)
+		}
 		s.Credit[key] = c
-		sum.Minor += c.Minor
+		if sum, err = sum.Add(c); err != nil {
+			return Statement{}, fmt.Errorf("credits: %w", err)
+		}
 		s.Lines = append(s.Lines, fmt.Sprintf("Credit for %s (critical, %s): %s = at-risk %s × allocation %d bps (%s %%), rounded half-even to the minor unit.",
 			key, r.Outcome, c, s.AtRisk, bps, bpsPercent(bps)))
 	}
@@ -78,9 +87,11 @@ func Compute(t Terms, results []Result) Statement {
 		s.Credits = sum
 		s.Lines = append(s.Lines, fmt.Sprintf("Credits: %s = the sum of the level credits (within the at-risk amount %s).", s.Credits, s.AtRisk))
 	}
-	s.Net = money.New(s.Charges.Currency, s.Charges.Minor-s.Credits.Minor)
+	if s.Net, err = s.Charges.Sub(s.Credits); err != nil {
+		return Statement{}, fmt.Errorf("net: %w", err)
+	}
 	s.Lines = append(s.Lines, fmt.Sprintf("Net: %s = charges %s − credits %s.", s.Net, s.Charges, s.Credits))
-	return s
+	return s, nil
 }
 
 // bpsPercent writes basis points as a percentage: 1200 → "12", 1250 → "12.5".

@@ -12,12 +12,12 @@ import (
 // Graph is the dependency graph of one plan's tasks: an edge from a task to
 // each task it depends on (finish-to-start). spec: transition.md, "Tasks".
 type Graph struct {
-	plan  string
+	plan  transitionv1.TransitionPlanResourceName
 	tasks map[string]*transitionv1.Task
 }
 
-// NewGraph returns the graph of the tasks of plan (`transitionPlans/{p}`).
-func NewGraph(plan string, tasks []*transitionv1.Task) *Graph {
+// NewGraph returns the graph of the tasks of plan.
+func NewGraph(plan transitionv1.TransitionPlanResourceName, tasks []*transitionv1.Task) *Graph {
 	g := &Graph{plan: plan, tasks: make(map[string]*transitionv1.Task, len(tasks))}
 	for _, t := range tasks {
 		g.tasks[t.GetName()] = t
@@ -40,7 +40,7 @@ func (g *Graph) CheckDependencies(t *transitionv1.Task, prefix string) error {
 		switch {
 		case dep == "":
 			v.Add(field, "is required: name a task of %s", g.plan)
-		case !strings.HasPrefix(dep, g.plan+"/tasks/"):
+		case !g.inPlan(dep):
 			v.Add(field, "%s is not a task of %s; a task may depend only on tasks of its own plan", dep, g.plan)
 		case dep == t.GetName():
 			v.Add(field, "%s is the task itself; a task cannot depend on itself", Label(t))
@@ -57,6 +57,12 @@ func (g *Graph) CheckDependencies(t *transitionv1.Task, prefix string) error {
 		}
 	}
 	return v.Err()
+}
+
+// inPlan reports whether dep names a task of the graph's plan.
+func (g *Graph) inPlan(dep string) bool {
+	var n transitionv1.TaskResourceName
+	return n.UnmarshalString(dep) == nil && n.TransitionPlanResourceName() == g.plan
 }
 
 // ValidateTask checks a task about to be created or updated in the
@@ -177,9 +183,9 @@ func Cycle(tasks []*transitionv1.Task) []string {
 // Label names a task for messages: its title and its id, e.g.
 // `"Call shadowing" (01JD…)`.
 func Label(t *transitionv1.Task) string {
-	id := t.GetName()
-	if i := strings.LastIndex(id, "/"); i >= 0 {
-		id = id[i+1:]
+	var n transitionv1.TaskResourceName
+	if err := n.UnmarshalString(t.GetName()); err != nil {
+		return fmt.Sprintf("%q (%s)", t.GetTitle(), t.GetName())
 	}
-	return fmt.Sprintf("%q (%s)", t.GetTitle(), id)
+	return fmt.Sprintf("%q (%s)", t.GetTitle(), n.Task)
 }

@@ -13,6 +13,8 @@ import (
 
 const p1 = "transitionPlans/P1"
 
+var p1Name = transitionv1.TransitionPlanResourceName{TransitionPlan: "P1"}
+
 // task returns task id of plan P1 titled id, depending on deps (ids of P1,
 // or full names when they contain a slash).
 func task(id string, deps ...string) *transitionv1.Task {
@@ -98,7 +100,7 @@ func TestCheckDependencies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := plan.NewGraph(p1, stored).CheckDependencies(tt.task, "task")
+			err := plan.NewGraph(p1Name, stored).CheckDependencies(tt.task, "task")
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("got %v, want no error", err)

@@ -1,7 +1,6 @@
 // Package plan holds the rules of a transition plan and its tasks: what a
 // valid plan and task are, the task graph (dependencies, cycles), the plan
-// and task state machines, the readiness gates, and the facets they are
-// filtered by. spec: transition.md.
+// and task state machines, and the readiness gates. spec: transition.md.
 package plan
 
 import (
@@ -11,6 +10,7 @@ import (
 
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // PlanAction is a state change of a plan, one per custom method.
@@ -77,9 +77,9 @@ func NextPlanState(p *transitionv1.TransitionPlan, action PlanAction) (transitio
 	}
 	names := make([]string, len(m.from))
 	for i, s := range m.from {
-		names[i] = PlanStateName(s)
+		names[i] = protoenum.Short(s)
 	}
-	msg := fmt.Sprintf("cannot %s %s: it is %s; only a plan that is %s can be", action, p.GetName(), PlanStateName(p.GetState()), strings.Join(names, " or "))
+	msg := fmt.Sprintf("cannot %s %s: it is %s; only a plan that is %s can be", action, p.GetName(), protoenum.Short(p.GetState()), strings.Join(names, " or "))
 	if h := m.hint[p.GetState()]; h != "" {
 		msg += "; " + h
 	}
@@ -105,7 +105,7 @@ func Settle(state transitionv1.PlanState, ready bool) transitionv1.PlanState {
 func CheckEditable(p *transitionv1.TransitionPlan) error {
 	switch p.GetState() {
 	case transitionv1.PlanState_PLAN_STATE_CLOSED, transitionv1.PlanState_PLAN_STATE_ABORTED:
-		return apperr.New(apperr.FailedPrecondition, "%s is %s; its tasks can no longer be changed", p.GetName(), PlanStateName(p.GetState()))
+		return apperr.New(apperr.FailedPrecondition, "%s is %s; its tasks can no longer be changed", p.GetName(), protoenum.Short(p.GetState()))
 	}
 	return nil
 }
@@ -120,7 +120,7 @@ func CheckWorking(p *transitionv1.TransitionPlan) error {
 	case transitionv1.PlanState_PLAN_STATE_DRAFT:
 		return apperr.New(apperr.FailedPrecondition, "%s is DRAFT; start it (StartTransitionPlan) before working on its tasks", p.GetName())
 	}
-	return apperr.New(apperr.FailedPrecondition, "%s is %s; its tasks can no longer change state", p.GetName(), PlanStateName(p.GetState()))
+	return apperr.New(apperr.FailedPrecondition, "%s is %s; its tasks can no longer change state", p.GetName(), protoenum.Short(p.GetState()))
 }
 
 // CheckHypercareFinished refuses to close the plan named plan while any
@@ -133,7 +133,7 @@ func CheckHypercareFinished(plan string, tasks []*transitionv1.Task) error {
 	var open []string
 	for _, t := range tasks {
 		if t.GetPhase() == transitionv1.Phase_PHASE_HYPERCARE && !Finished(t.GetState()) {
-			open = append(open, fmt.Sprintf("%s is %s", Label(t), TaskStateName(t.GetState())))
+			open = append(open, fmt.Sprintf("%s is %s", Label(t), protoenum.Short(t.GetState())))
 		}
 	}
 	if len(open) == 0 {
@@ -157,9 +157,4 @@ func Count(tasks []*transitionv1.Task) (total, finished int32) {
 		}
 	}
 	return total, finished
-}
-
-// PlanStateName is the state without its enum prefix (CUTOVER_READY).
-func PlanStateName(s transitionv1.PlanState) string {
-	return strings.TrimPrefix(s.String(), "PLAN_STATE_")
 }

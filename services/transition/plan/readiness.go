@@ -6,6 +6,7 @@ import (
 
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // GateTasks is the name of the tasks gate.
@@ -34,7 +35,7 @@ func tasksGate(tasks []*transitionv1.Task) *transitionv1.Gate {
 	g := &transitionv1.Gate{Gate: GateTasks}
 	for _, t := range tasks {
 		if t.GetPhase() < transitionv1.Phase_PHASE_CUTOVER && !Finished(t.GetState()) {
-			g.Missing = append(g.Missing, fmt.Sprintf("%s task %s is %s", PhaseName(t.GetPhase()), Label(t), TaskStateName(t.GetState())))
+			g.Missing = append(g.Missing, fmt.Sprintf("%s task %s is %s", protoenum.Short(t.GetPhase()), Label(t), protoenum.Short(t.GetState())))
 		}
 	}
 	g.Passed = len(g.Missing) == 0

@@ -7,7 +7,7 @@ import (
 
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/apperr"
-	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/protoenum"
 )
 
 // Action is a state change of a task, one per custom method.
@@ -22,43 +22,37 @@ const (
 )
 
 // move is one row of the task state machine: the states an action may
-// start from, the state it leads to, and the roles that may take it.
+// start from and the state it leads to. Who may take it is the service's
+// policy, and whose task it is Authorize's.
 type move struct {
-	from  []transitionv1.TaskState
-	to    transitionv1.TaskState
-	roles []auth.Role
+	from []transitionv1.TaskState
+	to   transitionv1.TaskState
 	// next says what a caller should do when the task is in none of from.
 	next string
 }
 
 // taskMoves is the task state machine. spec: transition.md, "Tasks".
 // Completing needs the task started first, so that every DONE task has an
-// actual start and finish for the schedule's re-forecast. A provider user
-// may start, complete and block (its own PROVIDER tasks, see Authorize);
-// only the transition manager skips. A task is blocked before or during
+// actual start and finish for the schedule's re-forecast. A task is blocked before or during
 // work, with a reason (spec: "BLOCKED (with reason)"), and Start resumes
 // it; a finished task has nothing left to block.
 var taskMoves = map[Action]move{
 	Start: {
-		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_BLOCKED},
-		to:    transitionv1.TaskState_TASK_STATE_IN_PROGRESS,
-		roles: []auth.Role{auth.TransitionManager, auth.ProviderUser},
+		from: []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_BLOCKED},
+		to:   transitionv1.TaskState_TASK_STATE_IN_PROGRESS,
 	},
 	Complete: {
-		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_IN_PROGRESS},
-		to:    transitionv1.TaskState_TASK_STATE_DONE,
-		roles: []auth.Role{auth.TransitionManager, auth.ProviderUser},
-		next:  "start it first (StartTask)",
+		from: []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_IN_PROGRESS},
+		to:   transitionv1.TaskState_TASK_STATE_DONE,
+		next: "start it first (StartTask)",
 	},
 	Block: {
-		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_IN_PROGRESS},
-		to:    transitionv1.TaskState_TASK_STATE_BLOCKED,
-		roles: []auth.Role{auth.TransitionManager, auth.ProviderUser},
+		from: []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_IN_PROGRESS},
+		to:   transitionv1.TaskState_TASK_STATE_BLOCKED,
 	},
 	Skip: {
-		from:  []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_IN_PROGRESS, transitionv1.TaskState_TASK_STATE_BLOCKED},
-		to:    transitionv1.TaskState_TASK_STATE_SKIPPED,
-		roles: []auth.Role{auth.TransitionManager},
+		from: []transitionv1.TaskState{transitionv1.TaskState_TASK_STATE_NOT_STARTED, transitionv1.TaskState_TASK_STATE_IN_PROGRESS, transitionv1.TaskState_TASK_STATE_BLOCKED},
+		to:   transitionv1.TaskState_TASK_STATE_SKIPPED,
 	},
 }
 
@@ -71,38 +65,39 @@ func NextTaskState(t *transitionv1.Task, action Action) (transitionv1.TaskState,
 	}
 	names := make([]string, len(m.from))
 	for i, s := range m.from {
-		names[i] = TaskStateName(s)
+		names[i] = protoenum.Short(s)
 	}
-	msg := fmt.Sprintf("cannot %s task %s: it is %s; only a task that is %s can be", action, Label(t), TaskStateName(t.GetState()), strings.Join(names, " or "))
+	msg := fmt.Sprintf("cannot %s task %s: it is %s; only a task that is %s can be", action, Label(t), protoenum.Short(t.GetState()), strings.Join(names, " or "))
 	if m.next != "" && t.GetState() == transitionv1.TaskState_TASK_STATE_NOT_STARTED {
 		msg += "; " + m.next
 	}
 	return t.GetState(), apperr.New(apperr.FailedPrecondition, "%s", msg)
 }
 
+// Caller is who asks for a task change, as the ownership rule sees it.
+type Caller struct {
+	// ProviderUser is set for whoever holds the provider role, whatever
+	// other roles it holds (as for contract signatures, such a user never
+	// acts for the client): otherwise a second role, even one that changes
+	// nothing, such as evaluator or auditor, would lift the rule.
+	ProviderUser bool
+	// Provider is the provider a provider user acts for.
+	Provider string
+}
+
 // Authorize checks that caller may take action on task t of a plan whose
-// contracted provider is planProvider: the action's roles (admins always
-// may), and for a provider user, a PROVIDER task of its own provider's plan.
-// spec: transition.md, "owner_side": a provider user can update only
-// PROVIDER tasks of its own plans.
-//
-// The provider rules bind whoever holds the provider role, whatever other
-// roles it holds (as for contract signatures, such a user never acts for
-// the client): otherwise a second role, even one that changes nothing, such
-// as evaluator or auditor, would lift them.
-func Authorize(caller *auth.Principal, action Action, t *transitionv1.Task, planProvider string) error {
-	m := taskMoves[action]
-	if !caller.Has(auth.Admin) && !caller.HasAny(m.roles...) {
-		return apperr.New(apperr.PermissionDenied, "to %s a task needs one of the roles %v", action, m.roles)
-	}
-	if !caller.Has(auth.ProviderUser) {
+// contracted provider is planProvider: a provider user only on a PROVIDER
+// task of its own provider's plan. spec: transition.md, "owner_side": a
+// provider user can update only PROVIDER tasks of its own plans.
+func Authorize(caller Caller, action Action, t *transitionv1.Task, planProvider string) error {
+	if !caller.ProviderUser {
 		return nil
 	}
 	if caller.Provider != planProvider {
 		return apperr.New(apperr.PermissionDenied, "a provider user may change only tasks of its own provider's plans (%s)", caller.Provider)
 	}
 	if t.GetOwnerSide() != transitionv1.OwnerSide_OWNER_SIDE_PROVIDER {
-		return apperr.New(apperr.PermissionDenied, "a provider user may %s only PROVIDER tasks; %s is a %s task, for the transition manager", action, Label(t), SideName(t.GetOwnerSide()))
+		return apperr.New(apperr.PermissionDenied, "a provider user may %s only PROVIDER tasks; %s is a %s task, for the transition manager", action, Label(t), protoenum.Short(t.GetOwnerSide()))
 	}
 	return nil
 }
@@ -125,7 +120,7 @@ func CheckDependenciesFinished(t *transitionv1.Task, byName map[string]*transiti
 			continue // cannot happen: dependencies are checked when set
 		}
 		if !Finished(dep.GetState()) {
-			open = append(open, fmt.Sprintf("%s is %s", Label(dep), TaskStateName(dep.GetState())))
+			open = append(open, fmt.Sprintf("%s is %s", Label(dep), protoenum.Short(dep.GetState())))
 		}
 	}
 	if len(open) == 0 {
@@ -133,22 +128,4 @@ func CheckDependenciesFinished(t *transitionv1.Task, byName map[string]*transiti
 	}
 	return apperr.New(apperr.FailedPrecondition, "task %s cannot be DONE while its dependencies are not DONE or SKIPPED: %s; complete or skip them first",
 		Label(t), strings.Join(open, ", "))
-}
-
-// TaskStateName is the state without its enum prefix (IN_PROGRESS).
-func TaskStateName(s transitionv1.TaskState) string {
-	return strings.TrimPrefix(s.String(), "TASK_STATE_")
-}
-
-// SideName is the owner side without its enum prefix (PROVIDER).
-func SideName(s transitionv1.OwnerSide) string {
-	if s == transitionv1.OwnerSide_OWNER_SIDE_UNSPECIFIED {
-		return "CLIENT"
-	}
-	return strings.TrimPrefix(s.String(), "OWNER_SIDE_")
-}
-
-// PhaseName is the phase without its enum prefix (CUTOVER).
-func PhaseName(p transitionv1.Phase) string {
-	return strings.TrimPrefix(p.String(), "PHASE_")
 }

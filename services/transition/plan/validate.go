@@ -10,6 +10,7 @@ import (
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/fieldmask"
 	"google.golang.org/genproto/googleapis/type/date"
+	"google.golang.org/protobuf/proto"
 )
 
 // ValidateNew checks a plan about to be created; field paths start with
@@ -60,31 +61,35 @@ func ValidateTask(t *transitionv1.Task, prefix string) error {
 	return v.Err()
 }
 
-// TaskFields are the rules of a task update (AIP-134).
-var TaskFields = fieldmask.Rules{
-	Updatable:  []string{"title", "description", "phase", "owner_side", "assignee", "duration_days", "depends_on"},
-	OutputOnly: []string{"name", "state", "state_reason", "actual_start", "actual_finish", "etag"},
-}
-
 // ApplyTaskMask copies the fields named by paths from src onto dst: an
 // empty mask means every updatable field set in src, "*" every updatable
-// field. State changes go through StartTask, CompleteTask and SkipTask.
+// field (kit/fieldmask, from the proto's field behaviour). State changes go
+// through StartTask, CompleteTask, SkipTask and BlockTask.
 func ApplyTaskMask(dst, src *transitionv1.Task, paths []string) error {
-	return fieldmask.Apply(dst, src, paths, TaskFields, nil)
+	if err := fieldmask.Apply(dst, src, paths, "", nil); err != nil {
+		return err
+	}
+	defaultOwner(dst)
+	return nil
 }
 
-// NewTask returns the task to store for a CreateTask input: the writable
-// fields of in, output-only ones ignored (AIP-203), NOT_STARTED, and an
-// unspecified owner side taken as CLIENT (the proto's documented default).
+// NewTask returns the task to store for a CreateTask input: in without its
+// output-only fields (AIP-203), named name, NOT_STARTED.
 func NewTask(in *transitionv1.Task, name string) *transitionv1.Task {
-	t := &transitionv1.Task{}
-	_ = ApplyTaskMask(t, in, []string{"*"})
-	t.Name = name
+	t := proto.CloneOf(in)
+	fieldmask.ClearOutputOnly(t)
+	t.Name, t.Etag = name, ""
 	t.State = transitionv1.TaskState_TASK_STATE_NOT_STARTED
+	defaultOwner(t)
+	return t
+}
+
+// defaultOwner takes an unspecified owner side as CLIENT, the proto's
+// documented default, so that every stored task has a side to be found by.
+func defaultOwner(t *transitionv1.Task) {
 	if t.OwnerSide == transitionv1.OwnerSide_OWNER_SIDE_UNSPECIFIED {
 		t.OwnerSide = transitionv1.OwnerSide_OWNER_SIDE_CLIENT
 	}
-	return t
 }
 
 // Day returns d as midnight UTC of that day, and whether d is a full,

@@ -79,23 +79,24 @@ func Get(name string) (*Template, error) {
 	}
 	// Check it whole now, so that a broken template fails here, not half
 	// way through creating a plan.
-	if _, err := t.Instantiate("transitionPlans/check", func(i int) string { return fmt.Sprintf("t%03d", i) }); err != nil {
+	check := transitionv1.TransitionPlanResourceName{TransitionPlan: "check"}
+	if _, err := t.Instantiate(check, func(i int) string { return fmt.Sprintf("t%03d", i) }); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// Instantiate returns the template's tasks for the plan planName, in
-// template order, the i-th named planName/tasks/id(i), with dependencies
+// Instantiate returns the template's tasks for plan p, in template order,
+// the i-th with the task id id(i), with dependencies
 // resolved to task names. It fails when the template is inconsistent: a
 // duplicate key, an unknown phase, owner or dependency, or a cycle.
-func (t *Template) Instantiate(planName string, id func(i int) string) ([]*transitionv1.Task, error) {
+func (t *Template) Instantiate(p transitionv1.TransitionPlanResourceName, id func(i int) string) ([]*transitionv1.Task, error) {
 	names := make(map[string]string, len(t.Tasks))
 	for i, tt := range t.Tasks {
 		if tt.Key == "" || names[tt.Key] != "" {
 			return nil, fmt.Errorf("template %s: task %d has an empty or duplicate key %q", t.Name, i, tt.Key)
 		}
-		names[tt.Key] = planName + "/tasks/" + id(i)
+		names[tt.Key] = transitionv1.TaskResourceName{TransitionPlan: p.TransitionPlan, Task: id(i)}.String()
 	}
 	out := make([]*transitionv1.Task, len(t.Tasks))
 	for i, tt := range t.Tasks {

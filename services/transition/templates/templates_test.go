@@ -23,7 +23,7 @@ func TestShippedTemplates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			const planName = "transitionPlans/P"
+			planName := transitionv1.TransitionPlanResourceName{TransitionPlan: "P"}
 			tasks, err := tmpl.Instantiate(planName, func(i int) string { return fmt.Sprintf("t%03d", i) })
 			if err != nil {
 				t.Fatal(err)
@@ -48,7 +48,8 @@ func TestShippedTemplates(t *testing.T) {
 				// Every dependency resolves to a task of the same plan.
 				for _, d := range task.GetDependsOn() {
 					dep := byName[d.GetTask()]
-					if dep == nil || !strings.HasPrefix(d.GetTask(), planName+"/tasks/") {
+					var n transitionv1.TaskResourceName
+					if dep == nil || n.UnmarshalString(d.GetTask()) != nil || n.TransitionPlanResourceName() != planName {
 						t.Errorf("%s depends on %s, which does not resolve", task.GetTitle(), d.GetTask())
 					}
 				}
