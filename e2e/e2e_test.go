@@ -248,7 +248,7 @@ func TestEndToEnd(t *testing.T) {
 
 		t.Run("lists the services by reflection", func(t *testing.T) {
 			out := run(t, grpcurl, "-plaintext", p.grpcAddr, "list")
-			for _, svc := range []string{"bpo.catalog.v1.CatalogService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"} {
+			for _, svc := range []string{"bpo.catalog.v1.CatalogService", "bpo.lifecycle.v1.LifecycleService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"} {
 				if !hasLine(out, svc) {
 					t.Errorf("grpcurl list lacks %s:\n%s", svc, out)
 				}

@@ -13,11 +13,10 @@ import (
 	lifecyclev1 "github.com/acme/bpo/gen/go/bpo/lifecycle/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
-	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/internal/walk"
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/civil"
 	"github.com/acme/bpo/kit/money"
-	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -103,7 +102,7 @@ func TestLifecycle(t *testing.T) {
 
 	t.Run("gate: no transition plan before the signatures", func(t *testing.T) {
 		err := w.Client.Do(ctx, w.Cast.TransitionManager, "POST", "/v1/transitionPlans", nil, &transitionv1.TransitionPlan{
-			Contract: w.Contract, StartDate: civilDate(w.Commencement.AddDate(0, 0, -84)),
+			Contract: w.Contract, StartDate: civil.Of(w.Commencement.AddDate(0, 0, -84)),
 		}, nil)
 		wantRefused(t, err, "sign")
 	})
@@ -153,11 +152,11 @@ func TestLifecycle(t *testing.T) {
 			got  string
 			want string
 		}{
-			{"charges", usd(w.Evaluation.GetCharges()), "USD 124500.00"},
-			{"at risk", usd(w.Evaluation.GetAtRiskAmount()), "USD 14940.00"},
-			{"asa_20s credit", usd(results["asa_20s"].GetCredit()), "USD 8964.00"},
-			{"credits", usd(w.Evaluation.GetCredits()), "USD 8964.00"},
-			{"net", usd(w.Evaluation.GetNet()), "USD 115536.00"},
+			{"charges", money.Format(w.Evaluation.GetCharges()), "USD 124500.00"},
+			{"at risk", money.Format(w.Evaluation.GetAtRiskAmount()), "USD 14940.00"},
+			{"asa_20s credit", money.Format(results["asa_20s"].GetCredit()), "USD 8964.00"},
+			{"credits", money.Format(w.Evaluation.GetCredits()), "USD 8964.00"},
+			{"net", money.Format(w.Evaluation.GetNet()), "USD 115536.00"},
 		} {
 			if c.got != c.want {
 				t.Errorf("%s = %s; want %s", c.what, c.got, c.want)
@@ -235,10 +234,4 @@ func stepOf(t *testing.T, lc *lifecyclev1.EngagementLifecycle, name string) *lif
 	}
 	t.Fatalf("lifecycle has no step %q:\n%s", name, walk.FormatLifecycle(lc))
 	return nil
-}
-
-func usd(m *typev1.Money) string { return money.FromProto(m).String() }
-
-func civilDate(t time.Time) *date.Date {
-	return &date.Date{Year: int32(t.Year()), Month: int32(t.Month()), Day: int32(t.Day())}
 }

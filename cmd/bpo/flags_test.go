@@ -28,6 +28,7 @@ func TestParseServe(t *testing.T) {
 		}, ""},
 		{"a postgres URL", []string{"--db", "postgres://bpo:pw@db/bpo"}, nil, func(c *serveConfig) bool { return c.db == "postgres://bpo:pw@db/bpo" }, ""},
 		{"an unknown service", []string{"--service", "billing"}, nil, nil, `--service "billing"`},
+		{"the lifecycle view runs with the gateway, not alone", []string{"--service", "lifecycle"}, nil, nil, `--service "lifecycle"`},
 		{"a bad value in the environment names the variable", nil, map[string]string{"BPO_DRAIN_TIMEOUT": "soon"}, nil, "BPO_DRAIN_TIMEOUT"},
 		{"a database that is not a postgres URL", []string{"--db", "host=db user=bpo password=pw"}, nil, nil, "--db must be a postgres:// URL"},
 	}

@@ -2,6 +2,7 @@
 //
 //	bpo serve                 every service and the REST gateway, on SQLite files
 //	bpo serve --service catalog --db postgres://…   one service alone
+//	bpo reindex               rebuild the filter facets of every stored document
 //	bpo token --role approver  a token signed with the local key
 //	bpo demo                  walk one engagement through the six steps against a running serve
 package main
@@ -18,6 +19,8 @@ const usage = `bpo — the BPO lifecycle platform
 
 Usage:
   bpo serve [flags]    run the services and the REST gateway (bpo serve -h)
+  bpo reindex [flags]  rebuild the filter facets of the services' documents
+                       (bpo reindex -h)
   bpo token [flags]    print a token signed with the local key (bpo token -h)
   bpo demo [flags]     walk one engagement through the six steps over REST
                        against a running bpo serve (bpo demo -h)
@@ -37,6 +40,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(ctx, os.Args[2:])
+	case "reindex":
+		err = reindex(ctx, os.Args[2:], os.Stdout)
 	case "token":
 		err = token(os.Args[2:], os.Stdout, os.Stderr)
 	case "demo":

@@ -5,29 +5,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
-	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
-	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
-	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/grpcserver"
 	"github.com/acme/bpo/kit/sqlstore"
-	"github.com/acme/bpo/services/catalog"
-	"github.com/acme/bpo/services/contract"
 	"github.com/acme/bpo/services/gateway"
-	"github.com/acme/bpo/services/monitoring"
-	"github.com/acme/bpo/services/transition"
+	"github.com/acme/bpo/services/platform"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -36,54 +26,10 @@ import (
 	"google.golang.org/grpc"
 )
 
-// service is one gRPC service the binary can run.
-type service struct {
-	name       string
-	schema     string
-	migrations fs.FS
-	policy     auth.Policy
-	register   func(s *grpc.Server, db *sqlstore.DB, up upstreams)
-}
-
-// upstreams are the connections to the services others call, dialled once
-// at start-up (to the one local listener when everything runs together).
-type upstreams struct {
-	catalog, contract, transition, monitoring *grpc.ClientConn
-}
-
-var services = []service{
-	{
-		name: "catalog", schema: "catalog", policy: catalog.Policy,
-		register: func(s *grpc.Server, db *sqlstore.DB, _ upstreams) {
-			catalogv1.RegisterCatalogServiceServer(s, catalog.New(db))
-		},
-	},
-	{
-		name: "contract", schema: "contract", policy: contract.Policy,
-		register: func(s *grpc.Server, db *sqlstore.DB, up upstreams) {
-			contractv1.RegisterContractServiceServer(s, contract.New(db, catalogv1.NewCatalogServiceClient(up.catalog)))
-		},
-	},
-	{
-		name: "transition", schema: "transition", policy: transition.Policy,
-		register: func(s *grpc.Server, db *sqlstore.DB, up upstreams) {
-			transitionv1.RegisterTransitionServiceServer(s, transition.New(db, contractv1.NewContractServiceClient(up.contract)))
-		},
-	},
-	{
-		name: "monitoring", schema: "monitoring", migrations: monitoring.Migrations(), policy: monitoring.Policy,
-		register: func(s *grpc.Server, db *sqlstore.DB, up upstreams) {
-			monitoringv1.RegisterMonitoringServiceServer(s, monitoring.New(db, contractv1.NewContractServiceClient(up.contract)))
-		},
-	},
-}
-
 type serveConfig struct {
-	service       string
+	stores
 	grpcAddr      string
 	httpAddr      string
-	dataDir       string
-	db            string
 	jwtSecretFile string
 	jwksFile      string
 	catalogAddr   string
@@ -98,11 +44,9 @@ type serveConfig struct {
 func parseServe(args []string) (*serveConfig, error) {
 	c := &serveConfig{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.StringVar(&c.service, "service", "all", "what to run: all, catalog, contract, transition, monitoring or gateway")
-	fs.StringVar(&c.grpcAddr, "grpc-addr", "localhost:9090", "gRPC listen address (all services share it)")
+	c.stores.flags(fs, "run", "gateway")
+	fs.StringVar(&c.grpcAddr, "grpc-addr", "localhost:9090", "gRPC listen address (all services share it; the gateway alone serves its lifecycle view on loopback instead)")
 	fs.StringVar(&c.httpAddr, "http-addr", "localhost:8080", "REST gateway listen address (all or gateway)")
-	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory of the SQLite files and the local signing key")
-	fs.StringVar(&c.db, "db", "", "database: a postgres:// URL (each service in its own schema) or empty for SQLite files in --data-dir")
 	fs.StringVar(&c.jwtSecretFile, "jwt-secret-file", "", "file holding the hex HS256 secret (default: the local key in --data-dir, created on first run)")
 	fs.StringVar(&c.jwksFile, "jwks-file", "", "JWKS file with the RS256/ES256 keys that sign tokens (instead of HS256)")
 	fs.StringVar(&c.catalogAddr, "catalog-addr", "", "catalog's gRPC address when it runs in another process (default: --grpc-addr)")
@@ -118,17 +62,8 @@ func parseServe(args []string) (*serveConfig, error) {
 	if err := envDefaults(fs); err != nil {
 		return nil, err
 	}
-	valid := []string{"all", "gateway"}
-	for _, s := range services {
-		valid = append(valid, s.name)
-	}
-	if !slices.Contains(valid, c.service) {
-		return nil, fmt.Errorf("--service %q: want one of %s", c.service, strings.Join(valid, ", "))
-	}
-	// Anything else would be taken for a SQLite file name, shared by every
-	// service of the process and logged with whatever password it holds.
-	if c.db != "" && !strings.HasPrefix(c.db, "postgres://") && !strings.HasPrefix(c.db, "postgresql://") {
-		return nil, errors.New("--db must be a postgres:// URL (leave it empty for SQLite files in --data-dir)")
+	if err := c.stores.check(); err != nil {
+		return nil, err
 	}
 	for _, a := range []*string{&c.catalogAddr, &c.contractAddr, &c.transAddr, &c.monitorAddr} {
 		if *a == "" {
@@ -178,13 +113,6 @@ func (c *serveConfig) verifier() (*auth.Verifier, error) {
 	}
 }
 
-func (c *serveConfig) dsn(svc string) string {
-	if c.db != "" {
-		return c.db
-	}
-	return filepath.Join(c.dataDir, svc+".db")
-}
-
 func serve(ctx context.Context, args []string) error {
 	c, err := parseServe(args)
 	if err != nil {
@@ -207,33 +135,36 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer up.close()
-
-	var run []service
-	for _, s := range services {
-		if c.service == "all" || c.service == s.name {
-			run = append(run, s)
-		}
-	}
+	defer func() { closeUpstreams(up) }() // also the lifecycle connection dialled below
 
 	// Everything that can fail at start-up happens before anything serves.
 	var srv *grpcserver.Server
 	var grpcLis net.Listener
-	if len(run) > 0 {
+	if run := c.selected(); len(run) > 0 {
 		var closeDBs func()
 		if srv, closeDBs, err = c.grpcServer(ctx, log, run, up, metrics); err != nil {
 			return err
 		}
 		defer closeDBs() // last: after both servers have drained
-		if grpcLis, err = net.Listen("tcp", c.grpcAddr); err != nil {
+		addr := c.grpcAddr
+		if c.service == "gateway" {
+			// The gateway alone runs the lifecycle view for itself only:
+			// on loopback, never on the --grpc-addr of the services.
+			addr = "127.0.0.1:0"
+		}
+		if grpcLis, err = net.Listen("tcp", addr); err != nil {
 			return err
 		}
 		defer grpcLis.Close()
-		log.Info("gRPC listening", zap.String("addr", grpcLis.Addr().String()), zap.Strings("services", names(run)))
+		log.Info("gRPC listening", zap.String("addr", grpcLis.Addr().String()), zap.Strings("services", serviceNames(run)))
 	}
 	var hs *http.Server
 	var httpLis net.Listener
 	if c.service == "all" || c.service == "gateway" {
+		// The lifecycle view is a service of this process's own listener.
+		if up.Lifecycle, err = downstream.Dial("lifecycle", grpcLis.Addr().String()); err != nil {
+			return err
+		}
 		if hs, err = c.httpServer(ctx, up, metricsHandler); err != nil {
 			return err
 		}
@@ -313,24 +244,22 @@ func serve(ctx context.Context, args []string) error {
 	return first
 }
 
-func names(ss []service) []string {
+func serviceNames(ss []platform.Service) []string {
 	var out []string
 	for _, s := range ss {
-		out = append(out, s.name)
+		out = append(out, s.Name)
 	}
 	return out
 }
 
-func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []service, up upstreams, metrics prometheus.Registerer) (*grpcserver.Server, func(), error) {
+// grpcServer builds the one gRPC server of the services in run, each on
+// its store opened and prepared (platform.Service.Open).
+func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []platform.Service, up platform.Upstreams, metrics prometheus.Registerer) (*grpcserver.Server, func(), error) {
 	v, err := c.verifier()
 	if err != nil {
 		return nil, nil, err
 	}
-	var policies []auth.Policy
-	for _, s := range run {
-		policies = append(policies, s.policy)
-	}
-	srv, err := grpcserver.New(grpcserver.Config{Log: log, Verifier: v, Policy: auth.Merge(policies...), Metrics: metrics})
+	srv, err := grpcserver.New(grpcserver.Config{Log: log, Verifier: v, Policy: platform.Policy(run), Metrics: metrics})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -341,27 +270,23 @@ func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []ser
 		}
 	}
 	for _, s := range run {
-		dsn := c.dsn(s.name)
-		db, err := sqlstore.Open(ctx, dsn, s.schema)
-		if err != nil {
-			closeAll()
-			return nil, nil, fmt.Errorf("%s store: %w", s.name, err)
+		var db *sqlstore.DB
+		if s.Stored() {
+			dsn := c.dsn(s.Name)
+			if db, err = s.Open(ctx, dsn); err != nil {
+				closeAll()
+				return nil, nil, err
+			}
+			dbs = append(dbs, db)
+			log.Info("store ready", zap.String("service", s.Name), zap.String("db", sqlstore.Redact(dsn)), zap.Stringer("dialect", db.Dialect))
 		}
-		dbs = append(dbs, db)
-		if err := db.Migrate(ctx, s.migrations); err != nil {
-			closeAll()
-			return nil, nil, fmt.Errorf("%s store: %w", s.name, err)
-		}
-		log.Info("store ready", zap.String("service", s.name), zap.String("db", sqlstore.Redact(dsn)), zap.Stringer("dialect", db.Dialect))
-		s.register(srv.Server, db, up)
+		s.Register(srv.Server, db, up, platform.Options{})
 	}
 	return srv, closeAll, nil
 }
 
-func (c *serveConfig) httpServer(ctx context.Context, up upstreams, metrics http.Handler) (*http.Server, error) {
-	h, err := gateway.New(ctx, gateway.Upstreams{
-		Catalog: up.catalog, Contract: up.contract, Transition: up.transition, Monitoring: up.monitoring,
-	})
+func (c *serveConfig) httpServer(ctx context.Context, up platform.Upstreams, metrics http.Handler) (*http.Server, error) {
+	h, err := gateway.New(ctx, up)
 	if err != nil {
 		return nil, err
 	}
@@ -371,29 +296,31 @@ func (c *serveConfig) httpServer(ctx context.Context, up upstreams, metrics http
 	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, nil
 }
 
-func (c *serveConfig) dial() (upstreams, error) {
-	var up upstreams
+// dial connects to the services the selected ones call, once at start-up
+// (to this process's own listener when everything runs together).
+func (c *serveConfig) dial() (platform.Upstreams, error) {
+	var up platform.Upstreams
 	for _, d := range []struct {
 		name, addr string
 		conn       **grpc.ClientConn
 	}{
-		{"catalog", c.catalogAddr, &up.catalog},
-		{"contract", c.contractAddr, &up.contract},
-		{"transition", c.transAddr, &up.transition},
-		{"monitoring", c.monitorAddr, &up.monitoring},
+		{"catalog", c.catalogAddr, &up.Catalog},
+		{"contract", c.contractAddr, &up.Contract},
+		{"transition", c.transAddr, &up.Transition},
+		{"monitoring", c.monitorAddr, &up.Monitoring},
 	} {
 		conn, err := downstream.Dial(d.name, d.addr)
 		if err != nil {
-			up.close()
-			return upstreams{}, err
+			closeUpstreams(up)
+			return platform.Upstreams{}, err
 		}
 		*d.conn = conn
 	}
 	return up, nil
 }
 
-func (up upstreams) close() {
-	for _, c := range []*grpc.ClientConn{up.catalog, up.contract, up.transition, up.monitoring} {
+func closeUpstreams(up platform.Upstreams) {
+	for _, c := range []*grpc.ClientConn{up.Catalog, up.Contract, up.Transition, up.Monitoring, up.Lifecycle} {
 		if c != nil {
 			_ = c.Close()
 		}

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	"github.com/acme/bpo/kit/auth"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -103,5 +107,77 @@ func TestServeGatewayDrainsInFlightRequestsOnShutdown(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not return after the drain")
+	}
+}
+
+// TestServeGatewayAloneRunsTheLifecycleView: the gateway process runs the
+// lifecycle view itself, on loopback (never on the services' --grpc-addr),
+// behind the same authentication and error table as the services.
+func TestServeGatewayAloneRunsTheLifecycleView(t *testing.T) {
+	dir := t.TempDir()
+	// The services' address is taken: the gateway alone must not need it.
+	services, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer services.Close()
+	down := freeAddr(t) // nothing listens: every service is down
+	httpAddr := freeAddr(t)
+	ctx, sigterm := context.WithCancel(t.Context())
+	defer sigterm()
+	served := make(chan error, 1)
+	go func() {
+		served <- serve(ctx, []string{"--service", "gateway", "--http-addr", httpAddr, "--grpc-addr", services.Addr().String(),
+			"--data-dir", dir, "--db", "", "--jwt-secret-file", "", "--jwks-file", "",
+			"--catalog-addr", down, "--contract-addr", down, "--transition-addr", down, "--monitoring-addr", down})
+	}()
+	get := func(token string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+httpAddr+"/v1/engagements/E1/lifecycle", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		var st struct {
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(b, &st)
+		return r.StatusCode, st.Message
+	}
+	for i := 0; ; i++ {
+		if code, _ := get(""); code != 0 {
+			break
+		}
+		select {
+		case err := <-served:
+			t.Fatalf("serve returned: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if i == 200 {
+			t.Fatal("the gateway did not start")
+		}
+	}
+	if code, msg := get(""); code != http.StatusUnauthorized {
+		t.Errorf("no token: %d %q; want 401", code, msg)
+	}
+	key, err := auth.LoadOrCreateLocalKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := auth.NewSigner(key).Mint("gina", []auth.Role{auth.GovernanceManager}, "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := get(tok); code != http.StatusServiceUnavailable || !strings.Contains(msg, "catalog is unavailable") {
+		t.Errorf("catalog down: %d %q; want 503 naming the catalog", code, msg)
+	}
+	sigterm()
+	if err := <-served; err != nil {
+		t.Fatalf("serve: %v", err)
 	}
 }

@@ -1,9 +1,13 @@
-// Package gateway serves the services as REST/JSON through grpc-gateway, and
-// the OpenAPI document at /openapi.json.
+// Package gateway serves the services as REST/JSON through grpc-gateway,
+// and the OpenAPI document at /openapi.json. It also holds the lifecycle
+// view, a gRPC service that composes the others' answers into one
+// engagement's lifecycle; the gateway reaches it over a connection like
+// any other service.
 package gateway
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -20,9 +24,30 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
-// Upstreams are the connections to the services the gateway exposes.
+// Upstreams are the connections to the services the gateway exposes,
+// dialled once at start-up. Lifecycle reaches the lifecycle view on the
+// gRPC listener of the gateway's own process (`bpo serve`; on loopback
+// when the gateway runs alone).
 type Upstreams struct {
-	Catalog, Contract, Transition, Monitoring *grpc.ClientConn
+	Catalog, Contract, Transition, Monitoring, Lifecycle *grpc.ClientConn
+}
+
+// upstream is one service behind the gateway: its REST routes and the
+// connection they call.
+type upstream struct {
+	name     string
+	conn     *grpc.ClientConn
+	register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+}
+
+func (up Upstreams) all() []upstream {
+	return []upstream{
+		{"catalog", up.Catalog, catalogv1.RegisterCatalogServiceHandler},
+		{"contract", up.Contract, contractv1.RegisterContractServiceHandler},
+		{"transition", up.Transition, transitionv1.RegisterTransitionServiceHandler},
+		{"monitoring", up.Monitoring, monitoringv1.RegisterMonitoringServiceHandler},
+		{"lifecycle", up.Lifecycle, lifecyclev1.RegisterLifecycleServiceHandler},
+	}
 }
 
 // New returns the gateway's HTTP handler.
@@ -47,23 +72,9 @@ func New(ctx context.Context, up Upstreams) (http.Handler, error) {
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
 	)
-	for _, register := range []func() error{
-		func() error { return catalogv1.RegisterCatalogServiceHandler(ctx, mux, up.Catalog) },
-		func() error { return contractv1.RegisterContractServiceHandler(ctx, mux, up.Contract) },
-		func() error { return transitionv1.RegisterTransitionServiceHandler(ctx, mux, up.Transition) },
-		func() error { return monitoringv1.RegisterMonitoringServiceHandler(ctx, mux, up.Monitoring) },
-		func() error {
-			// The lifecycle view runs in the gateway itself: no gRPC hop.
-			return lifecyclev1.RegisterLifecycleServiceHandlerServer(ctx, mux, &lifecycle{
-				catalog:    catalogv1.NewCatalogServiceClient(up.Catalog),
-				contract:   contractv1.NewContractServiceClient(up.Contract),
-				transition: transitionv1.NewTransitionServiceClient(up.Transition),
-				monitoring: monitoringv1.NewMonitoringServiceClient(up.Monitoring),
-			})
-		},
-	} {
-		if err := register(); err != nil {
-			return nil, err
+	for _, u := range up.all() {
+		if err := u.register(ctx, mux, u.conn); err != nil {
+			return nil, fmt.Errorf("%s routes: %w", u.name, err)
 		}
 	}
 	root := http.NewServeMux()
@@ -81,10 +92,7 @@ func New(ctx context.Context, up Upstreams) (http.Handler, error) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		var down []string
-		for _, u := range []struct {
-			name string
-			conn *grpc.ClientConn
-		}{{"catalog", up.Catalog}, {"contract", up.Contract}, {"transition", up.Transition}, {"monitoring", up.Monitoring}} {
+		for _, u := range up.all() {
 			resp, err := healthpb.NewHealthClient(u.conn).Check(ctx, &healthpb.HealthCheckRequest{})
 			if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 				down = append(down, u.name)

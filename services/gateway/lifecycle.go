@@ -2,10 +2,7 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
@@ -13,18 +10,19 @@ import (
 	lifecyclev1 "github.com/acme/bpo/gen/go/bpo/lifecycle/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
-	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
-	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/civil"
 	"github.com/acme/bpo/kit/money"
+	"github.com/acme/bpo/kit/names"
+	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/services/gateway/stage"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
 // lifecycle composes an engagement's lifecycle from the four services,
-// asking each with the caller's token.
+// asking each with the caller's token (kit/downstream forwards it).
 //
 // It gathers the facts, and stage.Derive turns them into steps and a
 // stage. A step the caller may not see (its service answers
@@ -37,11 +35,29 @@ type lifecycle struct {
 	contract   contractv1.ContractServiceClient
 	transition transitionv1.TransitionServiceClient
 	monitoring monitoringv1.MonitoringServiceClient
-	// now is the clock for choosing the latest period; nil means time.Now.
+	// now is the clock that picks the latest period.
 	now func() time.Time
 }
 
-var lifecycleName = regexp.MustCompile(`^(engagements/[0-9A-Za-z-]{1,64})/lifecycle$`)
+// NewLifecycle is the lifecycle view over the services of up, on the clock
+// now. It is a gRPC service like the others (platform.Services), so it has
+// their authentication, logs, metrics and error mapping; the gateway
+// reaches it over up.Lifecycle.
+func NewLifecycle(up Upstreams, now func() time.Time) lifecyclev1.LifecycleServiceServer {
+	return &lifecycle{
+		catalog:    catalogv1.NewCatalogServiceClient(up.Catalog),
+		contract:   contractv1.NewContractServiceClient(up.Contract),
+		transition: transitionv1.NewTransitionServiceClient(up.Transition),
+		monitoring: monitoringv1.NewMonitoringServiceClient(up.Monitoring),
+		now:        now,
+	}
+}
+
+// LifecyclePolicy lets every role that reads the catalog ask for a
+// lifecycle: what each step shows is up to the service that holds it.
+var LifecyclePolicy = auth.Policy{
+	lifecyclev1.LifecycleService_GetEngagementLifecycle_FullMethodName: auth.Readers,
+}
 
 // listPageSize is the page size of the lists the view reads: one page
 // holds any real engagement's events, contracts and plans.
@@ -49,24 +65,25 @@ const listPageSize = 1000
 
 // GetEngagementLifecycle implements lifecyclev1.LifecycleServiceServer.
 func (l *lifecycle) GetEngagementLifecycle(ctx context.Context, req *lifecyclev1.GetEngagementLifecycleRequest) (*lifecyclev1.EngagementLifecycle, error) {
-	m := lifecycleName.FindStringSubmatch(req.GetName())
-	if m == nil {
-		return nil, invalidName(req.GetName())
+	n, err := names.Parse[lifecyclev1.EngagementLifecycleResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
 	}
-	name := m[1]
+	engagement := catalogv1.EngagementResourceName{Engagement: n.Engagement}
+	name := engagement.String()
 	eng, err := l.catalog.GetEngagement(ctx, &catalogv1.GetEngagementRequest{Name: name})
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
 	var f stage.Facts
 	if f.Decide, err = l.decide(ctx, eng); err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
-	if f.Scope, err = l.scope(ctx, name); err != nil {
-		return nil, toStatus(err)
+	if f.Scope, err = l.scope(ctx, engagement.ScopeResourceName()); err != nil {
+		return nil, err
 	}
 	if f.Select, err = l.selection(ctx, eng); err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
 	c, err := l.contractOf(ctx, name)
 	switch {
@@ -75,7 +92,7 @@ func (l *lifecycle) GetEngagementLifecycle(ctx context.Context, req *lifecyclev1
 		f.Contract = stage.Contract{Hidden: true}
 		f.Transition, f.Monitor = stage.Transition{Hidden: true}, stage.Monitor{Hidden: true}
 	case err != nil:
-		return nil, toStatus(err)
+		return nil, err
 	case c != nil:
 		f.Contract = contractFacts(c)
 		plan, err := l.planOf(ctx, c.GetName())
@@ -83,12 +100,12 @@ func (l *lifecycle) GetEngagementLifecycle(ctx context.Context, req *lifecyclev1
 		case hidden(err):
 			f.Transition = stage.Transition{Hidden: true}
 		case err != nil:
-			return nil, toStatus(err)
+			return nil, err
 		default:
 			f.Transition = transitionFacts(plan)
 		}
 		if f.Monitor, err = l.monitor(ctx, c, plan); err != nil {
-			return nil, toStatus(err)
+			return nil, err
 		}
 	}
 
@@ -140,15 +157,15 @@ func (l *lifecycle) decide(ctx context.Context, eng *catalogv1.Engagement) (stag
 			}
 			// The score is rounded to one decimal by catalog (catalog.md §1).
 			a.Score = fmt.Sprintf("%.1f", as.GetScore())
-			a.Recommendation = short(as.GetRecommendation().String(), "RECOMMENDATION_")
+			a.Recommendation = protoenum.Short(as.GetRecommendation())
 		}
 		d.Assessments = append(d.Assessments, a)
 	}
 	return d, nil
 }
 
-func (l *lifecycle) scope(ctx context.Context, engagement string) (stage.Scope, error) {
-	sc, err := l.catalog.GetScope(ctx, &catalogv1.GetScopeRequest{Name: engagement + "/scope"})
+func (l *lifecycle) scope(ctx context.Context, name catalogv1.ScopeResourceName) (stage.Scope, error) {
+	sc, err := l.catalog.GetScope(ctx, &catalogv1.GetScopeRequest{Name: name.String()})
 	switch {
 	case hidden(err):
 		return stage.Scope{Hidden: true}, nil
@@ -157,7 +174,7 @@ func (l *lifecycle) scope(ctx context.Context, engagement string) (stage.Scope, 
 	case err != nil:
 		return stage.Scope{}, err
 	}
-	return stage.Scope{Revision: sc.GetRevision(), State: short(sc.GetState().String(), "SCOPE_STATE_")}, nil
+	return stage.Scope{Revision: sc.GetRevision(), State: protoenum.Short(sc.GetState())}, nil
 }
 
 // selection reads the engagement's sourcing events and its award. The
@@ -186,7 +203,7 @@ func (l *lifecycle) selection(ctx context.Context, eng *catalogv1.Engagement) (s
 		s.Award = &stage.Award{
 			Provider:           a.GetProvider(),
 			Proposal:           a.GetProposal(),
-			TotalContractValue: amount(a.GetTotalContractValue()),
+			TotalContractValue: money.Format(a.GetTotalContractValue()),
 			TotalScore:         a.GetTotalScore(),
 		}
 	}
@@ -203,7 +220,7 @@ func (l *lifecycle) selection(ctx context.Context, eng *catalogv1.Engagement) (s
 		return s, nil
 	}
 	s.Event = ev.GetName()
-	s.EventState = short(ev.GetState().String(), "SOURCING_EVENT_STATE_")
+	s.EventState = protoenum.Short(ev.GetState())
 	s.ProposalDeadline = ev.GetProposalDeadline().AsTime()
 	if a := ev.GetAward(); a != nil && a.GetApprovedBy() == "" {
 		s.ProposedProvider = a.GetProvider()
@@ -282,8 +299,14 @@ func (l *lifecycle) monitor(ctx context.Context, c *contractv1.Contract, plan *t
 	if start == nil || start.GetYear() == 0 {
 		return stage.Monitor{}, nil
 	}
-	period := latestPeriod(start, l.clock(), c.GetServiceTimeZone())
-	ev, err := l.monitoring.EvaluatePeriod(ctx, &monitoringv1.EvaluatePeriodRequest{Name: c.GetName() + "/periods/" + period})
+	var contract contractv1.ContractResourceName
+	if err := contract.UnmarshalString(c.GetName()); err != nil {
+		return stage.Monitor{}, fmt.Errorf("contract of the engagement: %w", err)
+	}
+	period := latestPeriod(start, l.now(), c.GetServiceTimeZone())
+	ev, err := l.monitoring.EvaluatePeriod(ctx, &monitoringv1.EvaluatePeriodRequest{
+		Name: monitoringv1.PeriodResourceName{Contract: contract.Contract, Period: period}.String(),
+	})
 	switch {
 	case hidden(err):
 		return stage.Monitor{Hidden: true}, nil
@@ -297,33 +320,26 @@ func (l *lifecycle) monitor(ctx context.Context, c *contractv1.Contract, plan *t
 	m := stage.Monitor{
 		Period:      period,
 		Provisional: ev.GetProvisional(),
-		Charges:     amount(ev.GetCharges()),
-		Credits:     amount(ev.GetCredits()),
-		Net:         amount(ev.GetNet()),
+		Charges:     money.Format(ev.GetCharges()),
+		Credits:     money.Format(ev.GetCredits()),
+		Net:         money.Format(ev.GetNet()),
 	}
 	for _, r := range ev.GetResults() {
-		outcome := short(r.GetOutcome().String(), "OUTCOME_")
+		outcome := protoenum.Short(r.GetOutcome())
 		if r.GetOutcome() == monitoringv1.Outcome_OUTCOME_UNSPECIFIED {
 			outcome = stage.NotEvaluated
 		}
 		m.Levels = append(m.Levels, stage.Level{
 			Key:        r.GetKey(),
-			Kind:       short(r.GetKind().String(), "SERVICE_LEVEL_KIND_"),
+			Kind:       protoenum.Short(r.GetKind()),
 			Outcome:    outcome,
 			Value:      r.GetValue(),
-			Comparator: short(r.GetComparator().String(), "COMPARATOR_"),
+			Comparator: protoenum.Short(r.GetComparator()),
 			Target:     r.GetTarget(),
-			Credit:     amount(r.GetCredit()),
+			Credit:     money.Format(r.GetCredit()),
 		})
 	}
 	return m, nil
-}
-
-func (l *lifecycle) clock() time.Time {
-	if l.now != nil {
-		return l.now()
-	}
-	return time.Now()
 }
 
 // latestPeriod is the `YYYY-MM` of the last month that ended at or
@@ -346,13 +362,13 @@ func latestPeriod(commencement *date.Date, now time.Time, zone string) string {
 func contractFacts(c *contractv1.Contract) stage.Contract {
 	return stage.Contract{
 		Name:            c.GetName(),
-		State:           short(c.GetState().String(), "CONTRACT_STATE_"),
+		State:           protoenum.Short(c.GetState()),
 		Provider:        c.GetProvider(),
-		MonthlyFee:      amount(c.GetMonthlyFee()),
+		MonthlyFee:      money.Format(c.GetMonthlyFee()),
 		ClientSignatory: c.GetClientSignatory(),
 		ClientSigned:    c.GetClientSignature().GetSigner() != "",
 		ProviderSigned:  c.GetProviderSignature().GetSigner() != "",
-		Commencement:    isoDate(c.GetServiceCommencementDate()),
+		Commencement:    civil.Format(c.GetServiceCommencementDate()),
 	}
 }
 
@@ -362,10 +378,10 @@ func transitionFacts(p *transitionv1.TransitionPlan) stage.Transition {
 	}
 	return stage.Transition{
 		Plan:          p.GetName(),
-		State:         short(p.GetState().String(), "PLAN_STATE_"),
+		State:         protoenum.Short(p.GetState()),
 		TasksFinished: p.GetTasksFinished(),
 		TasksTotal:    p.GetTasksTotal(),
-		Commencement:  isoDate(p.GetCommencementDate()),
+		Commencement:  civil.Format(p.GetCommencementDate()),
 	}
 }
 
@@ -385,50 +401,5 @@ func pick[T any](items []T, rank func(T) int) T {
 // hidden says the caller may not see what it asked for.
 func hidden(err error) bool { return status.Code(err) == codes.PermissionDenied }
 
-// toStatus turns what a downstream call returned into the status the REST
-// caller sees. kit/downstream reports a service that is down as an apperr
-// naming it ("contract is unavailable; try again later"); the view runs in
-// the gateway, outside the gRPC server that maps apperr kinds, so it maps
-// that one here. Status errors of the services pass through unchanged.
-func toStatus(err error) error {
-	var ae *apperr.Error
-	if errors.As(err, &ae) && ae.Kind == apperr.Unavailable {
-		return status.Error(codes.Unavailable, ae.Message)
-	}
-	if _, ok := status.FromError(err); ok {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return status.FromContextError(err).Err()
-	}
-	return status.Error(codes.Internal, "internal error composing the lifecycle view")
-}
-
-func invalidName(name string) error {
-	st := status.New(codes.InvalidArgument, "name: must be engagements/{engagement}/lifecycle")
-	if d, err := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{
-		Field: "name", Description: fmt.Sprintf("%q is not engagements/{engagement}/lifecycle", name),
-	}}}); err == nil {
-		st = d
-	}
-	return st.Err()
-}
-
 // filterOn is the list filter `field = "value"` (kit/listing grammar).
 func filterOn(field, value string) string { return fmt.Sprintf("%s = %q", field, value) }
-
-func short(enum, prefix string) string { return strings.TrimPrefix(enum, prefix) }
-
-func amount(m *typev1.Money) string {
-	if m == nil || m.GetCurrencyCode() == "" {
-		return ""
-	}
-	return money.FromProto(m).String()
-}
-
-func isoDate(d *date.Date) string {
-	if d == nil || d.GetYear() == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.GetYear(), d.GetMonth(), d.GetDay())
-}

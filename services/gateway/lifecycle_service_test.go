@@ -4,28 +4,32 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	lifecyclev1 "github.com/acme/bpo/gen/go/bpo/lifecycle/v1"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/downstream"
+	"github.com/acme/bpo/kit/sqlstore/sqltest"
 	"github.com/acme/bpo/services/gateway"
 	"github.com/acme/bpo/services/testenv"
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestLifecycleView asks the gateway for lifecycles of engagements the
 // real services (in process, testenv) walked to a given step: over HTTP,
-// with the caller's token, as a REST client does.
+// with the caller's token, as a REST client does. The view is served by
+// testenv's gRPC server like the services, so the gateway reaches it over
+// a connection, through authentication, validation and the error table.
 func TestLifecycleView(t *testing.T) {
 	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
 		gw := startGateway(t, e.Addr, e.Addr)
@@ -76,6 +80,21 @@ func TestLifecycleView(t *testing.T) {
 			}
 		})
 
+		t.Run("a gRPC caller gets the same view as a REST caller", func(t *testing.T) {
+			var en catalogv1.EngagementResourceName
+			if err := en.UnmarshalString(eng); err != nil {
+				t.Fatal(err)
+			}
+			name := lifecyclev1.EngagementLifecycleResourceName{Engagement: en.Engagement}.String()
+			got, err := e.Lifecycle.GetEngagementLifecycle(sm, &lifecyclev1.GetEngagementLifecycleRequest{Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := gw.lifecycle(t, sm, eng, http.StatusOK); !proto.Equal(got, want) {
+				t.Errorf("over gRPC %v\nover REST %v", got, want)
+			}
+		})
+
 		t.Run("the awarded provider's user sees the client's processes HIDDEN", func(t *testing.T) {
 			lc := gw.lifecycle(t, e.AsProvider(t, live.Provider), eng, http.StatusOK)
 			if lc.GetStage() != lifecyclev1.Stage_STAGE_LIVE {
@@ -112,7 +131,9 @@ func TestLifecycleView(t *testing.T) {
 		})
 
 		t.Run("transition down: UNAVAILABLE naming it, not a partial view", func(t *testing.T) {
-			down := startGateway(t, e.Addr, deadAddr(t))
+			// The view alone, over e's services but with transition down.
+			view := testenv.Start(t, sqltest.SQLite, testenv.Only("lifecycle"), testenv.Beside(e), testenv.Down("transition"))
+			down := startGateway(t, e.Addr, view.Addr)
 			st := down.fail(t, sm, eng, http.StatusServiceUnavailable)
 			if st.Code != 14 || !strings.Contains(st.Message, "transition is unavailable") {
 				t.Errorf("got %+v; want code 14 saying transition is unavailable", st)
@@ -150,8 +171,8 @@ func TestLifecycleView(t *testing.T) {
 type gatewayServer struct{ url string }
 
 // startGateway serves the REST gateway over the services at addr, with
-// the transition service at transitionAddr, dialled as bpo serve dials.
-func startGateway(t *testing.T, addr, transitionAddr string) *gatewayServer {
+// the lifecycle view at lifecycleAddr, dialled as bpo serve dials.
+func startGateway(t *testing.T, addr, lifecycleAddr string) *gatewayServer {
 	t.Helper()
 	dial := func(name, a string) *grpc.ClientConn {
 		c, err := downstream.Dial(name, a)
@@ -163,7 +184,8 @@ func startGateway(t *testing.T, addr, transitionAddr string) *gatewayServer {
 	}
 	h, err := gateway.New(t.Context(), gateway.Upstreams{
 		Catalog: dial("catalog", addr), Contract: dial("contract", addr),
-		Transition: dial("transition", transitionAddr), Monitoring: dial("monitoring", addr),
+		Transition: dial("transition", addr), Monitoring: dial("monitoring", addr),
+		Lifecycle: dial("lifecycle", lifecycleAddr),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -235,16 +257,4 @@ func byName(lc *lifecyclev1.EngagementLifecycle) map[string]*lifecyclev1.Step {
 		m[s.GetStep()] = s
 	}
 	return m
-}
-
-// deadAddr is a loopback address nothing listens on.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }

@@ -1,14 +1,10 @@
 package gateway
 
 import (
-	"errors"
 	"testing"
 	"time"
 
-	"github.com/acme/bpo/kit/apperr"
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 func TestLatestPeriod(t *testing.T) {
@@ -41,19 +37,5 @@ func TestLatestPeriod(t *testing.T) {
 				t.Errorf("latestPeriod = %s; want %s", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestToStatus(t *testing.T) {
-	down := apperr.UnavailableDependency("contract", status.Error(codes.Unavailable, "connection refused"))
-	if st := status.Convert(toStatus(down)); st.Code() != codes.Unavailable || st.Message() != "contract is unavailable; try again later" {
-		t.Errorf("a service that is down: %v; want UNAVAILABLE naming contract", st)
-	}
-	denied := status.Error(codes.NotFound, "engagement engagements/X not found")
-	if got := toStatus(denied); got != denied {
-		t.Errorf("a service's status passes through: got %v", got)
-	}
-	if st := status.Convert(toStatus(errors.New("boom: SELECT * FROM secrets"))); st.Code() != codes.Internal || st.Message() == "boom: SELECT * FROM secrets" {
-		t.Errorf("an unknown error: %v; want INTERNAL without its text", st)
 	}
 }

@@ -111,7 +111,7 @@ func (e *Env) AwardedEngagement(t testing.TB) *Awarded {
 	eng := e.Engagement(t)
 	a.GoLive = firstOfMonthAhead(4)
 	scope, err := e.Catalog.UpdateScope(sm, &catalogv1.UpdateScopeRequest{Scope: &catalogv1.Scope{
-		Name: eng.GetName() + "/scope",
+		Name: nameOf[catalogv1.EngagementResourceName](t, eng.GetName()).ScopeResourceName().String(),
 		Deliverables: []*catalogv1.Deliverable{
 			{Name: "Inbound voice support", Unit: "contacts", ExpectedMonthlyVolume: 75_000},
 		},
@@ -200,7 +200,9 @@ func (e *Env) AwardedEngagement(t testing.TB) *Awarded {
 		}
 	}
 
-	ranking, err := e.Catalog.GetRanking(sm, &catalogv1.GetRankingRequest{Name: event.GetName() + "/ranking"})
+	ranking, err := e.Catalog.GetRanking(sm, &catalogv1.GetRankingRequest{
+		Name: nameOf[catalogv1.SourcingEventResourceName](t, event.GetName()).RankingResourceName().String(),
+	})
 	must(t, "GetRanking", err)
 	if len(ranking.GetProposals()) == 0 {
 		t.Fatalf("testenv: the ranking of %s is empty", event.GetName())
@@ -298,4 +300,18 @@ func must(t testing.TB, call string, err error) {
 	if err != nil {
 		t.Fatalf("testenv: %s: %v", call, err)
 	}
+}
+
+// nameOf reads value, a name the services gave, as an N, whose methods
+// build the names of its parts (EngagementResourceName.ScopeResourceName).
+func nameOf[N any, P interface {
+	*N
+	UnmarshalString(string) error
+}](t testing.TB, value string) N {
+	t.Helper()
+	var n N
+	if err := P(&n).UnmarshalString(value); err != nil {
+		t.Fatalf("testenv: %q: %v", value, err)
+	}
+	return n
 }

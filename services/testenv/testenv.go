@@ -1,10 +1,13 @@
-// Package testenv runs the four services — catalog, contract, transition
-// and monitoring — in process for tests that cross services: one gRPC
-// server on 127.0.0.1:0 built by kit/grpcserver exactly as `bpo serve`
-// builds it (authentication, the merged policy, validation, error
-// mapping), each service on its own fresh database, and the services
-// calling one another through connections dialled with kit/downstream, as
-// in `bpo serve`. No service is mocked. spec: conventions.md, "Tests".
+// Package testenv runs the platform's services in process for tests: one
+// gRPC server on 127.0.0.1:0 built by kit/grpcserver as `bpo serve` builds
+// it (authentication, the merged policy, validation, error mapping), the
+// services of the one table, services/platform, each on a fresh database
+// opened as `bpo serve` opens it (migrated, documents prepared), calling one
+// another through connections dialled with kit/downstream. No service is
+// mocked. spec: conventions.md, "Tests".
+//
+// By default every service runs; options run one service alone, give the
+// services a clock the test moves, or make an upstream unreachable.
 //
 // Tests get typed clients, tokens for any role, and stage helpers that walk
 // an engagement through the real API up to a given step
@@ -14,14 +17,14 @@ package testenv
 
 import (
 	"context"
-	"io/fs"
 	"net"
-	"strings"
+	"slices"
 	"testing"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	lifecyclev1 "github.com/acme/bpo/gen/go/bpo/lifecycle/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/auth"
@@ -29,10 +32,7 @@ import (
 	"github.com/acme/bpo/kit/grpcserver"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/kit/sqlstore/sqltest"
-	"github.com/acme/bpo/services/catalog"
-	"github.com/acme/bpo/services/contract"
-	"github.com/acme/bpo/services/monitoring"
-	"github.com/acme/bpo/services/transition"
+	"github.com/acme/bpo/services/platform"
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -42,7 +42,7 @@ import (
 // key signs the tests' tokens and is the server's HS256 secret.
 var key = []byte("bpo-testenv-hs256-key-32-bytes!!")
 
-// Env is the four services serving on one loopback listener.
+// Env is the services serving on one loopback listener.
 type Env struct {
 	// Addr is the listener's address, 127.0.0.1:port.
 	Addr string
@@ -54,82 +54,101 @@ type Env struct {
 	Contract   contractv1.ContractServiceClient
 	Transition transitionv1.TransitionServiceClient
 	Monitoring monitoringv1.MonitoringServiceClient
+	Lifecycle  lifecyclev1.LifecycleServiceClient
 
-	// DB holds each service's database by name ("catalog", "contract",
-	// "transition", "monitoring"), for tests that must look underneath the
-	// API (rarely: prefer the API).
+	// DB holds each running service's database by name ("catalog",
+	// "contract", "transition", "monitoring"), for tests that must look
+	// underneath the API (rarely: prefer the API).
 	DB map[string]*sqlstore.DB
 
-	signer *auth.Signer
+	// Signer mints tokens the server accepts, for the tokens the As…
+	// helpers do not make (an expired one, say).
+	Signer *auth.Signer
 }
 
-// service is one service of the environment, as cmd/bpo/serve.go wires it.
-type service struct {
-	name       string
-	migrations fs.FS
-	policy     auth.Policy
-	register   func(s *grpc.Server, db *sqlstore.DB, up *grpc.ClientConn)
+// Option changes what Start runs.
+type Option func(*config)
+
+type config struct {
+	only   []string
+	down   []string
+	beside string
+	opts   platform.Options
 }
 
-// services mirrors cmd/bpo/serve.go: each gets its database and clients of
-// the services it calls, all through the one upstream connection.
-var services = []service{
-	{"catalog", nil, catalog.Policy, func(s *grpc.Server, db *sqlstore.DB, _ *grpc.ClientConn) {
-		catalogv1.RegisterCatalogServiceServer(s, catalog.New(db))
-	}},
-	{"contract", nil, contract.Policy, func(s *grpc.Server, db *sqlstore.DB, up *grpc.ClientConn) {
-		contractv1.RegisterContractServiceServer(s, contract.New(db, catalogv1.NewCatalogServiceClient(up)))
-	}},
-	{"transition", nil, transition.Policy, func(s *grpc.Server, db *sqlstore.DB, up *grpc.ClientConn) {
-		transitionv1.RegisterTransitionServiceServer(s, transition.New(db, contractv1.NewContractServiceClient(up)))
-	}},
-	{"monitoring", monitoring.Migrations(), monitoring.Policy, func(s *grpc.Server, db *sqlstore.DB, up *grpc.ClientConn) {
-		monitoringv1.RegisterMonitoringServiceServer(s, monitoring.New(db, contractv1.NewContractServiceClient(up)))
-	}},
+// Only runs the named services alone (the catalog's own tests); a service
+// they call is then reached at this environment's own address, as in
+// `bpo serve --service X`, unless Beside or Down says otherwise.
+func Only(services ...string) Option {
+	return func(c *config) { c.only = append(c.only, services...) }
+}
+
+// Down makes the connections to the named services lead to an address
+// where nothing listens: calls to them answer UNAVAILABLE naming them.
+func Down(services ...string) Option {
+	return func(c *config) { c.down = append(c.down, services...) }
+}
+
+// Beside reaches the services this environment does not run at other's
+// address: a second environment over the first one's services (the
+// lifecycle view alone, with one of its upstreams Down).
+func Beside(other *Env) Option {
+	return func(c *config) { c.beside = other.Addr }
+}
+
+// WithClock runs the services on the clock now (platform.Options.Now);
+// tokens keep real time.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.opts.Now = now }
 }
 
 // ForEachDialect runs test on a fresh environment once per dialect
 // sqltest offers: SQLite, and PostgreSQL when BPO_TEST_POSTGRES_DSN is set.
-func ForEachDialect(t *testing.T, test func(t *testing.T, e *Env)) {
+func ForEachDialect(t *testing.T, test func(t *testing.T, e *Env), opts ...Option) {
 	t.Helper()
 	for _, dialect := range sqltest.Dialects(t) {
-		t.Run(dialect, func(t *testing.T) { test(t, Start(t, dialect)) })
+		t.Run(dialect, func(t *testing.T) { test(t, Start(t, dialect, opts...)) })
 	}
 }
 
-// Start serves the four services on 127.0.0.1:0, each on a fresh database
-// of dialect, until the test ends.
-func Start(t testing.TB, dialect string) *Env {
+// Start serves the services on 127.0.0.1:0, each on a fresh database of
+// dialect, until the test ends.
+func Start(t testing.TB, dialect string, opts ...Option) *Env {
 	t.Helper()
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	var run []platform.Service
+	for _, s := range platform.Services {
+		if len(c.only) == 0 || slices.Contains(c.only, s.Name) {
+			run = append(run, s)
+		}
+	}
+
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := lis.Addr().String()
-	// The services' own upstream connection, dialled as bpo serve dials
-	// it: the caller's token forwarded, a deadline, UNAVAILABLE when down.
-	up, err := downstream.Dial("bpo", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	up := c.dial(t, addr, run)
 
 	verifier, err := auth.NewHMACVerifier(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var policies []auth.Policy
-	for _, s := range services {
-		policies = append(policies, s.policy)
-	}
-	srv, err := grpcserver.New(grpcserver.Config{Log: zaptest.NewLogger(t), Verifier: verifier, Policy: auth.Merge(policies...)})
+	srv, err := grpcserver.New(grpcserver.Config{Log: zaptest.NewLogger(t), Verifier: verifier, Policy: platform.Policy(run)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{Addr: addr, DB: map[string]*sqlstore.DB{}, signer: auth.NewSigner(key)}
-	for _, s := range services {
-		db := sqltest.Open(t, dialect, s.name, s.migrations)
-		e.DB[s.name] = db
-		s.register(srv.Server, db, up)
+	e := &Env{Addr: addr, DB: map[string]*sqlstore.DB{}, Signer: auth.NewSigner(key)}
+	for _, s := range run {
+		var db *sqlstore.DB
+		if s.Stored() {
+			db = open(t, dialect, s)
+			e.DB[s.Name] = db
+		}
+		s.Register(srv.Server, db, up, c.opts)
 	}
 
 	ctx, stop := context.WithCancel(context.Background())
@@ -140,11 +159,10 @@ func Start(t testing.TB, dialect string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Cleanups run last-registered first: this one runs before sqltest
-	// closes the databases, so no call outlives them.
+	// Cleanups run last-registered first: this one runs before the
+	// databases close, so no call outlives them.
 	t.Cleanup(func() {
 		e.Conn.Close()
-		up.Close()
 		stop()
 		if err := <-served; err != nil {
 			t.Errorf("serve: %v", err)
@@ -154,7 +172,66 @@ func Start(t testing.TB, dialect string) *Env {
 	e.Contract = contractv1.NewContractServiceClient(e.Conn)
 	e.Transition = transitionv1.NewTransitionServiceClient(e.Conn)
 	e.Monitoring = monitoringv1.NewMonitoringServiceClient(e.Conn)
+	e.Lifecycle = lifecyclev1.NewLifecycleServiceClient(e.Conn)
 	return e
+}
+
+// open opens the store of s as `bpo serve` does, on a fresh database.
+func open(t testing.TB, dialect string, s platform.Service) *sqlstore.DB {
+	t.Helper()
+	db, err := s.Open(context.Background(), sqltest.DSN(t, dialect))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close %s store: %v", s.Name, err)
+		}
+	})
+	return db
+}
+
+// dial returns the services' upstream connections, dialled by name as
+// `bpo serve` dials them (the caller's token forwarded, a deadline,
+// UNAVAILABLE naming the service when it is down): to addr, the
+// environment's own listener, for the services in run; to the Beside
+// environment, when there is one, for the others; nowhere for those Down.
+func (c *config) dial(t testing.TB, addr string, run []platform.Service) platform.Upstreams {
+	t.Helper()
+	var dead string
+	conn := func(name string) *grpc.ClientConn {
+		at := addr
+		switch {
+		case slices.Contains(c.down, name):
+			if dead == "" {
+				dead = deadAddr(t)
+			}
+			at = dead
+		case c.beside != "" && !slices.ContainsFunc(run, func(s platform.Service) bool { return s.Name == name }):
+			at = c.beside
+		}
+		cc, err := downstream.Dial(name, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cc.Close() })
+		return cc
+	}
+	return platform.Upstreams{
+		Catalog: conn("catalog"), Contract: conn("contract"), Transition: conn("transition"),
+		Monitoring: conn("monitoring"), Lifecycle: conn("lifecycle"),
+	}
+}
+
+// deadAddr is a loopback address nothing listens on.
+func deadAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // As returns a context (the test's) whose calls carry a token for
@@ -189,12 +266,16 @@ func (e *Env) AsUser(t testing.TB, subject, provider string, roles ...auth.Role)
 
 // ProviderUser is the subject AsProvider gives a user of provider.
 func ProviderUser(provider string) string {
-	return "user-of-" + strings.TrimPrefix(provider, "providers/")
+	var n catalogv1.ProviderResourceName
+	if err := n.UnmarshalString(provider); err != nil {
+		return "user-of-" + provider
+	}
+	return "user-of-" + n.Provider
 }
 
 func (e *Env) token(t testing.TB, subject string, roles []auth.Role, provider string) context.Context {
 	t.Helper()
-	tok, err := e.signer.Mint(subject, roles, provider, time.Hour)
+	tok, err := e.Signer.Mint(subject, roles, provider, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
