@@ -34,4 +34,3 @@ func TestNewIDsSortByCreation(t *testing.T) {
 		t.Fatalf("ids %q then %q: want 26-character ULIDs in increasing order", a, b)
 	}
 }
-
