@@ -12,8 +12,8 @@ import (
 // and prints how many each indexed. `bpo serve` already rebuilds, at
 // start-up, a collection whose filter fields changed; reindex is for
 // facets to be trusted again after a store was changed by hand or
-// restored. Run it while the services are stopped: a document changed
-// between its read and its rewrite could keep the facets of the read.
+// restored. It may run beside live services: a document changed between
+// its read and its rewrite is skipped (its writer indexed it).
 func reindex(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
 	var st stores
