@@ -3,7 +3,6 @@ package catalog_test
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1047,115 +1046,6 @@ func TestSourcingOutputOnlyFieldsAreNeverStored(t *testing.T) {
 		wantServers(t, stored, 2)
 		if stored.GetNotes() != "revised" {
 			t.Errorf("notes %q, want the revision's", stored.GetNotes())
-		}
-	})
-}
-
-// TestSourcingNamesOfAnotherKindAreRefused: every method of step 3 that
-// takes a resource name refuses a name of another kind with
-// INVALID_ARGUMENT on the field that held it, and changes nothing.
-func TestSourcingNamesOfAnotherKindAreRefused(t *testing.T) {
-	forEachSourcingDialect(t, func(t *testing.T, e *sourcingEnv) {
-		f := e.fixture(t)
-		sm := e.as(t, auth.SourcingManager)
-		ev := e.publishedEvent(t, f.eng.GetName(), f.manila)
-		p := e.submit(t, ev.GetName(), f.manila, fixedPrice(f.manila, 10_000_000))
-		provider, engagement, scope := f.manila.name(), f.eng.GetName(), scopeOf(t, f.eng.GetName())
-		etags := func() []string {
-			t.Helper()
-			gotEv, err := e.client.GetSourcingEvent(sm, &catalogv1.GetSourcingEventRequest{Name: ev.GetName()})
-			must(t, "get event", err)
-			gotP, err := e.client.GetProposal(f.manila.ctx, &catalogv1.GetProposalRequest{Name: p.GetName()})
-			must(t, "get proposal", err)
-			gotProv, err := e.client.GetProvider(sm, &catalogv1.GetProviderRequest{Name: provider})
-			must(t, "get provider", err)
-			gotEng, err := e.client.GetEngagement(sm, &catalogv1.GetEngagementRequest{Name: engagement})
-			must(t, "get engagement", err)
-			return []string{gotEv.GetEtag(), gotP.GetEtag(), gotProv.GetEtag(), gotEng.GetEtag()}
-		}
-		before := etags()
-
-		scores := []*catalogv1.CriterionScore{{Criterion: catalogv1.Criterion_CRITERION_EXPERTISE, Score: 7}}
-		expertise := []catalogv1.Criterion{catalogv1.Criterion_CRITERION_EXPERTISE}
-		approver, evaluator := e.as(t, auth.Approver), e.asUser(t, "eva", auth.Evaluator)
-		for _, wrong := range []string{provider, engagement, scope, p.GetName()} {
-			for _, c := range []struct {
-				method, field string
-				call          func() error
-			}{
-				{"GetSourcingEvent", "name", func() error {
-					_, err := e.client.GetSourcingEvent(sm, &catalogv1.GetSourcingEventRequest{Name: wrong})
-					return err
-				}},
-				{"PublishSourcingEvent", "name", func() error {
-					_, err := e.client.PublishSourcingEvent(sm, &catalogv1.PublishSourcingEventRequest{Name: wrong})
-					return err
-				}},
-				{"CloseSourcingEvent", "name", func() error {
-					_, err := e.client.CloseSourcingEvent(sm, &catalogv1.CloseSourcingEventRequest{Name: wrong})
-					return err
-				}},
-				{"CancelSourcingEvent", "name", func() error {
-					_, err := e.client.CancelSourcingEvent(sm, &catalogv1.CancelSourcingEventRequest{Name: wrong, Reason: "wrong"})
-					return err
-				}},
-				{"CreateProposal", "parent", func() error {
-					_, err := e.client.CreateProposal(f.manila.ctx, &catalogv1.CreateProposalRequest{Parent: wrong, Proposal: fixedPrice(f.manila, 1)})
-					return err
-				}},
-				{"ListProposals", "parent", func() error {
-					_, err := e.client.ListProposals(sm, &catalogv1.ListProposalsRequest{Parent: wrong})
-					return err
-				}},
-				{"AwardSourcingEvent", "name", func() error {
-					_, err := e.client.AwardSourcingEvent(sm, &catalogv1.AwardSourcingEventRequest{Name: wrong, Proposal: p.GetName()})
-					return err
-				}},
-				{"ApproveAward", "name", func() error {
-					_, err := e.client.ApproveAward(approver, &catalogv1.ApproveAwardRequest{Name: wrong})
-					return err
-				}},
-				{"GetRanking", "name", func() error {
-					_, err := e.client.GetRanking(sm, &catalogv1.GetRankingRequest{Name: wrong})
-					return err
-				}},
-			} {
-				t.Run(c.method+" "+wrong, func(t *testing.T) { wantViolations(t, c.call(), c.field) })
-			}
-		}
-		for _, wrong := range []string{provider, engagement, scope, ev.GetName(), rankingOf(t, ev.GetName())} {
-			for _, c := range []struct {
-				method, field string
-				call          func() error
-			}{
-				{"UpdateProposal", "proposal.name", func() error {
-					revised := fixedPrice(f.manila, 1)
-					revised.Name = wrong
-					_, err := e.client.UpdateProposal(f.manila.ctx, &catalogv1.UpdateProposalRequest{Proposal: revised})
-					return err
-				}},
-				{"GetProposal", "name", func() error {
-					_, err := e.client.GetProposal(sm, &catalogv1.GetProposalRequest{Name: wrong})
-					return err
-				}},
-				{"ScoreProposal", "name", func() error {
-					_, err := e.client.ScoreProposal(evaluator, &catalogv1.ScoreProposalRequest{Name: wrong, Scores: scores})
-					return err
-				}},
-				{"ConfirmModeration", "name", func() error {
-					_, err := e.client.ConfirmModeration(sm, &catalogv1.ConfirmModerationRequest{Name: wrong, Criteria: expertise, Comment: "fine"})
-					return err
-				}},
-				{"AwardSourcingEvent", "proposal", func() error {
-					_, err := e.client.AwardSourcingEvent(sm, &catalogv1.AwardSourcingEventRequest{Name: ev.GetName(), Proposal: wrong})
-					return err
-				}},
-			} {
-				t.Run(c.method+" "+wrong, func(t *testing.T) { wantViolations(t, c.call(), c.field) })
-			}
-		}
-		if after := etags(); !slices.Equal(after, before) {
-			t.Errorf("etags of the event, proposal, provider and engagement went from %v to %v", before, after)
 		}
 	})
 }

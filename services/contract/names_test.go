@@ -9,7 +9,6 @@ import (
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/services/testenv"
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -81,67 +80,5 @@ func TestOutputOnlyFieldsSentByACallerAreNeverStored(t *testing.T) {
 			}
 			check(t, "update", c)
 		}
-	})
-}
-
-// Every method that takes a contract's name refuses a name of another kind
-// — the engagement's live-contract record among them, which the store keeps
-// beside the contracts — on the field that held it, and changes nothing.
-func TestNamesOfAnotherKindAreRefused(t *testing.T) {
-	t.Parallel()
-	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
-		a := e.AwardedEngagement(t)
-		admin := e.AsRole(t, auth.Admin)
-		c := draftFor(t, e, e.AsRole(t, auth.ContractManager), a.Engagement.GetName())
-		day := &date.Date{Year: 2030, Month: 1, Day: 1}
-		for _, other := range []string{a.Engagement.GetName() + "/liveContract", a.Engagement.GetName(), a.Provider, c.GetName() + "/x"} {
-			for _, m := range []struct {
-				method, field string
-				call          func() error
-			}{
-				{"GetContract", "name", func() error {
-					_, err := e.Contract.GetContract(admin, &contractv1.GetContractRequest{Name: other})
-					return err
-				}},
-				{"UpdateContract", "contract.name", func() error {
-					_, err := e.Contract.UpdateContract(admin, &contractv1.UpdateContractRequest{Contract: &contractv1.Contract{Name: other, DisplayName: "overwritten"}})
-					return err
-				}},
-				{"SubmitContract", "name", func() error {
-					_, err := e.Contract.SubmitContract(admin, &contractv1.SubmitContractRequest{Name: other})
-					return err
-				}},
-				{"RejectContract", "name", func() error {
-					_, err := e.Contract.RejectContract(admin, &contractv1.RejectContractRequest{Name: other, Reason: "r"})
-					return err
-				}},
-				{"ApproveContract", "name", func() error {
-					_, err := e.Contract.ApproveContract(admin, &contractv1.ApproveContractRequest{Name: other})
-					return err
-				}},
-				{"SignContract", "name", func() error {
-					_, err := e.Contract.SignContract(admin, &contractv1.SignContractRequest{Name: other})
-					return err
-				}},
-				{"RecordServiceCommencement", "name", func() error {
-					_, err := e.Contract.RecordServiceCommencement(admin, &contractv1.RecordServiceCommencementRequest{Name: other, CommencementDate: day})
-					return err
-				}},
-				{"TerminateContract", "name", func() error {
-					_, err := e.Contract.TerminateContract(admin, &contractv1.TerminateContractRequest{
-						Name: other, Reason: contractv1.TerminationReason_TERMINATION_REASON_CONVENIENCE, EffectiveDate: day,
-					})
-					return err
-				}},
-			} {
-				t.Run(m.method+" "+other, func(t *testing.T) { wantViolations(t, m.call(), m.field) })
-			}
-		}
-		after, err := e.Contract.GetContract(admin, &contractv1.GetContractRequest{Name: c.GetName()})
-		if err != nil || !proto.Equal(after, c) {
-			t.Errorf("the contract changed: %v, %v", after, err)
-		}
-		_, err = e.Contract.CreateContract(e.AsRole(t, auth.ContractManager), &contractv1.CreateContractRequest{Contract: &contractv1.Contract{Engagement: a.Engagement.GetName()}})
-		wantMessage(t, err, codes.AlreadyExists, c.GetName())
 	})
 }

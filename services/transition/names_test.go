@@ -12,10 +12,11 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-func TestNamesAndFields(t *testing.T) {
+// Names of another kind are refused by every method: see
+// services/testenv/resource_names_test.go, which walks them all.
+func TestOutputOnlyFields(t *testing.T) {
 	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
-		t.Run("output-only fields sent by a caller are never stored", func(t *testing.T) { outputOnlyNeverStored(t, e) })
-		t.Run("names of another kind are refused", func(t *testing.T) { namesOfAnotherKind(t, e) })
+		t.Run("sent by a caller are never stored", func(t *testing.T) { outputOnlyNeverStored(t, e) })
 	})
 }
 
@@ -90,106 +91,6 @@ func outputOnlyNeverStored(t *testing.T, e *testenv.Env) {
 		_, err := e.Transition.UpdateTask(tm, &transitionv1.UpdateTaskRequest{Task: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}})
 		must(t, err)
 		check(t, "UpdateTask", task.GetName())
-	}
-}
-
-// Every method that takes a name or parent refuses a name of another kind
-// — among them the documents the store keeps beside the resources (a
-// contract's plan claim, a plan's baseline) — on the field that held it,
-// and changes nothing.
-func namesOfAnotherKind(t *testing.T, e *testenv.Env) {
-	s := e.SignedContract(t)
-	p := e.TransitionPlan(t, s)
-	admin := e.AsRole(t, auth.Admin)
-	_, err := e.Transition.SaveBaseline(admin, &transitionv1.SaveBaselineRequest{Name: p.GetName()})
-	must(t, err)
-	tasks := listTasks(t, e, p.GetName())
-	plan, task := p.GetName(), tasks[0].GetName()
-	schedule := plan + "/schedule"
-	others := []string{s.Contract.GetName() + "/transitionPlan", plan + "/baseline", s.Contract.GetName(), plan, task, schedule}
-
-	methods := []struct {
-		method, field, valid string
-		call                 func(name string) error
-	}{
-		{"GetTransitionPlan", "name", plan, func(n string) error {
-			_, err := e.Transition.GetTransitionPlan(admin, &transitionv1.GetTransitionPlanRequest{Name: n})
-			return err
-		}},
-		{"StartTransitionPlan", "name", plan, func(n string) error {
-			_, err := e.Transition.StartTransitionPlan(admin, &transitionv1.StartTransitionPlanRequest{Name: n})
-			return err
-		}},
-		{"CreateTask", "parent", plan, func(n string) error {
-			_, err := e.Transition.CreateTask(admin, &transitionv1.CreateTaskRequest{Parent: n, Task: &transitionv1.Task{Title: "X", Phase: transitionv1.Phase_PHASE_PLANNING}})
-			return err
-		}},
-		{"ListTasks", "parent", plan, func(n string) error {
-			_, err := e.Transition.ListTasks(admin, &transitionv1.ListTasksRequest{Parent: n})
-			return err
-		}},
-		{"UpdateTask", "task.name", task, func(n string) error {
-			_, err := e.Transition.UpdateTask(admin, &transitionv1.UpdateTaskRequest{Task: &transitionv1.Task{Name: n, Title: "overwritten"}})
-			return err
-		}},
-		{"StartTask", "name", task, func(n string) error {
-			_, err := e.Transition.StartTask(admin, &transitionv1.StartTaskRequest{Name: n})
-			return err
-		}},
-		{"CompleteTask", "name", task, func(n string) error {
-			_, err := e.Transition.CompleteTask(admin, &transitionv1.CompleteTaskRequest{Name: n})
-			return err
-		}},
-		{"SkipTask", "name", task, func(n string) error {
-			_, err := e.Transition.SkipTask(admin, &transitionv1.SkipTaskRequest{Name: n, Reason: "r"})
-			return err
-		}},
-		{"BlockTask", "name", task, func(n string) error {
-			_, err := e.Transition.BlockTask(admin, &transitionv1.BlockTaskRequest{Name: n, Reason: "r"})
-			return err
-		}},
-		{"CheckReadiness", "name", plan, func(n string) error {
-			_, err := e.Transition.CheckReadiness(admin, &transitionv1.CheckReadinessRequest{Name: n})
-			return err
-		}},
-		{"CompleteCutover", "name", plan, func(n string) error {
-			_, err := e.Transition.CompleteCutover(admin, &transitionv1.CompleteCutoverRequest{Name: n})
-			return err
-		}},
-		{"ClosePlan", "name", plan, func(n string) error {
-			_, err := e.Transition.ClosePlan(admin, &transitionv1.ClosePlanRequest{Name: n})
-			return err
-		}},
-		{"AbortPlan", "name", plan, func(n string) error {
-			_, err := e.Transition.AbortPlan(admin, &transitionv1.AbortPlanRequest{Name: n, Reason: "r"})
-			return err
-		}},
-		{"GetSchedule", "name", schedule, func(n string) error {
-			_, err := e.Transition.GetSchedule(admin, &transitionv1.GetScheduleRequest{Name: n})
-			return err
-		}},
-		{"SaveBaseline", "name", plan, func(n string) error {
-			_, err := e.Transition.SaveBaseline(admin, &transitionv1.SaveBaselineRequest{Name: n})
-			return err
-		}},
-	}
-	beforePlan, err := e.Transition.GetTransitionPlan(admin, &transitionv1.GetTransitionPlanRequest{Name: plan})
-	must(t, err)
-	for _, m := range methods {
-		for _, other := range others {
-			if other == m.valid {
-				continue
-			}
-			t.Run(m.method+" "+other, func(t *testing.T) { wantViolations(t, m.call(other), m.field) })
-		}
-	}
-	afterPlan, err := e.Transition.GetTransitionPlan(admin, &transitionv1.GetTransitionPlanRequest{Name: plan})
-	must(t, err)
-	if !proto.Equal(beforePlan, afterPlan) {
-		t.Errorf("the plan changed: %v", afterPlan)
-	}
-	if after := listTasks(t, e, plan); !equalTasks(tasks, after) {
-		t.Errorf("the tasks changed")
 	}
 }
 
