@@ -223,6 +223,22 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 	return db.run(ctx, db.read, opts, fn)
 }
 
+// Query runs fn in a read transaction (as Read) and returns what it read:
+// a Get or List handler's whole body.
+func Query[T any](ctx context.Context, db *DB, fn func(*Tx) (T, error)) (T, error) {
+	var out T
+	err := db.Read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {

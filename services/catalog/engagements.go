@@ -148,28 +148,17 @@ func (s *Server) GetEngagement(ctx context.Context, req *catalogv1.GetEngagement
 	if err != nil {
 		return nil, err
 	}
-	var e *catalogv1.Engagement
-	if err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		e, err = readEngagement(ctx, tx, name)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.Engagement, error) {
+		return readEngagement(ctx, tx, name)
+	})
 }
 
 // ListEngagements implements catalogv1.CatalogServiceServer (staff only).
 func (s *Server) ListEngagements(ctx context.Context, req *catalogv1.ListEngagementsRequest) (*catalogv1.ListEngagementsResponse, error) {
-	resp := &catalogv1.ListEngagementsResponse{}
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		resp.Engagements, resp.NextPageToken, err = engagementDocs.Page(ctx, tx, req, docstore.Query{})
-		return err
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.ListEngagementsResponse, error) {
+		page, next, err := engagementDocs.Page(ctx, tx, req, docstore.Query{})
+		return &catalogv1.ListEngagementsResponse{Engagements: page, NextPageToken: next}, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
 }
 
 // UpdateEngagement implements catalogv1.CatalogServiceServer. The

@@ -68,28 +68,18 @@ func (s *Server) GetProcess(ctx context.Context, req *catalogv1.GetProcessReques
 	if err != nil {
 		return nil, err
 	}
-	var p *catalogv1.Process
-	if err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		p, _, err = processDocs.Get(ctx, tx, name.String())
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.Process, error) {
+		p, _, err := processDocs.Get(ctx, tx, name.String())
+		return p, err
+	})
 }
 
 // ListProcesses implements catalogv1.CatalogServiceServer.
 func (s *Server) ListProcesses(ctx context.Context, req *catalogv1.ListProcessesRequest) (*catalogv1.ListProcessesResponse, error) {
-	resp := &catalogv1.ListProcessesResponse{}
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		resp.Processes, resp.NextPageToken, err = processDocs.Page(ctx, tx, req, docstore.Query{})
-		return err
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.ListProcessesResponse, error) {
+		page, next, err := processDocs.Page(ctx, tx, req, docstore.Query{})
+		return &catalogv1.ListProcessesResponse{Processes: page, NextPageToken: next}, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
 }
 
 // UpdateProcess implements catalogv1.CatalogServiceServer. The latest
@@ -173,14 +163,10 @@ func (s *Server) GetAssessment(ctx context.Context, req *catalogv1.GetAssessment
 	if err != nil {
 		return nil, err
 	}
-	var a *catalogv1.Assessment
-	if err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		a, _, err = assessmentDocs.Get(ctx, tx, name.String())
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.Assessment, error) {
+		a, _, err := assessmentDocs.Get(ctx, tx, name.String())
+		return a, err
+	})
 }
 
 // ListAssessments implements catalogv1.CatalogServiceServer: a process's
@@ -191,20 +177,14 @@ func (s *Server) ListAssessments(ctx context.Context, req *catalogv1.ListAssessm
 	if err != nil {
 		return nil, err
 	}
-	resp := &catalogv1.ListAssessmentsResponse{}
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.ListAssessmentsResponse, error) {
 		// An unknown process is NOT_FOUND, not an empty list.
 		if _, _, err := processDocs.Get(ctx, tx, parent.String()); err != nil {
-			return err
+			return nil, err
 		}
-		var err error
-		resp.Assessments, resp.NextPageToken, err = assessmentDocs.Page(ctx, tx, req, docstore.Query{Parent: parent.String()})
-		return err
+		page, next, err := assessmentDocs.Page(ctx, tx, req, docstore.Query{Parent: parent.String()})
+		return &catalogv1.ListAssessmentsResponse{Assessments: page, NextPageToken: next}, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
 }
 
 // assessmentPolicy is the policy in force: the stored one, or until an
@@ -239,15 +219,9 @@ func (s *Server) GetAssessmentPolicy(ctx context.Context, req *catalogv1.GetAsse
 	if _, err := names.Parse[catalogv1.AssessmentPolicyResourceName]("name", req.GetName()); err != nil {
 		return nil, err
 	}
-	var pol *catalogv1.AssessmentPolicy
-	if err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		pol, err = assessmentPolicy(ctx, tx)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return pol, nil
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.AssessmentPolicy, error) {
+		return assessmentPolicy(ctx, tx)
+	})
 }
 
 // UpdateAssessmentPolicy implements catalogv1.CatalogServiceServer (admins

@@ -57,15 +57,10 @@ func (s *Server) GetProvider(ctx context.Context, req *catalogv1.GetProviderRequ
 	if err := ownProviderOnly(auth.FromContext(ctx), name.String()); err != nil {
 		return nil, err
 	}
-	var p *catalogv1.Provider
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		p, _, err = providerDocs.Get(ctx, tx, name.String())
-		return err
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
+		p, _, err := providerDocs.Get(ctx, tx, name.String())
+		return p, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // ListProviders implements catalogv1.CatalogServiceServer. A provider user
@@ -75,16 +70,10 @@ func (s *Server) ListProviders(ctx context.Context, req *catalogv1.ListProviders
 	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
 		q.Name = caller.Provider
 	}
-	resp := &catalogv1.ListProvidersResponse{}
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		resp.Providers, resp.NextPageToken, err = providerDocs.Page(ctx, tx, req, q)
-		return err
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.ListProvidersResponse, error) {
+		page, next, err := providerDocs.Page(ctx, tx, req, q)
+		return &catalogv1.ListProvidersResponse{Providers: page, NextPageToken: next}, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
 }
 
 // UpdateProvider implements catalogv1.CatalogServiceServer.

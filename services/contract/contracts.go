@@ -108,15 +108,10 @@ func (s *Server) GetContract(ctx context.Context, req *contractv1.GetContractReq
 	if err != nil {
 		return nil, err
 	}
-	var c *contractv1.Contract
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		c, _, err = load(ctx, tx, name, "")
-		return err
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+		c, _, err := load(ctx, tx, name, "")
+		return c, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // load reads the contract name for a change when the caller sent an etag,
@@ -140,16 +135,10 @@ func (s *Server) ListContracts(ctx context.Context, req *contractv1.ListContract
 	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
 		q.Terms = []listing.Term{{Field: "provider", Op: listing.Equal, Value: caller.Provider}}
 	}
-	resp := &contractv1.ListContractsResponse{}
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		resp.Contracts, resp.NextPageToken, err = contracts.Page(ctx, tx, req, q)
-		return err
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.ListContractsResponse, error) {
+		page, next, err := contracts.Page(ctx, tx, req, q)
+		return &contractv1.ListContractsResponse{Contracts: page, NextPageToken: next}, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
 }
 
 // UpdateContract implements contractv1.ContractServiceServer.

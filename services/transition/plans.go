@@ -148,15 +148,10 @@ func (s *Server) GetTransitionPlan(ctx context.Context, req *transitionv1.GetTra
 	if err != nil {
 		return nil, err
 	}
-	var p *transitionv1.TransitionPlan
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		p, _, err = loadPlan(ctx, tx, name, "")
-		return err
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
+		p, _, err := loadPlan(ctx, tx, name, "")
+		return p, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // ListTransitionPlans implements transitionv1.TransitionServiceServer.
@@ -165,16 +160,10 @@ func (s *Server) ListTransitionPlans(ctx context.Context, req *transitionv1.List
 	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
 		q.Terms = []listing.Term{{Field: "provider", Op: listing.Equal, Value: caller.Provider}}
 	}
-	resp := &transitionv1.ListTransitionPlansResponse{}
-	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		resp.TransitionPlans, resp.NextPageToken, err = planDocs.Page(ctx, tx, req, q)
-		return err
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*transitionv1.ListTransitionPlansResponse, error) {
+		page, next, err := planDocs.Page(ctx, tx, req, q)
+		return &transitionv1.ListTransitionPlansResponse{TransitionPlans: page, NextPageToken: next}, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
 }
 
 // StartTransitionPlan implements transitionv1.TransitionServiceServer.
