@@ -68,7 +68,10 @@ lint: tools protodeps
 ## test: the whole suite — generated code fresh, lint, unit, service (SQLite
 ## and, when BPO_TEST_POSTGRES_DSN is set, PostgreSQL) and end-to-end tests
 test: check-generated lint build
-	PATH="$(BIN):$$PATH" go test $(GO_TEST_FLAGS) ./...
+	@# -json through tools/testreport: failures in full, then what ran, with
+	@# the PostgreSQL variants counted (pipefail keeps go test's status).
+	go build -o $(BIN)/testreport ./tools/testreport
+	PATH="$(BIN):$$PATH" go test -json $(GO_TEST_FLAGS) ./... | $(BIN)/testreport
 
 ## demo: walk one engagement through the platform against a running `make run`
 demo: build
