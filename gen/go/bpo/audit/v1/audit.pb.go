@@ -7,6 +7,7 @@
 package auditv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -26,7 +27,9 @@ const (
 
 // AuditEvent is one entry of a service's append-only, hash-chained audit log.
 // Every mutation of the service writes exactly one, in the same transaction
-// as the change itself.
+// as the change itself. From `Verification.keyed_from` on, each hash is an
+// HMAC keyed with the service's audit key, which is kept outside the
+// database; the events before it were written before the log had a key.
 type AuditEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Position in the service's log, starting at 1, without gaps.
@@ -47,9 +50,11 @@ type AuditEvent struct {
 	Before *structpb.Struct `protobuf:"bytes,8,opt,name=before,proto3" json:"before,omitempty"`
 	// The changed fields after the change (absent for a deletion).
 	After *structpb.Struct `protobuf:"bytes,9,opt,name=after,proto3" json:"after,omitempty"`
-	// Hex SHA-256 of the previous event (64 zeros for the first event).
+	// `hash` of the previous event (64 zeros for the first event).
 	PreviousHash string `protobuf:"bytes,10,opt,name=previous_hash,json=previousHash,proto3" json:"previous_hash,omitempty"`
-	// Hex SHA-256 over this event's fields and `previous_hash`.
+	// Hex HMAC-SHA256, with the audit key, over this event's fields and
+	// `previous_hash`; plain SHA-256 for an event written before the log was
+	// keyed.
 	Hash          string `protobuf:"bytes,11,opt,name=hash,proto3" json:"hash,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -165,16 +170,33 @@ func (x *AuditEvent) GetHash() string {
 // Verification is the result of re-computing a service's audit hash chain.
 type Verification struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// True when every event's hash matches its content and its predecessor.
+	// True when every event's hash matches its content and its predecessor,
+	// the head of the log is the one the service last wrote, and the log
+	// still holds the checkpoint given with the request, if any.
 	Intact bool `protobuf:"varint,1,opt,name=intact,proto3" json:"intact,omitempty"`
 	// How many events were checked.
 	EventsChecked int64 `protobuf:"varint,2,opt,name=events_checked,json=eventsChecked,proto3" json:"events_checked,omitempty"`
-	// Hash of the last event: publish it elsewhere to detect a rewritten log.
+	// Hash of the last event.
 	HeadHash string `protobuf:"bytes,3,opt,name=head_hash,json=headHash,proto3" json:"head_hash,omitempty"`
-	// Sequence of the first event that does not verify (0 when intact).
+	// Sequence of the first event that does not verify, or that is missing
+	// (0 when intact).
 	FirstBrokenSequence int64 `protobuf:"varint,4,opt,name=first_broken_sequence,json=firstBrokenSequence,proto3" json:"first_broken_sequence,omitempty"`
 	// What is wrong, in words, when not intact.
-	Problem       string `protobuf:"bytes,5,opt,name=problem,proto3" json:"problem,omitempty"`
+	Problem string `protobuf:"bytes,5,opt,name=problem,proto3" json:"problem,omitempty"`
+	// The signed checkpoint of the head of the log, when the log is intact,
+	// keyed and not empty. Keep it where whoever writes the database cannot
+	// reach it, and give it back to `VerifyAuditLog` later: a log cut short
+	// or rewritten since then no longer verifies against it.
+	Checkpoint *AuditCheckpoint `protobuf:"bytes,6,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// The first event whose hash is keyed (0 when the log has no key). The
+	// events before it were written before the log had a key: they are
+	// anchored by the first keyed event, which holds the hash of the last of
+	// them, but not by a key of their own.
+	KeyedFrom int64 `protobuf:"varint,7,opt,name=keyed_from,json=keyedFrom,proto3" json:"keyed_from,omitempty"`
+	// The Ed25519 public key that signs the service's checkpoints (32
+	// bytes), when the log is keyed. Pin it once, from a source you trust,
+	// and check checkpoints with it.
+	PublicKey     []byte `protobuf:"bytes,8,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -244,11 +266,140 @@ func (x *Verification) GetProblem() string {
 	return ""
 }
 
+func (x *Verification) GetCheckpoint() *AuditCheckpoint {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
+}
+
+func (x *Verification) GetKeyedFrom() int64 {
+	if x != nil {
+		return x.KeyedFrom
+	}
+	return 0
+}
+
+func (x *Verification) GetPublicKey() []byte {
+	if x != nil {
+		return x.PublicKey
+	}
+	return nil
+}
+
+// AuditCheckpoint says that a service's audit log held event `sequence`,
+// whose hash is `hash`, at `time`, signed with the service's audit key.
+// The service publishes one in its log each time its periodic verification
+// finds the log intact and longer than before, and returns one with every
+// intact `Verification`.
+//
+// Given back to `VerifyAuditLog`, it must be met by the log as it is then:
+// event `sequence` still present with that very hash. A log cut short
+// before it, or rewritten up to it, does not pass, even by someone who
+// recomputed every hash after the edit. Only `sequence` and `hash` are
+// needed for that; when `signature` is given too, the service first checks
+// that the checkpoint is one it signed.
+type AuditCheckpoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The service whose log it is: `catalog`, `contract`, `transition` or
+	// `monitoring`.
+	Service string `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	// The event vouched for: the head of the log when the checkpoint was made.
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// That event's hash: 64 lowercase hex digits.
+	Hash string `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`
+	// When the checkpoint was signed.
+	Time *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=time,proto3" json:"time,omitempty"`
+	// The audit key that signed it: the first 16 hex digits of the SHA-256
+	// of its Ed25519 public key.
+	KeyId string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// Ed25519 signature (64 bytes) over the UTF-8 text
+	// `bpo.audit.v1.AuditCheckpoint\n{service}\n{sequence}\n{hash}\n{seconds}.{nanos}\n`,
+	// where `{seconds}` and `{nanos}` are those of `time`, nanos as nine
+	// digits, and `\n` is a line feed. Anyone holding the public key can
+	// check it; only the holder of the audit key can make one.
+	Signature     []byte `protobuf:"bytes,6,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditCheckpoint) Reset() {
+	*x = AuditCheckpoint{}
+	mi := &file_bpo_audit_v1_audit_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditCheckpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditCheckpoint) ProtoMessage() {}
+
+func (x *AuditCheckpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_audit_v1_audit_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditCheckpoint.ProtoReflect.Descriptor instead.
+func (*AuditCheckpoint) Descriptor() ([]byte, []int) {
+	return file_bpo_audit_v1_audit_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AuditCheckpoint) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *AuditCheckpoint) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *AuditCheckpoint) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *AuditCheckpoint) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *AuditCheckpoint) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *AuditCheckpoint) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
 var File_bpo_audit_v1_audit_proto protoreflect.FileDescriptor
 
 const file_bpo_audit_v1_audit_proto_rawDesc = "" +
 	"\n" +
-	"\x18bpo/audit/v1/audit.proto\x12\fbpo.audit.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb6\x03\n" +
+	"\x18bpo/audit/v1/audit.proto\x12\fbpo.audit.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb6\x03\n" +
 	"\n" +
 	"AuditEvent\x12 \n" +
 	"\bsequence\x18\x01 \x01(\x03B\x04\xe2A\x01\x03R\bsequence\x124\n" +
@@ -263,13 +414,27 @@ const file_bpo_audit_v1_audit_proto_rawDesc = "" +
 	"\x05after\x18\t \x01(\v2\x17.google.protobuf.StructB\x04\xe2A\x01\x03R\x05after\x12)\n" +
 	"\rprevious_hash\x18\n" +
 	" \x01(\tB\x04\xe2A\x01\x03R\fpreviousHash\x12\x18\n" +
-	"\x04hash\x18\v \x01(\tB\x04\xe2A\x01\x03R\x04hash\"\xd6\x01\n" +
+	"\x04hash\x18\v \x01(\tB\x04\xe2A\x01\x03R\x04hash\"\xe5\x02\n" +
 	"\fVerification\x12\x1c\n" +
 	"\x06intact\x18\x01 \x01(\bB\x04\xe2A\x01\x03R\x06intact\x12+\n" +
 	"\x0eevents_checked\x18\x02 \x01(\x03B\x04\xe2A\x01\x03R\reventsChecked\x12!\n" +
 	"\thead_hash\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\bheadHash\x128\n" +
 	"\x15first_broken_sequence\x18\x04 \x01(\x03B\x04\xe2A\x01\x03R\x13firstBrokenSequence\x12\x1e\n" +
-	"\aproblem\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\aproblemB1Z/github.com/acme/bpo/gen/go/bpo/audit/v1;auditv1b\x06proto3"
+	"\aproblem\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\aproblem\x12C\n" +
+	"\n" +
+	"checkpoint\x18\x06 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x03R\n" +
+	"checkpoint\x12#\n" +
+	"\n" +
+	"keyed_from\x18\a \x01(\x03B\x04\xe2A\x01\x03R\tkeyedFrom\x12#\n" +
+	"\n" +
+	"public_key\x18\b \x01(\fB\x04\xe2A\x01\x03R\tpublicKey\"\x98\x02\n" +
+	"\x0fAuditCheckpoint\x12%\n" +
+	"\aservice\x18\x01 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18?R\aservice\x12'\n" +
+	"\bsequence\x18\x02 \x01(\x03B\v\xe2A\x01\x02\xbaH\x04\"\x02 \x00R\bsequence\x12-\n" +
+	"\x04hash\x18\x03 \x01(\tB\x19\xe2A\x01\x02\xbaH\x12r\x102\x0e^[0-9a-f]{64}$R\x04hash\x124\n" +
+	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x01R\x04time\x12\"\n" +
+	"\x06key_id\x18\x05 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18@R\x05keyId\x12,\n" +
+	"\tsignature\x18\x06 \x01(\fB\x0e\xe2A\x01\x01\xbaH\a\xd8\x01\x01z\x02h@R\tsignatureB1Z/github.com/acme/bpo/gen/go/bpo/audit/v1;auditv1b\x06proto3"
 
 var (
 	file_bpo_audit_v1_audit_proto_rawDescOnce sync.Once
@@ -283,22 +448,25 @@ func file_bpo_audit_v1_audit_proto_rawDescGZIP() []byte {
 	return file_bpo_audit_v1_audit_proto_rawDescData
 }
 
-var file_bpo_audit_v1_audit_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_bpo_audit_v1_audit_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_bpo_audit_v1_audit_proto_goTypes = []any{
 	(*AuditEvent)(nil),            // 0: bpo.audit.v1.AuditEvent
 	(*Verification)(nil),          // 1: bpo.audit.v1.Verification
-	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),       // 3: google.protobuf.Struct
+	(*AuditCheckpoint)(nil),       // 2: bpo.audit.v1.AuditCheckpoint
+	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 4: google.protobuf.Struct
 }
 var file_bpo_audit_v1_audit_proto_depIdxs = []int32{
-	2, // 0: bpo.audit.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
-	3, // 1: bpo.audit.v1.AuditEvent.before:type_name -> google.protobuf.Struct
-	3, // 2: bpo.audit.v1.AuditEvent.after:type_name -> google.protobuf.Struct
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	3, // 0: bpo.audit.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
+	4, // 1: bpo.audit.v1.AuditEvent.before:type_name -> google.protobuf.Struct
+	4, // 2: bpo.audit.v1.AuditEvent.after:type_name -> google.protobuf.Struct
+	2, // 3: bpo.audit.v1.Verification.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	3, // 4: bpo.audit.v1.AuditCheckpoint.time:type_name -> google.protobuf.Timestamp
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_bpo_audit_v1_audit_proto_init() }
@@ -312,7 +480,7 @@ func file_bpo_audit_v1_audit_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_audit_v1_audit_proto_rawDesc), len(file_bpo_audit_v1_audit_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

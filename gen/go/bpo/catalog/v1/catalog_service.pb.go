@@ -3088,7 +3088,14 @@ func (x *ListAuditEventsResponse) GetNextPageToken() string {
 
 // Request for VerifyAuditLog.
 type VerifyAuditLogRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A checkpoint kept from an earlier verification or from the service's
+	// log (its "audit checkpoint" lines): the log must still hold that event
+	// with that hash, or it is reported broken there. Over REST as query
+	// parameters: `checkpoint.sequence` and `checkpoint.hash`, and to have
+	// the signature checked `checkpoint.service`, `checkpoint.time`,
+	// `checkpoint.keyId` and `checkpoint.signature` (base64).
+	Checkpoint    *v1.AuditCheckpoint `protobuf:"bytes,1,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3121,6 +3128,13 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
 	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *VerifyAuditLogRequest) GetCheckpoint() *v1.AuditCheckpoint {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
 }
 
 // Response of VerifyAuditLog.
@@ -3432,8 +3446,11 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"~\n" +
 	"\x17ListAuditEventsResponse\x12;\n" +
 	"\faudit_events\x18\x01 \x03(\v2\x18.bpo.audit.v1.AuditEventR\vauditEvents\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
-	"\x15VerifyAuditLogRequest\"X\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\\\n" +
+	"\x15VerifyAuditLogRequest\x12C\n" +
+	"\n" +
+	"checkpoint\x18\x01 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x01R\n" +
+	"checkpoint\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
 	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xcd,\n" +
 	"\x0eCatalogService\x12r\n" +
@@ -3564,10 +3581,11 @@ var file_bpo_catalog_v1_catalog_service_proto_goTypes = []any{
 	(Criterion)(0),                        // 62: bpo.catalog.v1.Criterion
 	(*Moderation)(nil),                    // 63: bpo.catalog.v1.Moderation
 	(*v1.AuditEvent)(nil),                 // 64: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),               // 65: bpo.audit.v1.Verification
-	(*emptypb.Empty)(nil),                 // 66: google.protobuf.Empty
-	(*Evaluation)(nil),                    // 67: bpo.catalog.v1.Evaluation
-	(*Ranking)(nil),                       // 68: bpo.catalog.v1.Ranking
+	(*v1.AuditCheckpoint)(nil),            // 65: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),               // 66: bpo.audit.v1.Verification
+	(*emptypb.Empty)(nil),                 // 67: google.protobuf.Empty
+	(*Evaluation)(nil),                    // 68: bpo.catalog.v1.Evaluation
+	(*Ranking)(nil),                       // 69: bpo.catalog.v1.Ranking
 }
 var file_bpo_catalog_v1_catalog_service_proto_depIdxs = []int32{
 	52, // 0: bpo.catalog.v1.CreateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
@@ -3598,98 +3616,99 @@ var file_bpo_catalog_v1_catalog_service_proto_depIdxs = []int32{
 	63, // 25: bpo.catalog.v1.ConfirmModerationResponse.moderations:type_name -> bpo.catalog.v1.Moderation
 	59, // 26: bpo.catalog.v1.ConfirmModerationResponse.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
 	64, // 27: bpo.catalog.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	65, // 28: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 29: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
-	1,  // 30: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
-	2,  // 31: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
-	4,  // 32: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
-	5,  // 33: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
-	6,  // 34: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
-	7,  // 35: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
-	8,  // 36: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
-	9,  // 37: bpo.catalog.v1.CatalogService.CreateProcess:input_type -> bpo.catalog.v1.CreateProcessRequest
-	10, // 38: bpo.catalog.v1.CatalogService.GetProcess:input_type -> bpo.catalog.v1.GetProcessRequest
-	11, // 39: bpo.catalog.v1.CatalogService.ListProcesses:input_type -> bpo.catalog.v1.ListProcessesRequest
-	13, // 40: bpo.catalog.v1.CatalogService.UpdateProcess:input_type -> bpo.catalog.v1.UpdateProcessRequest
-	14, // 41: bpo.catalog.v1.CatalogService.AssessProcess:input_type -> bpo.catalog.v1.AssessProcessRequest
-	15, // 42: bpo.catalog.v1.CatalogService.GetAssessment:input_type -> bpo.catalog.v1.GetAssessmentRequest
-	16, // 43: bpo.catalog.v1.CatalogService.ListAssessments:input_type -> bpo.catalog.v1.ListAssessmentsRequest
-	18, // 44: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:input_type -> bpo.catalog.v1.GetAssessmentPolicyRequest
-	19, // 45: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:input_type -> bpo.catalog.v1.UpdateAssessmentPolicyRequest
-	20, // 46: bpo.catalog.v1.CatalogService.CreateEngagement:input_type -> bpo.catalog.v1.CreateEngagementRequest
-	21, // 47: bpo.catalog.v1.CatalogService.GetEngagement:input_type -> bpo.catalog.v1.GetEngagementRequest
-	22, // 48: bpo.catalog.v1.CatalogService.ListEngagements:input_type -> bpo.catalog.v1.ListEngagementsRequest
-	24, // 49: bpo.catalog.v1.CatalogService.UpdateEngagement:input_type -> bpo.catalog.v1.UpdateEngagementRequest
-	25, // 50: bpo.catalog.v1.CatalogService.GetScope:input_type -> bpo.catalog.v1.GetScopeRequest
-	26, // 51: bpo.catalog.v1.CatalogService.UpdateScope:input_type -> bpo.catalog.v1.UpdateScopeRequest
-	27, // 52: bpo.catalog.v1.CatalogService.SubmitScope:input_type -> bpo.catalog.v1.SubmitScopeRequest
-	28, // 53: bpo.catalog.v1.CatalogService.ApproveScope:input_type -> bpo.catalog.v1.ApproveScopeRequest
-	29, // 54: bpo.catalog.v1.CatalogService.RejectScope:input_type -> bpo.catalog.v1.RejectScopeRequest
-	30, // 55: bpo.catalog.v1.CatalogService.CreateSourcingEvent:input_type -> bpo.catalog.v1.CreateSourcingEventRequest
-	31, // 56: bpo.catalog.v1.CatalogService.GetSourcingEvent:input_type -> bpo.catalog.v1.GetSourcingEventRequest
-	32, // 57: bpo.catalog.v1.CatalogService.ListSourcingEvents:input_type -> bpo.catalog.v1.ListSourcingEventsRequest
-	34, // 58: bpo.catalog.v1.CatalogService.PublishSourcingEvent:input_type -> bpo.catalog.v1.PublishSourcingEventRequest
-	35, // 59: bpo.catalog.v1.CatalogService.CloseSourcingEvent:input_type -> bpo.catalog.v1.CloseSourcingEventRequest
-	36, // 60: bpo.catalog.v1.CatalogService.CancelSourcingEvent:input_type -> bpo.catalog.v1.CancelSourcingEventRequest
-	37, // 61: bpo.catalog.v1.CatalogService.CreateProposal:input_type -> bpo.catalog.v1.CreateProposalRequest
-	38, // 62: bpo.catalog.v1.CatalogService.UpdateProposal:input_type -> bpo.catalog.v1.UpdateProposalRequest
-	39, // 63: bpo.catalog.v1.CatalogService.GetProposal:input_type -> bpo.catalog.v1.GetProposalRequest
-	40, // 64: bpo.catalog.v1.CatalogService.ListProposals:input_type -> bpo.catalog.v1.ListProposalsRequest
-	42, // 65: bpo.catalog.v1.CatalogService.ScoreProposal:input_type -> bpo.catalog.v1.ScoreProposalRequest
-	43, // 66: bpo.catalog.v1.CatalogService.GetRanking:input_type -> bpo.catalog.v1.GetRankingRequest
-	44, // 67: bpo.catalog.v1.CatalogService.ConfirmModeration:input_type -> bpo.catalog.v1.ConfirmModerationRequest
-	46, // 68: bpo.catalog.v1.CatalogService.AwardSourcingEvent:input_type -> bpo.catalog.v1.AwardSourcingEventRequest
-	47, // 69: bpo.catalog.v1.CatalogService.ApproveAward:input_type -> bpo.catalog.v1.ApproveAwardRequest
-	48, // 70: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
-	50, // 71: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
-	52, // 72: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
-	52, // 73: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
-	3,  // 74: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
-	52, // 75: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
-	66, // 76: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
-	52, // 77: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
-	52, // 78: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
-	52, // 79: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
-	54, // 80: bpo.catalog.v1.CatalogService.CreateProcess:output_type -> bpo.catalog.v1.Process
-	54, // 81: bpo.catalog.v1.CatalogService.GetProcess:output_type -> bpo.catalog.v1.Process
-	12, // 82: bpo.catalog.v1.CatalogService.ListProcesses:output_type -> bpo.catalog.v1.ListProcessesResponse
-	54, // 83: bpo.catalog.v1.CatalogService.UpdateProcess:output_type -> bpo.catalog.v1.Process
-	55, // 84: bpo.catalog.v1.CatalogService.AssessProcess:output_type -> bpo.catalog.v1.Assessment
-	55, // 85: bpo.catalog.v1.CatalogService.GetAssessment:output_type -> bpo.catalog.v1.Assessment
-	17, // 86: bpo.catalog.v1.CatalogService.ListAssessments:output_type -> bpo.catalog.v1.ListAssessmentsResponse
-	56, // 87: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
-	56, // 88: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
-	57, // 89: bpo.catalog.v1.CatalogService.CreateEngagement:output_type -> bpo.catalog.v1.Engagement
-	57, // 90: bpo.catalog.v1.CatalogService.GetEngagement:output_type -> bpo.catalog.v1.Engagement
-	23, // 91: bpo.catalog.v1.CatalogService.ListEngagements:output_type -> bpo.catalog.v1.ListEngagementsResponse
-	57, // 92: bpo.catalog.v1.CatalogService.UpdateEngagement:output_type -> bpo.catalog.v1.Engagement
-	58, // 93: bpo.catalog.v1.CatalogService.GetScope:output_type -> bpo.catalog.v1.Scope
-	58, // 94: bpo.catalog.v1.CatalogService.UpdateScope:output_type -> bpo.catalog.v1.Scope
-	58, // 95: bpo.catalog.v1.CatalogService.SubmitScope:output_type -> bpo.catalog.v1.Scope
-	58, // 96: bpo.catalog.v1.CatalogService.ApproveScope:output_type -> bpo.catalog.v1.Scope
-	58, // 97: bpo.catalog.v1.CatalogService.RejectScope:output_type -> bpo.catalog.v1.Scope
-	59, // 98: bpo.catalog.v1.CatalogService.CreateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	59, // 99: bpo.catalog.v1.CatalogService.GetSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	33, // 100: bpo.catalog.v1.CatalogService.ListSourcingEvents:output_type -> bpo.catalog.v1.ListSourcingEventsResponse
-	59, // 101: bpo.catalog.v1.CatalogService.PublishSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	59, // 102: bpo.catalog.v1.CatalogService.CloseSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	59, // 103: bpo.catalog.v1.CatalogService.CancelSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	60, // 104: bpo.catalog.v1.CatalogService.CreateProposal:output_type -> bpo.catalog.v1.Proposal
-	60, // 105: bpo.catalog.v1.CatalogService.UpdateProposal:output_type -> bpo.catalog.v1.Proposal
-	60, // 106: bpo.catalog.v1.CatalogService.GetProposal:output_type -> bpo.catalog.v1.Proposal
-	41, // 107: bpo.catalog.v1.CatalogService.ListProposals:output_type -> bpo.catalog.v1.ListProposalsResponse
-	67, // 108: bpo.catalog.v1.CatalogService.ScoreProposal:output_type -> bpo.catalog.v1.Evaluation
-	68, // 109: bpo.catalog.v1.CatalogService.GetRanking:output_type -> bpo.catalog.v1.Ranking
-	45, // 110: bpo.catalog.v1.CatalogService.ConfirmModeration:output_type -> bpo.catalog.v1.ConfirmModerationResponse
-	59, // 111: bpo.catalog.v1.CatalogService.AwardSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	59, // 112: bpo.catalog.v1.CatalogService.ApproveAward:output_type -> bpo.catalog.v1.SourcingEvent
-	49, // 113: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
-	51, // 114: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
-	72, // [72:115] is the sub-list for method output_type
-	29, // [29:72] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	65, // 28: bpo.catalog.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	66, // 29: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	0,  // 30: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
+	1,  // 31: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
+	2,  // 32: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
+	4,  // 33: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
+	5,  // 34: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
+	6,  // 35: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
+	7,  // 36: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
+	8,  // 37: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
+	9,  // 38: bpo.catalog.v1.CatalogService.CreateProcess:input_type -> bpo.catalog.v1.CreateProcessRequest
+	10, // 39: bpo.catalog.v1.CatalogService.GetProcess:input_type -> bpo.catalog.v1.GetProcessRequest
+	11, // 40: bpo.catalog.v1.CatalogService.ListProcesses:input_type -> bpo.catalog.v1.ListProcessesRequest
+	13, // 41: bpo.catalog.v1.CatalogService.UpdateProcess:input_type -> bpo.catalog.v1.UpdateProcessRequest
+	14, // 42: bpo.catalog.v1.CatalogService.AssessProcess:input_type -> bpo.catalog.v1.AssessProcessRequest
+	15, // 43: bpo.catalog.v1.CatalogService.GetAssessment:input_type -> bpo.catalog.v1.GetAssessmentRequest
+	16, // 44: bpo.catalog.v1.CatalogService.ListAssessments:input_type -> bpo.catalog.v1.ListAssessmentsRequest
+	18, // 45: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:input_type -> bpo.catalog.v1.GetAssessmentPolicyRequest
+	19, // 46: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:input_type -> bpo.catalog.v1.UpdateAssessmentPolicyRequest
+	20, // 47: bpo.catalog.v1.CatalogService.CreateEngagement:input_type -> bpo.catalog.v1.CreateEngagementRequest
+	21, // 48: bpo.catalog.v1.CatalogService.GetEngagement:input_type -> bpo.catalog.v1.GetEngagementRequest
+	22, // 49: bpo.catalog.v1.CatalogService.ListEngagements:input_type -> bpo.catalog.v1.ListEngagementsRequest
+	24, // 50: bpo.catalog.v1.CatalogService.UpdateEngagement:input_type -> bpo.catalog.v1.UpdateEngagementRequest
+	25, // 51: bpo.catalog.v1.CatalogService.GetScope:input_type -> bpo.catalog.v1.GetScopeRequest
+	26, // 52: bpo.catalog.v1.CatalogService.UpdateScope:input_type -> bpo.catalog.v1.UpdateScopeRequest
+	27, // 53: bpo.catalog.v1.CatalogService.SubmitScope:input_type -> bpo.catalog.v1.SubmitScopeRequest
+	28, // 54: bpo.catalog.v1.CatalogService.ApproveScope:input_type -> bpo.catalog.v1.ApproveScopeRequest
+	29, // 55: bpo.catalog.v1.CatalogService.RejectScope:input_type -> bpo.catalog.v1.RejectScopeRequest
+	30, // 56: bpo.catalog.v1.CatalogService.CreateSourcingEvent:input_type -> bpo.catalog.v1.CreateSourcingEventRequest
+	31, // 57: bpo.catalog.v1.CatalogService.GetSourcingEvent:input_type -> bpo.catalog.v1.GetSourcingEventRequest
+	32, // 58: bpo.catalog.v1.CatalogService.ListSourcingEvents:input_type -> bpo.catalog.v1.ListSourcingEventsRequest
+	34, // 59: bpo.catalog.v1.CatalogService.PublishSourcingEvent:input_type -> bpo.catalog.v1.PublishSourcingEventRequest
+	35, // 60: bpo.catalog.v1.CatalogService.CloseSourcingEvent:input_type -> bpo.catalog.v1.CloseSourcingEventRequest
+	36, // 61: bpo.catalog.v1.CatalogService.CancelSourcingEvent:input_type -> bpo.catalog.v1.CancelSourcingEventRequest
+	37, // 62: bpo.catalog.v1.CatalogService.CreateProposal:input_type -> bpo.catalog.v1.CreateProposalRequest
+	38, // 63: bpo.catalog.v1.CatalogService.UpdateProposal:input_type -> bpo.catalog.v1.UpdateProposalRequest
+	39, // 64: bpo.catalog.v1.CatalogService.GetProposal:input_type -> bpo.catalog.v1.GetProposalRequest
+	40, // 65: bpo.catalog.v1.CatalogService.ListProposals:input_type -> bpo.catalog.v1.ListProposalsRequest
+	42, // 66: bpo.catalog.v1.CatalogService.ScoreProposal:input_type -> bpo.catalog.v1.ScoreProposalRequest
+	43, // 67: bpo.catalog.v1.CatalogService.GetRanking:input_type -> bpo.catalog.v1.GetRankingRequest
+	44, // 68: bpo.catalog.v1.CatalogService.ConfirmModeration:input_type -> bpo.catalog.v1.ConfirmModerationRequest
+	46, // 69: bpo.catalog.v1.CatalogService.AwardSourcingEvent:input_type -> bpo.catalog.v1.AwardSourcingEventRequest
+	47, // 70: bpo.catalog.v1.CatalogService.ApproveAward:input_type -> bpo.catalog.v1.ApproveAwardRequest
+	48, // 71: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
+	50, // 72: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
+	52, // 73: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
+	52, // 74: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
+	3,  // 75: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
+	52, // 76: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
+	67, // 77: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
+	52, // 78: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
+	52, // 79: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
+	52, // 80: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
+	54, // 81: bpo.catalog.v1.CatalogService.CreateProcess:output_type -> bpo.catalog.v1.Process
+	54, // 82: bpo.catalog.v1.CatalogService.GetProcess:output_type -> bpo.catalog.v1.Process
+	12, // 83: bpo.catalog.v1.CatalogService.ListProcesses:output_type -> bpo.catalog.v1.ListProcessesResponse
+	54, // 84: bpo.catalog.v1.CatalogService.UpdateProcess:output_type -> bpo.catalog.v1.Process
+	55, // 85: bpo.catalog.v1.CatalogService.AssessProcess:output_type -> bpo.catalog.v1.Assessment
+	55, // 86: bpo.catalog.v1.CatalogService.GetAssessment:output_type -> bpo.catalog.v1.Assessment
+	17, // 87: bpo.catalog.v1.CatalogService.ListAssessments:output_type -> bpo.catalog.v1.ListAssessmentsResponse
+	56, // 88: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	56, // 89: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	57, // 90: bpo.catalog.v1.CatalogService.CreateEngagement:output_type -> bpo.catalog.v1.Engagement
+	57, // 91: bpo.catalog.v1.CatalogService.GetEngagement:output_type -> bpo.catalog.v1.Engagement
+	23, // 92: bpo.catalog.v1.CatalogService.ListEngagements:output_type -> bpo.catalog.v1.ListEngagementsResponse
+	57, // 93: bpo.catalog.v1.CatalogService.UpdateEngagement:output_type -> bpo.catalog.v1.Engagement
+	58, // 94: bpo.catalog.v1.CatalogService.GetScope:output_type -> bpo.catalog.v1.Scope
+	58, // 95: bpo.catalog.v1.CatalogService.UpdateScope:output_type -> bpo.catalog.v1.Scope
+	58, // 96: bpo.catalog.v1.CatalogService.SubmitScope:output_type -> bpo.catalog.v1.Scope
+	58, // 97: bpo.catalog.v1.CatalogService.ApproveScope:output_type -> bpo.catalog.v1.Scope
+	58, // 98: bpo.catalog.v1.CatalogService.RejectScope:output_type -> bpo.catalog.v1.Scope
+	59, // 99: bpo.catalog.v1.CatalogService.CreateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	59, // 100: bpo.catalog.v1.CatalogService.GetSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	33, // 101: bpo.catalog.v1.CatalogService.ListSourcingEvents:output_type -> bpo.catalog.v1.ListSourcingEventsResponse
+	59, // 102: bpo.catalog.v1.CatalogService.PublishSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	59, // 103: bpo.catalog.v1.CatalogService.CloseSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	59, // 104: bpo.catalog.v1.CatalogService.CancelSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	60, // 105: bpo.catalog.v1.CatalogService.CreateProposal:output_type -> bpo.catalog.v1.Proposal
+	60, // 106: bpo.catalog.v1.CatalogService.UpdateProposal:output_type -> bpo.catalog.v1.Proposal
+	60, // 107: bpo.catalog.v1.CatalogService.GetProposal:output_type -> bpo.catalog.v1.Proposal
+	41, // 108: bpo.catalog.v1.CatalogService.ListProposals:output_type -> bpo.catalog.v1.ListProposalsResponse
+	68, // 109: bpo.catalog.v1.CatalogService.ScoreProposal:output_type -> bpo.catalog.v1.Evaluation
+	69, // 110: bpo.catalog.v1.CatalogService.GetRanking:output_type -> bpo.catalog.v1.Ranking
+	45, // 111: bpo.catalog.v1.CatalogService.ConfirmModeration:output_type -> bpo.catalog.v1.ConfirmModerationResponse
+	59, // 112: bpo.catalog.v1.CatalogService.AwardSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	59, // 113: bpo.catalog.v1.CatalogService.ApproveAward:output_type -> bpo.catalog.v1.SourcingEvent
+	49, // 114: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
+	51, // 115: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
+	73, // [73:116] is the sub-list for method output_type
+	30, // [30:73] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_catalog_service_proto_init() }

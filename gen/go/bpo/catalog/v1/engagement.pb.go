@@ -36,7 +36,7 @@ const (
 	ScopeState_SCOPE_STATE_DRAFT ScopeState = 1
 	// Submitted for approval; not editable.
 	ScopeState_SCOPE_STATE_IN_REVIEW ScopeState = 2
-	// Approved by an approver who is not its author; frozen.
+	// Approved by an approver who is none of its editors; frozen.
 	ScopeState_SCOPE_STATE_APPROVED ScopeState = 3
 )
 
@@ -543,6 +543,10 @@ type Scope struct {
 	// Why an approver last sent this revision back to DRAFT (RejectScope);
 	// cleared when it is submitted again. Earlier reasons are in the audit log.
 	RejectionReason string `protobuf:"bytes,13,opt,name=rejection_reason,json=rejectionReason,proto3" json:"rejection_reason,omitempty"`
+	// Everyone who wrote this revision: who started it and everyone who
+	// edited it since, through rejections too; none of them may approve it
+	// (four eyes). A new revision starts with its first editor alone.
+	Editors []string `protobuf:"bytes,14,rep,name=editors,proto3" json:"editors,omitempty"`
 	// When this revision was last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// When this revision was approved.
@@ -672,6 +676,13 @@ func (x *Scope) GetRejectionReason() string {
 		return x.RejectionReason
 	}
 	return ""
+}
+
+func (x *Scope) GetEditors() []string {
+	if x != nil {
+		return x.Editors
+	}
+	return nil
 }
 
 func (x *Scope) GetUpdateTime() *timestamppb.Timestamp {
@@ -1141,7 +1152,7 @@ const file_bpo_catalog_v1_engagement_proto_rawDesc = "" +
 	"\vtotal_score\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\n" +
 	"totalScore\x12?\n" +
 	"\n" +
-	"award_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tawardTime\"\xd8\a\n" +
+	"award_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tawardTime\"\xf8\a\n" +
 	"\x05Scope\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12 \n" +
 	"\brevision\x18\x02 \x01(\x03B\x04\xe2A\x01\x03R\brevision\x126\n" +
@@ -1162,7 +1173,8 @@ const file_bpo_catalog_v1_engagement_proto_rawDesc = "" +
 	"\n" +
 	"commercial\x18\f \x01(\v2\x1f.bpo.catalog.v1.CommercialTermsB\x04\xe2A\x01\x01R\n" +
 	"commercial\x12/\n" +
-	"\x10rejection_reason\x18\r \x01(\tB\x04\xe2A\x01\x03R\x0frejectionReason\x12A\n" +
+	"\x10rejection_reason\x18\r \x01(\tB\x04\xe2A\x01\x03R\x0frejectionReason\x12\x1e\n" +
+	"\aeditors\x18\x0e \x03(\tB\x04\xe2A\x01\x03R\aeditors\x12A\n" +
 	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12C\n" +
 	"\fapprove_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\vapproveTime\x12\x18\n" +

@@ -863,7 +863,14 @@ func (x *ListAuditEventsResponse) GetNextPageToken() string {
 
 // Request for VerifyAuditLog.
 type VerifyAuditLogRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A checkpoint kept from an earlier verification or from the service's
+	// log (its "audit checkpoint" lines): the log must still hold that event
+	// with that hash, or it is reported broken there. Over REST as query
+	// parameters: `checkpoint.sequence` and `checkpoint.hash`, and to have
+	// the signature checked `checkpoint.service`, `checkpoint.time`,
+	// `checkpoint.keyId` and `checkpoint.signature` (base64).
+	Checkpoint    *v1.AuditCheckpoint `protobuf:"bytes,1,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -896,6 +903,13 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
 	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *VerifyAuditLogRequest) GetCheckpoint() *v1.AuditCheckpoint {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
 }
 
 // Response of VerifyAuditLog.
@@ -1022,8 +1036,11 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"~\n" +
 	"\x17ListAuditEventsResponse\x12;\n" +
 	"\faudit_events\x18\x01 \x03(\v2\x18.bpo.audit.v1.AuditEventR\vauditEvents\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
-	"\x15VerifyAuditLogRequest\"X\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\\\n" +
+	"\x15VerifyAuditLogRequest\x12C\n" +
+	"\n" +
+	"checkpoint\x18\x01 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x01R\n" +
+	"checkpoint\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
 	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xb8\f\n" +
 	"\x0fContractService\x12t\n" +
@@ -1074,7 +1091,8 @@ var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*date.Date)(nil),                        // 17: google.type.Date
 	(TerminationReason)(0),                   // 18: bpo.contract.v1.TerminationReason
 	(*v1.AuditEvent)(nil),                    // 19: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),                  // 20: bpo.audit.v1.Verification
+	(*v1.AuditCheckpoint)(nil),               // 20: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),                  // 21: bpo.audit.v1.Verification
 }
 var file_bpo_contract_v1_contract_service_proto_depIdxs = []int32{
 	15, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
@@ -1085,36 +1103,37 @@ var file_bpo_contract_v1_contract_service_proto_depIdxs = []int32{
 	18, // 5: bpo.contract.v1.TerminateContractRequest.reason:type_name -> bpo.contract.v1.TerminationReason
 	17, // 6: bpo.contract.v1.TerminateContractRequest.effective_date:type_name -> google.type.Date
 	19, // 7: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	20, // 8: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 9: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
-	1,  // 10: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
-	2,  // 11: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
-	4,  // 12: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
-	5,  // 13: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
-	6,  // 14: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
-	7,  // 15: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
-	8,  // 16: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
-	9,  // 17: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
-	10, // 18: bpo.contract.v1.ContractService.TerminateContract:input_type -> bpo.contract.v1.TerminateContractRequest
-	11, // 19: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
-	13, // 20: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
-	15, // 21: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
-	15, // 22: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
-	3,  // 23: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
-	15, // 24: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
-	15, // 25: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
-	15, // 26: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
-	15, // 27: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
-	15, // 28: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
-	15, // 29: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
-	15, // 30: bpo.contract.v1.ContractService.TerminateContract:output_type -> bpo.contract.v1.Contract
-	12, // 31: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
-	14, // 32: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
-	21, // [21:33] is the sub-list for method output_type
-	9,  // [9:21] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	20, // 8: bpo.contract.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	21, // 9: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	0,  // 10: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
+	1,  // 11: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
+	2,  // 12: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
+	4,  // 13: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
+	5,  // 14: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
+	6,  // 15: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
+	7,  // 16: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
+	8,  // 17: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
+	9,  // 18: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
+	10, // 19: bpo.contract.v1.ContractService.TerminateContract:input_type -> bpo.contract.v1.TerminateContractRequest
+	11, // 20: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
+	13, // 21: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
+	15, // 22: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
+	15, // 23: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
+	3,  // 24: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
+	15, // 25: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
+	15, // 26: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
+	15, // 27: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
+	15, // 28: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
+	15, // 29: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
+	15, // 30: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
+	15, // 31: bpo.contract.v1.ContractService.TerminateContract:output_type -> bpo.contract.v1.Contract
+	12, // 32: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
+	14, // 33: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
+	22, // [22:34] is the sub-list for method output_type
+	10, // [10:22] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_bpo_contract_v1_contract_service_proto_init() }

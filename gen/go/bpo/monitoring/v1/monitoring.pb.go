@@ -151,9 +151,13 @@ type Measurement struct {
 	// When the event happened; not before commencement, not in the future
 	// (beyond 5 minutes of clock skew).
 	EventTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
-	// The event's value in the metric's unit; finite. For a `RATIO` level it
-	// is the event's numerator: 0 or 1 per event, or a count with a
-	// `denominator` (0 ≤ value ≤ denominator). Not used for `AVAILABILITY`.
+	// The event's value in the metric's unit; finite. An item whose value
+	// lies outside its level's valid range (see bpo.type.v1.MetricDefinition:
+	// a percentage 0–100, a duration or count at least 0, a score within its
+	// stated scale) is `REJECTED` with the reason; the rest of the batch is
+	// stored. For a `RATIO` level it is the event's numerator: 0 or 1 per
+	// event, or a count with a `denominator` (0 ≤ value ≤ denominator). Not
+	// used for `AVAILABILITY`.
 	Value float64 `protobuf:"fixed64,4,opt,name=value,proto3" json:"value,omitempty"`
 	// For a `RATIO` level only: the event's denominator, > 0. Unset means 1,
 	// so a 0/1 value per event needs none. The period value is Σ value ÷

@@ -447,7 +447,14 @@ func (x *ListAuditEventsResponse) GetNextPageToken() string {
 
 // Request for VerifyAuditLog.
 type VerifyAuditLogRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A checkpoint kept from an earlier verification or from the service's
+	// log (its "audit checkpoint" lines): the log must still hold that event
+	// with that hash, or it is reported broken there. Over REST as query
+	// parameters: `checkpoint.sequence` and `checkpoint.hash`, and to have
+	// the signature checked `checkpoint.service`, `checkpoint.time`,
+	// `checkpoint.keyId` and `checkpoint.signature` (base64).
+	Checkpoint    *v1.AuditCheckpoint `protobuf:"bytes,1,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -480,6 +487,13 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
 	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *VerifyAuditLogRequest) GetCheckpoint() *v1.AuditCheckpoint {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
 }
 
 // Response of VerifyAuditLog.
@@ -567,8 +581,11 @@ const file_bpo_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"~\n" +
 	"\x17ListAuditEventsResponse\x12;\n" +
 	"\faudit_events\x18\x01 \x03(\v2\x18.bpo.audit.v1.AuditEventR\vauditEvents\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
-	"\x15VerifyAuditLogRequest\"X\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\\\n" +
+	"\x15VerifyAuditLogRequest\x12C\n" +
+	"\n" +
+	"checkpoint\x18\x01 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x01R\n" +
+	"checkpoint\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
 	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\x80\x06\n" +
 	"\x11MonitoringService\x12\xbe\x01\n" +
@@ -605,8 +622,9 @@ var file_bpo_monitoring_v1_monitoring_service_proto_goTypes = []any{
 	(*Measurement)(nil),                     // 9: bpo.monitoring.v1.Measurement
 	(*MeasurementResult)(nil),               // 10: bpo.monitoring.v1.MeasurementResult
 	(*v1.AuditEvent)(nil),                   // 11: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),                 // 12: bpo.audit.v1.Verification
-	(*PeriodEvaluation)(nil),                // 13: bpo.monitoring.v1.PeriodEvaluation
+	(*v1.AuditCheckpoint)(nil),              // 12: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),                 // 13: bpo.audit.v1.Verification
+	(*PeriodEvaluation)(nil),                // 14: bpo.monitoring.v1.PeriodEvaluation
 }
 var file_bpo_monitoring_v1_monitoring_service_proto_depIdxs = []int32{
 	9,  // 0: bpo.monitoring.v1.BatchCreateMeasurementsRequest.measurements:type_name -> bpo.monitoring.v1.Measurement
@@ -614,22 +632,23 @@ var file_bpo_monitoring_v1_monitoring_service_proto_depIdxs = []int32{
 	9,  // 2: bpo.monitoring.v1.IngestMeasurementsRequest.measurements:type_name -> bpo.monitoring.v1.Measurement
 	10, // 3: bpo.monitoring.v1.IngestMeasurementsResponse.rejections:type_name -> bpo.monitoring.v1.MeasurementResult
 	11, // 4: bpo.monitoring.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	12, // 5: bpo.monitoring.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 6: bpo.monitoring.v1.MonitoringService.BatchCreateMeasurements:input_type -> bpo.monitoring.v1.BatchCreateMeasurementsRequest
-	2,  // 7: bpo.monitoring.v1.MonitoringService.IngestMeasurements:input_type -> bpo.monitoring.v1.IngestMeasurementsRequest
-	4,  // 8: bpo.monitoring.v1.MonitoringService.EvaluatePeriod:input_type -> bpo.monitoring.v1.EvaluatePeriodRequest
-	5,  // 9: bpo.monitoring.v1.MonitoringService.ListAuditEvents:input_type -> bpo.monitoring.v1.ListAuditEventsRequest
-	7,  // 10: bpo.monitoring.v1.MonitoringService.VerifyAuditLog:input_type -> bpo.monitoring.v1.VerifyAuditLogRequest
-	1,  // 11: bpo.monitoring.v1.MonitoringService.BatchCreateMeasurements:output_type -> bpo.monitoring.v1.BatchCreateMeasurementsResponse
-	3,  // 12: bpo.monitoring.v1.MonitoringService.IngestMeasurements:output_type -> bpo.monitoring.v1.IngestMeasurementsResponse
-	13, // 13: bpo.monitoring.v1.MonitoringService.EvaluatePeriod:output_type -> bpo.monitoring.v1.PeriodEvaluation
-	6,  // 14: bpo.monitoring.v1.MonitoringService.ListAuditEvents:output_type -> bpo.monitoring.v1.ListAuditEventsResponse
-	8,  // 15: bpo.monitoring.v1.MonitoringService.VerifyAuditLog:output_type -> bpo.monitoring.v1.VerifyAuditLogResponse
-	11, // [11:16] is the sub-list for method output_type
-	6,  // [6:11] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	12, // 5: bpo.monitoring.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	13, // 6: bpo.monitoring.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	0,  // 7: bpo.monitoring.v1.MonitoringService.BatchCreateMeasurements:input_type -> bpo.monitoring.v1.BatchCreateMeasurementsRequest
+	2,  // 8: bpo.monitoring.v1.MonitoringService.IngestMeasurements:input_type -> bpo.monitoring.v1.IngestMeasurementsRequest
+	4,  // 9: bpo.monitoring.v1.MonitoringService.EvaluatePeriod:input_type -> bpo.monitoring.v1.EvaluatePeriodRequest
+	5,  // 10: bpo.monitoring.v1.MonitoringService.ListAuditEvents:input_type -> bpo.monitoring.v1.ListAuditEventsRequest
+	7,  // 11: bpo.monitoring.v1.MonitoringService.VerifyAuditLog:input_type -> bpo.monitoring.v1.VerifyAuditLogRequest
+	1,  // 12: bpo.monitoring.v1.MonitoringService.BatchCreateMeasurements:output_type -> bpo.monitoring.v1.BatchCreateMeasurementsResponse
+	3,  // 13: bpo.monitoring.v1.MonitoringService.IngestMeasurements:output_type -> bpo.monitoring.v1.IngestMeasurementsResponse
+	14, // 14: bpo.monitoring.v1.MonitoringService.EvaluatePeriod:output_type -> bpo.monitoring.v1.PeriodEvaluation
+	6,  // 15: bpo.monitoring.v1.MonitoringService.ListAuditEvents:output_type -> bpo.monitoring.v1.ListAuditEventsResponse
+	8,  // 16: bpo.monitoring.v1.MonitoringService.VerifyAuditLog:output_type -> bpo.monitoring.v1.VerifyAuditLogResponse
+	12, // [12:17] is the sub-list for method output_type
+	7,  // [7:12] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_bpo_monitoring_v1_monitoring_service_proto_init() }

@@ -374,6 +374,52 @@ func (x *CreateTaskRequest) GetRequestId() string {
 	return ""
 }
 
+// Request for GetTask.
+type GetTaskRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTaskRequest) Reset() {
+	*x = GetTaskRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTaskRequest) ProtoMessage() {}
+
+func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTaskRequest.ProtoReflect.Descriptor instead.
+func (*GetTaskRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetTaskRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // Request for ListTasks.
 type ListTasksRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -391,7 +437,7 @@ type ListTasksRequest struct {
 
 func (x *ListTasksRequest) Reset() {
 	*x = ListTasksRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[6]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +449,7 @@ func (x *ListTasksRequest) String() string {
 func (*ListTasksRequest) ProtoMessage() {}
 
 func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[6]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +462,7 @@ func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksRequest.ProtoReflect.Descriptor instead.
 func (*ListTasksRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{6}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListTasksRequest) GetParent() string {
@@ -460,7 +506,7 @@ type ListTasksResponse struct {
 
 func (x *ListTasksResponse) Reset() {
 	*x = ListTasksResponse{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[7]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +518,7 @@ func (x *ListTasksResponse) String() string {
 func (*ListTasksResponse) ProtoMessage() {}
 
 func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[7]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +531,7 @@ func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksResponse.ProtoReflect.Descriptor instead.
 func (*ListTasksResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{7}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListTasksResponse) GetTasks() []*Task {
@@ -517,7 +563,7 @@ type UpdateTaskRequest struct {
 
 func (x *UpdateTaskRequest) Reset() {
 	*x = UpdateTaskRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[8]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +575,7 @@ func (x *UpdateTaskRequest) String() string {
 func (*UpdateTaskRequest) ProtoMessage() {}
 
 func (x *UpdateTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[8]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +588,7 @@ func (x *UpdateTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTaskRequest.ProtoReflect.Descriptor instead.
 func (*UpdateTaskRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{8}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdateTaskRequest) GetTask() *Task {
@@ -581,7 +627,7 @@ type StartTaskRequest struct {
 
 func (x *StartTaskRequest) Reset() {
 	*x = StartTaskRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[9]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -593,7 +639,7 @@ func (x *StartTaskRequest) String() string {
 func (*StartTaskRequest) ProtoMessage() {}
 
 func (x *StartTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[9]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -606,7 +652,7 @@ func (x *StartTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTaskRequest.ProtoReflect.Descriptor instead.
 func (*StartTaskRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{9}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *StartTaskRequest) GetName() string {
@@ -645,7 +691,7 @@ type CompleteTaskRequest struct {
 
 func (x *CompleteTaskRequest) Reset() {
 	*x = CompleteTaskRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[10]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -657,7 +703,7 @@ func (x *CompleteTaskRequest) String() string {
 func (*CompleteTaskRequest) ProtoMessage() {}
 
 func (x *CompleteTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[10]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -670,7 +716,7 @@ func (x *CompleteTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteTaskRequest.ProtoReflect.Descriptor instead.
 func (*CompleteTaskRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{10}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CompleteTaskRequest) GetName() string {
@@ -711,7 +757,7 @@ type SkipTaskRequest struct {
 
 func (x *SkipTaskRequest) Reset() {
 	*x = SkipTaskRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[11]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -723,7 +769,7 @@ func (x *SkipTaskRequest) String() string {
 func (*SkipTaskRequest) ProtoMessage() {}
 
 func (x *SkipTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[11]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -736,7 +782,7 @@ func (x *SkipTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SkipTaskRequest.ProtoReflect.Descriptor instead.
 func (*SkipTaskRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{11}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SkipTaskRequest) GetName() string {
@@ -784,7 +830,7 @@ type BlockTaskRequest struct {
 
 func (x *BlockTaskRequest) Reset() {
 	*x = BlockTaskRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[12]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +842,7 @@ func (x *BlockTaskRequest) String() string {
 func (*BlockTaskRequest) ProtoMessage() {}
 
 func (x *BlockTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[12]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +855,7 @@ func (x *BlockTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockTaskRequest.ProtoReflect.Descriptor instead.
 func (*BlockTaskRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{12}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *BlockTaskRequest) GetName() string {
@@ -851,7 +897,7 @@ type CheckReadinessRequest struct {
 
 func (x *CheckReadinessRequest) Reset() {
 	*x = CheckReadinessRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[13]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -863,7 +909,7 @@ func (x *CheckReadinessRequest) String() string {
 func (*CheckReadinessRequest) ProtoMessage() {}
 
 func (x *CheckReadinessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[13]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -876,7 +922,7 @@ func (x *CheckReadinessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckReadinessRequest.ProtoReflect.Descriptor instead.
 func (*CheckReadinessRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{13}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CheckReadinessRequest) GetName() string {
@@ -904,7 +950,7 @@ type CompleteCutoverRequest struct {
 
 func (x *CompleteCutoverRequest) Reset() {
 	*x = CompleteCutoverRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -916,7 +962,7 @@ func (x *CompleteCutoverRequest) String() string {
 func (*CompleteCutoverRequest) ProtoMessage() {}
 
 func (x *CompleteCutoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[14]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -929,7 +975,7 @@ func (x *CompleteCutoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteCutoverRequest.ProtoReflect.Descriptor instead.
 func (*CompleteCutoverRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{14}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CompleteCutoverRequest) GetName() string {
@@ -975,7 +1021,7 @@ type ClosePlanRequest struct {
 
 func (x *ClosePlanRequest) Reset() {
 	*x = ClosePlanRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1033,7 @@ func (x *ClosePlanRequest) String() string {
 func (*ClosePlanRequest) ProtoMessage() {}
 
 func (x *ClosePlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[15]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1000,7 +1046,7 @@ func (x *ClosePlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClosePlanRequest.ProtoReflect.Descriptor instead.
 func (*ClosePlanRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{15}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ClosePlanRequest) GetName() string {
@@ -1041,7 +1087,7 @@ type AbortPlanRequest struct {
 
 func (x *AbortPlanRequest) Reset() {
 	*x = AbortPlanRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1053,7 +1099,7 @@ func (x *AbortPlanRequest) String() string {
 func (*AbortPlanRequest) ProtoMessage() {}
 
 func (x *AbortPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[16]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1066,7 +1112,7 @@ func (x *AbortPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortPlanRequest.ProtoReflect.Descriptor instead.
 func (*AbortPlanRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{16}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AbortPlanRequest) GetName() string {
@@ -1108,7 +1154,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1120,7 +1166,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[17]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1133,7 +1179,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{17}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetScheduleRequest) GetName() string {
@@ -1156,7 +1202,7 @@ type SaveBaselineRequest struct {
 
 func (x *SaveBaselineRequest) Reset() {
 	*x = SaveBaselineRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1168,7 +1214,7 @@ func (x *SaveBaselineRequest) String() string {
 func (*SaveBaselineRequest) ProtoMessage() {}
 
 func (x *SaveBaselineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[18]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1181,7 +1227,7 @@ func (x *SaveBaselineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveBaselineRequest.ProtoReflect.Descriptor instead.
 func (*SaveBaselineRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{18}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SaveBaselineRequest) GetName() string {
@@ -1213,7 +1259,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1225,7 +1271,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[19]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1238,7 +1284,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{19}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -1275,7 +1321,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1287,7 +1333,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1300,7 +1346,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{20}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -1319,14 +1365,21 @@ func (x *ListAuditEventsResponse) GetNextPageToken() string {
 
 // Request for VerifyAuditLog.
 type VerifyAuditLogRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A checkpoint kept from an earlier verification or from the service's
+	// log (its "audit checkpoint" lines): the log must still hold that event
+	// with that hash, or it is reported broken there. Over REST as query
+	// parameters: `checkpoint.sequence` and `checkpoint.hash`, and to have
+	// the signature checked `checkpoint.service`, `checkpoint.time`,
+	// `checkpoint.keyId` and `checkpoint.signature` (base64).
+	Checkpoint    *v1.AuditCheckpoint `protobuf:"bytes,1,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1338,7 +1391,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1351,7 +1404,14 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{21}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *VerifyAuditLogRequest) GetCheckpoint() *v1.AuditCheckpoint {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return nil
 }
 
 // Response of VerifyAuditLog.
@@ -1365,7 +1425,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1377,7 +1437,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1390,7 +1450,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{22}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -1432,7 +1492,10 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\x04task\x18\x02 \x01(\v2\x17.bpo.transition.v1.TaskB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x04task\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xfc\x01\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x8f\x01\n" +
+	"\x0eGetTaskRequest\x12}\n" +
+	"\x04name\x18\x01 \x01(\tBi\xe2A\x01\x02\xfaA\x1e\n" +
+	"\x1ctransition.bpo.acme.com/Task\xbaHAr?2=^transitionPlans/[0-9A-Za-z-]{1,64}/tasks/[0-9A-Za-z-]{1,64}$R\x04name\"\xfc\x01\n" +
 	"\x10ListTasksRequest\x12h\n" +
 	"\x06parent\x18\x01 \x01(\tBP\xe2A\x01\x02\xfaA\x1e\x12\x1ctransition.bpo.acme.com/Task\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
@@ -1513,17 +1576,21 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"~\n" +
 	"\x17ListAuditEventsResponse\x12;\n" +
 	"\faudit_events\x18\x01 \x03(\v2\x18.bpo.audit.v1.AuditEventR\vauditEvents\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x17\n" +
-	"\x15VerifyAuditLogRequest\"X\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\\\n" +
+	"\x15VerifyAuditLogRequest\x12C\n" +
+	"\n" +
+	"checkpoint\x18\x01 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x01R\n" +
+	"checkpoint\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xec\x14\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xe1\x15\n" +
 	"\x11TransitionService\x12\x97\x01\n" +
 	"\x14CreateTransitionPlan\x12..bpo.transition.v1.CreateTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\",\x82\xd3\xe4\x93\x02&:\x0ftransition_plan\"\x13/v1/transitionPlans\x12\x89\x01\n" +
 	"\x11GetTransitionPlan\x12+.bpo.transition.v1.GetTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=transitionPlans/*}\x12\x91\x01\n" +
 	"\x13ListTransitionPlans\x12-.bpo.transition.v1.ListTransitionPlansRequest\x1a..bpo.transition.v1.ListTransitionPlansResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/transitionPlans\x12\x96\x01\n" +
 	"\x13StartTransitionPlan\x12-.bpo.transition.v1.StartTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=transitionPlans/*}:start\x12\x7f\n" +
 	"\n" +
-	"CreateTask\x12$.bpo.transition.v1.CreateTaskRequest\x1a\x17.bpo.transition.v1.Task\"2\x82\xd3\xe4\x93\x02,:\x04task\"$/v1/{parent=transitionPlans/*}/tasks\x12\x84\x01\n" +
+	"CreateTask\x12$.bpo.transition.v1.CreateTaskRequest\x1a\x17.bpo.transition.v1.Task\"2\x82\xd3\xe4\x93\x02,:\x04task\"$/v1/{parent=transitionPlans/*}/tasks\x12s\n" +
+	"\aGetTask\x12!.bpo.transition.v1.GetTaskRequest\x1a\x17.bpo.transition.v1.Task\",\x82\xd3\xe4\x93\x02&\x12$/v1/{name=transitionPlans/*/tasks/*}\x12\x84\x01\n" +
 	"\tListTasks\x12#.bpo.transition.v1.ListTasksRequest\x1a$.bpo.transition.v1.ListTasksResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=transitionPlans/*}/tasks\x12\x84\x01\n" +
 	"\n" +
 	"UpdateTask\x12$.bpo.transition.v1.UpdateTaskRequest\x1a\x17.bpo.transition.v1.Task\"7\x82\xd3\xe4\x93\x021:\x04task2)/v1/{task.name=transitionPlans/*/tasks/*}\x12\x80\x01\n" +
@@ -1552,7 +1619,7 @@ func file_bpo_transition_v1_transition_service_proto_rawDescGZIP() []byte {
 	return file_bpo_transition_v1_transition_service_proto_rawDescData
 }
 
-var file_bpo_transition_v1_transition_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_bpo_transition_v1_transition_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_bpo_transition_v1_transition_service_proto_goTypes = []any{
 	(*CreateTransitionPlanRequest)(nil), // 0: bpo.transition.v1.CreateTransitionPlanRequest
 	(*GetTransitionPlanRequest)(nil),    // 1: bpo.transition.v1.GetTransitionPlanRequest
@@ -1560,85 +1627,90 @@ var file_bpo_transition_v1_transition_service_proto_goTypes = []any{
 	(*ListTransitionPlansResponse)(nil), // 3: bpo.transition.v1.ListTransitionPlansResponse
 	(*StartTransitionPlanRequest)(nil),  // 4: bpo.transition.v1.StartTransitionPlanRequest
 	(*CreateTaskRequest)(nil),           // 5: bpo.transition.v1.CreateTaskRequest
-	(*ListTasksRequest)(nil),            // 6: bpo.transition.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),           // 7: bpo.transition.v1.ListTasksResponse
-	(*UpdateTaskRequest)(nil),           // 8: bpo.transition.v1.UpdateTaskRequest
-	(*StartTaskRequest)(nil),            // 9: bpo.transition.v1.StartTaskRequest
-	(*CompleteTaskRequest)(nil),         // 10: bpo.transition.v1.CompleteTaskRequest
-	(*SkipTaskRequest)(nil),             // 11: bpo.transition.v1.SkipTaskRequest
-	(*BlockTaskRequest)(nil),            // 12: bpo.transition.v1.BlockTaskRequest
-	(*CheckReadinessRequest)(nil),       // 13: bpo.transition.v1.CheckReadinessRequest
-	(*CompleteCutoverRequest)(nil),      // 14: bpo.transition.v1.CompleteCutoverRequest
-	(*ClosePlanRequest)(nil),            // 15: bpo.transition.v1.ClosePlanRequest
-	(*AbortPlanRequest)(nil),            // 16: bpo.transition.v1.AbortPlanRequest
-	(*GetScheduleRequest)(nil),          // 17: bpo.transition.v1.GetScheduleRequest
-	(*SaveBaselineRequest)(nil),         // 18: bpo.transition.v1.SaveBaselineRequest
-	(*ListAuditEventsRequest)(nil),      // 19: bpo.transition.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),     // 20: bpo.transition.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),       // 21: bpo.transition.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),      // 22: bpo.transition.v1.VerifyAuditLogResponse
-	(*TransitionPlan)(nil),              // 23: bpo.transition.v1.TransitionPlan
-	(*Task)(nil),                        // 24: bpo.transition.v1.Task
-	(*fieldmaskpb.FieldMask)(nil),       // 25: google.protobuf.FieldMask
-	(*date.Date)(nil),                   // 26: google.type.Date
-	(*v1.AuditEvent)(nil),               // 27: bpo.audit.v1.AuditEvent
-	(*v1.Verification)(nil),             // 28: bpo.audit.v1.Verification
-	(*Readiness)(nil),                   // 29: bpo.transition.v1.Readiness
-	(*Schedule)(nil),                    // 30: bpo.transition.v1.Schedule
+	(*GetTaskRequest)(nil),              // 6: bpo.transition.v1.GetTaskRequest
+	(*ListTasksRequest)(nil),            // 7: bpo.transition.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),           // 8: bpo.transition.v1.ListTasksResponse
+	(*UpdateTaskRequest)(nil),           // 9: bpo.transition.v1.UpdateTaskRequest
+	(*StartTaskRequest)(nil),            // 10: bpo.transition.v1.StartTaskRequest
+	(*CompleteTaskRequest)(nil),         // 11: bpo.transition.v1.CompleteTaskRequest
+	(*SkipTaskRequest)(nil),             // 12: bpo.transition.v1.SkipTaskRequest
+	(*BlockTaskRequest)(nil),            // 13: bpo.transition.v1.BlockTaskRequest
+	(*CheckReadinessRequest)(nil),       // 14: bpo.transition.v1.CheckReadinessRequest
+	(*CompleteCutoverRequest)(nil),      // 15: bpo.transition.v1.CompleteCutoverRequest
+	(*ClosePlanRequest)(nil),            // 16: bpo.transition.v1.ClosePlanRequest
+	(*AbortPlanRequest)(nil),            // 17: bpo.transition.v1.AbortPlanRequest
+	(*GetScheduleRequest)(nil),          // 18: bpo.transition.v1.GetScheduleRequest
+	(*SaveBaselineRequest)(nil),         // 19: bpo.transition.v1.SaveBaselineRequest
+	(*ListAuditEventsRequest)(nil),      // 20: bpo.transition.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),     // 21: bpo.transition.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),       // 22: bpo.transition.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),      // 23: bpo.transition.v1.VerifyAuditLogResponse
+	(*TransitionPlan)(nil),              // 24: bpo.transition.v1.TransitionPlan
+	(*Task)(nil),                        // 25: bpo.transition.v1.Task
+	(*fieldmaskpb.FieldMask)(nil),       // 26: google.protobuf.FieldMask
+	(*date.Date)(nil),                   // 27: google.type.Date
+	(*v1.AuditEvent)(nil),               // 28: bpo.audit.v1.AuditEvent
+	(*v1.AuditCheckpoint)(nil),          // 29: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),             // 30: bpo.audit.v1.Verification
+	(*Readiness)(nil),                   // 31: bpo.transition.v1.Readiness
+	(*Schedule)(nil),                    // 32: bpo.transition.v1.Schedule
 }
 var file_bpo_transition_v1_transition_service_proto_depIdxs = []int32{
-	23, // 0: bpo.transition.v1.CreateTransitionPlanRequest.transition_plan:type_name -> bpo.transition.v1.TransitionPlan
-	23, // 1: bpo.transition.v1.ListTransitionPlansResponse.transition_plans:type_name -> bpo.transition.v1.TransitionPlan
-	24, // 2: bpo.transition.v1.CreateTaskRequest.task:type_name -> bpo.transition.v1.Task
-	24, // 3: bpo.transition.v1.ListTasksResponse.tasks:type_name -> bpo.transition.v1.Task
-	24, // 4: bpo.transition.v1.UpdateTaskRequest.task:type_name -> bpo.transition.v1.Task
-	25, // 5: bpo.transition.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
-	26, // 6: bpo.transition.v1.CompleteCutoverRequest.commencement_date:type_name -> google.type.Date
-	27, // 7: bpo.transition.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	28, // 8: bpo.transition.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 9: bpo.transition.v1.TransitionService.CreateTransitionPlan:input_type -> bpo.transition.v1.CreateTransitionPlanRequest
-	1,  // 10: bpo.transition.v1.TransitionService.GetTransitionPlan:input_type -> bpo.transition.v1.GetTransitionPlanRequest
-	2,  // 11: bpo.transition.v1.TransitionService.ListTransitionPlans:input_type -> bpo.transition.v1.ListTransitionPlansRequest
-	4,  // 12: bpo.transition.v1.TransitionService.StartTransitionPlan:input_type -> bpo.transition.v1.StartTransitionPlanRequest
-	5,  // 13: bpo.transition.v1.TransitionService.CreateTask:input_type -> bpo.transition.v1.CreateTaskRequest
-	6,  // 14: bpo.transition.v1.TransitionService.ListTasks:input_type -> bpo.transition.v1.ListTasksRequest
-	8,  // 15: bpo.transition.v1.TransitionService.UpdateTask:input_type -> bpo.transition.v1.UpdateTaskRequest
-	9,  // 16: bpo.transition.v1.TransitionService.StartTask:input_type -> bpo.transition.v1.StartTaskRequest
-	10, // 17: bpo.transition.v1.TransitionService.CompleteTask:input_type -> bpo.transition.v1.CompleteTaskRequest
-	11, // 18: bpo.transition.v1.TransitionService.SkipTask:input_type -> bpo.transition.v1.SkipTaskRequest
-	12, // 19: bpo.transition.v1.TransitionService.BlockTask:input_type -> bpo.transition.v1.BlockTaskRequest
-	13, // 20: bpo.transition.v1.TransitionService.CheckReadiness:input_type -> bpo.transition.v1.CheckReadinessRequest
-	14, // 21: bpo.transition.v1.TransitionService.CompleteCutover:input_type -> bpo.transition.v1.CompleteCutoverRequest
-	15, // 22: bpo.transition.v1.TransitionService.ClosePlan:input_type -> bpo.transition.v1.ClosePlanRequest
-	16, // 23: bpo.transition.v1.TransitionService.AbortPlan:input_type -> bpo.transition.v1.AbortPlanRequest
-	17, // 24: bpo.transition.v1.TransitionService.GetSchedule:input_type -> bpo.transition.v1.GetScheduleRequest
-	18, // 25: bpo.transition.v1.TransitionService.SaveBaseline:input_type -> bpo.transition.v1.SaveBaselineRequest
-	19, // 26: bpo.transition.v1.TransitionService.ListAuditEvents:input_type -> bpo.transition.v1.ListAuditEventsRequest
-	21, // 27: bpo.transition.v1.TransitionService.VerifyAuditLog:input_type -> bpo.transition.v1.VerifyAuditLogRequest
-	23, // 28: bpo.transition.v1.TransitionService.CreateTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	23, // 29: bpo.transition.v1.TransitionService.GetTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	3,  // 30: bpo.transition.v1.TransitionService.ListTransitionPlans:output_type -> bpo.transition.v1.ListTransitionPlansResponse
-	23, // 31: bpo.transition.v1.TransitionService.StartTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	24, // 32: bpo.transition.v1.TransitionService.CreateTask:output_type -> bpo.transition.v1.Task
-	7,  // 33: bpo.transition.v1.TransitionService.ListTasks:output_type -> bpo.transition.v1.ListTasksResponse
-	24, // 34: bpo.transition.v1.TransitionService.UpdateTask:output_type -> bpo.transition.v1.Task
-	24, // 35: bpo.transition.v1.TransitionService.StartTask:output_type -> bpo.transition.v1.Task
-	24, // 36: bpo.transition.v1.TransitionService.CompleteTask:output_type -> bpo.transition.v1.Task
-	24, // 37: bpo.transition.v1.TransitionService.SkipTask:output_type -> bpo.transition.v1.Task
-	24, // 38: bpo.transition.v1.TransitionService.BlockTask:output_type -> bpo.transition.v1.Task
-	29, // 39: bpo.transition.v1.TransitionService.CheckReadiness:output_type -> bpo.transition.v1.Readiness
-	23, // 40: bpo.transition.v1.TransitionService.CompleteCutover:output_type -> bpo.transition.v1.TransitionPlan
-	23, // 41: bpo.transition.v1.TransitionService.ClosePlan:output_type -> bpo.transition.v1.TransitionPlan
-	23, // 42: bpo.transition.v1.TransitionService.AbortPlan:output_type -> bpo.transition.v1.TransitionPlan
-	30, // 43: bpo.transition.v1.TransitionService.GetSchedule:output_type -> bpo.transition.v1.Schedule
-	30, // 44: bpo.transition.v1.TransitionService.SaveBaseline:output_type -> bpo.transition.v1.Schedule
-	20, // 45: bpo.transition.v1.TransitionService.ListAuditEvents:output_type -> bpo.transition.v1.ListAuditEventsResponse
-	22, // 46: bpo.transition.v1.TransitionService.VerifyAuditLog:output_type -> bpo.transition.v1.VerifyAuditLogResponse
-	28, // [28:47] is the sub-list for method output_type
-	9,  // [9:28] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	24, // 0: bpo.transition.v1.CreateTransitionPlanRequest.transition_plan:type_name -> bpo.transition.v1.TransitionPlan
+	24, // 1: bpo.transition.v1.ListTransitionPlansResponse.transition_plans:type_name -> bpo.transition.v1.TransitionPlan
+	25, // 2: bpo.transition.v1.CreateTaskRequest.task:type_name -> bpo.transition.v1.Task
+	25, // 3: bpo.transition.v1.ListTasksResponse.tasks:type_name -> bpo.transition.v1.Task
+	25, // 4: bpo.transition.v1.UpdateTaskRequest.task:type_name -> bpo.transition.v1.Task
+	26, // 5: bpo.transition.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
+	27, // 6: bpo.transition.v1.CompleteCutoverRequest.commencement_date:type_name -> google.type.Date
+	28, // 7: bpo.transition.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	29, // 8: bpo.transition.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	30, // 9: bpo.transition.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	0,  // 10: bpo.transition.v1.TransitionService.CreateTransitionPlan:input_type -> bpo.transition.v1.CreateTransitionPlanRequest
+	1,  // 11: bpo.transition.v1.TransitionService.GetTransitionPlan:input_type -> bpo.transition.v1.GetTransitionPlanRequest
+	2,  // 12: bpo.transition.v1.TransitionService.ListTransitionPlans:input_type -> bpo.transition.v1.ListTransitionPlansRequest
+	4,  // 13: bpo.transition.v1.TransitionService.StartTransitionPlan:input_type -> bpo.transition.v1.StartTransitionPlanRequest
+	5,  // 14: bpo.transition.v1.TransitionService.CreateTask:input_type -> bpo.transition.v1.CreateTaskRequest
+	6,  // 15: bpo.transition.v1.TransitionService.GetTask:input_type -> bpo.transition.v1.GetTaskRequest
+	7,  // 16: bpo.transition.v1.TransitionService.ListTasks:input_type -> bpo.transition.v1.ListTasksRequest
+	9,  // 17: bpo.transition.v1.TransitionService.UpdateTask:input_type -> bpo.transition.v1.UpdateTaskRequest
+	10, // 18: bpo.transition.v1.TransitionService.StartTask:input_type -> bpo.transition.v1.StartTaskRequest
+	11, // 19: bpo.transition.v1.TransitionService.CompleteTask:input_type -> bpo.transition.v1.CompleteTaskRequest
+	12, // 20: bpo.transition.v1.TransitionService.SkipTask:input_type -> bpo.transition.v1.SkipTaskRequest
+	13, // 21: bpo.transition.v1.TransitionService.BlockTask:input_type -> bpo.transition.v1.BlockTaskRequest
+	14, // 22: bpo.transition.v1.TransitionService.CheckReadiness:input_type -> bpo.transition.v1.CheckReadinessRequest
+	15, // 23: bpo.transition.v1.TransitionService.CompleteCutover:input_type -> bpo.transition.v1.CompleteCutoverRequest
+	16, // 24: bpo.transition.v1.TransitionService.ClosePlan:input_type -> bpo.transition.v1.ClosePlanRequest
+	17, // 25: bpo.transition.v1.TransitionService.AbortPlan:input_type -> bpo.transition.v1.AbortPlanRequest
+	18, // 26: bpo.transition.v1.TransitionService.GetSchedule:input_type -> bpo.transition.v1.GetScheduleRequest
+	19, // 27: bpo.transition.v1.TransitionService.SaveBaseline:input_type -> bpo.transition.v1.SaveBaselineRequest
+	20, // 28: bpo.transition.v1.TransitionService.ListAuditEvents:input_type -> bpo.transition.v1.ListAuditEventsRequest
+	22, // 29: bpo.transition.v1.TransitionService.VerifyAuditLog:input_type -> bpo.transition.v1.VerifyAuditLogRequest
+	24, // 30: bpo.transition.v1.TransitionService.CreateTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	24, // 31: bpo.transition.v1.TransitionService.GetTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	3,  // 32: bpo.transition.v1.TransitionService.ListTransitionPlans:output_type -> bpo.transition.v1.ListTransitionPlansResponse
+	24, // 33: bpo.transition.v1.TransitionService.StartTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	25, // 34: bpo.transition.v1.TransitionService.CreateTask:output_type -> bpo.transition.v1.Task
+	25, // 35: bpo.transition.v1.TransitionService.GetTask:output_type -> bpo.transition.v1.Task
+	8,  // 36: bpo.transition.v1.TransitionService.ListTasks:output_type -> bpo.transition.v1.ListTasksResponse
+	25, // 37: bpo.transition.v1.TransitionService.UpdateTask:output_type -> bpo.transition.v1.Task
+	25, // 38: bpo.transition.v1.TransitionService.StartTask:output_type -> bpo.transition.v1.Task
+	25, // 39: bpo.transition.v1.TransitionService.CompleteTask:output_type -> bpo.transition.v1.Task
+	25, // 40: bpo.transition.v1.TransitionService.SkipTask:output_type -> bpo.transition.v1.Task
+	25, // 41: bpo.transition.v1.TransitionService.BlockTask:output_type -> bpo.transition.v1.Task
+	31, // 42: bpo.transition.v1.TransitionService.CheckReadiness:output_type -> bpo.transition.v1.Readiness
+	24, // 43: bpo.transition.v1.TransitionService.CompleteCutover:output_type -> bpo.transition.v1.TransitionPlan
+	24, // 44: bpo.transition.v1.TransitionService.ClosePlan:output_type -> bpo.transition.v1.TransitionPlan
+	24, // 45: bpo.transition.v1.TransitionService.AbortPlan:output_type -> bpo.transition.v1.TransitionPlan
+	32, // 46: bpo.transition.v1.TransitionService.GetSchedule:output_type -> bpo.transition.v1.Schedule
+	32, // 47: bpo.transition.v1.TransitionService.SaveBaseline:output_type -> bpo.transition.v1.Schedule
+	21, // 48: bpo.transition.v1.TransitionService.ListAuditEvents:output_type -> bpo.transition.v1.ListAuditEventsResponse
+	23, // 49: bpo.transition.v1.TransitionService.VerifyAuditLog:output_type -> bpo.transition.v1.VerifyAuditLogResponse
+	30, // [30:50] is the sub-list for method output_type
+	10, // [10:30] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_bpo_transition_v1_transition_service_proto_init() }
@@ -1653,7 +1725,7 @@ func file_bpo_transition_v1_transition_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_transition_v1_transition_service_proto_rawDesc), len(file_bpo_transition_v1_transition_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const (
 	TransitionService_ListTransitionPlans_FullMethodName  = "/bpo.transition.v1.TransitionService/ListTransitionPlans"
 	TransitionService_StartTransitionPlan_FullMethodName  = "/bpo.transition.v1.TransitionService/StartTransitionPlan"
 	TransitionService_CreateTask_FullMethodName           = "/bpo.transition.v1.TransitionService/CreateTask"
+	TransitionService_GetTask_FullMethodName              = "/bpo.transition.v1.TransitionService/GetTask"
 	TransitionService_ListTasks_FullMethodName            = "/bpo.transition.v1.TransitionService/ListTasks"
 	TransitionService_UpdateTask_FullMethodName           = "/bpo.transition.v1.TransitionService/UpdateTask"
 	TransitionService_StartTask_FullMethodName            = "/bpo.transition.v1.TransitionService/StartTask"
@@ -60,6 +61,9 @@ type TransitionServiceClient interface {
 	// Adds a task. A dependency that closes a cycle is INVALID_ARGUMENT
 	// naming the cycle's tasks in order. Roles: `transition_manager`.
 	CreateTask(ctx context.Context, in *CreateTaskRequest, opts ...grpc.CallOption) (*Task, error)
+	// Gets a task. A provider user reads only the tasks of its own
+	// provider's plans.
+	GetTask(ctx context.Context, in *GetTaskRequest, opts ...grpc.CallOption) (*Task, error)
 	// Lists a plan's tasks in plan order. Filter fields: `phase`, `state`, `owner_side`.
 	ListTasks(ctx context.Context, in *ListTasksRequest, opts ...grpc.CallOption) (*ListTasksResponse, error)
 	// Updates a task (title, assignee, duration, dependencies, …); cycles
@@ -159,6 +163,16 @@ func (c *transitionServiceClient) CreateTask(ctx context.Context, in *CreateTask
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Task)
 	err := c.cc.Invoke(ctx, TransitionService_CreateTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) GetTask(ctx context.Context, in *GetTaskRequest, opts ...grpc.CallOption) (*Task, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Task)
+	err := c.cc.Invoke(ctx, TransitionService_GetTask_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +339,9 @@ type TransitionServiceServer interface {
 	// Adds a task. A dependency that closes a cycle is INVALID_ARGUMENT
 	// naming the cycle's tasks in order. Roles: `transition_manager`.
 	CreateTask(context.Context, *CreateTaskRequest) (*Task, error)
+	// Gets a task. A provider user reads only the tasks of its own
+	// provider's plans.
+	GetTask(context.Context, *GetTaskRequest) (*Task, error)
 	// Lists a plan's tasks in plan order. Filter fields: `phase`, `state`, `owner_side`.
 	ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error)
 	// Updates a task (title, assignee, duration, dependencies, …); cycles
@@ -394,6 +411,9 @@ func (UnimplementedTransitionServiceServer) StartTransitionPlan(context.Context,
 }
 func (UnimplementedTransitionServiceServer) CreateTask(context.Context, *CreateTaskRequest) (*Task, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateTask not implemented")
+}
+func (UnimplementedTransitionServiceServer) GetTask(context.Context, *GetTaskRequest) (*Task, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetTask not implemented")
 }
 func (UnimplementedTransitionServiceServer) ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTasks not implemented")
@@ -544,6 +564,24 @@ func _TransitionService_CreateTask_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(TransitionServiceServer).CreateTask(ctx, req.(*CreateTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_GetTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).GetTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_GetTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).GetTask(ctx, req.(*GetTaskRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -826,6 +864,10 @@ var TransitionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateTask",
 			Handler:    _TransitionService_CreateTask_Handler,
+		},
+		{
+			MethodName: "GetTask",
+			Handler:    _TransitionService_GetTask_Handler,
 		},
 		{
 			MethodName: "ListTasks",

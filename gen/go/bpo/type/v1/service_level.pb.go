@@ -371,7 +371,28 @@ func (x *ServiceLevel) GetAllocationBps() int32 {
 	return 0
 }
 
-// How raw measurements of a service level become one number per period.
+// How raw measurements of a service level become one number per period,
+// and which raw values are valid.
+//
+// A measurement whose value lies outside the valid range is rejected with
+// the reason (spec: monitoring.md "Measurements"): one implausible value
+// would otherwise decide a period's outcome and its credit. The range is
+// `min_value` to `max_value`; a bound not given follows from the unit and
+// the aggregation:
+//
+//   - `%` (or `percent`): 0 to 100;
+//   - a duration (`ms`, `s`, `min`, `h`, `d`, or spelled out): at least 0;
+//   - a count, the value of a `SUM` or `COUNT` level: at least 0;
+//   - anything else, e.g. a score in `points`, has no bound of its own: a
+//     score states its scale here (CSAT on 1–5: `min_value: "1"`,
+//     `max_value: "5"`).
+//
+// For `RATIO` and `AVAILABILITY` levels the unit names the period value (a
+// %), not the raw one: a `RATIO` event's value is a numerator, which lies
+// within 0 and its denominator (and within the bounds given here); an
+// `AVAILABILITY` event's value is not used, and has no range. Every value
+// of every level has at most 12 digits before the decimal point, as a
+// target does, so a value like 1e308 is always rejected.
 type MetricDefinition struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The aggregation.
@@ -385,7 +406,13 @@ type MetricDefinition struct {
 	// (`COMPARATOR_AT_MOST`, the default) or at least the threshold.
 	ThresholdComparator Comparator `protobuf:"varint,4,opt,name=threshold_comparator,json=thresholdComparator,proto3,enum=bpo.type.v1.Comparator" json:"threshold_comparator,omitempty"`
 	// For `PERCENTILE`: which percentile, 1–100.
-	Percentile    int32 `protobuf:"varint,5,opt,name=percentile,proto3" json:"percentile,omitempty"`
+	Percentile int32 `protobuf:"varint,5,opt,name=percentile,proto3" json:"percentile,omitempty"`
+	// The smallest valid raw value, a decimal string in the unit, e.g. `1`;
+	// empty: the unit's (see above).
+	MinValue string `protobuf:"bytes,6,opt,name=min_value,json=minValue,proto3" json:"min_value,omitempty"`
+	// The greatest valid raw value, a decimal string in the unit, e.g. `5`;
+	// empty: the unit's (see above).
+	MaxValue      string `protobuf:"bytes,7,opt,name=max_value,json=maxValue,proto3" json:"max_value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -455,6 +482,20 @@ func (x *MetricDefinition) GetPercentile() int32 {
 	return 0
 }
 
+func (x *MetricDefinition) GetMinValue() string {
+	if x != nil {
+		return x.MinValue
+	}
+	return ""
+}
+
+func (x *MetricDefinition) GetMaxValue() string {
+	if x != nil {
+		return x.MaxValue
+	}
+	return ""
+}
+
 var File_bpo_type_v1_service_level_proto protoreflect.FileDescriptor
 
 const file_bpo_type_v1_service_level_proto_rawDesc = "" +
@@ -471,7 +512,7 @@ const file_bpo_type_v1_service_level_proto_rawDesc = "" +
 	"\x06target\x18\x05 \x01(\tB)\xe2A\x01\x02\xbaH\"r 2\x1e^-?[0-9]{1,12}(\\.[0-9]{1,6})?$R\x06target\x12A\n" +
 	"\x04kind\x18\x06 \x01(\x0e2\x1d.bpo.type.v1.ServiceLevelKindB\x0e\xe2A\x01\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12D\n" +
 	"\x06window\x18\a \x01(\x0e2\x1e.bpo.type.v1.MeasurementWindowB\f\xe2A\x01\x01\xbaH\x05\x82\x01\x02\x10\x01R\x06window\x125\n" +
-	"\x0eallocation_bps\x18\b \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\x90N(\x00R\rallocationBps\"\xd4\x02\n" +
+	"\x0eallocation_bps\x18\b \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\x90N(\x00R\rallocationBps\"\xb3\x05\n" +
 	"\x10MetricDefinition\x12J\n" +
 	"\vaggregation\x18\x01 \x01(\x0e2\x18.bpo.type.v1.AggregationB\x0e\xe2A\x01\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\vaggregation\x12\x1f\n" +
 	"\x04unit\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18 R\x04unit\x12J\n" +
@@ -479,7 +520,10 @@ const file_bpo_type_v1_service_level_proto_rawDesc = "" +
 	"\x14threshold_comparator\x18\x04 \x01(\x0e2\x17.bpo.type.v1.ComparatorB\f\xe2A\x01\x01\xbaH\x05\x82\x01\x02\x10\x01R\x13thresholdComparator\x12-\n" +
 	"\n" +
 	"percentile\x18\x05 \x01(\x05B\r\xe2A\x01\x01\xbaH\x06\x1a\x04\x18d(\x00R\n" +
-	"percentile*\xdd\x01\n" +
+	"percentile\x12I\n" +
+	"\tmin_value\x18\x06 \x01(\tB,\xe2A\x01\x01\xbaH%\xd8\x01\x01r 2\x1e^-?[0-9]{1,12}(\\.[0-9]{1,6})?$R\bminValue\x12I\n" +
+	"\tmax_value\x18\a \x01(\tB,\xe2A\x01\x01\xbaH%\xd8\x01\x01r 2\x1e^-?[0-9]{1,12}(\\.[0-9]{1,6})?$R\bmaxValue:\xc6\x01\xbaH\xc2\x01\x1a\xbf\x01\n" +
+	"-metric_definition.min_value_at_most_max_value\x12,min_value must not be greater than max_value\x1a`this.min_value == '' || this.max_value == '' || double(this.min_value) <= double(this.max_value)*\xdd\x01\n" +
 	"\vAggregation\x12\x1b\n" +
 	"\x17AGGREGATION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aAGGREGATION_PERCENT_WITHIN\x10\x01\x12\x1a\n" +
