@@ -24,7 +24,6 @@ const (
 	createMethod = "/bpo.catalog.v1.CatalogService/CreateProvider"
 	updateMethod = "/bpo.catalog.v1.CatalogService/UpdateProvider"
 	deleteMethod = "/bpo.catalog.v1.CatalogService/DeleteProvider"
-	zeroHash     = "0000000000000000000000000000000000000000000000000000000000000000"
 )
 
 // methodStream is the part of a server stream grpc.Method reads.
@@ -150,7 +149,7 @@ func TestVerifyIntactLog(t *testing.T) {
 	for _, dialect := range sqltest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
 			db := sqltest.Open(t, dialect, "audit_test", nil)
-			v, err := Verify(t.Context(), db)
+			v, err := Verify(t.Context(), db, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +159,7 @@ func TestVerifyIntactLog(t *testing.T) {
 			}
 
 			story(t, db)
-			v, err = Verify(t.Context(), db)
+			v, err = Verify(t.Context(), db, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +185,7 @@ func TestDatabaseRefusesToChangeTheLog(t *testing.T) {
 					t.Errorf("%s: error %v, want the append-only trigger to refuse it", stmt, err)
 				}
 			}
-			if v, err := Verify(t.Context(), db); err != nil || !v.GetIntact() || v.GetEventsChecked() != 3 {
+			if v, err := Verify(t.Context(), db, nil); err != nil || !v.GetIntact() || v.GetEventsChecked() != 3 {
 				t.Fatalf("Verify = %v, %v; want intact with 3 events", v, err)
 			}
 		})
@@ -235,7 +234,7 @@ func rehash(t *testing.T, db *sqlstore.DB, seq int64, after string) {
 			return err
 		}
 		r.After = after
-		_, err := tx.Exec(ctx, `UPDATE audit_events SET after_json = ?, hash = ? WHERE sequence = ?`, r.After, r.hash(), seq)
+		_, err := tx.Exec(ctx, `UPDATE audit_events SET after_json = ?, hash = ? WHERE sequence = ?`, r.After, r.hash(nil), seq)
 		return err
 	})
 	if err != nil {
@@ -254,22 +253,25 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	}{
 		{"edited change", func(t *testing.T, db *sqlstore.DB) {
 			mustExec(t, db, `UPDATE audit_events SET after_json = '{"display_name":"Evil Corp"}' WHERE sequence = 2`)
-		}, 2, "event 2 was altered after it was written", 2},
+		}, 2, "event 2 was altered or forged", 2},
 		{"edited subject of the first event", func(t *testing.T, db *sqlstore.DB) {
 			mustExec(t, db, `UPDATE audit_events SET subject = 'mallory' WHERE sequence = 1`)
-		}, 1, "event 1 was altered", 1},
+		}, 1, "event 1 was altered or forged", 1},
 		// The edited event verifies on its own; its successor no longer
 		// follows it.
 		{"edited change with a recomputed hash", func(t *testing.T, db *sqlstore.DB) {
 			rehash(t, db, 2, `{"display_name":"Evil Corp"}`)
 		}, 3, "event 3 does not follow event 2", 3},
-		// Event 3 is the first present event that does not verify.
+		// The missing event is the one named, not its successor.
 		{"deleted event in the middle", func(t *testing.T, db *sqlstore.DB) {
 			mustExec(t, db, `DELETE FROM audit_events WHERE sequence = 2`)
-		}, 3, "event 2 is missing", 2},
+		}, 2, "event 2 is missing", 2},
 		{"deleted first event", func(t *testing.T, db *sqlstore.DB) {
 			mustExec(t, db, `DELETE FROM audit_events WHERE sequence = 1`)
-		}, 2, "event 1 is missing", 1},
+		}, 1, "event 1 is missing", 1},
+		{"deleted run of events", func(t *testing.T, db *sqlstore.DB) {
+			mustExec(t, db, `DELETE FROM audit_events WHERE sequence IN (1, 2)`)
+		}, 1, "events 1 and 2 are missing", 1},
 		// Nothing follows the last event; the head row remembers it.
 		{"deleted last event", func(t *testing.T, db *sqlstore.DB) {
 			mustExec(t, db, `DELETE FROM audit_events WHERE sequence = 3`)
@@ -283,7 +285,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 					story(t, db)
 					dropTriggers(t, db)
 					tt.tamper(t, db)
-					v, err := Verify(t.Context(), db)
+					v, err := Verify(t.Context(), db, nil)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -300,31 +302,36 @@ func TestVerifyDetectsTampering(t *testing.T) {
 func TestConcurrentRecordsNeverForkTheChain(t *testing.T) {
 	const writers = 20
 	for _, dialect := range sqltest.Dialects(t) {
-		t.Run(dialect, func(t *testing.T) {
-			db := sqltest.Open(t, dialect, "audit_test", nil)
-			after := obj(t, map[string]any{"display_name": "X"})
-			var wg sync.WaitGroup
-			errs := make(chan error, writers)
-			for i := range writers {
-				ctx := callCtx(t, createMethod, fmt.Sprintf("user-%d", i), auth.SourcingManager)
-				wg.Go(func() {
-					errs <- db.Write(ctx, func(tx *sqlstore.Tx) error {
-						return Record(ctx, tx, fmt.Sprintf("providers/%d", i), "", nil, after)
-					})
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
+		for _, keyed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s keyed=%v", dialect, keyed), func(t *testing.T) {
+				db := sqltest.Open(t, dialect, "audit_test", nil)
+				if keyed {
+					attach(t, db, newKey(t))
 				}
-			}
-			v, err := Verify(t.Context(), db)
-			if err != nil || !v.GetIntact() || v.GetEventsChecked() != writers {
-				t.Fatalf("Verify = %v, %v; want intact with %d events", v, err, writers)
-			}
-		})
+				after := obj(t, map[string]any{"display_name": "X"})
+				var wg sync.WaitGroup
+				errs := make(chan error, writers)
+				for i := range writers {
+					ctx := callCtx(t, createMethod, fmt.Sprintf("user-%d", i), auth.SourcingManager)
+					wg.Go(func() {
+						errs <- db.Write(ctx, func(tx *sqlstore.Tx) error {
+							return Record(ctx, tx, fmt.Sprintf("providers/%d", i), "", nil, after)
+						})
+					})
+				}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				v, err := Verify(t.Context(), db, nil)
+				if err != nil || !v.GetIntact() || v.GetEventsChecked() != writers {
+					t.Fatalf("Verify = %v, %v; want intact with %d events", v, err, writers)
+				}
+			})
+		}
 	}
 }
 

@@ -23,8 +23,8 @@ func (s *Server) ListAuditEvents(ctx context.Context, req *catalogv1.ListAuditEv
 }
 
 // VerifyAuditLog implements catalogv1.CatalogServiceServer.
-func (s *Server) VerifyAuditLog(ctx context.Context, _ *catalogv1.VerifyAuditLogRequest) (*catalogv1.VerifyAuditLogResponse, error) {
-	v, err := audit.Verify(ctx, s.db)
+func (s *Server) VerifyAuditLog(ctx context.Context, req *catalogv1.VerifyAuditLogRequest) (*catalogv1.VerifyAuditLogResponse, error) {
+	v, err := audit.Verify(ctx, s.db, audit.CheckpointOf(req))
 	if err != nil {
 		return nil, err
 	}

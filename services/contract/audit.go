@@ -17,8 +17,8 @@ func (s *Server) ListAuditEvents(ctx context.Context, req *contractv1.ListAuditE
 }
 
 // VerifyAuditLog implements contractv1.ContractServiceServer.
-func (s *Server) VerifyAuditLog(ctx context.Context, _ *contractv1.VerifyAuditLogRequest) (*contractv1.VerifyAuditLogResponse, error) {
-	v, err := audit.Verify(ctx, s.db)
+func (s *Server) VerifyAuditLog(ctx context.Context, req *contractv1.VerifyAuditLogRequest) (*contractv1.VerifyAuditLogResponse, error) {
+	v, err := audit.Verify(ctx, s.db, audit.CheckpointOf(req))
 	if err != nil {
 		return nil, err
 	}

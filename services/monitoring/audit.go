@@ -17,8 +17,8 @@ func (s *Server) ListAuditEvents(ctx context.Context, req *monitoringv1.ListAudi
 }
 
 // VerifyAuditLog implements monitoringv1.MonitoringServiceServer.
-func (s *Server) VerifyAuditLog(ctx context.Context, _ *monitoringv1.VerifyAuditLogRequest) (*monitoringv1.VerifyAuditLogResponse, error) {
-	v, err := audit.Verify(ctx, s.db)
+func (s *Server) VerifyAuditLog(ctx context.Context, req *monitoringv1.VerifyAuditLogRequest) (*monitoringv1.VerifyAuditLogResponse, error) {
+	v, err := audit.Verify(ctx, s.db, audit.CheckpointOf(req))
 	if err != nil {
 		return nil, err
 	}

@@ -17,8 +17,8 @@ func (s *Server) ListAuditEvents(ctx context.Context, req *transitionv1.ListAudi
 }
 
 // VerifyAuditLog implements transitionv1.TransitionServiceServer.
-func (s *Server) VerifyAuditLog(ctx context.Context, _ *transitionv1.VerifyAuditLogRequest) (*transitionv1.VerifyAuditLogResponse, error) {
-	v, err := audit.Verify(ctx, s.db)
+func (s *Server) VerifyAuditLog(ctx context.Context, req *transitionv1.VerifyAuditLogRequest) (*transitionv1.VerifyAuditLogResponse, error) {
+	v, err := audit.Verify(ctx, s.db, audit.CheckpointOf(req))
 	if err != nil {
 		return nil, err
 	}

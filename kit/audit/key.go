@@ -1,0 +1,172 @@
+package audit
+
+import (
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// KeyFile is the name of the audit key in the data directory.
+const KeyFile = "audit-hmac.key"
+
+// Key is the secret that seals a service's audit log. One secret of at
+// least 32 bytes gives two keys: an HMAC-SHA256 key that chains the events
+// and an Ed25519 key that signs checkpoints. Both are derived, so that a
+// single file is kept and backed up, and neither use can stand in for the
+// other.
+type Key struct {
+	chain []byte
+	sign  ed25519.PrivateKey
+	id    string
+}
+
+// NewKey derives the audit keys from secret (at least 32 bytes).
+func NewKey(secret []byte) (*Key, error) {
+	if len(secret) < 32 {
+		return nil, fmt.Errorf("an audit key needs at least 32 bytes, got %d", len(secret))
+	}
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	k := &Key{
+		chain: derive("bpo audit chain v1"),
+		sign:  ed25519.NewKeyFromSeed(derive("bpo audit checkpoint v1")),
+	}
+	sum := sha256.Sum256(k.PublicKey())
+	k.id = hex.EncodeToString(sum[:8])
+	return k, nil
+}
+
+// ID names the key without revealing it: the first 16 hex digits of the
+// SHA-256 of its public key. The log stores it, so that a server started
+// with another key refuses to write rather than write events nobody can
+// verify.
+func (k *Key) ID() string { return k.id }
+
+// PublicKey is the Ed25519 key that checks the checkpoints k signs; it can
+// be handed to auditors, who can then check checkpoints but not make them.
+func (k *Key) PublicKey() ed25519.PublicKey { return k.sign.Public().(ed25519.PublicKey) }
+
+// mac is the hex HMAC-SHA256 of parts, each length-prefixed so that no two
+// different lists encode alike.
+func (k *Key) mac(parts ...string) string {
+	m := hmac.New(sha256.New, k.chain)
+	writeFields(m, parts)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// keyring holds the keys attached in this process, by ID. Record finds its
+// key through the ID the log's head names, since a transaction does not
+// know its database.
+var keyring sync.Map // ID → *Key
+
+func loadedKey(id string) *Key {
+	k, _ := keyring.Load(id)
+	key, _ := k.(*Key)
+	return key
+}
+
+// LoadOrCreateKey reads the audit key in dir (KeyFile), creating a random
+// one, readable by the owner only, when there is none. Like the token key,
+// the file appears whole or not at all, so a crash during the first start
+// never leaves a file that blocks the next one.
+func LoadOrCreateKey(dir string) (*Key, error) {
+	path := filepath.Join(dir, KeyFile)
+	if k, err := ReadKeyFile(path); !errors.Is(err, os.ErrNotExist) {
+		return k, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	err := createWhole(dir, path, []byte(hex.EncodeToString(secret)+"\n"))
+	if errors.Is(err, os.ErrExist) { // another process created it first
+		return ReadKeyFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create the audit key %s: %w", path, err)
+	}
+	return NewKey(secret)
+}
+
+// ReadKeyFile reads an audit key given as at least 64 hex digits, e.g. a
+// mounted secret. A missing file is reported as os.ErrNotExist.
+func ReadKeyFile(path string) (*Key, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	text := strings.TrimSpace(string(b))
+	secret, err := hex.DecodeString(text)
+	if err == nil && len(secret) >= 32 {
+		return NewKey(secret)
+	}
+	what := "is empty"
+	if text != "" {
+		what = fmt.Sprintf("is not a key of at least 64 hex digits (it holds %d bytes)", len(b))
+	}
+	// Unlike the token key, a lost audit key cannot simply be replaced: the
+	// events it sealed can only be verified with it.
+	return nil, fmt.Errorf("the audit key %s %s, perhaps cut short by a crash or an edit: "+
+		"restore it from a backup; a new key cannot verify the events sealed with the old one, "+
+		"and the server refuses to write to a log keyed with another key", path, what)
+}
+
+// createWhole creates path with data unless it exists (os.ErrExist then):
+// the data reaches the disk under a temporary name first and is then
+// linked in, which, unlike a rename, fails instead of replacing a key that
+// another process published in the meantime. (As kit/auth does for the
+// token key.)
+func createWhole(dir, path string, data []byte) error {
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp") // mode 0600
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // once linked, path keeps the data
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return err
+		}
+		// A file system without hard links: rename, checking first, which
+		// leaves a short race between two first starts but never a torn
+		// file.
+		if _, serr := os.Lstat(path); serr == nil {
+			return os.ErrExist
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return err
+		}
+	}
+	// The new directory entry must survive a power loss as well.
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
