@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/grpcserver"
 	"github.com/acme/bpo/kit/sqlstore"
@@ -28,17 +26,21 @@ import (
 
 type serveConfig struct {
 	stores
-	grpcAddr      string
-	httpAddr      string
-	jwtSecretFile string
-	jwksFile      string
-	catalogAddr   string
-	contractAddr  string
-	transAddr     string
-	monitorAddr   string
-	logFormat     string
-	metricsAddr   string
-	drainTimeout  time.Duration
+	tokens tokenFlags
+	tls    tlsFlags
+
+	grpcAddr     string
+	httpAddr     string
+	catalogAddr  string
+	contractAddr string
+	transAddr    string
+	monitorAddr  string
+	logFormat    string
+	metricsAddr  string
+	drainTimeout time.Duration
+	maxBodyBytes int64
+	auditKeyFile string
+	auditEvery   time.Duration
 }
 
 func parseServe(args []string) (*serveConfig, error) {
@@ -47,8 +49,8 @@ func parseServe(args []string) (*serveConfig, error) {
 	c.stores.flags(fs, "run", "gateway")
 	fs.StringVar(&c.grpcAddr, "grpc-addr", "localhost:9090", "gRPC listen address (all services share it; the gateway alone serves its lifecycle view on loopback instead)")
 	fs.StringVar(&c.httpAddr, "http-addr", "localhost:8080", "REST gateway listen address (all or gateway)")
-	fs.StringVar(&c.jwtSecretFile, "jwt-secret-file", "", "file holding the hex HS256 secret (default: the local key in --data-dir, created on first run)")
-	fs.StringVar(&c.jwksFile, "jwks-file", "", "JWKS file with the RS256/ES256 keys that sign tokens (instead of HS256)")
+	c.tokens.flags(fs)
+	c.tls.flags(fs)
 	fs.StringVar(&c.catalogAddr, "catalog-addr", "", "catalog's gRPC address when it runs in another process (default: --grpc-addr)")
 	fs.StringVar(&c.contractAddr, "contract-addr", "", "contract's gRPC address when it runs in another process (default: --grpc-addr)")
 	fs.StringVar(&c.transAddr, "transition-addr", "", "transition's gRPC address when it runs in another process (default: --grpc-addr)")
@@ -56,6 +58,9 @@ func parseServe(args []string) (*serveConfig, error) {
 	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console (development) or json (production)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (with the gateway it is also on --http-addr)")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 20*time.Second, "on SIGTERM, how long in-flight calls may finish")
+	fs.StringVar(&c.auditKeyFile, "audit-key-file", "", "file holding the key of the audit logs' HMAC chain (default: audit-hmac.key in --data-dir, created on first run); replicas of one service share it")
+	fs.DurationVar(&c.auditEvery, "audit-verify-every", 5*time.Minute, "how often each audit log is verified in the background (metrics bpo_audit_chain_*); 0 verifies once at start")
+	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", gateway.DefaultMaxBodyBytes, "largest REST request body the gateway reads; a larger one is answered 413")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -63,6 +68,12 @@ func parseServe(args []string) (*serveConfig, error) {
 		return nil, err
 	}
 	if err := c.stores.check(); err != nil {
+		return nil, err
+	}
+	if err := c.tokens.check(); err != nil {
+		return nil, err
+	}
+	if err := c.tls.check(); err != nil {
 		return nil, err
 	}
 	for _, a := range []*string{&c.catalogAddr, &c.contractAddr, &c.transAddr, &c.monitorAddr} {
@@ -86,33 +97,6 @@ func newLogger(format string) (*zap.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want console or json", format)
 }
 
-func (c *serveConfig) verifier() (*auth.Verifier, error) {
-	switch {
-	case c.jwksFile != "":
-		b, err := os.ReadFile(c.jwksFile)
-		if err != nil {
-			return nil, err
-		}
-		return auth.NewJWKSVerifier(b)
-	case c.jwtSecretFile != "":
-		b, err := os.ReadFile(c.jwtSecretFile)
-		if err != nil {
-			return nil, err
-		}
-		key, err := decodeHex(strings.TrimSpace(string(b)))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", c.jwtSecretFile, err)
-		}
-		return auth.NewHMACVerifier(key)
-	default:
-		key, err := auth.LoadOrCreateLocalKey(c.dataDir)
-		if err != nil {
-			return nil, fmt.Errorf("local key: %w", err)
-		}
-		return auth.NewHMACVerifier(key)
-	}
-}
-
 func serve(ctx context.Context, args []string) error {
 	c, err := parseServe(args)
 	if err != nil {
@@ -126,6 +110,9 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer log.Sync() //nolint:errcheck // stderr sync fails on terminals
+	if err := c.tls.load(log); err != nil {
+		return err
+	}
 
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -139,10 +126,11 @@ func serve(ctx context.Context, args []string) error {
 
 	// Everything that can fail at start-up happens before anything serves.
 	var srv *grpcserver.Server
+	var chains []*audit.Chain
 	var grpcLis net.Listener
 	if run := c.selected(); len(run) > 0 {
 		var closeDBs func()
-		if srv, closeDBs, err = c.grpcServer(ctx, log, run, up, metrics); err != nil {
+		if srv, closeDBs, chains, err = c.grpcServer(ctx, log, run, up, metrics); err != nil {
 			return err
 		}
 		defer closeDBs() // last: after both servers have drained
@@ -152,7 +140,7 @@ func serve(ctx context.Context, args []string) error {
 			// on loopback, never on the --grpc-addr of the services.
 			addr = "127.0.0.1:0"
 		}
-		if grpcLis, err = net.Listen("tcp", addr); err != nil {
+		if grpcLis, err = c.tls.listen(addr, "h2"); err != nil {
 			return err
 		}
 		defer grpcLis.Close()
@@ -162,13 +150,13 @@ func serve(ctx context.Context, args []string) error {
 	var httpLis net.Listener
 	if c.service == "all" || c.service == "gateway" {
 		// The lifecycle view is a service of this process's own listener.
-		if up.Lifecycle, err = downstream.Dial("lifecycle", grpcLis.Addr().String()); err != nil {
+		if up.Lifecycle, err = downstream.DialTLS("lifecycle", grpcLis.Addr().String(), c.tls.dial(true)); err != nil {
 			return err
 		}
-		if hs, err = c.httpServer(ctx, up, metricsHandler); err != nil {
+		if hs, err = c.httpServer(ctx, log, up, metricsHandler); err != nil {
 			return err
 		}
-		if httpLis, err = net.Listen("tcp", c.httpAddr); err != nil {
+		if httpLis, err = c.tls.listen(c.httpAddr, "h2", "http/1.1"); err != nil {
 			return err
 		}
 		defer httpLis.Close()
@@ -176,7 +164,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	var metricsLis net.Listener
 	if c.metricsAddr != "" {
-		if metricsLis, err = net.Listen("tcp", c.metricsAddr); err != nil {
+		if metricsLis, err = c.tls.listen(c.metricsAddr, "h2", "http/1.1"); err != nil {
 			return err
 		}
 		defer metricsLis.Close()
@@ -234,6 +222,16 @@ func serve(ctx context.Context, args []string) error {
 			}
 		})
 	}
+	if len(chains) > 0 {
+		am, err := audit.NewMetrics(metrics)
+		if err != nil {
+			return err
+		}
+		// Inside wg, so the stores close only after the last verification.
+		for _, ch := range chains {
+			wg.Go(func() { ch.Watch(ctx, c.auditEvery, log, am) })
+		}
+	}
 	if metricsLis != nil {
 		ms := &http.Server{Handler: metricsHandler, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = ms.Serve(metricsLis) }()
@@ -254,46 +252,74 @@ func serviceNames(ss []platform.Service) []string {
 
 // grpcServer builds the one gRPC server of the services in run, each on
 // its store opened and prepared (platform.Service.Open).
-func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []platform.Service, up platform.Upstreams, metrics prometheus.Registerer) (*grpcserver.Server, func(), error) {
-	v, err := c.verifier()
+// auditKey is the key of the audit chains: a given file (a mounted
+// secret, shared by replicas), or the local one in the data directory.
+func (c *serveConfig) auditKey() (*audit.Key, error) {
+	if c.auditKeyFile != "" {
+		return audit.ReadKeyFile(c.auditKeyFile)
+	}
+	return audit.LoadOrCreateKey(c.dataDir)
+}
+
+func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []platform.Service, up platform.Upstreams, metrics prometheus.Registerer) (*grpcserver.Server, func(), []*audit.Chain, error) {
+	v, err := c.tokens.verifier(ctx, log, c.dataDir, c.tls.jwksClient())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	srv, err := grpcserver.New(grpcserver.Config{Log: log, Verifier: v, Policy: platform.Policy(run), Metrics: metrics})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var dbs []*sqlstore.DB
+	var chains []*audit.Chain
 	closeAll := func() {
 		for _, db := range dbs {
 			_ = db.Close()
 		}
 	}
+	var key *audit.Key
 	for _, s := range run {
 		var db *sqlstore.DB
 		if s.Stored() {
+			if key == nil {
+				if key, err = c.auditKey(); err != nil {
+					return nil, nil, nil, fmt.Errorf("audit key: %w", err)
+				}
+			}
 			dsn := c.dsn(s.Name)
-			if db, err = s.Open(ctx, dsn); err != nil {
+			var chain *audit.Chain
+			if db, chain, err = s.Open(ctx, dsn, key); err != nil {
 				closeAll()
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			dbs = append(dbs, db)
+			chains = append(chains, chain)
 			log.Info("store ready", zap.String("service", s.Name), zap.String("db", sqlstore.Redact(dsn)), zap.Stringer("dialect", db.Dialect))
 		}
 		s.Register(srv.Server, db, up, platform.Options{})
 	}
-	return srv, closeAll, nil
+	return srv, closeAll, chains, nil
 }
 
-func (c *serveConfig) httpServer(ctx context.Context, up platform.Upstreams, metrics http.Handler) (*http.Server, error) {
-	h, err := gateway.New(ctx, up)
+func (c *serveConfig) httpServer(ctx context.Context, log *zap.Logger, up platform.Upstreams, metrics http.Handler) (*http.Server, error) {
+	h, err := gateway.New(ctx, up, gateway.WithLogger(log), gateway.WithMaxBodyBytes(c.maxBodyBytes), gateway.WithMetrics(metrics))
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", h)
-	mux.Handle("GET /metrics", metrics)
-	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, nil
+	return &http.Server{
+		Handler: h,
+		// A client gets this long for its headers, and for headers and
+		// body together (the default --max-body-bytes at 2.2 Mbit/s), so a
+		// slow sender cannot hold a connection and its buffered body.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Above the 60 s idle timeout of common load balancers, which must
+		// close an idle connection before the server does.
+		IdleTimeout: 2 * time.Minute,
+		// Over TLS, HTTP/2 multiplexes requests on one connection: each
+		// may buffer a body, so one client gets at most this many at once.
+		HTTP2: &http.HTTP2Config{MaxConcurrentStreams: 100},
+	}, nil
 }
 
 // dial connects to the services the selected ones call, once at start-up
@@ -309,7 +335,10 @@ func (c *serveConfig) dial() (platform.Upstreams, error) {
 		{"transition", c.transAddr, &up.Transition},
 		{"monitoring", c.monitorAddr, &up.Monitoring},
 	} {
-		conn, err := downstream.Dial(d.name, d.addr)
+		// At --grpc-addr is this process's own listener, unless it is the
+		// gateway alone, whose --grpc-addr is the services'.
+		own := c.service != "gateway" && d.addr == c.grpcAddr
+		conn, err := downstream.DialTLS(d.name, d.addr, c.tls.dial(own))
 		if err != nil {
 			closeUpstreams(up)
 			return platform.Upstreams{}, err

@@ -16,6 +16,7 @@ import (
 	lifecyclev1 "github.com/acme/bpo/gen/go/bpo/lifecycle/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
+	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/sqlstore"
@@ -109,17 +110,25 @@ func (s Service) Stored() bool { return s.Schema != "" }
 // Open opens the store of s at dsn (a SQLite file or a postgres:// URL)
 // ready for this build: migrated, and its documents prepared
 // (docstore.Prepare: old encodings rewritten, facets rebuilt where the
-// filter schema changed). The caller closes it.
-func (s Service) Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+// filter schema changed), with its audit log keyed by auditKey
+// (audit.Attach; the chain it returns is what the server watches). The
+// caller closes it.
+func (s Service) Open(ctx context.Context, dsn string, auditKey *audit.Key) (*sqlstore.DB, *audit.Chain, error) {
 	db, err := s.migrated(ctx, dsn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := docstore.Prepare(ctx, db, s.Collections...); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("%s store: %w", s.Name, err)
+		return nil, nil, fmt.Errorf("%s store: %w", s.Name, err)
 	}
-	return db, nil
+	// Before anything writes: every audit record from here on is keyed.
+	chain, err := audit.Attach(ctx, db, s.Name, auditKey)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, fmt.Errorf("%s store: %w", s.Name, err)
+	}
+	return db, chain, nil
 }
 
 // Reindex rebuilds the facets of every document of s in the store at dsn,

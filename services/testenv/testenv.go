@@ -27,6 +27,7 @@ import (
 	lifecyclev1 "github.com/acme/bpo/gen/go/bpo/lifecycle/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
+	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/grpcserver"
@@ -41,6 +42,16 @@ import (
 
 // key signs the tests' tokens and is the server's HS256 secret.
 var key = []byte("bpo-testenv-hs256-key-32-bytes!!")
+
+// auditKey keys the services' audit chains, as the data directory's
+// audit-hmac.key does for bpo serve.
+var auditKey = func() *audit.Key {
+	k, err := audit.NewKey([]byte("bpo-testenv-audit-hmac-key-32by!"))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // Env is the services serving on one loopback listener.
 type Env struct {
@@ -179,7 +190,7 @@ func Start(t testing.TB, dialect string, opts ...Option) *Env {
 // open opens the store of s as `bpo serve` does, on a fresh database.
 func open(t testing.TB, dialect string, s platform.Service) *sqlstore.DB {
 	t.Helper()
-	db, err := s.Open(context.Background(), sqltest.DSN(t, dialect))
+	db, _, err := s.Open(context.Background(), sqltest.DSN(t, dialect), auditKey)
 	if err != nil {
 		t.Fatal(err)
 	}
