@@ -106,7 +106,8 @@ func joinInts(ns []int64) string {
 
 // UpdateScope implements catalogv1.CatalogServiceServer: a DRAFT changes in
 // place, an APPROVED revision is followed by a new DRAFT revision, one IN
-// REVIEW is refused. The caller becomes the revision's author.
+// REVIEW is refused. The caller becomes the revision's author and one of
+// its editors, none of whom may approve it.
 func (s *Server) UpdateScope(ctx context.Context, req *catalogv1.UpdateScopeRequest) (*catalogv1.Scope, error) {
 	in := req.GetScope()
 	name, err := names.Parse[catalogv1.ScopeResourceName]("scope.name", in.GetName())
@@ -131,8 +132,9 @@ func (s *Server) UpdateScope(ctx context.Context, req *catalogv1.UpdateScopeRequ
 				return nil, err
 			}
 			if newRevision {
-				sc.Revision++
-				sc.Approver, sc.ApproveTime, sc.RejectionReason = "", nil, ""
+				scope.StartRevision(sc, auth.Subject(ctx))
+			} else {
+				scope.AddEditor(sc, auth.Subject(ctx))
 			}
 			sc.State, sc.Author, sc.UpdateTime = next, auth.Subject(ctx), timestamppb.New(s.now())
 			return sc, writeScope(ctx, tx, req.GetRequestId(), before, sc, v)
@@ -189,14 +191,13 @@ func (s *Server) SubmitScope(ctx context.Context, req *catalogv1.SubmitScopeRequ
 }
 
 // ApproveScope implements catalogv1.CatalogServiceServer: IN_REVIEW →
-// APPROVED by an approver who is not the revision's author (four eyes),
+// APPROVED by an approver who wrote no part of the revision (four eyes),
 // and the approved revision is kept frozen under its number.
 func (s *Server) ApproveScope(ctx context.Context, req *catalogv1.ApproveScopeRequest) (*catalogv1.Scope, error) {
 	approver := auth.Subject(ctx)
 	return s.changeScope(ctx, catalogv1.CatalogService_ApproveScope_FullMethodName, req, scope.Approve, func(before, sc *catalogv1.Scope) error {
-		if before.GetAuthor() == approver {
-			return apperr.New(apperr.PermissionDenied, "an approver cannot approve a scope they wrote: revision %d of %s was last edited by %s; another approver must approve it",
-				before.GetRevision(), before.GetName(), before.GetAuthor())
+		if err := scope.CheckApprover(before, approver); err != nil {
+			return err
 		}
 		sc.Approver, sc.ApproveTime = approver, sc.GetUpdateTime()
 		return nil

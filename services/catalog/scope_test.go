@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"slices"
 	"testing"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
@@ -100,6 +101,10 @@ func TestScopeReview(t *testing.T) {
 			draft.GetApprover() != "" || len(draft.GetServiceLevels()) != 2 {
 			t.Fatalf("draft %v", draft)
 		}
+		// The sourcing manager started the revision with the engagement.
+		if got := draft.GetEditors(); !slices.Equal(got, []string{"sourcing_manager", "alice"}) {
+			t.Fatalf("editors of the draft %v, want the engagement's creator and alice", got)
+		}
 		// A stale etag is refused.
 		_, err = e.client.UpdateScope(alice, &catalogv1.UpdateScopeRequest{Scope: &catalogv1.Scope{Name: name, Etag: "1-00000000", Deliverables: draft.GetDeliverables()}})
 		wantCode(t, err, codes.Aborted)
@@ -127,27 +132,31 @@ func TestScopeReview(t *testing.T) {
 		if err != nil || rejected.GetState() != catalogv1.ScopeState_SCOPE_STATE_DRAFT || rejected.GetRejectionReason() != "add the CSAT survey method" || rejected.GetRevision() != 1 {
 			t.Fatalf("RejectScope = %v, %v", rejected, err)
 		}
-		// The sourcing manager (not alice) fixes it and becomes the author:
-		// now alice may approve.
+		// The sourcing manager fixes it and becomes the author; alice wrote
+		// the rest of the revision, so she still may not approve it.
 		sm := e.as(t, auth.SourcingManager)
 		fixed, err := e.client.UpdateScope(sm, &catalogv1.UpdateScopeRequest{
 			Scope:      &catalogv1.Scope{Name: name, Etag: rejected.GetEtag(), Integrations: []*catalogv1.Integration{{System: "Qualtrics", Direction: catalogv1.IntegrationDirection_INTEGRATION_DIRECTION_OUTBOUND, Protocol: "REST", DataExchanged: "CSAT surveys"}}},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"integrations"}},
 		})
-		if err != nil || fixed.GetAuthor() != "sourcing_manager" || len(fixed.GetDeliverables()) != 1 || len(fixed.GetIntegrations()) != 1 {
+		if err != nil || fixed.GetAuthor() != "sourcing_manager" || len(fixed.GetDeliverables()) != 1 || len(fixed.GetIntegrations()) != 1 ||
+			!slices.Equal(fixed.GetEditors(), []string{"sourcing_manager", "alice"}) {
 			t.Fatalf("UpdateScope after rejection = %v, %v", fixed, err)
 		}
 		resubmitted, err := e.client.SubmitScope(sm, &catalogv1.SubmitScopeRequest{Name: name, RequestId: "submit-2"})
 		if err != nil || resubmitted.GetRejectionReason() != "" {
 			t.Fatalf("resubmitted %v, %v", resubmitted, err)
 		}
-		approved, err := e.client.ApproveScope(alice, &catalogv1.ApproveScopeRequest{Name: name, Etag: resubmitted.GetEtag(), RequestId: "approve-1"})
-		if err != nil || approved.GetState() != catalogv1.ScopeState_SCOPE_STATE_APPROVED || approved.GetApprover() != "alice" ||
+		_, err = e.client.ApproveScope(alice, &catalogv1.ApproveScopeRequest{Name: name, Etag: resubmitted.GetEtag()})
+		wantRefusal(t, err, codes.PermissionDenied, "written by sourcing_manager, alice")
+		// The approver who rejected it wrote nothing of it.
+		approved, err := e.client.ApproveScope(approver, &catalogv1.ApproveScopeRequest{Name: name, Etag: resubmitted.GetEtag(), RequestId: "approve-1"})
+		if err != nil || approved.GetState() != catalogv1.ScopeState_SCOPE_STATE_APPROVED || approved.GetApprover() != "approver" ||
 			approved.GetApproveTime() == nil || approved.GetRevision() != 1 {
 			t.Fatalf("ApproveScope = %v, %v", approved, err)
 		}
 		// A retry answers the same, it does not act twice.
-		again, err := e.client.ApproveScope(alice, &catalogv1.ApproveScopeRequest{Name: name, Etag: resubmitted.GetEtag(), RequestId: "approve-1"})
+		again, err := e.client.ApproveScope(approver, &catalogv1.ApproveScopeRequest{Name: name, Etag: resubmitted.GetEtag(), RequestId: "approve-1"})
 		if err != nil || !proto.Equal(again, approved) {
 			t.Fatalf("retried ApproveScope = %v, %v", again, err)
 		}
@@ -160,7 +169,8 @@ func TestScopeReview(t *testing.T) {
 		change.Deliverables[0].ExpectedMonthlyVolume = 90_000
 		rev2, err := e.client.UpdateScope(sm, &catalogv1.UpdateScopeRequest{Scope: change, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"deliverables"}}})
 		if err != nil || rev2.GetRevision() != 2 || rev2.GetState() != catalogv1.ScopeState_SCOPE_STATE_DRAFT || rev2.GetApprover() != "" ||
-			rev2.GetApproveTime() != nil || rev2.GetDeliverables()[0].GetExpectedMonthlyVolume() != 90_000 || len(rev2.GetIntegrations()) != 1 {
+			rev2.GetApproveTime() != nil || rev2.GetDeliverables()[0].GetExpectedMonthlyVolume() != 90_000 || len(rev2.GetIntegrations()) != 1 ||
+			!slices.Equal(rev2.GetEditors(), []string{"sourcing_manager"}) {
 			t.Fatalf("revision 2 = %v, %v", rev2, err)
 		}
 		// A nested path, as grpc-gateway derives it from a PATCH body, edits
@@ -169,7 +179,8 @@ func TestScopeReview(t *testing.T) {
 			Scope:      &catalogv1.Scope{Name: name, Etag: rev2.GetEtag(), Commercial: &catalogv1.CommercialTerms{TermMonths: 24}},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"commercial.termMonths"}},
 		})
-		if err != nil || rev2.GetRevision() != 2 || rev2.GetCommercial().GetTermMonths() != 24 || rev2.GetCommercial().GetCurrencyCode() != "USD" || rev2.GetAuthor() != "process_owner" {
+		if err != nil || rev2.GetRevision() != 2 || rev2.GetCommercial().GetTermMonths() != 24 || rev2.GetCommercial().GetCurrencyCode() != "USD" || rev2.GetAuthor() != "process_owner" ||
+			!slices.Equal(rev2.GetEditors(), []string{"sourcing_manager", "process_owner"}) {
 			t.Fatalf("nested update of revision 2 = %v, %v", rev2, err)
 		}
 		latest, err := e.client.GetScope(e.as(t, auth.ProcessOwner), &catalogv1.GetScopeRequest{Name: name})
@@ -178,7 +189,7 @@ func TestScopeReview(t *testing.T) {
 		}
 		for _, n := range []int64{1} {
 			r1, err := e.client.GetScope(e.as(t, auth.ContractManager), &catalogv1.GetScopeRequest{Name: name, Revision: n})
-			if err != nil || r1.GetRevision() != 1 || r1.GetState() != catalogv1.ScopeState_SCOPE_STATE_APPROVED || r1.GetApprover() != "alice" ||
+			if err != nil || r1.GetRevision() != 1 || r1.GetState() != catalogv1.ScopeState_SCOPE_STATE_APPROVED || r1.GetApprover() != "approver" ||
 				r1.GetDeliverables()[0].GetExpectedMonthlyVolume() != 80_000 || r1.GetName() != name {
 				t.Errorf("GetScope revision 1 = %v, %v", r1, err)
 			}
@@ -200,7 +211,7 @@ func TestScopeReview(t *testing.T) {
 			{"RejectScope", "approver"},
 			{"UpdateScope", "sourcing_manager"},
 			{"SubmitScope", "sourcing_manager"},
-			{"ApproveScope", "alice"},
+			{"ApproveScope", "approver"},
 			{"UpdateScope", "sourcing_manager"},
 			{"UpdateScope", "process_owner"},
 		}
@@ -272,6 +283,122 @@ func TestDecideAndScopeAreAudited(t *testing.T) {
 		}
 		if after := events[8].GetAfter().GetFields(); !after["allowRegulatedOffshore"].GetBoolValue() || after["revision"].GetStringValue() != "2" {
 			t.Errorf("policy audit after %v", events[8].GetAfter())
+		}
+	})
+}
+
+// TestNoOneWhoWroteAScopeRevisionMayApproveIt replays the report's F4
+// sequence: X, a sourcing manager who is also an approver under the same
+// subject, writes the scope; Y, another sourcing manager, changes one line
+// and submits it; X must not approve it. Z, who wrote none of it, may.
+func TestNoOneWhoWroteAScopeRevisionMayApproveIt(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		const x, y, z = "x@client.example", "y@client.example", "z@client.example"
+		xSM := e.withToken(t, x, []auth.Role{auth.SourcingManager}, "")
+		ySM := e.withToken(t, y, []auth.Role{auth.SourcingManager}, "")
+		xAP := e.withToken(t, x, []auth.Role{auth.Approver}, "")
+		zAP := e.withToken(t, z, []auth.Role{auth.Approver}, "")
+
+		p := e.createProcess(t, supportProcess())
+		e.assess(t, p.GetName())
+		eng, err := e.client.CreateEngagement(xSM, &catalogv1.CreateEngagementRequest{Engagement: newEngagement(p.GetName())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := eng.GetName() + "/scope"
+		full := supportScope(name)
+		written, err := e.client.UpdateScope(xSM, &catalogv1.UpdateScopeRequest{Scope: full, UpdateMask: &fieldmaskpb.FieldMask{
+			Paths: []string{"deliverables", "coverage", "service_levels", "compliance", "transition", "commercial"},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		oneLine := proto.CloneOf(written)
+		oneLine.Deliverables[0].Description = "Inbound voice support, English and Spanish"
+		edited, err := e.client.UpdateScope(ySM, &catalogv1.UpdateScopeRequest{Scope: oneLine, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"deliverables"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if edited.GetAuthor() != y || !slices.Equal(edited.GetEditors(), []string{x, y}) {
+			t.Fatalf("after Y's edit: author %q, editors %v; want author %s, editors [%s %s]", edited.GetAuthor(), edited.GetEditors(), y, x, y)
+		}
+		if _, err := e.client.SubmitScope(ySM, &catalogv1.SubmitScopeRequest{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+
+		_, err = e.client.ApproveScope(xAP, &catalogv1.ApproveScopeRequest{Name: name})
+		wantRefusal(t, err, codes.PermissionDenied, "an approver cannot approve a scope they wrote: scope revision 1 of "+eng.GetName()+" was written by x@client.example, y@client.example")
+		// Y, the last editor, is refused too when also an approver.
+		yAP := e.withToken(t, y, []auth.Role{auth.Approver}, "")
+		_, err = e.client.ApproveScope(yAP, &catalogv1.ApproveScopeRequest{Name: name})
+		wantCode(t, err, codes.PermissionDenied)
+
+		approved, err := e.client.ApproveScope(zAP, &catalogv1.ApproveScopeRequest{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if approved.GetState() != catalogv1.ScopeState_SCOPE_STATE_APPROVED || approved.GetApprover() != z || !slices.Equal(approved.GetEditors(), []string{x, y}) {
+			t.Fatalf("approved by Z: state %v, approver %q, editors %v", approved.GetState(), approved.GetApprover(), approved.GetEditors())
+		}
+	})
+}
+
+// TestARejectionDoesNotClearTheEditors closes the way around the rule: X
+// writes and submits, rejects it as an approver, Y changes one line and
+// resubmits. X wrote most of the revision and still may not approve it.
+// The next revision, which only Y writes, X may approve.
+func TestARejectionDoesNotClearTheEditors(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *env) {
+		const x, y = "x@client.example", "y@client.example"
+		xSM := e.withToken(t, x, []auth.Role{auth.SourcingManager}, "")
+		ySM := e.withToken(t, y, []auth.Role{auth.SourcingManager}, "")
+		xAP := e.withToken(t, x, []auth.Role{auth.Approver}, "")
+		eng := e.decidedEngagement(t)
+		name := eng.GetName() + "/scope"
+		if _, err := e.client.UpdateScope(xSM, &catalogv1.UpdateScopeRequest{Scope: supportScope(name)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.client.SubmitScope(xSM, &catalogv1.SubmitScopeRequest{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		rejected, err := e.client.RejectScope(xAP, &catalogv1.RejectScopeRequest{Name: name, Reason: "one line is wrong"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(rejected.GetEditors(), []string{"sourcing_manager", x}) {
+			t.Fatalf("editors after the rejection %v, want the engagement's creator and X", rejected.GetEditors())
+		}
+		change := supportScope(name)
+		change.Deliverables[0].Description = "one line changed"
+		if _, err := e.client.UpdateScope(ySM, &catalogv1.UpdateScopeRequest{Scope: change, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"deliverables"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.client.SubmitScope(ySM, &catalogv1.SubmitScopeRequest{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.client.ApproveScope(xAP, &catalogv1.ApproveScopeRequest{Name: name})
+		wantRefusal(t, err, codes.PermissionDenied, "was written by sourcing_manager, x@client.example, y@client.example")
+
+		rev1, err := e.client.ApproveScope(e.as(t, auth.Approver), &catalogv1.ApproveScopeRequest{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		change.Deliverables[0].ExpectedMonthlyVolume = 95_000
+		rev2, err := e.client.UpdateScope(ySM, &catalogv1.UpdateScopeRequest{Scope: change, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"deliverables"}}})
+		if err != nil || rev2.GetRevision() != 2 || !slices.Equal(rev2.GetEditors(), []string{y}) {
+			t.Fatalf("revision 2 = %v, %v; want revision 2 written by Y alone", rev2, err)
+		}
+		if _, err := e.client.SubmitScope(ySM, &catalogv1.SubmitScopeRequest{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		approved, err := e.client.ApproveScope(xAP, &catalogv1.ApproveScopeRequest{Name: name})
+		if err != nil || approved.GetRevision() != 2 || approved.GetApprover() != x {
+			t.Fatalf("X approving Y's revision 2 = %v, %v", approved, err)
+		}
+		// Revision 1 keeps who wrote it.
+		frozen, err := e.client.GetScope(e.as(t, auth.Auditor), &catalogv1.GetScopeRequest{Name: name, Revision: 1})
+		if err != nil || frozen.GetApprover() != "approver" || !slices.Equal(frozen.GetEditors(), rev1.GetEditors()) {
+			t.Fatalf("revision 1 = %v, %v; want it as approved: %v", frozen, err, rev1)
 		}
 	})
 }

@@ -174,3 +174,72 @@ func TestValidateEngagement(t *testing.T) {
 		})
 	}
 }
+
+func TestAddEditor(t *testing.T) {
+	tests := []struct {
+		name    string
+		author  string
+		editors []string
+		editor  string
+		want    []string
+	}{
+		{"the engagement's creator, who started the draft, comes first", "sam", nil, "alice", []string{"sam", "alice"}},
+		{"a draft stored before editors were kept keeps its last author", "bob", nil, "bob", []string{"bob"}},
+		{"a second edit by the same person is recorded once", "alice", []string{"sam", "alice"}, "alice", []string{"sam", "alice"}},
+		{"a colleague's one-line edit adds them and keeps the others", "alice", []string{"sam", "alice"}, "yves", []string{"sam", "alice", "yves"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &catalogv1.Scope{Author: tt.author, Editors: tt.editors}
+			scope.AddEditor(s, tt.editor)
+			if !slices.Equal(s.GetEditors(), tt.want) {
+				t.Fatalf("editors %v, want %v", s.GetEditors(), tt.want)
+			}
+		})
+	}
+}
+
+func TestStartRevisionIsWrittenByItsFirstEditorAlone(t *testing.T) {
+	s := &catalogv1.Scope{Name: "engagements/E1/scope", Revision: 3, State: approved, Author: "yves", Editors: []string{"sam", "alice", "yves"}, Approver: "zoe", RejectionReason: "old"}
+	scope.StartRevision(s, "alice")
+	if s.GetRevision() != 4 || s.GetAuthor() != "alice" || !slices.Equal(s.GetEditors(), []string{"alice"}) ||
+		s.GetApprover() != "" || s.GetApproveTime() != nil || s.GetRejectionReason() != "" {
+		t.Fatalf("next revision %v", s)
+	}
+}
+
+func TestCheckApprover(t *testing.T) {
+	// sam started revision 2, alice wrote it, yves changed one line last.
+	written := &catalogv1.Scope{Name: "engagements/E1/scope", Revision: 2, Author: "yves", Editors: []string{"sam", "alice", "yves"}}
+	tests := []struct {
+		name     string
+		scope    *catalogv1.Scope
+		approver string
+		refused  bool
+	}{
+		{"the last editor is refused", written, "yves", true},
+		{"an earlier editor is refused", written, "alice", true},
+		{"who started the draft is refused", written, "sam", true},
+		{"someone who wrote nothing of it approves", written, "zoe", false},
+		{"without editors (stored before they were kept) the author is refused", &catalogv1.Scope{Name: "engagements/E1/scope", Revision: 1, Author: "bob"}, "bob", true},
+		{"without editors anyone else approves", &catalogv1.Scope{Name: "engagements/E1/scope", Revision: 1, Author: "bob"}, "zoe", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := scope.CheckApprover(tt.scope, tt.approver)
+			if !tt.refused {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if apperr.KindOf(err) != apperr.PermissionDenied || !strings.Contains(err.Error(), "an approver cannot approve a scope they wrote") {
+				t.Fatalf("got %v, want PERMISSION_DENIED", err)
+			}
+		})
+	}
+	err := scope.CheckApprover(written, "alice")
+	if want := "scope revision 2 of engagements/E1 was written by sam, alice, yves; an approver who is none of them must approve it"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("message %q does not say %q", err, want)
+	}
+}

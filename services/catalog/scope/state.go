@@ -8,10 +8,14 @@
 //     in place; a revision IN_REVIEW cannot be edited (reject it first).
 //   - A revision can be submitted only with at least one deliverable or one
 //     service level: there is nothing to approve otherwise.
-//   - The author of a revision is whoever last edited it; the approver must
-//     be someone else (four eyes). A rejection sends it back to DRAFT with
-//     the approver's reason, which the revision shows (rejection_reason)
-//     until it is submitted again; the audit log keeps every reason.
+//   - The author of a revision is whoever last edited it; its editors are
+//     everyone who wrote it: who started it (the engagement's creator for
+//     revision 1, else the first to edit the approved revision before it)
+//     and everyone who edited it since, rejections included. None of them
+//     may approve it (four eyes); submitting or rejecting writes nothing.
+//     A rejection sends it back to DRAFT with the approver's reason, which
+//     the revision shows (rejection_reason) until it is submitted again;
+//     the audit log keeps every reason.
 //   - A provider user reads the revision a published sourcing event it is
 //     invited to was published on (the RFP it bids on), and every revision
 //     of an engagement awarded to it; nothing else of any engagement.
