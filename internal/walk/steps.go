@@ -162,7 +162,7 @@ func ServiceLevels() []*typev1.ServiceLevel {
 		},
 		{
 			Key: "csat", DisplayName: "Customer satisfaction (1–5)",
-			Metric:     &typev1.MetricDefinition{Aggregation: typev1.Aggregation_AGGREGATION_MEAN, Unit: "points"},
+			Metric:     &typev1.MetricDefinition{Aggregation: typev1.Aggregation_AGGREGATION_MEAN, Unit: "points", MinValue: "1", MaxValue: "5"},
 			Comparator: typev1.Comparator_COMPARATOR_AT_LEAST, Target: "4.2",
 			Kind: typev1.ServiceLevelKind_SERVICE_LEVEL_KIND_CRITICAL, Window: typev1.MeasurementWindow_MEASUREMENT_WINDOW_MONTHLY,
 			AllocationBps: 4000,

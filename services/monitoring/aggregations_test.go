@@ -33,6 +33,28 @@ const (
 // (the ASA keeps 60 % of the pool, the portal gets 40 %).
 func signedWithLevels(t *testing.T, e *testenv.Env) *testenv.Signed {
 	t.Helper()
+	monthly := typev1.MeasurementWindow_MEASUREMENT_WINDOW_MONTHLY
+	return signedWith(t, e,
+		&typev1.ServiceLevel{
+			Key: levelPortal, DisplayName: "Customer portal availability",
+			Metric:     &typev1.MetricDefinition{Aggregation: typev1.Aggregation_AGGREGATION_AVAILABILITY, Unit: "%"},
+			Comparator: typev1.Comparator_COMPARATOR_AT_LEAST, Target: "99.5",
+			Kind: typev1.ServiceLevelKind_SERVICE_LEVEL_KIND_CRITICAL, Window: monthly, AllocationBps: 4000,
+		},
+		&typev1.ServiceLevel{
+			Key: levelFCR, DisplayName: "First-contact resolution",
+			Metric:     &typev1.MetricDefinition{Aggregation: typev1.Aggregation_AGGREGATION_RATIO, Unit: "%"},
+			Comparator: typev1.Comparator_COMPARATOR_AT_LEAST, Target: "70",
+			Kind: typev1.ServiceLevelKind_SERVICE_LEVEL_KIND_KPI, Window: monthly,
+		})
+}
+
+// signedWith walks an engagement to a SIGNED contract as
+// testenv.SignedContract does, with the contract manager giving the ASA
+// 60 % of the pool and adding levels to the draft (their critical ones
+// share the other 40 %).
+func signedWith(t *testing.T, e *testenv.Env, levels ...*typev1.ServiceLevel) *testenv.Signed {
+	t.Helper()
 	s := &testenv.Signed{Awarded: e.AwardedEngagement(t)}
 	cm := e.AsRole(t, auth.ContractManager)
 	c, err := e.Contract.CreateContract(cm, &contractv1.CreateContractRequest{Contract: &contractv1.Contract{
@@ -47,20 +69,7 @@ func signedWithLevels(t *testing.T, e *testenv.Env) *testenv.Signed {
 			l.AllocationBps = 6000
 		}
 	}
-	monthly := typev1.MeasurementWindow_MEASUREMENT_WINDOW_MONTHLY
-	draft.ServiceLevels = append(draft.ServiceLevels,
-		&typev1.ServiceLevel{
-			Key: levelPortal, DisplayName: "Customer portal availability",
-			Metric:     &typev1.MetricDefinition{Aggregation: typev1.Aggregation_AGGREGATION_AVAILABILITY, Unit: "%"},
-			Comparator: typev1.Comparator_COMPARATOR_AT_LEAST, Target: "99.5",
-			Kind: typev1.ServiceLevelKind_SERVICE_LEVEL_KIND_CRITICAL, Window: monthly, AllocationBps: 4000,
-		},
-		&typev1.ServiceLevel{
-			Key: levelFCR, DisplayName: "First-contact resolution",
-			Metric:     &typev1.MetricDefinition{Aggregation: typev1.Aggregation_AGGREGATION_RATIO, Unit: "%"},
-			Comparator: typev1.Comparator_COMPARATOR_AT_LEAST, Target: "70",
-			Kind: typev1.ServiceLevelKind_SERVICE_LEVEL_KIND_KPI, Window: monthly,
-		})
+	draft.ServiceLevels = append(draft.ServiceLevels, levels...)
 	if _, err = e.Contract.UpdateContract(cm, &contractv1.UpdateContractRequest{
 		Contract: draft, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"service_levels"}},
 	}); err != nil {

@@ -103,19 +103,10 @@ func (s *Server) reportable(ctx context.Context, name contractv1.ContractResourc
 
 // storeBatch checks each measurement, stores the accepted ones in one
 // transaction with the batch's audit record, and answers per item in
-// request order. Nothing of a batch is half-stored.
+// request order. Nothing of a batch is half-stored. A batch racing another
+// with the same event ids needs no retry: store.Save decides each item
+// from what its insert did.
 func (s *Server) storeBatch(ctx context.Context, t *terms, in []*monitoringv1.Measurement) (*monitoringv1.BatchCreateMeasurementsResponse, error) {
-	resp, err := s.tryBatch(ctx, t, in)
-	// Two batches raced on the same event id (PostgreSQL; SQLite has one
-	// writer): the loser rolled back, and its retry sees the winner's row
-	// and answers DUPLICATE or REJECTED for it.
-	if err != nil && sqlstore.IsUniqueViolation(err) {
-		resp, err = s.tryBatch(ctx, t, in)
-	}
-	return resp, err
-}
-
-func (s *Server) tryBatch(ctx context.Context, t *terms, in []*monitoringv1.Measurement) (*monitoringv1.BatchCreateMeasurementsResponse, error) {
 	name := t.name.String()
 	intake := evaluation.NewIntake(t.contract.GetServiceLevels(), t.commencement, s.now())
 	resp := &monitoringv1.BatchCreateMeasurementsResponse{Results: make([]*monitoringv1.MeasurementResult, len(in))}

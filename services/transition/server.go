@@ -39,6 +39,7 @@ var Policy = auth.Policy{
 	transitionv1.TransitionService_ListTransitionPlans_FullMethodName:  auth.Readers,
 	transitionv1.TransitionService_StartTransitionPlan_FullMethodName:  {auth.TransitionManager},
 	transitionv1.TransitionService_CreateTask_FullMethodName:           {auth.TransitionManager},
+	transitionv1.TransitionService_GetTask_FullMethodName:              auth.Readers,
 	transitionv1.TransitionService_ListTasks_FullMethodName:            auth.Readers,
 	transitionv1.TransitionService_UpdateTask_FullMethodName:           {auth.TransitionManager},
 	transitionv1.TransitionService_StartTask_FullMethodName:            {auth.TransitionManager, auth.ProviderUser},

@@ -66,6 +66,29 @@ func editablePlan(ctx context.Context, tx *sqlstore.Tx, name transitionv1.Transi
 	return p, v, tasks, err
 }
 
+// GetTask implements transitionv1.TransitionServiceServer. The plan is
+// read first, as ListTasks does, so that a provider user is kept to its own
+// provider's plans, and a task of another provider's plan is refused just
+// like a plan that does not exist.
+func (s *Server) GetTask(ctx context.Context, req *transitionv1.GetTaskRequest) (*transitionv1.Task, error) {
+	name, err := names.Parse[transitionv1.TaskResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	var t *transitionv1.Task
+	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+		if _, _, err := loadPlan(ctx, tx, name.TransitionPlanResourceName(), ""); err != nil {
+			return err
+		}
+		t, _, err = taskDocs.Get(ctx, tx, name.String())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 // ListTasks implements transitionv1.TransitionServiceServer.
 func (s *Server) ListTasks(ctx context.Context, req *transitionv1.ListTasksRequest) (*transitionv1.ListTasksResponse, error) {
 	parent, err := names.Parse[transitionv1.TransitionPlanResourceName]("parent", req.GetParent())

@@ -63,13 +63,20 @@ type Intake struct {
 	Levels       map[string]*typev1.ServiceLevel
 	Commencement time.Time
 	Now          time.Time
+	// ranges are the levels' valid values, worked out once per intake
+	// rather than per measurement.
+	ranges map[string]Range
 }
 
 // NewIntake returns the intake of a contract with levels.
 func NewIntake(levels []*typev1.ServiceLevel, commencement, now time.Time) *Intake {
-	in := &Intake{Levels: make(map[string]*typev1.ServiceLevel, len(levels)), Commencement: commencement, Now: now}
+	in := &Intake{
+		Levels: make(map[string]*typev1.ServiceLevel, len(levels)), Commencement: commencement, Now: now,
+		ranges: make(map[string]Range, len(levels)),
+	}
 	for _, l := range levels {
 		in.Levels[l.GetKey()] = l
+		in.ranges[l.GetKey()] = ValueRange(l)
 	}
 	return in
 }
@@ -81,7 +88,7 @@ func NewIntake(levels []*typev1.ServiceLevel, commencement, now time.Time) *Inta
 // when they are). spec: monitoring.md "Measurements": unknown key, event
 // time before commencement or in the future, non-finite values are
 // rejected; "Metric definitions" for what a RATIO or AVAILABILITY event
-// carries.
+// carries; a value outside the level's range (ValueRange) is rejected too.
 func (in *Intake) Check(m Measurement) (Stored, string) {
 	l, ok := in.Levels[m.Key]
 	if !ok {
@@ -98,6 +105,13 @@ func (in *Intake) Check(m Measurement) (Stored, string) {
 	v, err := ValueText(m.Value)
 	if err != nil {
 		return Stored{}, err.Error()
+	}
+	r, ok := in.ranges[m.Key]
+	if !ok { // an Intake made without NewIntake
+		r = ValueRange(l)
+	}
+	if why := r.Check(m.Key, m.Value, v); why != "" {
+		return Stored{}, why
 	}
 	st := Stored{Key: m.Key, EventID: m.EventID, Time: m.Time, Value: v}
 	agg := l.GetMetric().GetAggregation()

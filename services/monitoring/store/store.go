@@ -4,9 +4,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,33 +39,84 @@ const chunk = 200
 // the same and a Conflict otherwise; nothing is overwritten. spec:
 // monitoring.md "Measurements": re-sending the same event_id with the same
 // content is a no-op; with different content it is rejected.
+//
+// Each item's fate follows from what its INSERT … ON CONFLICT DO NOTHING
+// did, not from a look-up before it: on PostgreSQL another batch may store
+// the same event id between such a look-up and the insert, which then
+// fails the whole batch with a duplicate key (issue 7 item 2). The insert
+// waits for a concurrent transaction that holds the same key and skips the
+// row once that one commits; READ COMMITTED, the write transactions'
+// level, lets the look-up of the skipped rows that follows see it.
 func Save(ctx context.Context, tx *sqlstore.Tx, contract string, items []evaluation.Stored, now time.Time) ([]Fate, error) {
-	type id struct{ key, event string }
-	known, err := existing(ctx, tx, contract, items)
+	first := make(map[id]int, len(items)) // the index of each id's first item
+	var fresh []evaluation.Stored
+	for i, it := range items {
+		if _, ok := first[idOf(it)]; !ok {
+			first[idOf(it)] = i
+			fresh = append(fresh, it)
+		}
+	}
+	// Two transactions inserting overlapping ids in different orders would
+	// each wait for a row the other holds (a deadlock on PostgreSQL); in
+	// one order, the later one only waits.
+	slices.SortFunc(fresh, func(a, b evaluation.Stored) int {
+		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.EventID, b.EventID))
+	})
+	inserted, err := insert(ctx, tx, contract, fresh, now)
 	if err != nil {
 		return nil, err
 	}
-	seen := make(map[id]evaluation.Stored, len(items)+len(known))
+	var skipped []evaluation.Stored
+	for _, it := range fresh {
+		if !inserted[idOf(it)] {
+			skipped = append(skipped, it)
+		}
+	}
+	known, err := existing(ctx, tx, contract, skipped)
+	if err != nil {
+		return nil, err
+	}
+	// stored is what each id now holds: the row found, or the item this
+	// batch inserted.
+	stored := make(map[id]evaluation.Stored, len(fresh))
 	for _, k := range known {
-		seen[id{k.Key, k.EventID}] = k
+		stored[idOf(k)] = k
 	}
 	fates := make([]Fate, len(items))
-	var fresh []evaluation.Stored
 	for i, it := range items {
-		if prior, ok := seen[id{it.Key, it.EventID}]; ok {
-			fates[i] = Conflict
-			if prior.SameContent(it) {
-				fates[i] = Duplicate
-			}
+		if inserted[idOf(it)] && first[idOf(it)] == i {
+			stored[idOf(it)] = it
+			fates[i] = Accepted
+		}
+	}
+	for i, it := range items {
+		if fates[i] == Accepted {
 			continue
 		}
-		seen[id{it.Key, it.EventID}] = it
-		fates[i] = Accepted
-		fresh = append(fresh, it)
+		prior, ok := stored[idOf(it)]
+		if !ok {
+			return nil, fmt.Errorf("store measurements: %s %s was neither inserted nor found", it.Key, it.EventID)
+		}
+		fates[i] = Conflict
+		if prior.SameContent(it) {
+			fates[i] = Duplicate
+		}
 	}
+	return fates, nil
+}
+
+// id names a measurement within a contract.
+type id struct{ key, event string }
+
+func idOf(s evaluation.Stored) id { return id{s.Key, s.EventID} }
+
+// insert stores each of items whose id is not stored yet and returns the
+// ids it stored. items have distinct ids.
+func insert(ctx context.Context, tx *sqlstore.Tx, contract string, items []evaluation.Stored, now time.Time) (map[id]bool, error) {
+	inserted := make(map[id]bool, len(items))
 	created := sqlstore.Time(now)
-	for start := 0; start < len(fresh); start += chunk {
-		part := fresh[start:min(start+chunk, len(fresh))]
+	for start := 0; start < len(items); start += chunk {
+		part := items[start:min(start+chunk, len(items))]
 		args := make([]any, 0, len(part)*9)
 		for _, m := range part {
 			var den, from, to any // NULL unless the measurement has them
@@ -75,13 +128,27 @@ func Save(ctx context.Context, tx *sqlstore.Tx, contract string, items []evaluat
 			}
 			args = append(args, contract, m.Key, m.EventID, m.Time.UnixNano(), m.Value, den, from, to, created)
 		}
-		q := `INSERT INTO measurements (contract, service_level_key, event_id, event_time, value, denominator, outage_start, outage_end, create_time) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(part)), ", ")
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
+		rows, err := tx.Query(ctx, `INSERT INTO measurements (contract, service_level_key, event_id, event_time, value, denominator, outage_start, outage_end, create_time) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(part)), ", ")+
+			` ON CONFLICT (contract, service_level_key, event_id) DO NOTHING RETURNING service_level_key, event_id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store measurements: %w", err)
+		}
+		for rows.Next() {
+			var k id
+			if err := rows.Scan(&k.key, &k.event); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store measurements: %w", err)
+			}
+			inserted[k] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
 			return nil, fmt.Errorf("store measurements: %w", err)
 		}
 	}
-	return fates, nil
+	return inserted, nil
 }
 
 // existing returns the stored measurements of contract that share a key

@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,6 +176,88 @@ func TestOutagesAndRatios(t *testing.T) {
 			}
 			if len(ratios) != 1 || ratios[0] != [2]string{"2", "4"} {
 				t.Errorf("ratios %v, want [[2 4]]", ratios)
+			}
+		})
+	}
+}
+
+// TestConcurrentOverlappingSaves: 20 transactions at once, each saving 500
+// event ids in a window 25 ids after the previous one, some with their
+// items in reverse order, all succeed; each of the 19 × 25 + 500 = 975
+// ids is Accepted by exactly one of them and a Duplicate in every other
+// that holds it, and 975 rows are stored. On PostgreSQL the transactions
+// really overlap: a save that reads before it inserts fails with a
+// duplicate key here. spec: monitoring.md "Measurements" (re-sending an
+// event id is a no-op); issue 7 item 2.
+func TestConcurrentOverlappingSaves(t *testing.T) {
+	for _, dialect := range sqltest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			db := sqltest.Open(t, dialect, "monitoring", monitoring.Migrations())
+			ctx := context.Background()
+			t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+			const batches, size, shift = 20, 500, 25
+			fates := make([][]store.Fate, batches)
+			items := make([][]evaluation.Stored, batches)
+			errs := make([]error, batches)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for c := range batches {
+				for i := range size {
+					id := c*shift + i
+					items[c] = append(items[c], evaluation.Stored{Key: "asa", EventID: fmt.Sprintf("ov-%04d", id), Time: t0.Add(time.Duration(id) * time.Second), Value: "4"})
+				}
+				if c%2 == 1 {
+					slices.Reverse(items[c])
+				}
+				wg.Go(func() {
+					<-start
+					errs[c] = db.Write(ctx, func(tx *sqlstore.Tx) error {
+						var err error
+						fates[c], err = store.Save(ctx, tx, "contracts/c1", items[c], time.Now())
+						return err
+					})
+				})
+			}
+			close(start)
+			wg.Wait()
+
+			acceptedBy := map[string]int{}
+			for c := range batches {
+				if errs[c] != nil {
+					t.Errorf("batch %d: %v, want it saved", c, errs[c])
+					continue
+				}
+				for i, f := range fates[c] {
+					switch f {
+					case store.Accepted:
+						acceptedBy[items[c][i].EventID]++
+					case store.Duplicate:
+					default:
+						t.Errorf("batch %d item %s: fate %v, want accepted or duplicate", c, items[c][i].EventID, f)
+					}
+				}
+			}
+			const distinct = (batches-1)*shift + size
+			if len(acceptedBy) != distinct {
+				t.Errorf("%d ids accepted, want %d", len(acceptedBy), distinct)
+			}
+			for id, n := range acceptedBy {
+				if n != 1 {
+					t.Errorf("%s accepted %d times, want once", id, n)
+				}
+			}
+			var rows int
+			err := db.Read(ctx, func(tx *sqlstore.Tx) error {
+				return store.Values(ctx, tx, "contracts/c1", "asa", t0, t0.Add(time.Hour), func(string) error {
+					rows++
+					return nil
+				})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rows != distinct {
+				t.Errorf("%d rows stored, want %d", rows, distinct)
 			}
 		})
 	}
