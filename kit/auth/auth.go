@@ -2,8 +2,10 @@
 //
 // A caller presents `Authorization: Bearer <token>` (gRPC metadata, or the
 // HTTP header the gateway forwards). The token is a JWT with `sub`, `roles`
-// and, for provider users, `provider` (the provider's resource name). Keys
-// are configured: a shared secret for HS256, or a JWKS file for RS256/ES256.
+// (or the roles claim configured, e.g. Keycloak's `realm_access.roles`) and,
+// for provider users, `provider` (the provider's resource name). Keys are
+// configured: a shared secret for HS256, or for RS256/ES256 a JWKS file or
+// an identity provider's JWKS URL, fetched again as its keys rotate.
 // spec: conventions.md, "Identity, roles and tenancy of data".
 package auth
 

@@ -6,6 +6,7 @@ package downstream
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	_ "google.golang.org/grpc/health" // the client side of healthCheckConfig
 	"google.golang.org/grpc/keepalive"
@@ -26,12 +28,22 @@ import (
 // deadline.
 const DefaultTimeout = 5 * time.Second
 
-// Dial returns a connection to the service called name at addr. It does not
-// block: a service that is down makes calls fail, not start-up. Dial once at
-// start-up and share the connection.
+// Dial returns a plaintext connection to the service called name at addr.
+// It does not block: a service that is down makes calls fail, not start-up.
+// Dial once at start-up and share the connection.
 func Dial(name, addr string) (*grpc.ClientConn, error) {
+	return DialTLS(name, addr, nil)
+}
+
+// DialTLS is Dial over TLS, the server checked as cfg says; a nil cfg
+// dials in plaintext.
+func DialTLS(name, addr string, cfg *tls.Config) (*grpc.ClientConn, error) {
+	creds := insecure.NewCredentials()
+	if cfg != nil {
+		creds = credentials.NewTLS(cfg)
+	}
 	conn, err := grpc.NewClient(addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(serviceConfig),
 		grpc.WithConnectParams(reconnect),
 		grpc.WithKeepaliveParams(keepAlive),
