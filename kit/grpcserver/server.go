@@ -34,6 +34,10 @@ type Config struct {
 	Metrics prometheus.Registerer
 }
 
+// maxConcurrentStreams is the most calls one connection may have open at
+// once: far more than the services' cores can serve concurrently.
+const maxConcurrentStreams = 256
+
 // Server is a gRPC server with health and reflection registered.
 type Server struct {
 	*grpc.Server
@@ -73,6 +77,17 @@ func New(cfg Config) (*Server, error) {
 		grpc.ForceServerCodecV2(newCodec()),
 		grpc.StatsHandler(newUnseenCalls(ic, metrics)),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		// One connection carries all of a gateway's calls to a service, so
+		// this bounds what one client can have in flight; more wait in the
+		// client for a free stream (within their deadline) instead of
+		// piling up here. gRPC's default is no limit.
+		grpc.MaxConcurrentStreams(maxConcurrentStreams),
+		// A connection that has not finished its HTTP/2 handshake by then
+		// is closed (gRPC's default waits 120 s).
+		grpc.ConnectionTimeout(10*time.Second),
+		// Pings an idle client so a vanished one's connection, and its
+		// streams, are closed within a minute and a half, not two hours.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: time.Minute, Timeout: 20 * time.Second}),
 	)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(s, hs)

@@ -3,6 +3,11 @@
 // view, a gRPC service that composes the others' answers into one
 // engagement's lifecycle; the gateway reaches it over a connection like
 // any other service.
+//
+// Every answer the gateway makes itself (a body too large, a URL that is
+// not UTF-8, an unknown path or method, a dependency that is down) has the
+// same JSON shape as the services' errors, a google.rpc.Status, and is
+// logged here, since no service ever sees the request.
 package gateway
 
 import (
@@ -19,6 +24,7 @@ import (
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/gen/openapi"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -50,17 +56,54 @@ func (up Upstreams) all() []upstream {
 	}
 }
 
+// DefaultMaxBodyBytes is the largest request body the gateway reads unless
+// told otherwise. The largest call is a batchCreate of 10,000
+// measurements: 1.2 MB of compact JSON with typical ids, 5.1 MB (6.0 MB
+// indented) with every field at the longest the API allows, which is still
+// under the services' 4 MiB gRPC limit once encoded as protobuf.
+const DefaultMaxBodyBytes = 8 << 20
+
+// Option configures the gateway.
+type Option func(*options)
+
+type options struct {
+	log          *zap.Logger
+	maxBodyBytes int64
+	metrics      http.Handler
+}
+
+// WithLogger logs what the gateway answers by itself (see the package
+// comment); without it those answers are not logged.
+func WithLogger(log *zap.Logger) Option {
+	return func(o *options) { o.log = log }
+}
+
+// WithMaxBodyBytes sets the largest request body the gateway reads
+// (DefaultMaxBodyBytes when n ≤ 0); a larger one is answered 413.
+func WithMaxBodyBytes(n int64) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxBodyBytes = n
+		}
+	}
+}
+
+// WithMetrics serves h at GET /metrics.
+func WithMetrics(h http.Handler) Option {
+	return func(o *options) { o.metrics = h }
+}
+
 // New returns the gateway's HTTP handler.
-func New(ctx context.Context, up Upstreams) (http.Handler, error) {
-	mux := runtime.NewServeMux(
+func New(ctx context.Context, up Upstreams, opts ...Option) (http.Handler, error) {
+	o := options{log: zap.NewNop(), maxBodyBytes: DefaultMaxBodyBytes}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	g := &gateway{log: o.log, maxBody: o.maxBodyBytes}
+	g.mux = runtime.NewServeMux(
 		// Authorization is forwarded by grpc-gateway itself; X-Request-Id
 		// carries the caller's correlation id through to the service logs.
-		runtime.WithIncomingHeaderMatcher(func(key string) (string, bool) {
-			if strings.EqualFold(key, "X-Request-Id") {
-				return "x-request-id", true
-			}
-			return runtime.DefaultHeaderMatcher(key)
-		}),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
 			if key == "x-request-id" {
 				return "X-Request-Id", true
@@ -71,24 +114,44 @@ func New(ctx context.Context, up Upstreams) (http.Handler, error) {
 			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: false},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
+		runtime.WithErrorHandler(g.handleError),
+		runtime.WithRoutingErrorHandler(g.routingError),
+		// A form-encoded POST would otherwise be served by the GET route of
+		// its path (and X-HTTP-Method-Override honoured): the API takes
+		// JSON only, and a POST to a GET-only path is 405.
+		runtime.WithDisablePathLengthFallback(),
+	)
+	// probe has the same routes as mux but calls nothing: it tells which
+	// methods a path answers, for the Allow header of a 405.
+	g.probe = runtime.NewServeMux(
+		runtime.WithMiddlewares(func(runtime.HandlerFunc) runtime.HandlerFunc {
+			return func(w http.ResponseWriter, _ *http.Request, _ map[string]string) { w.WriteHeader(http.StatusOK) }
+		}),
+		runtime.WithRoutingErrorHandler(func(_ context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, _ *http.Request, status int) {
+			w.WriteHeader(status)
+		}),
+		runtime.WithDisablePathLengthFallback(),
 	)
 	for _, u := range up.all() {
-		if err := u.register(ctx, mux, u.conn); err != nil {
+		if err := u.register(ctx, g.mux, u.conn); err != nil {
+			return nil, fmt.Errorf("%s routes: %w", u.name, err)
+		}
+		if err := u.register(ctx, g.probe, u.conn); err != nil {
 			return nil, fmt.Errorf("%s routes: %w", u.name, err)
 		}
 	}
 	root := http.NewServeMux()
-	root.Handle("/v1/", mux)
-	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+	root.Handle("/v1/", g.mux)
+	root.Handle("/openapi.json", g.get(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Document)
-	})
+	}))
 	// Liveness: the gateway process answers.
-	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	root.Handle("/healthz", g.get(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
-	})
+	}))
 	// Readiness: every service behind the gateway reports SERVING.
-	root.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	root.Handle("/readyz", g.get(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		var down []string
@@ -103,6 +166,25 @@ func New(ctx context.Context, up Upstreams) (http.Handler, error) {
 			return
 		}
 		_, _ = w.Write([]byte("ok\n"))
-	})
-	return root, nil
+	}))
+	if o.metrics != nil {
+		root.Handle("/metrics", g.get(o.metrics.ServeHTTP))
+	}
+	root.HandleFunc("/", g.notFound)
+	return g.guard(root), nil
+}
+
+// incomingHeader forwards X-Request-Id besides grpc-gateway's defaults.
+func incomingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, "X-Request-Id") {
+		return "x-request-id", true
+	}
+	return runtime.DefaultHeaderMatcher(key)
+}
+
+// gateway holds what the handlers around grpc-gateway's mux need.
+type gateway struct {
+	mux, probe *runtime.ServeMux
+	log        *zap.Logger
+	maxBody    int64
 }

@@ -14,12 +14,10 @@ import (
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	lifecyclev1 "github.com/acme/bpo/gen/go/bpo/lifecycle/v1"
 	"github.com/acme/bpo/kit/auth"
-	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/sqlstore/sqltest"
 	"github.com/acme/bpo/services/gateway"
 	"github.com/acme/bpo/services/testenv"
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -174,19 +172,7 @@ type gatewayServer struct{ url string }
 // the lifecycle view at lifecycleAddr, dialled as bpo serve dials.
 func startGateway(t *testing.T, addr, lifecycleAddr string) *gatewayServer {
 	t.Helper()
-	dial := func(name, a string) *grpc.ClientConn {
-		c, err := downstream.Dial(name, a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
-	h, err := gateway.New(t.Context(), gateway.Upstreams{
-		Catalog: dial("catalog", addr), Contract: dial("contract", addr),
-		Transition: dial("transition", addr), Monitoring: dial("monitoring", addr),
-		Lifecycle: dial("lifecycle", lifecycleAddr),
-	})
+	h, err := gateway.New(t.Context(), dialAll(t, addr, map[string]string{"lifecycle": lifecycleAddr}))
 	if err != nil {
 		t.Fatal(err)
 	}
