@@ -364,6 +364,11 @@ func (c *Collection[T]) Page(ctx context.Context, tx *sqlstore.Tx, req ListReque
 	if err != nil {
 		return nil, "", err
 	}
+	// The token is the caller's to forge; its key must at least be a name
+	// of this collection (PostgreSQL refuses text with NUL as an error).
+	if after != "" && (resourcename.Validate(after) != nil || !resourcename.Match(c.pattern, after)) {
+		return nil, "", listing.InvalidPageToken()
+	}
 	limit := listing.PageSize(req.GetPageSize())
 	q.After, q.Limit = after, limit+1
 	page, err := c.List(ctx, tx, q)

@@ -30,6 +30,11 @@ const (
 	NotEqual Op = "!="
 )
 
+// MaxTerms is the most terms a filter may have. Each term is one indexed
+// lookup; a filter of hundreds (repeating the same term) took PostgreSQL
+// seconds, a cost any reader could impose. No real question needs more.
+const MaxTerms = 16
+
 // Term is one `field op value` of a filter.
 type Term struct {
 	Field string
@@ -47,6 +52,9 @@ func ParseFilter(s string, fields ...string) ([]Term, error) {
 		return nil, nil
 	}
 	for {
+		if len(terms) == MaxTerms {
+			return nil, p.errorf("at most %d terms", MaxTerms)
+		}
 		t, err := p.term(fields)
 		if err != nil {
 			return nil, err
@@ -162,6 +170,9 @@ func (p *parser) value() (string, error) {
 		case c == '"':
 			p.pos++
 			return b.String(), nil
+		case c == 0:
+			// PostgreSQL text cannot hold NUL, and no stored value has one.
+			return "", p.errorf("a value cannot hold a NUL character")
 		default:
 			b.WriteByte(c)
 			p.pos++

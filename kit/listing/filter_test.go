@@ -160,3 +160,17 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+func TestParseFilterRefusesWhatNoQuestionNeeds(t *testing.T) {
+	many := strings.TrimSuffix(strings.Repeat("state = A AND ", listing.MaxTerms+1), " AND ")
+	for _, filter := range []string{many, `country = "P` + "\x00" + `H"`} {
+		_, err := listing.ParseFilter(filter, "state", "country")
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Kind != apperr.InvalidArgument || ae.Violations[0].Field != "filter" {
+			t.Errorf("listing.ParseFilter(%.40q…) = %v, want INVALID_ARGUMENT on filter", filter, err)
+		}
+	}
+	if _, err := listing.ParseFilter(strings.TrimSuffix(strings.Repeat("state = A AND ", listing.MaxTerms), " AND "), "state"); err != nil {
+		t.Errorf("%d terms refused: %v", listing.MaxTerms, err)
+	}
+}

@@ -53,10 +53,7 @@ func DecodePageToken(tok, query string) (string, error) {
 	if tok == "" {
 		return "", nil
 	}
-	bad := apperr.Invalid(apperr.FieldViolation{
-		Field:       "page_token",
-		Description: "not a page token of this query; start again without page_token, with the same filter on every page",
-	})
+	bad := InvalidPageToken()
 	b, err := base64.RawURLEncoding.DecodeString(tok)
 	if err != nil {
 		return "", bad
@@ -66,4 +63,13 @@ func DecodePageToken(tok, query string) (string, error) {
 		return "", bad
 	}
 	return t.After, nil
+}
+
+// InvalidPageToken is the refusal of a page token that is not one of this
+// query: INVALID_ARGUMENT on "page_token".
+func InvalidPageToken() error {
+	return apperr.Invalid(apperr.FieldViolation{
+		Field:       "page_token",
+		Description: "not a page token of this query; start again without page_token, with the same filter on every page",
+	})
 }
