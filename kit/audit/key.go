@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/acme/bpo/kit/keyfile"
 )
 
 // KeyFile is the name of the audit key in the data directory.
@@ -92,7 +94,7 @@ func LoadOrCreateKey(dir string) (*Key, error) {
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	err := createWhole(dir, path, []byte(hex.EncodeToString(secret)+"\n"))
+	err := keyfile.CreateWhole(dir, path, []byte(hex.EncodeToString(secret)+"\n"))
 	if errors.Is(err, os.ErrExist) { // another process created it first
 		return ReadKeyFile(path)
 	}
@@ -123,50 +125,4 @@ func ReadKeyFile(path string) (*Key, error) {
 	return nil, fmt.Errorf("the audit key %s %s, perhaps cut short by a crash or an edit: "+
 		"restore it from a backup; a new key cannot verify the events sealed with the old one, "+
 		"and the server refuses to write to a log keyed with another key", path, what)
-}
-
-// createWhole creates path with data unless it exists (os.ErrExist then):
-// the data reaches the disk under a temporary name first and is then
-// linked in, which, unlike a rename, fails instead of replacing a key that
-// another process published in the meantime. (As kit/auth does for the
-// token key.)
-func createWhole(dir, path string, data []byte) error {
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp") // mode 0600
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // once linked, path keeps the data
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return err
-		}
-		// A file system without hard links: rename, checking first, which
-		// leaves a short race between two first starts but never a torn
-		// file.
-		if _, serr := os.Lstat(path); serr == nil {
-			return os.ErrExist
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			return err
-		}
-	}
-	// The new directory entry must survive a power loss as well.
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/acme/bpo/kit/keyfile"
 )
 
 // crashDirEnv makes the test binary a process that starts creating the
@@ -22,7 +24,7 @@ const (
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashDirEnv); dir != "" {
-		afterTempWritten = func() { os.Exit(crashExit) }
+		keyfile.AfterTempWritten = func() { os.Exit(crashExit) }
 		_, err := LoadOrCreateLocalKey(dir)
 		fmt.Fprintln(os.Stderr, "the crash point was never reached:", err)
 		os.Exit(1)

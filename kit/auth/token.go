@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme/bpo/kit/keyfile"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -75,7 +76,7 @@ func LoadOrCreateLocalKey(dir string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	err := createWhole(dir, path, []byte(hex.EncodeToString(key)+"\n"))
+	err := keyfile.CreateWhole(dir, path, []byte(hex.EncodeToString(key)+"\n"))
 	if errors.Is(err, os.ErrExist) { // another process created it first
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -87,56 +88,6 @@ func LoadOrCreateLocalKey(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("create the local signing key %s: %w", path, err)
 	}
 	return key, nil
-}
-
-// afterTempWritten runs between writing the key and publishing it; tests
-// end the process there to see what a crash leaves behind.
-var afterTempWritten = func() {}
-
-// createWhole creates path with data unless it exists (os.ErrExist then).
-// The data reaches the disk under a temporary name first and is then
-// linked in: a link, unlike a rename, fails when another process published
-// its key in the meantime instead of replacing a key already in use.
-func createWhole(dir, path string, data []byte) error {
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp") // mode 0600
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // once linked, path keeps the data
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	afterTempWritten()
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return err
-		}
-		// A file system without hard links: rename, checking first, which
-		// leaves a short race between two first starts but never a torn
-		// file.
-		if _, serr := os.Lstat(path); serr == nil {
-			return os.ErrExist
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			return err
-		}
-	}
-	// The new directory entry must survive a power loss as well.
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func decodeKey(path string, b []byte) ([]byte, error) {
