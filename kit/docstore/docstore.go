@@ -174,6 +174,8 @@ func (c *Collection[T]) Insert(ctx context.Context, tx *sqlstore.Tx, name string
 	return insertFacets(ctx, tx, kind, name, c.schema.Facets(m))
 }
 
+// insertFacets indexes name. A facet already there is fine: two replicas
+// starting at once may both rebuild a collection's facets in Prepare.
 func insertFacets(ctx context.Context, tx *sqlstore.Tx, kind, name string, facets []Facet) error {
 	seen := map[Facet]bool{}
 	for _, f := range facets {
@@ -181,7 +183,7 @@ func insertFacets(ctx context.Context, tx *sqlstore.Tx, kind, name string, facet
 			continue
 		}
 		seen[f] = true
-		if _, err := tx.Exec(ctx, `INSERT INTO document_facets (kind, field, value, name) VALUES (?, ?, ?, ?)`, kind, f.Field, f.Value, name); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO document_facets (kind, field, value, name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, kind, f.Field, f.Value, name); err != nil {
 			return fmt.Errorf("index %s: %w", name, err)
 		}
 	}
