@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -90,11 +91,20 @@ func newLogger(format string) (*zap.Logger, error) {
 		return zap.NewProduction()
 	case "console":
 		cfg := zap.NewDevelopmentConfig()
-		cfg.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		cfg.EncoderConfig.EncodeLevel = levelEncoder(os.Stderr)
 		cfg.DisableStacktrace = true
 		return cfg.Build()
 	}
 	return nil, fmt.Errorf("--log-format %q: want console or json", format)
+}
+
+// levelEncoder colours levels only for a terminal: in a file or a pipe
+// (CI logs, `| less`, a log shipper) escape codes are noise.
+func levelEncoder(f *os.File) zapcore.LevelEncoder {
+	if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		return zapcore.CapitalColorLevelEncoder
+	}
+	return zapcore.CapitalLevelEncoder
 }
 
 func serve(ctx context.Context, args []string) error {

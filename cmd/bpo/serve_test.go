@@ -6,12 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/auth"
+	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -179,5 +181,30 @@ func TestServeGatewayAloneRunsTheLifecycleView(t *testing.T) {
 	sigterm()
 	if err := <-served; err != nil {
 		t.Fatalf("serve: %v", err)
+	}
+}
+
+// Console logs written to a file or a pipe carry no colour escape codes.
+func TestConsoleLevelsAreColouredOnlyOnATerminal(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	enc := zapcore.NewConsoleEncoder(zapcore.EncoderConfig{LevelKey: "L", MessageKey: "M", EncodeLevel: levelEncoder(f)})
+	buf, err := enc.EncodeEntry(zapcore.Entry{Level: zapcore.WarnLevel, Message: "hello"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); strings.Contains(got, "\x1b[") || !strings.Contains(got, "WARN") {
+		t.Fatalf("a file's log line %q: want WARN without escape codes", got)
+	}
+	if tty, err := os.Open("/dev/tty"); err == nil {
+		defer tty.Close()
+		line, _ := zapcore.NewConsoleEncoder(zapcore.EncoderConfig{LevelKey: "L", MessageKey: "M", EncodeLevel: levelEncoder(tty)}).
+			EncodeEntry(zapcore.Entry{Level: zapcore.WarnLevel, Message: "hello"}, nil)
+		if !strings.Contains(line.String(), "\x1b[") {
+			t.Errorf("a terminal's log line %q: want a coloured level", line.String())
+		}
 	}
 }
