@@ -128,6 +128,9 @@ func TestLifecycle(t *testing.T) {
 
 	step("report a month of measurements", w.Measure)
 	step("evaluate the month", w.Evaluate)
+	// An implausible CSAT is rejected and every audit log verifies with a
+	// signed checkpoint (Audit fails the walk otherwise).
+	step("audit", w.Audit)
 
 	t.Run("the month: calls answered within 20 s missed, a credit", func(t *testing.T) {
 		if w.Awarded.Key != "PH" {

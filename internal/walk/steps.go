@@ -629,3 +629,39 @@ func (w *Walk) Evaluate(ctx context.Context) error {
 	w.say("monitor", gm, "  charges %s, at risk %s, credits %s, net %s", money.Format(ev.GetCharges()), money.Format(ev.GetAtRiskAmount()), money.Format(ev.GetCredits()), money.Format(ev.GetNet()))
 	return nil
 }
+
+// Audit: what the platform refuses and what it can prove. The provider's
+// system sends a CSAT of 1,000,000 on the 1–5 scale — rejected with its
+// reason, the month's outcome unchanged — and the client's auditor
+// verifies each service's audit log, which answers with a checkpoint
+// signed by the server's audit key: the auditor keeps it, and a later
+// verification given it back proves nothing since was cut off or rewritten.
+func (w *Walk) Audit(ctx context.Context) error {
+	u := w.Awarded.User
+	outlier := &monitoringv1.Measurement{ServiceLevelKey: "csat", EventId: "survey-outlier", EventTime: timestamppb.New(w.Commencement.Add(time.Hour)), Value: 1_000_000}
+	var resp monitoringv1.BatchCreateMeasurementsResponse
+	if err := w.do(ctx, u, "POST", "/v1/"+w.Contract+"/measurements:batchCreate", nil,
+		&monitoringv1.BatchCreateMeasurementsRequest{Measurements: []*monitoringv1.Measurement{outlier}}, &resp); err != nil {
+		return err
+	}
+	r := resp.GetResults()[0]
+	if r.GetOutcome() != monitoringv1.MeasurementOutcome_MEASUREMENT_OUTCOME_REJECTED {
+		return fmt.Errorf("a CSAT of 1,000,000 was %s, want REJECTED", protoenum.Short(r.GetOutcome()))
+	}
+	w.say("monitor", u, "a CSAT of 1,000,000 is %s: %s", protoenum.Short(r.GetOutcome()), r.GetReason())
+
+	auditor := User{Subject: "ada.audit@northwind.example", Roles: []auth.Role{auth.Auditor}, Title: "auditor"}
+	for _, service := range []string{"catalog", "contract", "transition", "monitoring"} {
+		var v catalogv1.VerifyAuditLogResponse // the four services answer the same message shape
+		if err := w.do(ctx, auditor, "GET", "/v1/"+service+"/auditEvents:verify", nil, nil, &v); err != nil {
+			return err
+		}
+		ver := v.GetVerification()
+		if !ver.GetIntact() {
+			return fmt.Errorf("the %s audit log is broken at event %d: %s", service, ver.GetFirstBrokenSequence(), ver.GetProblem())
+		}
+		cp := ver.GetCheckpoint()
+		w.say("audit", auditor, "%s: %d events intact; checkpoint event %d, signed by audit key %s", service, ver.GetEventsChecked(), cp.GetSequence(), cp.GetKeyId())
+	}
+	return nil
+}

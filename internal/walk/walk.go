@@ -77,7 +77,7 @@ func (w *Walk) Run(ctx context.Context) (*lifecyclev1.EngagementLifecycle, error
 		w.Decide, w.Providers, w.Scope, w.Select,
 		w.DraftContract, w.SignContract,
 		w.StartTransition, w.Cutover,
-		w.Measure, w.Evaluate,
+		w.Measure, w.Evaluate, w.Audit,
 	} {
 		if err := step(ctx); err != nil {
 			return nil, err
