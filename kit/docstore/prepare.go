@@ -147,11 +147,10 @@ func prepare(ctx context.Context, db *sqlstore.DB, force bool, cs []Preparer) (i
 			}
 		}
 		if stored != c.fingerprint() {
+			// An upsert: two replicas starting at once both record it.
 			err := db.Write(ctx, func(tx *sqlstore.Tx) error {
-				if _, err := tx.Exec(ctx, `DELETE FROM document_collections WHERE pattern = ?`, c.Pattern()); err != nil {
-					return err
-				}
-				_, err := tx.Exec(ctx, `INSERT INTO document_collections (pattern, facets) VALUES (?, ?)`, c.Pattern(), c.fingerprint())
+				_, err := tx.Exec(ctx, `INSERT INTO document_collections (pattern, facets) VALUES (?, ?) ON CONFLICT (pattern) DO UPDATE SET facets = excluded.facets`,
+					c.Pattern(), c.fingerprint())
 				return err
 			})
 			if err != nil {
