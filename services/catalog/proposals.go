@@ -276,11 +276,9 @@ func (s *Server) GetProposal(ctx context.Context, req *catalogv1.GetProposalRequ
 	if caller.IsProviderOnly() && proposalProvider(name).String() != caller.Provider {
 		return nil, apperr.New(apperr.PermissionDenied, "a provider user may see only its own provider's (%s) proposals", caller.Provider)
 	}
-	var p *catalogv1.Proposal
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		p, _, err = proposalDocs.Get(ctx, tx, name.String())
-		return err
+	p, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
+		p, _, err := proposalDocs.Get(ctx, tx, name.String())
+		return p, err
 	})
 	if err != nil {
 		return nil, err

@@ -113,11 +113,8 @@ func (s *Server) GetSourcingEvent(ctx context.Context, req *catalogv1.GetSourcin
 		return nil, err
 	}
 	caller := auth.FromContext(ctx)
-	var e *catalogv1.SourcingEvent
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		e, err = visibleEvent(ctx, tx, caller, name)
-		return err
+	e, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
+		return visibleEvent(ctx, tx, caller, name)
 	})
 	if err != nil {
 		return nil, err
