@@ -51,13 +51,11 @@ func main() {
 	}
 }
 
-// dialectOf is the store a (sub)test ran on, from sqltest's subtest names
-// ("…/sqlite", "…/postgres/…"); "" for a test of no store.
+// dialectOf is the store of a dialect variant, the subtest sqltest names
+// after it ("…/sqlite", "…/postgres"); "" for any other (sub)test.
 func dialectOf(test string) string {
-	for _, seg := range strings.Split(test, "/") {
-		if seg == "sqlite" || seg == "postgres" {
-			return seg
-		}
+	if last := test[strings.LastIndex(test, "/")+1:]; last == "sqlite" || last == "postgres" {
+		return last
 	}
 	return ""
 }
@@ -98,7 +96,7 @@ func report(in io.Reader, out io.Writer) (bool, error) {
 				continue
 			}
 			all.add(e.Action)
-			if d := dialectOf(e.Test); d != "" && strings.HasSuffix(e.Test, "/"+d) {
+			if d := dialectOf(e.Test); d != "" {
 				dialects[d].add(e.Action)
 			}
 		}
