@@ -75,18 +75,13 @@ func (s *Server) GetTask(ctx context.Context, req *transitionv1.GetTaskRequest) 
 	if err != nil {
 		return nil, err
 	}
-	var t *transitionv1.Task
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
 		if _, _, err := loadPlan(ctx, tx, name.TransitionPlanResourceName(), ""); err != nil {
-			return err
+			return nil, err
 		}
-		t, _, err = taskDocs.Get(ctx, tx, name.String())
-		return err
+		t, _, err := taskDocs.Get(ctx, tx, name.String())
+		return t, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
 }
 
 // ListTasks implements transitionv1.TransitionServiceServer.
@@ -95,18 +90,13 @@ func (s *Server) ListTasks(ctx context.Context, req *transitionv1.ListTasksReque
 	if err != nil {
 		return nil, err
 	}
-	resp := &transitionv1.ListTasksResponse{}
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*transitionv1.ListTasksResponse, error) {
 		if _, _, err := loadPlan(ctx, tx, parent, ""); err != nil {
-			return err
+			return nil, err
 		}
-		resp.Tasks, resp.NextPageToken, err = taskDocs.Page(ctx, tx, req, docstore.Query{Parent: parent.String()})
-		return err
+		page, next, err := taskDocs.Page(ctx, tx, req, docstore.Query{Parent: parent.String()})
+		return &transitionv1.ListTasksResponse{Tasks: page, NextPageToken: next}, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
 }
 
 // UpdateTask implements transitionv1.TransitionServiceServer.
