@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/keyfile"
 	"go.uber.org/zap"
 )
 
@@ -99,13 +100,9 @@ func (t *tokenFlags) verifier(ctx context.Context, log *zap.Logger, dataDir stri
 		}
 		return auth.NewJWKSVerifier(b, t.options()...)
 	case t.secretFile != "":
-		b, err := os.ReadFile(t.secretFile)
+		key, err := keyfile.Secret{What: "the --jwt-secret-file key", Remedy: "give the hex HS256 secret the tokens are signed with"}.ReadHex(t.secretFile)
 		if err != nil {
 			return nil, err
-		}
-		key, err := decodeHex(strings.TrimSpace(string(b)))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", t.secretFile, err)
 		}
 		return auth.NewHMACVerifier(key, t.options()...)
 	default:

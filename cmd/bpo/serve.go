@@ -260,8 +260,6 @@ func serviceNames(ss []platform.Service) []string {
 	return out
 }
 
-// grpcServer builds the one gRPC server of the services in run, each on
-// its store opened and prepared (platform.Service.Open).
 // auditKey is the key of the audit chains: a given file (a mounted
 // secret, shared by replicas), or the local one in the data directory.
 func (c *serveConfig) auditKey() (*audit.Key, error) {
@@ -271,6 +269,8 @@ func (c *serveConfig) auditKey() (*audit.Key, error) {
 	return audit.LoadOrCreateKey(c.dataDir)
 }
 
+// grpcServer builds the one gRPC server of the services in run, each on
+// its store opened and prepared (platform.Service.Open).
 func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []platform.Service, up platform.Upstreams, metrics prometheus.Registerer) (*grpcserver.Server, func(), []*audit.Chain, error) {
 	v, err := c.tokens.verifier(ctx, log, c.dataDir, c.tls.jwksClient())
 	if err != nil {

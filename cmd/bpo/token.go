@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -92,12 +91,4 @@ func roleList() string {
 		names[i] = string(r)
 	}
 	return strings.Join(names, ", ")
-}
-
-func decodeHex(s string) ([]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		return nil, errors.New("not a hex-encoded secret")
-	}
-	return b, nil
 }

@@ -3,14 +3,9 @@ package audit
 import (
 	"crypto/ed25519"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/acme/bpo/kit/keyfile"
@@ -78,28 +73,23 @@ func loadedKey(id string) *Key {
 	return key
 }
 
+// keyFile is the audit key as a file. Unlike the token key, a lost audit
+// key cannot simply be replaced: the events it sealed can only be verified
+// with it.
+var keyFile = keyfile.Secret{
+	What: "the audit key",
+	Remedy: "restore it from a backup; a new key cannot verify the events sealed with the old one, " +
+		"and the server refuses to write to a log keyed with another key",
+}
+
 // LoadOrCreateKey reads the audit key in dir (KeyFile), creating a random
 // one, readable by the owner only, when there is none. Like the token key,
 // the file appears whole or not at all, so a crash during the first start
 // never leaves a file that blocks the next one.
 func LoadOrCreateKey(dir string) (*Key, error) {
-	path := filepath.Join(dir, KeyFile)
-	if k, err := ReadKeyFile(path); !errors.Is(err, os.ErrNotExist) {
-		return k, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, err
-	}
-	err := keyfile.CreateWhole(dir, path, []byte(hex.EncodeToString(secret)+"\n"))
-	if errors.Is(err, os.ErrExist) { // another process created it first
-		return ReadKeyFile(path)
-	}
+	secret, err := keyFile.LoadOrCreateHex(dir, KeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("create the audit key %s: %w", path, err)
+		return nil, err
 	}
 	return NewKey(secret)
 }
@@ -107,22 +97,9 @@ func LoadOrCreateKey(dir string) (*Key, error) {
 // ReadKeyFile reads an audit key given as at least 64 hex digits, e.g. a
 // mounted secret. A missing file is reported as os.ErrNotExist.
 func ReadKeyFile(path string) (*Key, error) {
-	b, err := os.ReadFile(path)
+	secret, err := keyFile.ReadHex(path)
 	if err != nil {
 		return nil, err
 	}
-	text := strings.TrimSpace(string(b))
-	secret, err := hex.DecodeString(text)
-	if err == nil && len(secret) >= 32 {
-		return NewKey(secret)
-	}
-	what := "is empty"
-	if text != "" {
-		what = fmt.Sprintf("is not a key of at least 64 hex digits (it holds %d bytes)", len(b))
-	}
-	// Unlike the token key, a lost audit key cannot simply be replaced: the
-	// events it sealed can only be verified with it.
-	return nil, fmt.Errorf("the audit key %s %s, perhaps cut short by a crash or an edit: "+
-		"restore it from a backup; a new key cannot verify the events sealed with the old one, "+
-		"and the server refuses to write to a log keyed with another key", path, what)
+	return NewKey(secret)
 }
