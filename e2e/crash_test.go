@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -153,41 +152,8 @@ type crashServer struct {
 
 func (s *crashServer) start(t *testing.T) *platform {
 	t.Helper()
-	p := &platform{
-		bin:      s.bin,
-		dataDir:  s.dataDir,
-		grpcAddr: s.grpcAddr,
-		baseURL:  "http://" + s.httpAddr,
-		log:      s.log,
-		exited:   make(chan struct{}),
-		http:     &http.Client{Timeout: callTimeout},
-		tokens:   map[string]string{},
-	}
 	fmt.Fprintf(s.log, "--- start at %s\n", time.Now().Format(time.TimeOnly))
-	p.cmd = exec.Command(s.bin, "serve",
-		"--data-dir", s.dataDir,
-		"--db", "",
-		"--grpc-addr", s.grpcAddr,
-		"--http-addr", s.httpAddr,
-		"--log-format", "json",
-		"--drain-timeout", drainTimeout.String(),
-	)
-	p.cmd.Env = cleanEnv()
-	p.cmd.Stdout, p.cmd.Stderr = s.log, s.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", s.bin, err)
-	}
-	go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	p.waitReady(t)
-	return p
+	return launch(t, s.bin, s.dataDir, s.grpcAddr, s.httpAddr, s.log)
 }
 
 func (s *crashServer) kill(t *testing.T, p *platform) {

@@ -305,17 +305,31 @@ type platform struct {
 // failed.
 func startPlatform(t *testing.T, bin string) *platform {
 	t.Helper()
+	log := &syncBuffer{}
+	// Registered first, so it runs after launch's kill: the whole log.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("bpo serve log:\n%s", log.String())
+		}
+	})
+	return launch(t, bin, t.TempDir(), freeAddr(t), freeAddr(t), log)
+}
+
+// launch starts `bpo serve` on SQLite in dataDir, logging to log, and
+// waits until it is ready; the process is killed at the end of the test if
+// it is still running.
+func launch(t *testing.T, bin, dataDir, grpcAddr, httpAddr string, log *syncBuffer) *platform {
+	t.Helper()
 	p := &platform{
 		bin:      bin,
-		dataDir:  t.TempDir(),
-		grpcAddr: freeAddr(t),
-		log:      &syncBuffer{},
+		dataDir:  dataDir,
+		grpcAddr: grpcAddr,
+		baseURL:  "http://" + httpAddr,
+		log:      log,
 		exited:   make(chan struct{}),
 		http:     &http.Client{Timeout: callTimeout},
 		tokens:   map[string]string{},
 	}
-	httpAddr := freeAddr(t)
-	p.baseURL = "http://" + httpAddr
 	p.cmd = exec.Command(bin, "serve",
 		"--data-dir", p.dataDir,
 		"--db", "", // SQLite in --data-dir, whatever the environment says
@@ -336,9 +350,6 @@ func startPlatform(t *testing.T, bin string) *platform {
 		default:
 			_ = p.cmd.Process.Kill()
 			<-p.exited
-		}
-		if t.Failed() {
-			t.Logf("bpo serve log:\n%s", p.log.String())
 		}
 	})
 	p.waitReady(t)
