@@ -24,6 +24,8 @@ import (
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
 	_ "google.golang.org/genproto/googleapis/rpc/status"
 	_ "google.golang.org/genproto/googleapis/type/date"
+	_ "google.golang.org/genproto/googleapis/type/dayofweek"
+	_ "google.golang.org/genproto/googleapis/type/timeofday"
 )
 
 // files are the imports our protos use; their own imports are written too.
@@ -35,6 +37,8 @@ var files = []string{
 	"google/rpc/error_details.proto",
 	"google/rpc/status.proto",
 	"google/type/date.proto",
+	"google/type/dayofweek.proto",
+	"google/type/timeofday.proto",
 	"protoc-gen-openapiv2/options/annotations.proto",
 }
 

@@ -128,6 +128,70 @@ func (x *GetProviderRequest) GetName() string {
 	return ""
 }
 
+// Request for ReportProviderPerformance.
+type ReportProviderPerformanceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name, `providers/{provider}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The score.
+	Score *PeriodScore `protobuf:"bytes,2,opt,name=score,proto3" json:"score,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportProviderPerformanceRequest) Reset() {
+	*x = ReportProviderPerformanceRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportProviderPerformanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportProviderPerformanceRequest) ProtoMessage() {}
+
+func (x *ReportProviderPerformanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportProviderPerformanceRequest.ProtoReflect.Descriptor instead.
+func (*ReportProviderPerformanceRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ReportProviderPerformanceRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReportProviderPerformanceRequest) GetScore() *PeriodScore {
+	if x != nil {
+		return x.Score
+	}
+	return nil
+}
+
+func (x *ReportProviderPerformanceRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Request for ListProviders.
 type ListProvidersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -158,7 +222,7 @@ type ListProvidersRequest struct {
 
 func (x *ListProvidersRequest) Reset() {
 	*x = ListProvidersRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[2]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -170,7 +234,7 @@ func (x *ListProvidersRequest) String() string {
 func (*ListProvidersRequest) ProtoMessage() {}
 
 func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[2]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -183,7 +247,7 @@ func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersRequest.ProtoReflect.Descriptor instead.
 func (*ListProvidersRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{2}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListProvidersRequest) GetPageSize() int32 {
@@ -220,7 +284,7 @@ type ListProvidersResponse struct {
 
 func (x *ListProvidersResponse) Reset() {
 	*x = ListProvidersResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[3]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -232,7 +296,7 @@ func (x *ListProvidersResponse) String() string {
 func (*ListProvidersResponse) ProtoMessage() {}
 
 func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[3]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -245,7 +309,7 @@ func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersResponse.ProtoReflect.Descriptor instead.
 func (*ListProvidersResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{3}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListProvidersResponse) GetProviders() []*Provider {
@@ -280,7 +344,7 @@ type UpdateProviderRequest struct {
 
 func (x *UpdateProviderRequest) Reset() {
 	*x = UpdateProviderRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[4]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -292,7 +356,7 @@ func (x *UpdateProviderRequest) String() string {
 func (*UpdateProviderRequest) ProtoMessage() {}
 
 func (x *UpdateProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[4]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -305,7 +369,7 @@ func (x *UpdateProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProviderRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProviderRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{4}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UpdateProviderRequest) GetProvider() *Provider {
@@ -342,7 +406,7 @@ type DeleteProviderRequest struct {
 
 func (x *DeleteProviderRequest) Reset() {
 	*x = DeleteProviderRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[5]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -354,7 +418,7 @@ func (x *DeleteProviderRequest) String() string {
 func (*DeleteProviderRequest) ProtoMessage() {}
 
 func (x *DeleteProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[5]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -367,7 +431,7 @@ func (x *DeleteProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteProviderRequest.ProtoReflect.Descriptor instead.
 func (*DeleteProviderRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{5}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *DeleteProviderRequest) GetName() string {
@@ -401,7 +465,7 @@ type SuspendProviderRequest struct {
 
 func (x *SuspendProviderRequest) Reset() {
 	*x = SuspendProviderRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[6]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -413,7 +477,7 @@ func (x *SuspendProviderRequest) String() string {
 func (*SuspendProviderRequest) ProtoMessage() {}
 
 func (x *SuspendProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[6]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -426,7 +490,7 @@ func (x *SuspendProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendProviderRequest.ProtoReflect.Descriptor instead.
 func (*SuspendProviderRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{6}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SuspendProviderRequest) GetName() string {
@@ -474,7 +538,7 @@ type BlockProviderRequest struct {
 
 func (x *BlockProviderRequest) Reset() {
 	*x = BlockProviderRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[7]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +550,7 @@ func (x *BlockProviderRequest) String() string {
 func (*BlockProviderRequest) ProtoMessage() {}
 
 func (x *BlockProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[7]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +563,7 @@ func (x *BlockProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockProviderRequest.ProtoReflect.Descriptor instead.
 func (*BlockProviderRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{7}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BlockProviderRequest) GetName() string {
@@ -547,7 +611,7 @@ type ActivateProviderRequest struct {
 
 func (x *ActivateProviderRequest) Reset() {
 	*x = ActivateProviderRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[8]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -559,7 +623,7 @@ func (x *ActivateProviderRequest) String() string {
 func (*ActivateProviderRequest) ProtoMessage() {}
 
 func (x *ActivateProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[8]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -572,7 +636,7 @@ func (x *ActivateProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateProviderRequest.ProtoReflect.Descriptor instead.
 func (*ActivateProviderRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{8}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ActivateProviderRequest) GetName() string {
@@ -616,7 +680,7 @@ type CreateProcessRequest struct {
 
 func (x *CreateProcessRequest) Reset() {
 	*x = CreateProcessRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[9]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -628,7 +692,7 @@ func (x *CreateProcessRequest) String() string {
 func (*CreateProcessRequest) ProtoMessage() {}
 
 func (x *CreateProcessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[9]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -641,7 +705,7 @@ func (x *CreateProcessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProcessRequest.ProtoReflect.Descriptor instead.
 func (*CreateProcessRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{9}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateProcessRequest) GetProcess() *Process {
@@ -669,7 +733,7 @@ type GetProcessRequest struct {
 
 func (x *GetProcessRequest) Reset() {
 	*x = GetProcessRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[10]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -681,7 +745,7 @@ func (x *GetProcessRequest) String() string {
 func (*GetProcessRequest) ProtoMessage() {}
 
 func (x *GetProcessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[10]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -694,7 +758,7 @@ func (x *GetProcessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProcessRequest.ProtoReflect.Descriptor instead.
 func (*GetProcessRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{10}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetProcessRequest) GetName() string {
@@ -719,7 +783,7 @@ type ListProcessesRequest struct {
 
 func (x *ListProcessesRequest) Reset() {
 	*x = ListProcessesRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[11]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -731,7 +795,7 @@ func (x *ListProcessesRequest) String() string {
 func (*ListProcessesRequest) ProtoMessage() {}
 
 func (x *ListProcessesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[11]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -744,7 +808,7 @@ func (x *ListProcessesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProcessesRequest.ProtoReflect.Descriptor instead.
 func (*ListProcessesRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{11}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListProcessesRequest) GetPageSize() int32 {
@@ -781,7 +845,7 @@ type ListProcessesResponse struct {
 
 func (x *ListProcessesResponse) Reset() {
 	*x = ListProcessesResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[12]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -793,7 +857,7 @@ func (x *ListProcessesResponse) String() string {
 func (*ListProcessesResponse) ProtoMessage() {}
 
 func (x *ListProcessesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[12]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -806,7 +870,7 @@ func (x *ListProcessesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProcessesResponse.ProtoReflect.Descriptor instead.
 func (*ListProcessesResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{12}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListProcessesResponse) GetProcesses() []*Process {
@@ -838,7 +902,7 @@ type UpdateProcessRequest struct {
 
 func (x *UpdateProcessRequest) Reset() {
 	*x = UpdateProcessRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[13]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -850,7 +914,7 @@ func (x *UpdateProcessRequest) String() string {
 func (*UpdateProcessRequest) ProtoMessage() {}
 
 func (x *UpdateProcessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[13]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -863,7 +927,7 @@ func (x *UpdateProcessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProcessRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProcessRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{13}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateProcessRequest) GetProcess() *Process {
@@ -902,7 +966,7 @@ type AssessProcessRequest struct {
 
 func (x *AssessProcessRequest) Reset() {
 	*x = AssessProcessRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[14]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -914,7 +978,7 @@ func (x *AssessProcessRequest) String() string {
 func (*AssessProcessRequest) ProtoMessage() {}
 
 func (x *AssessProcessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[14]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -927,7 +991,7 @@ func (x *AssessProcessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssessProcessRequest.ProtoReflect.Descriptor instead.
 func (*AssessProcessRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{14}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AssessProcessRequest) GetName() string {
@@ -962,7 +1026,7 @@ type GetAssessmentRequest struct {
 
 func (x *GetAssessmentRequest) Reset() {
 	*x = GetAssessmentRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[15]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1038,7 @@ func (x *GetAssessmentRequest) String() string {
 func (*GetAssessmentRequest) ProtoMessage() {}
 
 func (x *GetAssessmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[15]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1051,7 @@ func (x *GetAssessmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAssessmentRequest.ProtoReflect.Descriptor instead.
 func (*GetAssessmentRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{15}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetAssessmentRequest) GetName() string {
@@ -1014,7 +1078,7 @@ type ListAssessmentsRequest struct {
 
 func (x *ListAssessmentsRequest) Reset() {
 	*x = ListAssessmentsRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[16]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1026,7 +1090,7 @@ func (x *ListAssessmentsRequest) String() string {
 func (*ListAssessmentsRequest) ProtoMessage() {}
 
 func (x *ListAssessmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[16]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1039,7 +1103,7 @@ func (x *ListAssessmentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssessmentsRequest.ProtoReflect.Descriptor instead.
 func (*ListAssessmentsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{16}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListAssessmentsRequest) GetParent() string {
@@ -1083,7 +1147,7 @@ type ListAssessmentsResponse struct {
 
 func (x *ListAssessmentsResponse) Reset() {
 	*x = ListAssessmentsResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[17]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1095,7 +1159,7 @@ func (x *ListAssessmentsResponse) String() string {
 func (*ListAssessmentsResponse) ProtoMessage() {}
 
 func (x *ListAssessmentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[17]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1108,7 +1172,7 @@ func (x *ListAssessmentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssessmentsResponse.ProtoReflect.Descriptor instead.
 func (*ListAssessmentsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{17}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListAssessmentsResponse) GetAssessments() []*Assessment {
@@ -1136,7 +1200,7 @@ type GetAssessmentPolicyRequest struct {
 
 func (x *GetAssessmentPolicyRequest) Reset() {
 	*x = GetAssessmentPolicyRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[18]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1212,7 @@ func (x *GetAssessmentPolicyRequest) String() string {
 func (*GetAssessmentPolicyRequest) ProtoMessage() {}
 
 func (x *GetAssessmentPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[18]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1225,7 @@ func (x *GetAssessmentPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAssessmentPolicyRequest.ProtoReflect.Descriptor instead.
 func (*GetAssessmentPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{18}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetAssessmentPolicyRequest) GetName() string {
@@ -1186,7 +1250,7 @@ type UpdateAssessmentPolicyRequest struct {
 
 func (x *UpdateAssessmentPolicyRequest) Reset() {
 	*x = UpdateAssessmentPolicyRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[19]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1262,7 @@ func (x *UpdateAssessmentPolicyRequest) String() string {
 func (*UpdateAssessmentPolicyRequest) ProtoMessage() {}
 
 func (x *UpdateAssessmentPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[19]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1211,7 +1275,7 @@ func (x *UpdateAssessmentPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAssessmentPolicyRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAssessmentPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{19}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateAssessmentPolicyRequest) GetAssessmentPolicy() *AssessmentPolicy {
@@ -1248,7 +1312,7 @@ type CreateEngagementRequest struct {
 
 func (x *CreateEngagementRequest) Reset() {
 	*x = CreateEngagementRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[20]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1260,7 +1324,7 @@ func (x *CreateEngagementRequest) String() string {
 func (*CreateEngagementRequest) ProtoMessage() {}
 
 func (x *CreateEngagementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[20]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1273,7 +1337,7 @@ func (x *CreateEngagementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEngagementRequest.ProtoReflect.Descriptor instead.
 func (*CreateEngagementRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{20}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateEngagementRequest) GetEngagement() *Engagement {
@@ -1301,7 +1365,7 @@ type GetEngagementRequest struct {
 
 func (x *GetEngagementRequest) Reset() {
 	*x = GetEngagementRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[21]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1377,7 @@ func (x *GetEngagementRequest) String() string {
 func (*GetEngagementRequest) ProtoMessage() {}
 
 func (x *GetEngagementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[21]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1390,7 @@ func (x *GetEngagementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEngagementRequest.ProtoReflect.Descriptor instead.
 func (*GetEngagementRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{21}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetEngagementRequest) GetName() string {
@@ -1351,7 +1415,7 @@ type ListEngagementsRequest struct {
 
 func (x *ListEngagementsRequest) Reset() {
 	*x = ListEngagementsRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[22]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1427,7 @@ func (x *ListEngagementsRequest) String() string {
 func (*ListEngagementsRequest) ProtoMessage() {}
 
 func (x *ListEngagementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[22]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1440,7 @@ func (x *ListEngagementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEngagementsRequest.ProtoReflect.Descriptor instead.
 func (*ListEngagementsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{22}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListEngagementsRequest) GetPageSize() int32 {
@@ -1413,7 +1477,7 @@ type ListEngagementsResponse struct {
 
 func (x *ListEngagementsResponse) Reset() {
 	*x = ListEngagementsResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[23]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1425,7 +1489,7 @@ func (x *ListEngagementsResponse) String() string {
 func (*ListEngagementsResponse) ProtoMessage() {}
 
 func (x *ListEngagementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[23]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1438,7 +1502,7 @@ func (x *ListEngagementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEngagementsResponse.ProtoReflect.Descriptor instead.
 func (*ListEngagementsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{23}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListEngagementsResponse) GetEngagements() []*Engagement {
@@ -1470,7 +1534,7 @@ type UpdateEngagementRequest struct {
 
 func (x *UpdateEngagementRequest) Reset() {
 	*x = UpdateEngagementRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[24]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1482,7 +1546,7 @@ func (x *UpdateEngagementRequest) String() string {
 func (*UpdateEngagementRequest) ProtoMessage() {}
 
 func (x *UpdateEngagementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[24]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1495,7 +1559,7 @@ func (x *UpdateEngagementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEngagementRequest.ProtoReflect.Descriptor instead.
 func (*UpdateEngagementRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{24}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UpdateEngagementRequest) GetEngagement() *Engagement {
@@ -1532,7 +1596,7 @@ type GetScopeRequest struct {
 
 func (x *GetScopeRequest) Reset() {
 	*x = GetScopeRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[25]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1544,7 +1608,7 @@ func (x *GetScopeRequest) String() string {
 func (*GetScopeRequest) ProtoMessage() {}
 
 func (x *GetScopeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[25]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1557,7 +1621,7 @@ func (x *GetScopeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScopeRequest.ProtoReflect.Descriptor instead.
 func (*GetScopeRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{25}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetScopeRequest) GetName() string {
@@ -1589,7 +1653,7 @@ type UpdateScopeRequest struct {
 
 func (x *UpdateScopeRequest) Reset() {
 	*x = UpdateScopeRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[26]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1601,7 +1665,7 @@ func (x *UpdateScopeRequest) String() string {
 func (*UpdateScopeRequest) ProtoMessage() {}
 
 func (x *UpdateScopeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[26]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1614,7 +1678,7 @@ func (x *UpdateScopeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScopeRequest.ProtoReflect.Descriptor instead.
 func (*UpdateScopeRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{26}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *UpdateScopeRequest) GetScope() *Scope {
@@ -1653,7 +1717,7 @@ type SubmitScopeRequest struct {
 
 func (x *SubmitScopeRequest) Reset() {
 	*x = SubmitScopeRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[27]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1665,7 +1729,7 @@ func (x *SubmitScopeRequest) String() string {
 func (*SubmitScopeRequest) ProtoMessage() {}
 
 func (x *SubmitScopeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[27]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1678,7 +1742,7 @@ func (x *SubmitScopeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitScopeRequest.ProtoReflect.Descriptor instead.
 func (*SubmitScopeRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{27}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SubmitScopeRequest) GetName() string {
@@ -1717,7 +1781,7 @@ type ApproveScopeRequest struct {
 
 func (x *ApproveScopeRequest) Reset() {
 	*x = ApproveScopeRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[28]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1729,7 +1793,7 @@ func (x *ApproveScopeRequest) String() string {
 func (*ApproveScopeRequest) ProtoMessage() {}
 
 func (x *ApproveScopeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[28]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1742,7 +1806,7 @@ func (x *ApproveScopeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveScopeRequest.ProtoReflect.Descriptor instead.
 func (*ApproveScopeRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{28}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ApproveScopeRequest) GetName() string {
@@ -1783,7 +1847,7 @@ type RejectScopeRequest struct {
 
 func (x *RejectScopeRequest) Reset() {
 	*x = RejectScopeRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[29]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1795,7 +1859,7 @@ func (x *RejectScopeRequest) String() string {
 func (*RejectScopeRequest) ProtoMessage() {}
 
 func (x *RejectScopeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[29]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1808,7 +1872,7 @@ func (x *RejectScopeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectScopeRequest.ProtoReflect.Descriptor instead.
 func (*RejectScopeRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{29}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RejectScopeRequest) GetName() string {
@@ -1852,7 +1916,7 @@ type CreateSourcingEventRequest struct {
 
 func (x *CreateSourcingEventRequest) Reset() {
 	*x = CreateSourcingEventRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[30]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1864,7 +1928,7 @@ func (x *CreateSourcingEventRequest) String() string {
 func (*CreateSourcingEventRequest) ProtoMessage() {}
 
 func (x *CreateSourcingEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[30]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1877,7 +1941,7 @@ func (x *CreateSourcingEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSourcingEventRequest.ProtoReflect.Descriptor instead.
 func (*CreateSourcingEventRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{30}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CreateSourcingEventRequest) GetSourcingEvent() *SourcingEvent {
@@ -1905,7 +1969,7 @@ type GetSourcingEventRequest struct {
 
 func (x *GetSourcingEventRequest) Reset() {
 	*x = GetSourcingEventRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[31]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1917,7 +1981,7 @@ func (x *GetSourcingEventRequest) String() string {
 func (*GetSourcingEventRequest) ProtoMessage() {}
 
 func (x *GetSourcingEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[31]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1930,7 +1994,7 @@ func (x *GetSourcingEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSourcingEventRequest.ProtoReflect.Descriptor instead.
 func (*GetSourcingEventRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{31}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetSourcingEventRequest) GetName() string {
@@ -1955,7 +2019,7 @@ type ListSourcingEventsRequest struct {
 
 func (x *ListSourcingEventsRequest) Reset() {
 	*x = ListSourcingEventsRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[32]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1967,7 +2031,7 @@ func (x *ListSourcingEventsRequest) String() string {
 func (*ListSourcingEventsRequest) ProtoMessage() {}
 
 func (x *ListSourcingEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[32]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1980,7 +2044,7 @@ func (x *ListSourcingEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSourcingEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListSourcingEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{32}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListSourcingEventsRequest) GetPageSize() int32 {
@@ -2017,7 +2081,7 @@ type ListSourcingEventsResponse struct {
 
 func (x *ListSourcingEventsResponse) Reset() {
 	*x = ListSourcingEventsResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[33]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2029,7 +2093,7 @@ func (x *ListSourcingEventsResponse) String() string {
 func (*ListSourcingEventsResponse) ProtoMessage() {}
 
 func (x *ListSourcingEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[33]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2042,7 +2106,7 @@ func (x *ListSourcingEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSourcingEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListSourcingEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{33}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListSourcingEventsResponse) GetSourcingEvents() []*SourcingEvent {
@@ -2074,7 +2138,7 @@ type PublishSourcingEventRequest struct {
 
 func (x *PublishSourcingEventRequest) Reset() {
 	*x = PublishSourcingEventRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[34]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2086,7 +2150,7 @@ func (x *PublishSourcingEventRequest) String() string {
 func (*PublishSourcingEventRequest) ProtoMessage() {}
 
 func (x *PublishSourcingEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[34]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2099,7 +2163,7 @@ func (x *PublishSourcingEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishSourcingEventRequest.ProtoReflect.Descriptor instead.
 func (*PublishSourcingEventRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{34}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PublishSourcingEventRequest) GetName() string {
@@ -2138,7 +2202,7 @@ type CloseSourcingEventRequest struct {
 
 func (x *CloseSourcingEventRequest) Reset() {
 	*x = CloseSourcingEventRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[35]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2150,7 +2214,7 @@ func (x *CloseSourcingEventRequest) String() string {
 func (*CloseSourcingEventRequest) ProtoMessage() {}
 
 func (x *CloseSourcingEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[35]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2163,7 +2227,7 @@ func (x *CloseSourcingEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSourcingEventRequest.ProtoReflect.Descriptor instead.
 func (*CloseSourcingEventRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{35}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CloseSourcingEventRequest) GetName() string {
@@ -2204,7 +2268,7 @@ type CancelSourcingEventRequest struct {
 
 func (x *CancelSourcingEventRequest) Reset() {
 	*x = CancelSourcingEventRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[36]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2280,7 @@ func (x *CancelSourcingEventRequest) String() string {
 func (*CancelSourcingEventRequest) ProtoMessage() {}
 
 func (x *CancelSourcingEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[36]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2293,7 @@ func (x *CancelSourcingEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSourcingEventRequest.ProtoReflect.Descriptor instead.
 func (*CancelSourcingEventRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{36}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CancelSourcingEventRequest) GetName() string {
@@ -2275,7 +2339,7 @@ type CreateProposalRequest struct {
 
 func (x *CreateProposalRequest) Reset() {
 	*x = CreateProposalRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[37]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2287,7 +2351,7 @@ func (x *CreateProposalRequest) String() string {
 func (*CreateProposalRequest) ProtoMessage() {}
 
 func (x *CreateProposalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[37]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2300,7 +2364,7 @@ func (x *CreateProposalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateProposalRequest.ProtoReflect.Descriptor instead.
 func (*CreateProposalRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{37}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CreateProposalRequest) GetParent() string {
@@ -2339,7 +2403,7 @@ type UpdateProposalRequest struct {
 
 func (x *UpdateProposalRequest) Reset() {
 	*x = UpdateProposalRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[38]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2351,7 +2415,7 @@ func (x *UpdateProposalRequest) String() string {
 func (*UpdateProposalRequest) ProtoMessage() {}
 
 func (x *UpdateProposalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[38]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2364,7 +2428,7 @@ func (x *UpdateProposalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateProposalRequest.ProtoReflect.Descriptor instead.
 func (*UpdateProposalRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{38}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *UpdateProposalRequest) GetProposal() *Proposal {
@@ -2399,7 +2463,7 @@ type GetProposalRequest struct {
 
 func (x *GetProposalRequest) Reset() {
 	*x = GetProposalRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[39]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2411,7 +2475,7 @@ func (x *GetProposalRequest) String() string {
 func (*GetProposalRequest) ProtoMessage() {}
 
 func (x *GetProposalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[39]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2424,7 +2488,7 @@ func (x *GetProposalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProposalRequest.ProtoReflect.Descriptor instead.
 func (*GetProposalRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{39}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetProposalRequest) GetName() string {
@@ -2451,7 +2515,7 @@ type ListProposalsRequest struct {
 
 func (x *ListProposalsRequest) Reset() {
 	*x = ListProposalsRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[40]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2463,7 +2527,7 @@ func (x *ListProposalsRequest) String() string {
 func (*ListProposalsRequest) ProtoMessage() {}
 
 func (x *ListProposalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[40]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2476,7 +2540,7 @@ func (x *ListProposalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProposalsRequest.ProtoReflect.Descriptor instead.
 func (*ListProposalsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{40}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListProposalsRequest) GetParent() string {
@@ -2520,7 +2584,7 @@ type ListProposalsResponse struct {
 
 func (x *ListProposalsResponse) Reset() {
 	*x = ListProposalsResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[41]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2532,7 +2596,7 @@ func (x *ListProposalsResponse) String() string {
 func (*ListProposalsResponse) ProtoMessage() {}
 
 func (x *ListProposalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[41]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2545,7 +2609,7 @@ func (x *ListProposalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProposalsResponse.ProtoReflect.Descriptor instead.
 func (*ListProposalsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{41}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListProposalsResponse) GetProposals() []*Proposal {
@@ -2579,7 +2643,7 @@ type ScoreProposalRequest struct {
 
 func (x *ScoreProposalRequest) Reset() {
 	*x = ScoreProposalRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[42]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2591,7 +2655,7 @@ func (x *ScoreProposalRequest) String() string {
 func (*ScoreProposalRequest) ProtoMessage() {}
 
 func (x *ScoreProposalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[42]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2604,7 +2668,7 @@ func (x *ScoreProposalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreProposalRequest.ProtoReflect.Descriptor instead.
 func (*ScoreProposalRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{42}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ScoreProposalRequest) GetName() string {
@@ -2646,7 +2710,7 @@ type GetRankingRequest struct {
 
 func (x *GetRankingRequest) Reset() {
 	*x = GetRankingRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[43]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2658,7 +2722,7 @@ func (x *GetRankingRequest) String() string {
 func (*GetRankingRequest) ProtoMessage() {}
 
 func (x *GetRankingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[43]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2671,7 +2735,7 @@ func (x *GetRankingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRankingRequest.ProtoReflect.Descriptor instead.
 func (*GetRankingRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{43}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *GetRankingRequest) GetName() string {
@@ -2701,7 +2765,7 @@ type ConfirmModerationRequest struct {
 
 func (x *ConfirmModerationRequest) Reset() {
 	*x = ConfirmModerationRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2713,7 +2777,7 @@ func (x *ConfirmModerationRequest) String() string {
 func (*ConfirmModerationRequest) ProtoMessage() {}
 
 func (x *ConfirmModerationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[44]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2726,7 +2790,7 @@ func (x *ConfirmModerationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmModerationRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmModerationRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{44}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ConfirmModerationRequest) GetName() string {
@@ -2778,7 +2842,7 @@ type ConfirmModerationResponse struct {
 
 func (x *ConfirmModerationResponse) Reset() {
 	*x = ConfirmModerationResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2790,7 +2854,7 @@ func (x *ConfirmModerationResponse) String() string {
 func (*ConfirmModerationResponse) ProtoMessage() {}
 
 func (x *ConfirmModerationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[45]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2803,7 +2867,7 @@ func (x *ConfirmModerationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmModerationResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmModerationResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{45}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ConfirmModerationResponse) GetModerations() []*Moderation {
@@ -2839,7 +2903,7 @@ type AwardSourcingEventRequest struct {
 
 func (x *AwardSourcingEventRequest) Reset() {
 	*x = AwardSourcingEventRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2851,7 +2915,7 @@ func (x *AwardSourcingEventRequest) String() string {
 func (*AwardSourcingEventRequest) ProtoMessage() {}
 
 func (x *AwardSourcingEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[46]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2864,7 +2928,7 @@ func (x *AwardSourcingEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AwardSourcingEventRequest.ProtoReflect.Descriptor instead.
 func (*AwardSourcingEventRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{46}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *AwardSourcingEventRequest) GetName() string {
@@ -2917,7 +2981,7 @@ type ApproveAwardRequest struct {
 
 func (x *ApproveAwardRequest) Reset() {
 	*x = ApproveAwardRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2929,7 +2993,7 @@ func (x *ApproveAwardRequest) String() string {
 func (*ApproveAwardRequest) ProtoMessage() {}
 
 func (x *ApproveAwardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[47]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2942,7 +3006,7 @@ func (x *ApproveAwardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAwardRequest.ProtoReflect.Descriptor instead.
 func (*ApproveAwardRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{47}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ApproveAwardRequest) GetName() string {
@@ -2982,7 +3046,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2994,7 +3058,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[48]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3007,7 +3071,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{48}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -3044,7 +3108,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3056,7 +3120,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[49]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3069,7 +3133,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{49}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -3102,7 +3166,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[50]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3114,7 +3178,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[50]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3127,7 +3191,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{50}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *VerifyAuditLogRequest) GetCheckpoint() *v1.AuditCheckpoint {
@@ -3148,7 +3212,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[51]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3160,7 +3224,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[51]
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3173,7 +3237,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{51}
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -3195,7 +3259,14 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"request_id\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"u\n" +
 	"\x12GetProviderRequest\x12_\n" +
 	"\x04name\x18\x01 \x01(\tBK\xe2A\x01\x02\xfaA\x1f\n" +
-	"\x1dcatalog.bpo.acme.com/Provider\xbaH\"r 2\x1e^providers/[0-9A-Za-z-]{1,64}$R\x04name\"\x96\x01\n" +
+	"\x1dcatalog.bpo.acme.com/Provider\xbaH\"r 2\x1e^providers/[0-9A-Za-z-]{1,64}$R\x04name\"\xee\x01\n" +
+	" ReportProviderPerformanceRequest\x12_\n" +
+	"\x04name\x18\x01 \x01(\tBK\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dcatalog.bpo.acme.com/Provider\xbaH\"r 2\x1e^providers/[0-9A-Za-z-]{1,64}$R\x04name\x12=\n" +
+	"\x05score\x18\x02 \x01(\v2\x1b.bpo.catalog.v1.PeriodScoreB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x05score\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x96\x01\n" +
 	"\x14ListProvidersRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
@@ -3452,7 +3523,7 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"checkpoint\x18\x01 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x01R\n" +
 	"checkpoint\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xcd,\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xec-\n" +
 	"\x0eCatalogService\x12r\n" +
 	"\x0eCreateProvider\x12%.bpo.catalog.v1.CreateProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"\x1f\x82\xd3\xe4\x93\x02\x19:\bprovider\"\r/v1/providers\x12k\n" +
 	"\vGetProvider\x12\".bpo.catalog.v1.GetProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=providers/*}\x12s\n" +
@@ -3461,7 +3532,8 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x0eDeleteProvider\x12%.bpo.catalog.v1.DeleteProviderRequest\x1a\x16.google.protobuf.Empty\"\x1e\x82\xd3\xe4\x93\x02\x18*\x16/v1/{name=providers/*}\x12~\n" +
 	"\x0fSuspendProvider\x12&.bpo.catalog.v1.SuspendProviderRequest\x1a\x18.bpo.catalog.v1.Provider\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/{name=providers/*}:suspend\x12x\n" +
 	"\rBlockProvider\x12$.bpo.catalog.v1.BlockProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/{name=providers/*}:block\x12\x81\x01\n" +
-	"\x10ActivateProvider\x12'.bpo.catalog.v1.ActivateProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=providers/*}:activate\x12n\n" +
+	"\x10ActivateProvider\x12'.bpo.catalog.v1.ActivateProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=providers/*}:activate\x12\x9c\x01\n" +
+	"\x19ReportProviderPerformance\x120.bpo.catalog.v1.ReportProviderPerformanceRequest\x1a\x18.bpo.catalog.v1.Provider\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{name=providers/*}:reportPerformance\x12n\n" +
 	"\rCreateProcess\x12$.bpo.catalog.v1.CreateProcessRequest\x1a\x17.bpo.catalog.v1.Process\"\x1e\x82\xd3\xe4\x93\x02\x18:\aprocess\"\r/v1/processes\x12h\n" +
 	"\n" +
 	"GetProcess\x12!.bpo.catalog.v1.GetProcessRequest\x1a\x17.bpo.catalog.v1.Process\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=processes/*}\x12s\n" +
@@ -3514,201 +3586,206 @@ func file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP() []byte {
 	return file_bpo_catalog_v1_catalog_service_proto_rawDescData
 }
 
-var file_bpo_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_bpo_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_bpo_catalog_v1_catalog_service_proto_goTypes = []any{
-	(*CreateProviderRequest)(nil),         // 0: bpo.catalog.v1.CreateProviderRequest
-	(*GetProviderRequest)(nil),            // 1: bpo.catalog.v1.GetProviderRequest
-	(*ListProvidersRequest)(nil),          // 2: bpo.catalog.v1.ListProvidersRequest
-	(*ListProvidersResponse)(nil),         // 3: bpo.catalog.v1.ListProvidersResponse
-	(*UpdateProviderRequest)(nil),         // 4: bpo.catalog.v1.UpdateProviderRequest
-	(*DeleteProviderRequest)(nil),         // 5: bpo.catalog.v1.DeleteProviderRequest
-	(*SuspendProviderRequest)(nil),        // 6: bpo.catalog.v1.SuspendProviderRequest
-	(*BlockProviderRequest)(nil),          // 7: bpo.catalog.v1.BlockProviderRequest
-	(*ActivateProviderRequest)(nil),       // 8: bpo.catalog.v1.ActivateProviderRequest
-	(*CreateProcessRequest)(nil),          // 9: bpo.catalog.v1.CreateProcessRequest
-	(*GetProcessRequest)(nil),             // 10: bpo.catalog.v1.GetProcessRequest
-	(*ListProcessesRequest)(nil),          // 11: bpo.catalog.v1.ListProcessesRequest
-	(*ListProcessesResponse)(nil),         // 12: bpo.catalog.v1.ListProcessesResponse
-	(*UpdateProcessRequest)(nil),          // 13: bpo.catalog.v1.UpdateProcessRequest
-	(*AssessProcessRequest)(nil),          // 14: bpo.catalog.v1.AssessProcessRequest
-	(*GetAssessmentRequest)(nil),          // 15: bpo.catalog.v1.GetAssessmentRequest
-	(*ListAssessmentsRequest)(nil),        // 16: bpo.catalog.v1.ListAssessmentsRequest
-	(*ListAssessmentsResponse)(nil),       // 17: bpo.catalog.v1.ListAssessmentsResponse
-	(*GetAssessmentPolicyRequest)(nil),    // 18: bpo.catalog.v1.GetAssessmentPolicyRequest
-	(*UpdateAssessmentPolicyRequest)(nil), // 19: bpo.catalog.v1.UpdateAssessmentPolicyRequest
-	(*CreateEngagementRequest)(nil),       // 20: bpo.catalog.v1.CreateEngagementRequest
-	(*GetEngagementRequest)(nil),          // 21: bpo.catalog.v1.GetEngagementRequest
-	(*ListEngagementsRequest)(nil),        // 22: bpo.catalog.v1.ListEngagementsRequest
-	(*ListEngagementsResponse)(nil),       // 23: bpo.catalog.v1.ListEngagementsResponse
-	(*UpdateEngagementRequest)(nil),       // 24: bpo.catalog.v1.UpdateEngagementRequest
-	(*GetScopeRequest)(nil),               // 25: bpo.catalog.v1.GetScopeRequest
-	(*UpdateScopeRequest)(nil),            // 26: bpo.catalog.v1.UpdateScopeRequest
-	(*SubmitScopeRequest)(nil),            // 27: bpo.catalog.v1.SubmitScopeRequest
-	(*ApproveScopeRequest)(nil),           // 28: bpo.catalog.v1.ApproveScopeRequest
-	(*RejectScopeRequest)(nil),            // 29: bpo.catalog.v1.RejectScopeRequest
-	(*CreateSourcingEventRequest)(nil),    // 30: bpo.catalog.v1.CreateSourcingEventRequest
-	(*GetSourcingEventRequest)(nil),       // 31: bpo.catalog.v1.GetSourcingEventRequest
-	(*ListSourcingEventsRequest)(nil),     // 32: bpo.catalog.v1.ListSourcingEventsRequest
-	(*ListSourcingEventsResponse)(nil),    // 33: bpo.catalog.v1.ListSourcingEventsResponse
-	(*PublishSourcingEventRequest)(nil),   // 34: bpo.catalog.v1.PublishSourcingEventRequest
-	(*CloseSourcingEventRequest)(nil),     // 35: bpo.catalog.v1.CloseSourcingEventRequest
-	(*CancelSourcingEventRequest)(nil),    // 36: bpo.catalog.v1.CancelSourcingEventRequest
-	(*CreateProposalRequest)(nil),         // 37: bpo.catalog.v1.CreateProposalRequest
-	(*UpdateProposalRequest)(nil),         // 38: bpo.catalog.v1.UpdateProposalRequest
-	(*GetProposalRequest)(nil),            // 39: bpo.catalog.v1.GetProposalRequest
-	(*ListProposalsRequest)(nil),          // 40: bpo.catalog.v1.ListProposalsRequest
-	(*ListProposalsResponse)(nil),         // 41: bpo.catalog.v1.ListProposalsResponse
-	(*ScoreProposalRequest)(nil),          // 42: bpo.catalog.v1.ScoreProposalRequest
-	(*GetRankingRequest)(nil),             // 43: bpo.catalog.v1.GetRankingRequest
-	(*ConfirmModerationRequest)(nil),      // 44: bpo.catalog.v1.ConfirmModerationRequest
-	(*ConfirmModerationResponse)(nil),     // 45: bpo.catalog.v1.ConfirmModerationResponse
-	(*AwardSourcingEventRequest)(nil),     // 46: bpo.catalog.v1.AwardSourcingEventRequest
-	(*ApproveAwardRequest)(nil),           // 47: bpo.catalog.v1.ApproveAwardRequest
-	(*ListAuditEventsRequest)(nil),        // 48: bpo.catalog.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),       // 49: bpo.catalog.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),         // 50: bpo.catalog.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),        // 51: bpo.catalog.v1.VerifyAuditLogResponse
-	(*Provider)(nil),                      // 52: bpo.catalog.v1.Provider
-	(*fieldmaskpb.FieldMask)(nil),         // 53: google.protobuf.FieldMask
-	(*Process)(nil),                       // 54: bpo.catalog.v1.Process
-	(*Assessment)(nil),                    // 55: bpo.catalog.v1.Assessment
-	(*AssessmentPolicy)(nil),              // 56: bpo.catalog.v1.AssessmentPolicy
-	(*Engagement)(nil),                    // 57: bpo.catalog.v1.Engagement
-	(*Scope)(nil),                         // 58: bpo.catalog.v1.Scope
-	(*SourcingEvent)(nil),                 // 59: bpo.catalog.v1.SourcingEvent
-	(*Proposal)(nil),                      // 60: bpo.catalog.v1.Proposal
-	(*CriterionScore)(nil),                // 61: bpo.catalog.v1.CriterionScore
-	(Criterion)(0),                        // 62: bpo.catalog.v1.Criterion
-	(*Moderation)(nil),                    // 63: bpo.catalog.v1.Moderation
-	(*v1.AuditEvent)(nil),                 // 64: bpo.audit.v1.AuditEvent
-	(*v1.AuditCheckpoint)(nil),            // 65: bpo.audit.v1.AuditCheckpoint
-	(*v1.Verification)(nil),               // 66: bpo.audit.v1.Verification
-	(*emptypb.Empty)(nil),                 // 67: google.protobuf.Empty
-	(*Evaluation)(nil),                    // 68: bpo.catalog.v1.Evaluation
-	(*Ranking)(nil),                       // 69: bpo.catalog.v1.Ranking
+	(*CreateProviderRequest)(nil),            // 0: bpo.catalog.v1.CreateProviderRequest
+	(*GetProviderRequest)(nil),               // 1: bpo.catalog.v1.GetProviderRequest
+	(*ReportProviderPerformanceRequest)(nil), // 2: bpo.catalog.v1.ReportProviderPerformanceRequest
+	(*ListProvidersRequest)(nil),             // 3: bpo.catalog.v1.ListProvidersRequest
+	(*ListProvidersResponse)(nil),            // 4: bpo.catalog.v1.ListProvidersResponse
+	(*UpdateProviderRequest)(nil),            // 5: bpo.catalog.v1.UpdateProviderRequest
+	(*DeleteProviderRequest)(nil),            // 6: bpo.catalog.v1.DeleteProviderRequest
+	(*SuspendProviderRequest)(nil),           // 7: bpo.catalog.v1.SuspendProviderRequest
+	(*BlockProviderRequest)(nil),             // 8: bpo.catalog.v1.BlockProviderRequest
+	(*ActivateProviderRequest)(nil),          // 9: bpo.catalog.v1.ActivateProviderRequest
+	(*CreateProcessRequest)(nil),             // 10: bpo.catalog.v1.CreateProcessRequest
+	(*GetProcessRequest)(nil),                // 11: bpo.catalog.v1.GetProcessRequest
+	(*ListProcessesRequest)(nil),             // 12: bpo.catalog.v1.ListProcessesRequest
+	(*ListProcessesResponse)(nil),            // 13: bpo.catalog.v1.ListProcessesResponse
+	(*UpdateProcessRequest)(nil),             // 14: bpo.catalog.v1.UpdateProcessRequest
+	(*AssessProcessRequest)(nil),             // 15: bpo.catalog.v1.AssessProcessRequest
+	(*GetAssessmentRequest)(nil),             // 16: bpo.catalog.v1.GetAssessmentRequest
+	(*ListAssessmentsRequest)(nil),           // 17: bpo.catalog.v1.ListAssessmentsRequest
+	(*ListAssessmentsResponse)(nil),          // 18: bpo.catalog.v1.ListAssessmentsResponse
+	(*GetAssessmentPolicyRequest)(nil),       // 19: bpo.catalog.v1.GetAssessmentPolicyRequest
+	(*UpdateAssessmentPolicyRequest)(nil),    // 20: bpo.catalog.v1.UpdateAssessmentPolicyRequest
+	(*CreateEngagementRequest)(nil),          // 21: bpo.catalog.v1.CreateEngagementRequest
+	(*GetEngagementRequest)(nil),             // 22: bpo.catalog.v1.GetEngagementRequest
+	(*ListEngagementsRequest)(nil),           // 23: bpo.catalog.v1.ListEngagementsRequest
+	(*ListEngagementsResponse)(nil),          // 24: bpo.catalog.v1.ListEngagementsResponse
+	(*UpdateEngagementRequest)(nil),          // 25: bpo.catalog.v1.UpdateEngagementRequest
+	(*GetScopeRequest)(nil),                  // 26: bpo.catalog.v1.GetScopeRequest
+	(*UpdateScopeRequest)(nil),               // 27: bpo.catalog.v1.UpdateScopeRequest
+	(*SubmitScopeRequest)(nil),               // 28: bpo.catalog.v1.SubmitScopeRequest
+	(*ApproveScopeRequest)(nil),              // 29: bpo.catalog.v1.ApproveScopeRequest
+	(*RejectScopeRequest)(nil),               // 30: bpo.catalog.v1.RejectScopeRequest
+	(*CreateSourcingEventRequest)(nil),       // 31: bpo.catalog.v1.CreateSourcingEventRequest
+	(*GetSourcingEventRequest)(nil),          // 32: bpo.catalog.v1.GetSourcingEventRequest
+	(*ListSourcingEventsRequest)(nil),        // 33: bpo.catalog.v1.ListSourcingEventsRequest
+	(*ListSourcingEventsResponse)(nil),       // 34: bpo.catalog.v1.ListSourcingEventsResponse
+	(*PublishSourcingEventRequest)(nil),      // 35: bpo.catalog.v1.PublishSourcingEventRequest
+	(*CloseSourcingEventRequest)(nil),        // 36: bpo.catalog.v1.CloseSourcingEventRequest
+	(*CancelSourcingEventRequest)(nil),       // 37: bpo.catalog.v1.CancelSourcingEventRequest
+	(*CreateProposalRequest)(nil),            // 38: bpo.catalog.v1.CreateProposalRequest
+	(*UpdateProposalRequest)(nil),            // 39: bpo.catalog.v1.UpdateProposalRequest
+	(*GetProposalRequest)(nil),               // 40: bpo.catalog.v1.GetProposalRequest
+	(*ListProposalsRequest)(nil),             // 41: bpo.catalog.v1.ListProposalsRequest
+	(*ListProposalsResponse)(nil),            // 42: bpo.catalog.v1.ListProposalsResponse
+	(*ScoreProposalRequest)(nil),             // 43: bpo.catalog.v1.ScoreProposalRequest
+	(*GetRankingRequest)(nil),                // 44: bpo.catalog.v1.GetRankingRequest
+	(*ConfirmModerationRequest)(nil),         // 45: bpo.catalog.v1.ConfirmModerationRequest
+	(*ConfirmModerationResponse)(nil),        // 46: bpo.catalog.v1.ConfirmModerationResponse
+	(*AwardSourcingEventRequest)(nil),        // 47: bpo.catalog.v1.AwardSourcingEventRequest
+	(*ApproveAwardRequest)(nil),              // 48: bpo.catalog.v1.ApproveAwardRequest
+	(*ListAuditEventsRequest)(nil),           // 49: bpo.catalog.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),          // 50: bpo.catalog.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),            // 51: bpo.catalog.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),           // 52: bpo.catalog.v1.VerifyAuditLogResponse
+	(*Provider)(nil),                         // 53: bpo.catalog.v1.Provider
+	(*PeriodScore)(nil),                      // 54: bpo.catalog.v1.PeriodScore
+	(*fieldmaskpb.FieldMask)(nil),            // 55: google.protobuf.FieldMask
+	(*Process)(nil),                          // 56: bpo.catalog.v1.Process
+	(*Assessment)(nil),                       // 57: bpo.catalog.v1.Assessment
+	(*AssessmentPolicy)(nil),                 // 58: bpo.catalog.v1.AssessmentPolicy
+	(*Engagement)(nil),                       // 59: bpo.catalog.v1.Engagement
+	(*Scope)(nil),                            // 60: bpo.catalog.v1.Scope
+	(*SourcingEvent)(nil),                    // 61: bpo.catalog.v1.SourcingEvent
+	(*Proposal)(nil),                         // 62: bpo.catalog.v1.Proposal
+	(*CriterionScore)(nil),                   // 63: bpo.catalog.v1.CriterionScore
+	(Criterion)(0),                           // 64: bpo.catalog.v1.Criterion
+	(*Moderation)(nil),                       // 65: bpo.catalog.v1.Moderation
+	(*v1.AuditEvent)(nil),                    // 66: bpo.audit.v1.AuditEvent
+	(*v1.AuditCheckpoint)(nil),               // 67: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),                  // 68: bpo.audit.v1.Verification
+	(*emptypb.Empty)(nil),                    // 69: google.protobuf.Empty
+	(*Evaluation)(nil),                       // 70: bpo.catalog.v1.Evaluation
+	(*Ranking)(nil),                          // 71: bpo.catalog.v1.Ranking
 }
 var file_bpo_catalog_v1_catalog_service_proto_depIdxs = []int32{
-	52, // 0: bpo.catalog.v1.CreateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
-	52, // 1: bpo.catalog.v1.ListProvidersResponse.providers:type_name -> bpo.catalog.v1.Provider
-	52, // 2: bpo.catalog.v1.UpdateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
-	53, // 3: bpo.catalog.v1.UpdateProviderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	54, // 4: bpo.catalog.v1.CreateProcessRequest.process:type_name -> bpo.catalog.v1.Process
-	54, // 5: bpo.catalog.v1.ListProcessesResponse.processes:type_name -> bpo.catalog.v1.Process
-	54, // 6: bpo.catalog.v1.UpdateProcessRequest.process:type_name -> bpo.catalog.v1.Process
-	53, // 7: bpo.catalog.v1.UpdateProcessRequest.update_mask:type_name -> google.protobuf.FieldMask
-	55, // 8: bpo.catalog.v1.ListAssessmentsResponse.assessments:type_name -> bpo.catalog.v1.Assessment
-	56, // 9: bpo.catalog.v1.UpdateAssessmentPolicyRequest.assessment_policy:type_name -> bpo.catalog.v1.AssessmentPolicy
-	53, // 10: bpo.catalog.v1.UpdateAssessmentPolicyRequest.update_mask:type_name -> google.protobuf.FieldMask
-	57, // 11: bpo.catalog.v1.CreateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
-	57, // 12: bpo.catalog.v1.ListEngagementsResponse.engagements:type_name -> bpo.catalog.v1.Engagement
-	57, // 13: bpo.catalog.v1.UpdateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
-	53, // 14: bpo.catalog.v1.UpdateEngagementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	58, // 15: bpo.catalog.v1.UpdateScopeRequest.scope:type_name -> bpo.catalog.v1.Scope
-	53, // 16: bpo.catalog.v1.UpdateScopeRequest.update_mask:type_name -> google.protobuf.FieldMask
-	59, // 17: bpo.catalog.v1.CreateSourcingEventRequest.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
-	59, // 18: bpo.catalog.v1.ListSourcingEventsResponse.sourcing_events:type_name -> bpo.catalog.v1.SourcingEvent
-	60, // 19: bpo.catalog.v1.CreateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
-	60, // 20: bpo.catalog.v1.UpdateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
-	53, // 21: bpo.catalog.v1.UpdateProposalRequest.update_mask:type_name -> google.protobuf.FieldMask
-	60, // 22: bpo.catalog.v1.ListProposalsResponse.proposals:type_name -> bpo.catalog.v1.Proposal
-	61, // 23: bpo.catalog.v1.ScoreProposalRequest.scores:type_name -> bpo.catalog.v1.CriterionScore
-	62, // 24: bpo.catalog.v1.ConfirmModerationRequest.criteria:type_name -> bpo.catalog.v1.Criterion
-	63, // 25: bpo.catalog.v1.ConfirmModerationResponse.moderations:type_name -> bpo.catalog.v1.Moderation
-	59, // 26: bpo.catalog.v1.ConfirmModerationResponse.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
-	64, // 27: bpo.catalog.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	65, // 28: bpo.catalog.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
-	66, // 29: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 30: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
-	1,  // 31: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
-	2,  // 32: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
-	4,  // 33: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
-	5,  // 34: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
-	6,  // 35: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
-	7,  // 36: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
-	8,  // 37: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
-	9,  // 38: bpo.catalog.v1.CatalogService.CreateProcess:input_type -> bpo.catalog.v1.CreateProcessRequest
-	10, // 39: bpo.catalog.v1.CatalogService.GetProcess:input_type -> bpo.catalog.v1.GetProcessRequest
-	11, // 40: bpo.catalog.v1.CatalogService.ListProcesses:input_type -> bpo.catalog.v1.ListProcessesRequest
-	13, // 41: bpo.catalog.v1.CatalogService.UpdateProcess:input_type -> bpo.catalog.v1.UpdateProcessRequest
-	14, // 42: bpo.catalog.v1.CatalogService.AssessProcess:input_type -> bpo.catalog.v1.AssessProcessRequest
-	15, // 43: bpo.catalog.v1.CatalogService.GetAssessment:input_type -> bpo.catalog.v1.GetAssessmentRequest
-	16, // 44: bpo.catalog.v1.CatalogService.ListAssessments:input_type -> bpo.catalog.v1.ListAssessmentsRequest
-	18, // 45: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:input_type -> bpo.catalog.v1.GetAssessmentPolicyRequest
-	19, // 46: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:input_type -> bpo.catalog.v1.UpdateAssessmentPolicyRequest
-	20, // 47: bpo.catalog.v1.CatalogService.CreateEngagement:input_type -> bpo.catalog.v1.CreateEngagementRequest
-	21, // 48: bpo.catalog.v1.CatalogService.GetEngagement:input_type -> bpo.catalog.v1.GetEngagementRequest
-	22, // 49: bpo.catalog.v1.CatalogService.ListEngagements:input_type -> bpo.catalog.v1.ListEngagementsRequest
-	24, // 50: bpo.catalog.v1.CatalogService.UpdateEngagement:input_type -> bpo.catalog.v1.UpdateEngagementRequest
-	25, // 51: bpo.catalog.v1.CatalogService.GetScope:input_type -> bpo.catalog.v1.GetScopeRequest
-	26, // 52: bpo.catalog.v1.CatalogService.UpdateScope:input_type -> bpo.catalog.v1.UpdateScopeRequest
-	27, // 53: bpo.catalog.v1.CatalogService.SubmitScope:input_type -> bpo.catalog.v1.SubmitScopeRequest
-	28, // 54: bpo.catalog.v1.CatalogService.ApproveScope:input_type -> bpo.catalog.v1.ApproveScopeRequest
-	29, // 55: bpo.catalog.v1.CatalogService.RejectScope:input_type -> bpo.catalog.v1.RejectScopeRequest
-	30, // 56: bpo.catalog.v1.CatalogService.CreateSourcingEvent:input_type -> bpo.catalog.v1.CreateSourcingEventRequest
-	31, // 57: bpo.catalog.v1.CatalogService.GetSourcingEvent:input_type -> bpo.catalog.v1.GetSourcingEventRequest
-	32, // 58: bpo.catalog.v1.CatalogService.ListSourcingEvents:input_type -> bpo.catalog.v1.ListSourcingEventsRequest
-	34, // 59: bpo.catalog.v1.CatalogService.PublishSourcingEvent:input_type -> bpo.catalog.v1.PublishSourcingEventRequest
-	35, // 60: bpo.catalog.v1.CatalogService.CloseSourcingEvent:input_type -> bpo.catalog.v1.CloseSourcingEventRequest
-	36, // 61: bpo.catalog.v1.CatalogService.CancelSourcingEvent:input_type -> bpo.catalog.v1.CancelSourcingEventRequest
-	37, // 62: bpo.catalog.v1.CatalogService.CreateProposal:input_type -> bpo.catalog.v1.CreateProposalRequest
-	38, // 63: bpo.catalog.v1.CatalogService.UpdateProposal:input_type -> bpo.catalog.v1.UpdateProposalRequest
-	39, // 64: bpo.catalog.v1.CatalogService.GetProposal:input_type -> bpo.catalog.v1.GetProposalRequest
-	40, // 65: bpo.catalog.v1.CatalogService.ListProposals:input_type -> bpo.catalog.v1.ListProposalsRequest
-	42, // 66: bpo.catalog.v1.CatalogService.ScoreProposal:input_type -> bpo.catalog.v1.ScoreProposalRequest
-	43, // 67: bpo.catalog.v1.CatalogService.GetRanking:input_type -> bpo.catalog.v1.GetRankingRequest
-	44, // 68: bpo.catalog.v1.CatalogService.ConfirmModeration:input_type -> bpo.catalog.v1.ConfirmModerationRequest
-	46, // 69: bpo.catalog.v1.CatalogService.AwardSourcingEvent:input_type -> bpo.catalog.v1.AwardSourcingEventRequest
-	47, // 70: bpo.catalog.v1.CatalogService.ApproveAward:input_type -> bpo.catalog.v1.ApproveAwardRequest
-	48, // 71: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
-	50, // 72: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
-	52, // 73: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
-	52, // 74: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
-	3,  // 75: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
-	52, // 76: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
-	67, // 77: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
-	52, // 78: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
-	52, // 79: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
-	52, // 80: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
-	54, // 81: bpo.catalog.v1.CatalogService.CreateProcess:output_type -> bpo.catalog.v1.Process
-	54, // 82: bpo.catalog.v1.CatalogService.GetProcess:output_type -> bpo.catalog.v1.Process
-	12, // 83: bpo.catalog.v1.CatalogService.ListProcesses:output_type -> bpo.catalog.v1.ListProcessesResponse
-	54, // 84: bpo.catalog.v1.CatalogService.UpdateProcess:output_type -> bpo.catalog.v1.Process
-	55, // 85: bpo.catalog.v1.CatalogService.AssessProcess:output_type -> bpo.catalog.v1.Assessment
-	55, // 86: bpo.catalog.v1.CatalogService.GetAssessment:output_type -> bpo.catalog.v1.Assessment
-	17, // 87: bpo.catalog.v1.CatalogService.ListAssessments:output_type -> bpo.catalog.v1.ListAssessmentsResponse
-	56, // 88: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
-	56, // 89: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
-	57, // 90: bpo.catalog.v1.CatalogService.CreateEngagement:output_type -> bpo.catalog.v1.Engagement
-	57, // 91: bpo.catalog.v1.CatalogService.GetEngagement:output_type -> bpo.catalog.v1.Engagement
-	23, // 92: bpo.catalog.v1.CatalogService.ListEngagements:output_type -> bpo.catalog.v1.ListEngagementsResponse
-	57, // 93: bpo.catalog.v1.CatalogService.UpdateEngagement:output_type -> bpo.catalog.v1.Engagement
-	58, // 94: bpo.catalog.v1.CatalogService.GetScope:output_type -> bpo.catalog.v1.Scope
-	58, // 95: bpo.catalog.v1.CatalogService.UpdateScope:output_type -> bpo.catalog.v1.Scope
-	58, // 96: bpo.catalog.v1.CatalogService.SubmitScope:output_type -> bpo.catalog.v1.Scope
-	58, // 97: bpo.catalog.v1.CatalogService.ApproveScope:output_type -> bpo.catalog.v1.Scope
-	58, // 98: bpo.catalog.v1.CatalogService.RejectScope:output_type -> bpo.catalog.v1.Scope
-	59, // 99: bpo.catalog.v1.CatalogService.CreateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	59, // 100: bpo.catalog.v1.CatalogService.GetSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	33, // 101: bpo.catalog.v1.CatalogService.ListSourcingEvents:output_type -> bpo.catalog.v1.ListSourcingEventsResponse
-	59, // 102: bpo.catalog.v1.CatalogService.PublishSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	59, // 103: bpo.catalog.v1.CatalogService.CloseSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	59, // 104: bpo.catalog.v1.CatalogService.CancelSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	60, // 105: bpo.catalog.v1.CatalogService.CreateProposal:output_type -> bpo.catalog.v1.Proposal
-	60, // 106: bpo.catalog.v1.CatalogService.UpdateProposal:output_type -> bpo.catalog.v1.Proposal
-	60, // 107: bpo.catalog.v1.CatalogService.GetProposal:output_type -> bpo.catalog.v1.Proposal
-	41, // 108: bpo.catalog.v1.CatalogService.ListProposals:output_type -> bpo.catalog.v1.ListProposalsResponse
-	68, // 109: bpo.catalog.v1.CatalogService.ScoreProposal:output_type -> bpo.catalog.v1.Evaluation
-	69, // 110: bpo.catalog.v1.CatalogService.GetRanking:output_type -> bpo.catalog.v1.Ranking
-	45, // 111: bpo.catalog.v1.CatalogService.ConfirmModeration:output_type -> bpo.catalog.v1.ConfirmModerationResponse
-	59, // 112: bpo.catalog.v1.CatalogService.AwardSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	59, // 113: bpo.catalog.v1.CatalogService.ApproveAward:output_type -> bpo.catalog.v1.SourcingEvent
-	49, // 114: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
-	51, // 115: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
-	73, // [73:116] is the sub-list for method output_type
-	30, // [30:73] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	53, // 0: bpo.catalog.v1.CreateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
+	54, // 1: bpo.catalog.v1.ReportProviderPerformanceRequest.score:type_name -> bpo.catalog.v1.PeriodScore
+	53, // 2: bpo.catalog.v1.ListProvidersResponse.providers:type_name -> bpo.catalog.v1.Provider
+	53, // 3: bpo.catalog.v1.UpdateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
+	55, // 4: bpo.catalog.v1.UpdateProviderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	56, // 5: bpo.catalog.v1.CreateProcessRequest.process:type_name -> bpo.catalog.v1.Process
+	56, // 6: bpo.catalog.v1.ListProcessesResponse.processes:type_name -> bpo.catalog.v1.Process
+	56, // 7: bpo.catalog.v1.UpdateProcessRequest.process:type_name -> bpo.catalog.v1.Process
+	55, // 8: bpo.catalog.v1.UpdateProcessRequest.update_mask:type_name -> google.protobuf.FieldMask
+	57, // 9: bpo.catalog.v1.ListAssessmentsResponse.assessments:type_name -> bpo.catalog.v1.Assessment
+	58, // 10: bpo.catalog.v1.UpdateAssessmentPolicyRequest.assessment_policy:type_name -> bpo.catalog.v1.AssessmentPolicy
+	55, // 11: bpo.catalog.v1.UpdateAssessmentPolicyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	59, // 12: bpo.catalog.v1.CreateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
+	59, // 13: bpo.catalog.v1.ListEngagementsResponse.engagements:type_name -> bpo.catalog.v1.Engagement
+	59, // 14: bpo.catalog.v1.UpdateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
+	55, // 15: bpo.catalog.v1.UpdateEngagementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	60, // 16: bpo.catalog.v1.UpdateScopeRequest.scope:type_name -> bpo.catalog.v1.Scope
+	55, // 17: bpo.catalog.v1.UpdateScopeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	61, // 18: bpo.catalog.v1.CreateSourcingEventRequest.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
+	61, // 19: bpo.catalog.v1.ListSourcingEventsResponse.sourcing_events:type_name -> bpo.catalog.v1.SourcingEvent
+	62, // 20: bpo.catalog.v1.CreateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
+	62, // 21: bpo.catalog.v1.UpdateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
+	55, // 22: bpo.catalog.v1.UpdateProposalRequest.update_mask:type_name -> google.protobuf.FieldMask
+	62, // 23: bpo.catalog.v1.ListProposalsResponse.proposals:type_name -> bpo.catalog.v1.Proposal
+	63, // 24: bpo.catalog.v1.ScoreProposalRequest.scores:type_name -> bpo.catalog.v1.CriterionScore
+	64, // 25: bpo.catalog.v1.ConfirmModerationRequest.criteria:type_name -> bpo.catalog.v1.Criterion
+	65, // 26: bpo.catalog.v1.ConfirmModerationResponse.moderations:type_name -> bpo.catalog.v1.Moderation
+	61, // 27: bpo.catalog.v1.ConfirmModerationResponse.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
+	66, // 28: bpo.catalog.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	67, // 29: bpo.catalog.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	68, // 30: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	0,  // 31: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
+	1,  // 32: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
+	3,  // 33: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
+	5,  // 34: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
+	6,  // 35: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
+	7,  // 36: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
+	8,  // 37: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
+	9,  // 38: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
+	2,  // 39: bpo.catalog.v1.CatalogService.ReportProviderPerformance:input_type -> bpo.catalog.v1.ReportProviderPerformanceRequest
+	10, // 40: bpo.catalog.v1.CatalogService.CreateProcess:input_type -> bpo.catalog.v1.CreateProcessRequest
+	11, // 41: bpo.catalog.v1.CatalogService.GetProcess:input_type -> bpo.catalog.v1.GetProcessRequest
+	12, // 42: bpo.catalog.v1.CatalogService.ListProcesses:input_type -> bpo.catalog.v1.ListProcessesRequest
+	14, // 43: bpo.catalog.v1.CatalogService.UpdateProcess:input_type -> bpo.catalog.v1.UpdateProcessRequest
+	15, // 44: bpo.catalog.v1.CatalogService.AssessProcess:input_type -> bpo.catalog.v1.AssessProcessRequest
+	16, // 45: bpo.catalog.v1.CatalogService.GetAssessment:input_type -> bpo.catalog.v1.GetAssessmentRequest
+	17, // 46: bpo.catalog.v1.CatalogService.ListAssessments:input_type -> bpo.catalog.v1.ListAssessmentsRequest
+	19, // 47: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:input_type -> bpo.catalog.v1.GetAssessmentPolicyRequest
+	20, // 48: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:input_type -> bpo.catalog.v1.UpdateAssessmentPolicyRequest
+	21, // 49: bpo.catalog.v1.CatalogService.CreateEngagement:input_type -> bpo.catalog.v1.CreateEngagementRequest
+	22, // 50: bpo.catalog.v1.CatalogService.GetEngagement:input_type -> bpo.catalog.v1.GetEngagementRequest
+	23, // 51: bpo.catalog.v1.CatalogService.ListEngagements:input_type -> bpo.catalog.v1.ListEngagementsRequest
+	25, // 52: bpo.catalog.v1.CatalogService.UpdateEngagement:input_type -> bpo.catalog.v1.UpdateEngagementRequest
+	26, // 53: bpo.catalog.v1.CatalogService.GetScope:input_type -> bpo.catalog.v1.GetScopeRequest
+	27, // 54: bpo.catalog.v1.CatalogService.UpdateScope:input_type -> bpo.catalog.v1.UpdateScopeRequest
+	28, // 55: bpo.catalog.v1.CatalogService.SubmitScope:input_type -> bpo.catalog.v1.SubmitScopeRequest
+	29, // 56: bpo.catalog.v1.CatalogService.ApproveScope:input_type -> bpo.catalog.v1.ApproveScopeRequest
+	30, // 57: bpo.catalog.v1.CatalogService.RejectScope:input_type -> bpo.catalog.v1.RejectScopeRequest
+	31, // 58: bpo.catalog.v1.CatalogService.CreateSourcingEvent:input_type -> bpo.catalog.v1.CreateSourcingEventRequest
+	32, // 59: bpo.catalog.v1.CatalogService.GetSourcingEvent:input_type -> bpo.catalog.v1.GetSourcingEventRequest
+	33, // 60: bpo.catalog.v1.CatalogService.ListSourcingEvents:input_type -> bpo.catalog.v1.ListSourcingEventsRequest
+	35, // 61: bpo.catalog.v1.CatalogService.PublishSourcingEvent:input_type -> bpo.catalog.v1.PublishSourcingEventRequest
+	36, // 62: bpo.catalog.v1.CatalogService.CloseSourcingEvent:input_type -> bpo.catalog.v1.CloseSourcingEventRequest
+	37, // 63: bpo.catalog.v1.CatalogService.CancelSourcingEvent:input_type -> bpo.catalog.v1.CancelSourcingEventRequest
+	38, // 64: bpo.catalog.v1.CatalogService.CreateProposal:input_type -> bpo.catalog.v1.CreateProposalRequest
+	39, // 65: bpo.catalog.v1.CatalogService.UpdateProposal:input_type -> bpo.catalog.v1.UpdateProposalRequest
+	40, // 66: bpo.catalog.v1.CatalogService.GetProposal:input_type -> bpo.catalog.v1.GetProposalRequest
+	41, // 67: bpo.catalog.v1.CatalogService.ListProposals:input_type -> bpo.catalog.v1.ListProposalsRequest
+	43, // 68: bpo.catalog.v1.CatalogService.ScoreProposal:input_type -> bpo.catalog.v1.ScoreProposalRequest
+	44, // 69: bpo.catalog.v1.CatalogService.GetRanking:input_type -> bpo.catalog.v1.GetRankingRequest
+	45, // 70: bpo.catalog.v1.CatalogService.ConfirmModeration:input_type -> bpo.catalog.v1.ConfirmModerationRequest
+	47, // 71: bpo.catalog.v1.CatalogService.AwardSourcingEvent:input_type -> bpo.catalog.v1.AwardSourcingEventRequest
+	48, // 72: bpo.catalog.v1.CatalogService.ApproveAward:input_type -> bpo.catalog.v1.ApproveAwardRequest
+	49, // 73: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
+	51, // 74: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
+	53, // 75: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
+	53, // 76: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
+	4,  // 77: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
+	53, // 78: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
+	69, // 79: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
+	53, // 80: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
+	53, // 81: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
+	53, // 82: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
+	53, // 83: bpo.catalog.v1.CatalogService.ReportProviderPerformance:output_type -> bpo.catalog.v1.Provider
+	56, // 84: bpo.catalog.v1.CatalogService.CreateProcess:output_type -> bpo.catalog.v1.Process
+	56, // 85: bpo.catalog.v1.CatalogService.GetProcess:output_type -> bpo.catalog.v1.Process
+	13, // 86: bpo.catalog.v1.CatalogService.ListProcesses:output_type -> bpo.catalog.v1.ListProcessesResponse
+	56, // 87: bpo.catalog.v1.CatalogService.UpdateProcess:output_type -> bpo.catalog.v1.Process
+	57, // 88: bpo.catalog.v1.CatalogService.AssessProcess:output_type -> bpo.catalog.v1.Assessment
+	57, // 89: bpo.catalog.v1.CatalogService.GetAssessment:output_type -> bpo.catalog.v1.Assessment
+	18, // 90: bpo.catalog.v1.CatalogService.ListAssessments:output_type -> bpo.catalog.v1.ListAssessmentsResponse
+	58, // 91: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	58, // 92: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	59, // 93: bpo.catalog.v1.CatalogService.CreateEngagement:output_type -> bpo.catalog.v1.Engagement
+	59, // 94: bpo.catalog.v1.CatalogService.GetEngagement:output_type -> bpo.catalog.v1.Engagement
+	24, // 95: bpo.catalog.v1.CatalogService.ListEngagements:output_type -> bpo.catalog.v1.ListEngagementsResponse
+	59, // 96: bpo.catalog.v1.CatalogService.UpdateEngagement:output_type -> bpo.catalog.v1.Engagement
+	60, // 97: bpo.catalog.v1.CatalogService.GetScope:output_type -> bpo.catalog.v1.Scope
+	60, // 98: bpo.catalog.v1.CatalogService.UpdateScope:output_type -> bpo.catalog.v1.Scope
+	60, // 99: bpo.catalog.v1.CatalogService.SubmitScope:output_type -> bpo.catalog.v1.Scope
+	60, // 100: bpo.catalog.v1.CatalogService.ApproveScope:output_type -> bpo.catalog.v1.Scope
+	60, // 101: bpo.catalog.v1.CatalogService.RejectScope:output_type -> bpo.catalog.v1.Scope
+	61, // 102: bpo.catalog.v1.CatalogService.CreateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	61, // 103: bpo.catalog.v1.CatalogService.GetSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	34, // 104: bpo.catalog.v1.CatalogService.ListSourcingEvents:output_type -> bpo.catalog.v1.ListSourcingEventsResponse
+	61, // 105: bpo.catalog.v1.CatalogService.PublishSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	61, // 106: bpo.catalog.v1.CatalogService.CloseSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	61, // 107: bpo.catalog.v1.CatalogService.CancelSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	62, // 108: bpo.catalog.v1.CatalogService.CreateProposal:output_type -> bpo.catalog.v1.Proposal
+	62, // 109: bpo.catalog.v1.CatalogService.UpdateProposal:output_type -> bpo.catalog.v1.Proposal
+	62, // 110: bpo.catalog.v1.CatalogService.GetProposal:output_type -> bpo.catalog.v1.Proposal
+	42, // 111: bpo.catalog.v1.CatalogService.ListProposals:output_type -> bpo.catalog.v1.ListProposalsResponse
+	70, // 112: bpo.catalog.v1.CatalogService.ScoreProposal:output_type -> bpo.catalog.v1.Evaluation
+	71, // 113: bpo.catalog.v1.CatalogService.GetRanking:output_type -> bpo.catalog.v1.Ranking
+	46, // 114: bpo.catalog.v1.CatalogService.ConfirmModeration:output_type -> bpo.catalog.v1.ConfirmModerationResponse
+	61, // 115: bpo.catalog.v1.CatalogService.AwardSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	61, // 116: bpo.catalog.v1.CatalogService.ApproveAward:output_type -> bpo.catalog.v1.SourcingEvent
+	50, // 117: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
+	52, // 118: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
+	75, // [75:119] is the sub-list for method output_type
+	31, // [31:75] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_catalog_service_proto_init() }
@@ -3726,7 +3803,7 @@ func file_bpo_catalog_v1_catalog_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_catalog_v1_catalog_service_proto_rawDesc), len(file_bpo_catalog_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   52,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

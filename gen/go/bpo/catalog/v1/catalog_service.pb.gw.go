@@ -419,6 +419,51 @@ func local_request_CatalogService_ActivateProvider_0(ctx context.Context, marsha
 	return msg, metadata, err
 }
 
+func request_CatalogService_ReportProviderPerformance_0(ctx context.Context, marshaler runtime.Marshaler, client CatalogServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ReportProviderPerformanceRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ReportProviderPerformance(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_CatalogService_ReportProviderPerformance_0(ctx context.Context, marshaler runtime.Marshaler, server CatalogServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ReportProviderPerformanceRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.ReportProviderPerformance(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_CatalogService_CreateProcess_0 = &utilities.DoubleArray{Encoding: map[string]int{"process": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_CatalogService_CreateProcess_0(ctx context.Context, marshaler runtime.Marshaler, client CatalogServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -2274,6 +2319,26 @@ func RegisterCatalogServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_CatalogService_ActivateProvider_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_CatalogService_ReportProviderPerformance_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/bpo.catalog.v1.CatalogService/ReportProviderPerformance", runtime.WithHTTPPathPattern("/v1/{name=providers/*}:reportPerformance"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_CatalogService_ReportProviderPerformance_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_CatalogService_ReportProviderPerformance_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_CatalogService_CreateProcess_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -3150,6 +3215,23 @@ func RegisterCatalogServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_CatalogService_ActivateProvider_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_CatalogService_ReportProviderPerformance_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/bpo.catalog.v1.CatalogService/ReportProviderPerformance", runtime.WithHTTPPathPattern("/v1/{name=providers/*}:reportPerformance"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_CatalogService_ReportProviderPerformance_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_CatalogService_ReportProviderPerformance_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_CatalogService_CreateProcess_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -3749,93 +3831,95 @@ func RegisterCatalogServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 }
 
 var (
-	pattern_CatalogService_CreateProvider_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "providers"}, ""))
-	pattern_CatalogService_GetProvider_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, ""))
-	pattern_CatalogService_ListProviders_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "providers"}, ""))
-	pattern_CatalogService_UpdateProvider_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "provider.name"}, ""))
-	pattern_CatalogService_DeleteProvider_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, ""))
-	pattern_CatalogService_SuspendProvider_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, "suspend"))
-	pattern_CatalogService_BlockProvider_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, "block"))
-	pattern_CatalogService_ActivateProvider_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, "activate"))
-	pattern_CatalogService_CreateProcess_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "processes"}, ""))
-	pattern_CatalogService_GetProcess_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "processes", "name"}, ""))
-	pattern_CatalogService_ListProcesses_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "processes"}, ""))
-	pattern_CatalogService_UpdateProcess_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "processes", "process.name"}, ""))
-	pattern_CatalogService_AssessProcess_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "processes", "name"}, "assess"))
-	pattern_CatalogService_GetAssessment_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "processes", "assessments", "name"}, ""))
-	pattern_CatalogService_ListAssessments_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "processes", "parent", "assessments"}, ""))
-	pattern_CatalogService_GetAssessmentPolicy_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 4, 2, 5, 3}, []string{"v1", "policies", "assessment", "name"}, ""))
-	pattern_CatalogService_UpdateAssessmentPolicy_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 4, 2, 5, 3}, []string{"v1", "policies", "assessment", "assessment_policy.name"}, ""))
-	pattern_CatalogService_CreateEngagement_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "engagements"}, ""))
-	pattern_CatalogService_GetEngagement_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "engagements", "name"}, ""))
-	pattern_CatalogService_ListEngagements_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "engagements"}, ""))
-	pattern_CatalogService_UpdateEngagement_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "engagements", "engagement.name"}, ""))
-	pattern_CatalogService_GetScope_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "name"}, ""))
-	pattern_CatalogService_UpdateScope_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "scope.name"}, ""))
-	pattern_CatalogService_SubmitScope_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "name"}, "submit"))
-	pattern_CatalogService_ApproveScope_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "name"}, "approve"))
-	pattern_CatalogService_RejectScope_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "name"}, "reject"))
-	pattern_CatalogService_CreateSourcingEvent_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "sourcingEvents"}, ""))
-	pattern_CatalogService_GetSourcingEvent_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, ""))
-	pattern_CatalogService_ListSourcingEvents_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "sourcingEvents"}, ""))
-	pattern_CatalogService_PublishSourcingEvent_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "publish"))
-	pattern_CatalogService_CloseSourcingEvent_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "close"))
-	pattern_CatalogService_CancelSourcingEvent_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "cancel"))
-	pattern_CatalogService_CreateProposal_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "sourcingEvents", "parent", "proposals"}, ""))
-	pattern_CatalogService_UpdateProposal_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "sourcingEvents", "proposals", "proposal.name"}, ""))
-	pattern_CatalogService_GetProposal_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "sourcingEvents", "proposals", "name"}, ""))
-	pattern_CatalogService_ListProposals_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "sourcingEvents", "parent", "proposals"}, ""))
-	pattern_CatalogService_ScoreProposal_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "sourcingEvents", "proposals", "name"}, "score"))
-	pattern_CatalogService_GetRanking_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "sourcingEvents", "ranking", "name"}, ""))
-	pattern_CatalogService_ConfirmModeration_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "sourcingEvents", "proposals", "name"}, "confirmModeration"))
-	pattern_CatalogService_AwardSourcingEvent_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "award"))
-	pattern_CatalogService_ApproveAward_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "approveAward"))
-	pattern_CatalogService_ListAuditEvents_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "catalog", "auditEvents"}, ""))
-	pattern_CatalogService_VerifyAuditLog_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "catalog", "auditEvents"}, "verify"))
+	pattern_CatalogService_CreateProvider_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "providers"}, ""))
+	pattern_CatalogService_GetProvider_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, ""))
+	pattern_CatalogService_ListProviders_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "providers"}, ""))
+	pattern_CatalogService_UpdateProvider_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "provider.name"}, ""))
+	pattern_CatalogService_DeleteProvider_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, ""))
+	pattern_CatalogService_SuspendProvider_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, "suspend"))
+	pattern_CatalogService_BlockProvider_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, "block"))
+	pattern_CatalogService_ActivateProvider_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, "activate"))
+	pattern_CatalogService_ReportProviderPerformance_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "providers", "name"}, "reportPerformance"))
+	pattern_CatalogService_CreateProcess_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "processes"}, ""))
+	pattern_CatalogService_GetProcess_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "processes", "name"}, ""))
+	pattern_CatalogService_ListProcesses_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "processes"}, ""))
+	pattern_CatalogService_UpdateProcess_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "processes", "process.name"}, ""))
+	pattern_CatalogService_AssessProcess_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "processes", "name"}, "assess"))
+	pattern_CatalogService_GetAssessment_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "processes", "assessments", "name"}, ""))
+	pattern_CatalogService_ListAssessments_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "processes", "parent", "assessments"}, ""))
+	pattern_CatalogService_GetAssessmentPolicy_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 4, 2, 5, 3}, []string{"v1", "policies", "assessment", "name"}, ""))
+	pattern_CatalogService_UpdateAssessmentPolicy_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 4, 2, 5, 3}, []string{"v1", "policies", "assessment", "assessment_policy.name"}, ""))
+	pattern_CatalogService_CreateEngagement_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "engagements"}, ""))
+	pattern_CatalogService_GetEngagement_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "engagements", "name"}, ""))
+	pattern_CatalogService_ListEngagements_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "engagements"}, ""))
+	pattern_CatalogService_UpdateEngagement_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "engagements", "engagement.name"}, ""))
+	pattern_CatalogService_GetScope_0                  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "name"}, ""))
+	pattern_CatalogService_UpdateScope_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "scope.name"}, ""))
+	pattern_CatalogService_SubmitScope_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "name"}, "submit"))
+	pattern_CatalogService_ApproveScope_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "name"}, "approve"))
+	pattern_CatalogService_RejectScope_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "engagements", "scope", "name"}, "reject"))
+	pattern_CatalogService_CreateSourcingEvent_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "sourcingEvents"}, ""))
+	pattern_CatalogService_GetSourcingEvent_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, ""))
+	pattern_CatalogService_ListSourcingEvents_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "sourcingEvents"}, ""))
+	pattern_CatalogService_PublishSourcingEvent_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "publish"))
+	pattern_CatalogService_CloseSourcingEvent_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "close"))
+	pattern_CatalogService_CancelSourcingEvent_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "cancel"))
+	pattern_CatalogService_CreateProposal_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "sourcingEvents", "parent", "proposals"}, ""))
+	pattern_CatalogService_UpdateProposal_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "sourcingEvents", "proposals", "proposal.name"}, ""))
+	pattern_CatalogService_GetProposal_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "sourcingEvents", "proposals", "name"}, ""))
+	pattern_CatalogService_ListProposals_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "sourcingEvents", "parent", "proposals"}, ""))
+	pattern_CatalogService_ScoreProposal_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "sourcingEvents", "proposals", "name"}, "score"))
+	pattern_CatalogService_GetRanking_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 4, 3, 5, 3}, []string{"v1", "sourcingEvents", "ranking", "name"}, ""))
+	pattern_CatalogService_ConfirmModeration_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "sourcingEvents", "proposals", "name"}, "confirmModeration"))
+	pattern_CatalogService_AwardSourcingEvent_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "award"))
+	pattern_CatalogService_ApproveAward_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "sourcingEvents", "name"}, "approveAward"))
+	pattern_CatalogService_ListAuditEvents_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "catalog", "auditEvents"}, ""))
+	pattern_CatalogService_VerifyAuditLog_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "catalog", "auditEvents"}, "verify"))
 )
 
 var (
-	forward_CatalogService_CreateProvider_0         = runtime.ForwardResponseMessage
-	forward_CatalogService_GetProvider_0            = runtime.ForwardResponseMessage
-	forward_CatalogService_ListProviders_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_UpdateProvider_0         = runtime.ForwardResponseMessage
-	forward_CatalogService_DeleteProvider_0         = runtime.ForwardResponseMessage
-	forward_CatalogService_SuspendProvider_0        = runtime.ForwardResponseMessage
-	forward_CatalogService_BlockProvider_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_ActivateProvider_0       = runtime.ForwardResponseMessage
-	forward_CatalogService_CreateProcess_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_GetProcess_0             = runtime.ForwardResponseMessage
-	forward_CatalogService_ListProcesses_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_UpdateProcess_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_AssessProcess_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_GetAssessment_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_ListAssessments_0        = runtime.ForwardResponseMessage
-	forward_CatalogService_GetAssessmentPolicy_0    = runtime.ForwardResponseMessage
-	forward_CatalogService_UpdateAssessmentPolicy_0 = runtime.ForwardResponseMessage
-	forward_CatalogService_CreateEngagement_0       = runtime.ForwardResponseMessage
-	forward_CatalogService_GetEngagement_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_ListEngagements_0        = runtime.ForwardResponseMessage
-	forward_CatalogService_UpdateEngagement_0       = runtime.ForwardResponseMessage
-	forward_CatalogService_GetScope_0               = runtime.ForwardResponseMessage
-	forward_CatalogService_UpdateScope_0            = runtime.ForwardResponseMessage
-	forward_CatalogService_SubmitScope_0            = runtime.ForwardResponseMessage
-	forward_CatalogService_ApproveScope_0           = runtime.ForwardResponseMessage
-	forward_CatalogService_RejectScope_0            = runtime.ForwardResponseMessage
-	forward_CatalogService_CreateSourcingEvent_0    = runtime.ForwardResponseMessage
-	forward_CatalogService_GetSourcingEvent_0       = runtime.ForwardResponseMessage
-	forward_CatalogService_ListSourcingEvents_0     = runtime.ForwardResponseMessage
-	forward_CatalogService_PublishSourcingEvent_0   = runtime.ForwardResponseMessage
-	forward_CatalogService_CloseSourcingEvent_0     = runtime.ForwardResponseMessage
-	forward_CatalogService_CancelSourcingEvent_0    = runtime.ForwardResponseMessage
-	forward_CatalogService_CreateProposal_0         = runtime.ForwardResponseMessage
-	forward_CatalogService_UpdateProposal_0         = runtime.ForwardResponseMessage
-	forward_CatalogService_GetProposal_0            = runtime.ForwardResponseMessage
-	forward_CatalogService_ListProposals_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_ScoreProposal_0          = runtime.ForwardResponseMessage
-	forward_CatalogService_GetRanking_0             = runtime.ForwardResponseMessage
-	forward_CatalogService_ConfirmModeration_0      = runtime.ForwardResponseMessage
-	forward_CatalogService_AwardSourcingEvent_0     = runtime.ForwardResponseMessage
-	forward_CatalogService_ApproveAward_0           = runtime.ForwardResponseMessage
-	forward_CatalogService_ListAuditEvents_0        = runtime.ForwardResponseMessage
-	forward_CatalogService_VerifyAuditLog_0         = runtime.ForwardResponseMessage
+	forward_CatalogService_CreateProvider_0            = runtime.ForwardResponseMessage
+	forward_CatalogService_GetProvider_0               = runtime.ForwardResponseMessage
+	forward_CatalogService_ListProviders_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_UpdateProvider_0            = runtime.ForwardResponseMessage
+	forward_CatalogService_DeleteProvider_0            = runtime.ForwardResponseMessage
+	forward_CatalogService_SuspendProvider_0           = runtime.ForwardResponseMessage
+	forward_CatalogService_BlockProvider_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_ActivateProvider_0          = runtime.ForwardResponseMessage
+	forward_CatalogService_ReportProviderPerformance_0 = runtime.ForwardResponseMessage
+	forward_CatalogService_CreateProcess_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_GetProcess_0                = runtime.ForwardResponseMessage
+	forward_CatalogService_ListProcesses_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_UpdateProcess_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_AssessProcess_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_GetAssessment_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_ListAssessments_0           = runtime.ForwardResponseMessage
+	forward_CatalogService_GetAssessmentPolicy_0       = runtime.ForwardResponseMessage
+	forward_CatalogService_UpdateAssessmentPolicy_0    = runtime.ForwardResponseMessage
+	forward_CatalogService_CreateEngagement_0          = runtime.ForwardResponseMessage
+	forward_CatalogService_GetEngagement_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_ListEngagements_0           = runtime.ForwardResponseMessage
+	forward_CatalogService_UpdateEngagement_0          = runtime.ForwardResponseMessage
+	forward_CatalogService_GetScope_0                  = runtime.ForwardResponseMessage
+	forward_CatalogService_UpdateScope_0               = runtime.ForwardResponseMessage
+	forward_CatalogService_SubmitScope_0               = runtime.ForwardResponseMessage
+	forward_CatalogService_ApproveScope_0              = runtime.ForwardResponseMessage
+	forward_CatalogService_RejectScope_0               = runtime.ForwardResponseMessage
+	forward_CatalogService_CreateSourcingEvent_0       = runtime.ForwardResponseMessage
+	forward_CatalogService_GetSourcingEvent_0          = runtime.ForwardResponseMessage
+	forward_CatalogService_ListSourcingEvents_0        = runtime.ForwardResponseMessage
+	forward_CatalogService_PublishSourcingEvent_0      = runtime.ForwardResponseMessage
+	forward_CatalogService_CloseSourcingEvent_0        = runtime.ForwardResponseMessage
+	forward_CatalogService_CancelSourcingEvent_0       = runtime.ForwardResponseMessage
+	forward_CatalogService_CreateProposal_0            = runtime.ForwardResponseMessage
+	forward_CatalogService_UpdateProposal_0            = runtime.ForwardResponseMessage
+	forward_CatalogService_GetProposal_0               = runtime.ForwardResponseMessage
+	forward_CatalogService_ListProposals_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_ScoreProposal_0             = runtime.ForwardResponseMessage
+	forward_CatalogService_GetRanking_0                = runtime.ForwardResponseMessage
+	forward_CatalogService_ConfirmModeration_0         = runtime.ForwardResponseMessage
+	forward_CatalogService_AwardSourcingEvent_0        = runtime.ForwardResponseMessage
+	forward_CatalogService_ApproveAward_0              = runtime.ForwardResponseMessage
+	forward_CatalogService_ListAuditEvents_0           = runtime.ForwardResponseMessage
+	forward_CatalogService_VerifyAuditLog_0            = runtime.ForwardResponseMessage
 )

@@ -20,49 +20,50 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CatalogService_CreateProvider_FullMethodName         = "/bpo.catalog.v1.CatalogService/CreateProvider"
-	CatalogService_GetProvider_FullMethodName            = "/bpo.catalog.v1.CatalogService/GetProvider"
-	CatalogService_ListProviders_FullMethodName          = "/bpo.catalog.v1.CatalogService/ListProviders"
-	CatalogService_UpdateProvider_FullMethodName         = "/bpo.catalog.v1.CatalogService/UpdateProvider"
-	CatalogService_DeleteProvider_FullMethodName         = "/bpo.catalog.v1.CatalogService/DeleteProvider"
-	CatalogService_SuspendProvider_FullMethodName        = "/bpo.catalog.v1.CatalogService/SuspendProvider"
-	CatalogService_BlockProvider_FullMethodName          = "/bpo.catalog.v1.CatalogService/BlockProvider"
-	CatalogService_ActivateProvider_FullMethodName       = "/bpo.catalog.v1.CatalogService/ActivateProvider"
-	CatalogService_CreateProcess_FullMethodName          = "/bpo.catalog.v1.CatalogService/CreateProcess"
-	CatalogService_GetProcess_FullMethodName             = "/bpo.catalog.v1.CatalogService/GetProcess"
-	CatalogService_ListProcesses_FullMethodName          = "/bpo.catalog.v1.CatalogService/ListProcesses"
-	CatalogService_UpdateProcess_FullMethodName          = "/bpo.catalog.v1.CatalogService/UpdateProcess"
-	CatalogService_AssessProcess_FullMethodName          = "/bpo.catalog.v1.CatalogService/AssessProcess"
-	CatalogService_GetAssessment_FullMethodName          = "/bpo.catalog.v1.CatalogService/GetAssessment"
-	CatalogService_ListAssessments_FullMethodName        = "/bpo.catalog.v1.CatalogService/ListAssessments"
-	CatalogService_GetAssessmentPolicy_FullMethodName    = "/bpo.catalog.v1.CatalogService/GetAssessmentPolicy"
-	CatalogService_UpdateAssessmentPolicy_FullMethodName = "/bpo.catalog.v1.CatalogService/UpdateAssessmentPolicy"
-	CatalogService_CreateEngagement_FullMethodName       = "/bpo.catalog.v1.CatalogService/CreateEngagement"
-	CatalogService_GetEngagement_FullMethodName          = "/bpo.catalog.v1.CatalogService/GetEngagement"
-	CatalogService_ListEngagements_FullMethodName        = "/bpo.catalog.v1.CatalogService/ListEngagements"
-	CatalogService_UpdateEngagement_FullMethodName       = "/bpo.catalog.v1.CatalogService/UpdateEngagement"
-	CatalogService_GetScope_FullMethodName               = "/bpo.catalog.v1.CatalogService/GetScope"
-	CatalogService_UpdateScope_FullMethodName            = "/bpo.catalog.v1.CatalogService/UpdateScope"
-	CatalogService_SubmitScope_FullMethodName            = "/bpo.catalog.v1.CatalogService/SubmitScope"
-	CatalogService_ApproveScope_FullMethodName           = "/bpo.catalog.v1.CatalogService/ApproveScope"
-	CatalogService_RejectScope_FullMethodName            = "/bpo.catalog.v1.CatalogService/RejectScope"
-	CatalogService_CreateSourcingEvent_FullMethodName    = "/bpo.catalog.v1.CatalogService/CreateSourcingEvent"
-	CatalogService_GetSourcingEvent_FullMethodName       = "/bpo.catalog.v1.CatalogService/GetSourcingEvent"
-	CatalogService_ListSourcingEvents_FullMethodName     = "/bpo.catalog.v1.CatalogService/ListSourcingEvents"
-	CatalogService_PublishSourcingEvent_FullMethodName   = "/bpo.catalog.v1.CatalogService/PublishSourcingEvent"
-	CatalogService_CloseSourcingEvent_FullMethodName     = "/bpo.catalog.v1.CatalogService/CloseSourcingEvent"
-	CatalogService_CancelSourcingEvent_FullMethodName    = "/bpo.catalog.v1.CatalogService/CancelSourcingEvent"
-	CatalogService_CreateProposal_FullMethodName         = "/bpo.catalog.v1.CatalogService/CreateProposal"
-	CatalogService_UpdateProposal_FullMethodName         = "/bpo.catalog.v1.CatalogService/UpdateProposal"
-	CatalogService_GetProposal_FullMethodName            = "/bpo.catalog.v1.CatalogService/GetProposal"
-	CatalogService_ListProposals_FullMethodName          = "/bpo.catalog.v1.CatalogService/ListProposals"
-	CatalogService_ScoreProposal_FullMethodName          = "/bpo.catalog.v1.CatalogService/ScoreProposal"
-	CatalogService_GetRanking_FullMethodName             = "/bpo.catalog.v1.CatalogService/GetRanking"
-	CatalogService_ConfirmModeration_FullMethodName      = "/bpo.catalog.v1.CatalogService/ConfirmModeration"
-	CatalogService_AwardSourcingEvent_FullMethodName     = "/bpo.catalog.v1.CatalogService/AwardSourcingEvent"
-	CatalogService_ApproveAward_FullMethodName           = "/bpo.catalog.v1.CatalogService/ApproveAward"
-	CatalogService_ListAuditEvents_FullMethodName        = "/bpo.catalog.v1.CatalogService/ListAuditEvents"
-	CatalogService_VerifyAuditLog_FullMethodName         = "/bpo.catalog.v1.CatalogService/VerifyAuditLog"
+	CatalogService_CreateProvider_FullMethodName            = "/bpo.catalog.v1.CatalogService/CreateProvider"
+	CatalogService_GetProvider_FullMethodName               = "/bpo.catalog.v1.CatalogService/GetProvider"
+	CatalogService_ListProviders_FullMethodName             = "/bpo.catalog.v1.CatalogService/ListProviders"
+	CatalogService_UpdateProvider_FullMethodName            = "/bpo.catalog.v1.CatalogService/UpdateProvider"
+	CatalogService_DeleteProvider_FullMethodName            = "/bpo.catalog.v1.CatalogService/DeleteProvider"
+	CatalogService_SuspendProvider_FullMethodName           = "/bpo.catalog.v1.CatalogService/SuspendProvider"
+	CatalogService_BlockProvider_FullMethodName             = "/bpo.catalog.v1.CatalogService/BlockProvider"
+	CatalogService_ActivateProvider_FullMethodName          = "/bpo.catalog.v1.CatalogService/ActivateProvider"
+	CatalogService_ReportProviderPerformance_FullMethodName = "/bpo.catalog.v1.CatalogService/ReportProviderPerformance"
+	CatalogService_CreateProcess_FullMethodName             = "/bpo.catalog.v1.CatalogService/CreateProcess"
+	CatalogService_GetProcess_FullMethodName                = "/bpo.catalog.v1.CatalogService/GetProcess"
+	CatalogService_ListProcesses_FullMethodName             = "/bpo.catalog.v1.CatalogService/ListProcesses"
+	CatalogService_UpdateProcess_FullMethodName             = "/bpo.catalog.v1.CatalogService/UpdateProcess"
+	CatalogService_AssessProcess_FullMethodName             = "/bpo.catalog.v1.CatalogService/AssessProcess"
+	CatalogService_GetAssessment_FullMethodName             = "/bpo.catalog.v1.CatalogService/GetAssessment"
+	CatalogService_ListAssessments_FullMethodName           = "/bpo.catalog.v1.CatalogService/ListAssessments"
+	CatalogService_GetAssessmentPolicy_FullMethodName       = "/bpo.catalog.v1.CatalogService/GetAssessmentPolicy"
+	CatalogService_UpdateAssessmentPolicy_FullMethodName    = "/bpo.catalog.v1.CatalogService/UpdateAssessmentPolicy"
+	CatalogService_CreateEngagement_FullMethodName          = "/bpo.catalog.v1.CatalogService/CreateEngagement"
+	CatalogService_GetEngagement_FullMethodName             = "/bpo.catalog.v1.CatalogService/GetEngagement"
+	CatalogService_ListEngagements_FullMethodName           = "/bpo.catalog.v1.CatalogService/ListEngagements"
+	CatalogService_UpdateEngagement_FullMethodName          = "/bpo.catalog.v1.CatalogService/UpdateEngagement"
+	CatalogService_GetScope_FullMethodName                  = "/bpo.catalog.v1.CatalogService/GetScope"
+	CatalogService_UpdateScope_FullMethodName               = "/bpo.catalog.v1.CatalogService/UpdateScope"
+	CatalogService_SubmitScope_FullMethodName               = "/bpo.catalog.v1.CatalogService/SubmitScope"
+	CatalogService_ApproveScope_FullMethodName              = "/bpo.catalog.v1.CatalogService/ApproveScope"
+	CatalogService_RejectScope_FullMethodName               = "/bpo.catalog.v1.CatalogService/RejectScope"
+	CatalogService_CreateSourcingEvent_FullMethodName       = "/bpo.catalog.v1.CatalogService/CreateSourcingEvent"
+	CatalogService_GetSourcingEvent_FullMethodName          = "/bpo.catalog.v1.CatalogService/GetSourcingEvent"
+	CatalogService_ListSourcingEvents_FullMethodName        = "/bpo.catalog.v1.CatalogService/ListSourcingEvents"
+	CatalogService_PublishSourcingEvent_FullMethodName      = "/bpo.catalog.v1.CatalogService/PublishSourcingEvent"
+	CatalogService_CloseSourcingEvent_FullMethodName        = "/bpo.catalog.v1.CatalogService/CloseSourcingEvent"
+	CatalogService_CancelSourcingEvent_FullMethodName       = "/bpo.catalog.v1.CatalogService/CancelSourcingEvent"
+	CatalogService_CreateProposal_FullMethodName            = "/bpo.catalog.v1.CatalogService/CreateProposal"
+	CatalogService_UpdateProposal_FullMethodName            = "/bpo.catalog.v1.CatalogService/UpdateProposal"
+	CatalogService_GetProposal_FullMethodName               = "/bpo.catalog.v1.CatalogService/GetProposal"
+	CatalogService_ListProposals_FullMethodName             = "/bpo.catalog.v1.CatalogService/ListProposals"
+	CatalogService_ScoreProposal_FullMethodName             = "/bpo.catalog.v1.CatalogService/ScoreProposal"
+	CatalogService_GetRanking_FullMethodName                = "/bpo.catalog.v1.CatalogService/GetRanking"
+	CatalogService_ConfirmModeration_FullMethodName         = "/bpo.catalog.v1.CatalogService/ConfirmModeration"
+	CatalogService_AwardSourcingEvent_FullMethodName        = "/bpo.catalog.v1.CatalogService/AwardSourcingEvent"
+	CatalogService_ApproveAward_FullMethodName              = "/bpo.catalog.v1.CatalogService/ApproveAward"
+	CatalogService_ListAuditEvents_FullMethodName           = "/bpo.catalog.v1.CatalogService/ListAuditEvents"
+	CatalogService_VerifyAuditLog_FullMethodName            = "/bpo.catalog.v1.CatalogService/VerifyAuditLog"
 )
 
 // CatalogServiceClient is the client API for CatalogService service.
@@ -97,6 +98,10 @@ type CatalogServiceClient interface {
 	BlockProvider(ctx context.Context, in *BlockProviderRequest, opts ...grpc.CallOption) (*Provider, error)
 	// Re-activates a suspended or blocked provider. Roles: `admin`.
 	ActivateProvider(ctx context.Context, in *ActivateProviderRequest, opts ...grpc.CallOption) (*Provider, error)
+	// Records a closed period's scorecard score for a provider (a restated
+	// period replaces its score); the standing follows from the average of
+	// the last 12. Roles: the monitoring service only.
+	ReportProviderPerformance(ctx context.Context, in *ReportProviderPerformanceRequest, opts ...grpc.CallOption) (*Provider, error)
 	// Creates a process. Roles: `process_owner`, `sourcing_manager`.
 	CreateProcess(ctx context.Context, in *CreateProcessRequest, opts ...grpc.CallOption) (*Process, error)
 	// Gets a process. Roles: every role but `provider`.
@@ -280,6 +285,16 @@ func (c *catalogServiceClient) ActivateProvider(ctx context.Context, in *Activat
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Provider)
 	err := c.cc.Invoke(ctx, CatalogService_ActivateProvider_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ReportProviderPerformance(ctx context.Context, in *ReportProviderPerformanceRequest, opts ...grpc.CallOption) (*Provider, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Provider)
+	err := c.cc.Invoke(ctx, CatalogService_ReportProviderPerformance_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -668,6 +683,10 @@ type CatalogServiceServer interface {
 	BlockProvider(context.Context, *BlockProviderRequest) (*Provider, error)
 	// Re-activates a suspended or blocked provider. Roles: `admin`.
 	ActivateProvider(context.Context, *ActivateProviderRequest) (*Provider, error)
+	// Records a closed period's scorecard score for a provider (a restated
+	// period replaces its score); the standing follows from the average of
+	// the last 12. Roles: the monitoring service only.
+	ReportProviderPerformance(context.Context, *ReportProviderPerformanceRequest) (*Provider, error)
 	// Creates a process. Roles: `process_owner`, `sourcing_manager`.
 	CreateProcess(context.Context, *CreateProcessRequest) (*Process, error)
 	// Gets a process. Roles: every role but `provider`.
@@ -800,6 +819,9 @@ func (UnimplementedCatalogServiceServer) BlockProvider(context.Context, *BlockPr
 }
 func (UnimplementedCatalogServiceServer) ActivateProvider(context.Context, *ActivateProviderRequest) (*Provider, error) {
 	return nil, status.Error(codes.Unimplemented, "method ActivateProvider not implemented")
+}
+func (UnimplementedCatalogServiceServer) ReportProviderPerformance(context.Context, *ReportProviderPerformanceRequest) (*Provider, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportProviderPerformance not implemented")
 }
 func (UnimplementedCatalogServiceServer) CreateProcess(context.Context, *CreateProcessRequest) (*Process, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateProcess not implemented")
@@ -1067,6 +1089,24 @@ func _CatalogService_ActivateProvider_Handler(srv interface{}, ctx context.Conte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CatalogServiceServer).ActivateProvider(ctx, req.(*ActivateProviderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ReportProviderPerformance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportProviderPerformanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ReportProviderPerformance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ReportProviderPerformance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ReportProviderPerformance(ctx, req.(*ReportProviderPerformanceRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1739,6 +1779,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ActivateProvider",
 			Handler:    _CatalogService_ActivateProvider_Handler,
+		},
+		{
+			MethodName: "ReportProviderPerformance",
+			Handler:    _CatalogService_ReportProviderPerformance_Handler,
 		},
 		{
 			MethodName: "CreateProcess",

@@ -506,6 +506,9 @@ type Provider struct {
 	// Standing from the last 12 period scores monitoring reported;
 	// `STANDING_UNSPECIFIED` until there is at least one.
 	Standing Standing `protobuf:"varint,14,opt,name=standing,proto3,enum=bpo.catalog.v1.Standing" json:"standing,omitempty"`
+	// The latest period scores monitoring reported (ReportProviderPerformance),
+	// newest first, at most 12 per contract.
+	Performance []*PeriodScore `protobuf:"bytes,15,rep,name=performance,proto3" json:"performance,omitempty"`
 	// When the provider was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the provider was last changed.
@@ -644,6 +647,13 @@ func (x *Provider) GetStanding() Standing {
 		return x.Standing
 	}
 	return Standing_STANDING_UNSPECIFIED
+}
+
+func (x *Provider) GetPerformance() []*PeriodScore {
+	if x != nil {
+		return x.Performance
+	}
+	return nil
 }
 
 func (x *Provider) GetCreateTime() *timestamppb.Timestamp {
@@ -895,11 +905,93 @@ func (x *Certification) GetValidUntil() *date.Date {
 	return nil
 }
 
+// One closed period's scorecard score of a provider under one contract.
+type PeriodScore struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}` in the contract service.
+	Contract string `protobuf:"bytes,1,opt,name=contract,proto3" json:"contract,omitempty"`
+	// The period, e.g. `2026-10` (monthly), `2026-W41`, `2026-Q3`.
+	Period string `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	// The scorecard's score, 0–100.
+	Score int32 `protobuf:"varint,3,opt,name=score,proto3" json:"score,omitempty"`
+	// The period's last day (orders scores across contracts).
+	PeriodEnd *date.Date `protobuf:"bytes,4,opt,name=period_end,json=periodEnd,proto3" json:"period_end,omitempty"`
+	// When monitoring reported it.
+	ReportTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=report_time,json=reportTime,proto3" json:"report_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeriodScore) Reset() {
+	*x = PeriodScore{}
+	mi := &file_bpo_catalog_v1_provider_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeriodScore) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeriodScore) ProtoMessage() {}
+
+func (x *PeriodScore) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_provider_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeriodScore.ProtoReflect.Descriptor instead.
+func (*PeriodScore) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_provider_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PeriodScore) GetContract() string {
+	if x != nil {
+		return x.Contract
+	}
+	return ""
+}
+
+func (x *PeriodScore) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *PeriodScore) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *PeriodScore) GetPeriodEnd() *date.Date {
+	if x != nil {
+		return x.PeriodEnd
+	}
+	return nil
+}
+
+func (x *PeriodScore) GetReportTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReportTime
+	}
+	return nil
+}
+
 var File_bpo_catalog_v1_provider_proto protoreflect.FileDescriptor
 
 const file_bpo_catalog_v1_provider_proto_rawDesc = "" +
 	"\n" +
-	"\x1dbpo/catalog/v1/provider.proto\x12\x0ebpo.catalog.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xcb\b\n" +
+	"\x1dbpo/catalog/v1/provider.proto\x12\x0ebpo.catalog.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x90\t\n" +
 	"\bProvider\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12/\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\f\xe2A\x01\x02\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12,\n" +
@@ -920,7 +1012,8 @@ const file_bpo_catalog_v1_provider_proto_rawDesc = "" +
 	"\x10financial_rating\x18\v \x01(\x0e2\x1f.bpo.catalog.v1.FinancialRatingB\f\xe2A\x01\x01\xbaH\x05\x82\x01\x02\x10\x01R\x0ffinancialRating\x129\n" +
 	"\x05state\x18\f \x01(\x0e2\x1d.bpo.catalog.v1.ProviderStateB\x04\xe2A\x01\x03R\x05state\x12'\n" +
 	"\fstate_reason\x18\r \x01(\tB\x04\xe2A\x01\x03R\vstateReason\x12:\n" +
-	"\bstanding\x18\x0e \x01(\x0e2\x18.bpo.catalog.v1.StandingB\x04\xe2A\x01\x03R\bstanding\x12A\n" +
+	"\bstanding\x18\x0e \x01(\x0e2\x18.bpo.catalog.v1.StandingB\x04\xe2A\x01\x03R\bstanding\x12C\n" +
+	"\vperformance\x18\x0f \x03(\v2\x1b.bpo.catalog.v1.PeriodScoreB\x04\xe2A\x01\x03R\vperformance\x12A\n" +
 	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
@@ -946,7 +1039,15 @@ const file_bpo_catalog_v1_provider_proto_rawDesc = "" +
 	"\x04type\x18\x01 \x01(\x0e2!.bpo.catalog.v1.CertificationTypeB\x0e\xe2A\x01\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\x12$\n" +
 	"\x06issuer\x18\x02 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xc8\x01R\x06issuer\x128\n" +
 	"\vvalid_until\x18\x03 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x02R\n" +
-	"validUntil*\x84\x01\n" +
+	"validUntil\"\x89\x02\n" +
+	"\vPeriodScore\x12A\n" +
+	"\bcontract\x18\x01 \x01(\tB%\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\bcontract\x12!\n" +
+	"\x06period\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18\x10R\x06period\x12\x1f\n" +
+	"\x05score\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x05score\x120\n" +
+	"\n" +
+	"period_end\x18\x04 \x01(\v2\x11.google.type.DateR\tperiodEnd\x12A\n" +
+	"\vreport_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"reportTime*\x84\x01\n" +
 	"\rProviderState\x12\x1e\n" +
 	"\x1aPROVIDER_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PROVIDER_STATE_ACTIVE\x10\x01\x12\x1c\n" +
@@ -1017,7 +1118,7 @@ func file_bpo_catalog_v1_provider_proto_rawDescGZIP() []byte {
 }
 
 var file_bpo_catalog_v1_provider_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_bpo_catalog_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_bpo_catalog_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_bpo_catalog_v1_provider_proto_goTypes = []any{
 	(ProviderState)(0),            // 0: bpo.catalog.v1.ProviderState
 	(Standing)(0),                 // 1: bpo.catalog.v1.Standing
@@ -1029,8 +1130,9 @@ var file_bpo_catalog_v1_provider_proto_goTypes = []any{
 	(*DeliveryCenter)(nil),        // 7: bpo.catalog.v1.DeliveryCenter
 	(*Capability)(nil),            // 8: bpo.catalog.v1.Capability
 	(*Certification)(nil),         // 9: bpo.catalog.v1.Certification
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(*date.Date)(nil),             // 11: google.type.Date
+	(*PeriodScore)(nil),           // 10: bpo.catalog.v1.PeriodScore
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*date.Date)(nil),             // 12: google.type.Date
 }
 var file_bpo_catalog_v1_provider_proto_depIdxs = []int32{
 	7,  // 0: bpo.catalog.v1.Provider.delivery_centers:type_name -> bpo.catalog.v1.DeliveryCenter
@@ -1039,17 +1141,20 @@ var file_bpo_catalog_v1_provider_proto_depIdxs = []int32{
 	2,  // 3: bpo.catalog.v1.Provider.financial_rating:type_name -> bpo.catalog.v1.FinancialRating
 	0,  // 4: bpo.catalog.v1.Provider.state:type_name -> bpo.catalog.v1.ProviderState
 	1,  // 5: bpo.catalog.v1.Provider.standing:type_name -> bpo.catalog.v1.Standing
-	10, // 6: bpo.catalog.v1.Provider.create_time:type_name -> google.protobuf.Timestamp
-	10, // 7: bpo.catalog.v1.Provider.update_time:type_name -> google.protobuf.Timestamp
-	3,  // 8: bpo.catalog.v1.Capability.function:type_name -> bpo.catalog.v1.BusinessFunction
-	4,  // 9: bpo.catalog.v1.Capability.verticals:type_name -> bpo.catalog.v1.Industry
-	5,  // 10: bpo.catalog.v1.Certification.type:type_name -> bpo.catalog.v1.CertificationType
-	11, // 11: bpo.catalog.v1.Certification.valid_until:type_name -> google.type.Date
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	10, // 6: bpo.catalog.v1.Provider.performance:type_name -> bpo.catalog.v1.PeriodScore
+	11, // 7: bpo.catalog.v1.Provider.create_time:type_name -> google.protobuf.Timestamp
+	11, // 8: bpo.catalog.v1.Provider.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 9: bpo.catalog.v1.Capability.function:type_name -> bpo.catalog.v1.BusinessFunction
+	4,  // 10: bpo.catalog.v1.Capability.verticals:type_name -> bpo.catalog.v1.Industry
+	5,  // 11: bpo.catalog.v1.Certification.type:type_name -> bpo.catalog.v1.CertificationType
+	12, // 12: bpo.catalog.v1.Certification.valid_until:type_name -> google.type.Date
+	12, // 13: bpo.catalog.v1.PeriodScore.period_end:type_name -> google.type.Date
+	11, // 14: bpo.catalog.v1.PeriodScore.report_time:type_name -> google.protobuf.Timestamp
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_provider_proto_init() }
@@ -1063,7 +1168,7 @@ func file_bpo_catalog_v1_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_catalog_v1_provider_proto_rawDesc), len(file_bpo_catalog_v1_provider_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

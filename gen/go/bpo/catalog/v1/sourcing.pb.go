@@ -767,13 +767,24 @@ func (x *Proposal) GetEtag() string {
 	return ""
 }
 
-// The price of a proposal (thin: fixed price; the other models come later).
+// The price of a proposal in one of three models. spec: catalog.md, TCV.
 type ProposalPricing struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The pricing model.
 	Model PricingModel `protobuf:"varint,1,opt,name=model,proto3,enum=bpo.catalog.v1.PricingModel" json:"model,omitempty"`
 	// For FIXED_PRICE: the monthly fee.
-	MonthlyFee    *v1.Money `protobuf:"bytes,2,opt,name=monthly_fee,json=monthlyFee,proto3" json:"monthly_fee,omitempty"`
+	MonthlyFee *v1.Money `protobuf:"bytes,2,opt,name=monthly_fee,json=monthlyFee,proto3" json:"monthly_fee,omitempty"`
+	// For TIME_AND_MATERIALS: the rate card by role with estimated monthly
+	// hours.
+	RateCard []*v1.RateCardEntry `protobuf:"bytes,3,rep,name=rate_card,json=rateCard,proto3" json:"rate_card,omitempty"`
+	// For TIME_AND_MATERIALS: an optional cap on a month's charges.
+	MonthlyNotToExceed *v1.Money `protobuf:"bytes,4,opt,name=monthly_not_to_exceed,json=monthlyNotToExceed,proto3" json:"monthly_not_to_exceed,omitempty"`
+	// For PERFORMANCE_BASED: the base monthly fee.
+	BaseMonthlyFee *v1.Money `protobuf:"bytes,5,opt,name=base_monthly_fee,json=baseMonthlyFee,proto3" json:"base_monthly_fee,omitempty"`
+	// For PERFORMANCE_BASED: the share of the charges at risk, bps.
+	AtRiskBps int32 `protobuf:"varint,6,opt,name=at_risk_bps,json=atRiskBps,proto3" json:"at_risk_bps,omitempty"`
+	// For PERFORMANCE_BASED: the bonus pool per period.
+	BonusPool     *v1.Money `protobuf:"bytes,7,opt,name=bonus_pool,json=bonusPool,proto3" json:"bonus_pool,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -818,6 +829,41 @@ func (x *ProposalPricing) GetModel() PricingModel {
 func (x *ProposalPricing) GetMonthlyFee() *v1.Money {
 	if x != nil {
 		return x.MonthlyFee
+	}
+	return nil
+}
+
+func (x *ProposalPricing) GetRateCard() []*v1.RateCardEntry {
+	if x != nil {
+		return x.RateCard
+	}
+	return nil
+}
+
+func (x *ProposalPricing) GetMonthlyNotToExceed() *v1.Money {
+	if x != nil {
+		return x.MonthlyNotToExceed
+	}
+	return nil
+}
+
+func (x *ProposalPricing) GetBaseMonthlyFee() *v1.Money {
+	if x != nil {
+		return x.BaseMonthlyFee
+	}
+	return nil
+}
+
+func (x *ProposalPricing) GetAtRiskBps() int32 {
+	if x != nil {
+		return x.AtRiskBps
+	}
+	return 0
+}
+
+func (x *ProposalPricing) GetBonusPool() *v1.Money {
+	if x != nil {
+		return x.BonusPool
 	}
 	return nil
 }
@@ -1368,7 +1414,7 @@ var File_bpo_catalog_v1_sourcing_proto protoreflect.FileDescriptor
 
 const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\n" +
-	"\x1dbpo/catalog/v1/sourcing.proto\x12\x0ebpo.catalog.v1\x1a\x1fbpo/catalog/v1/engagement.proto\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x17bpo/type/v1/money.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x89\b\n" +
+	"\x1dbpo/catalog/v1/sourcing.proto\x12\x0ebpo.catalog.v1\x1a\x1fbpo/catalog/v1/engagement.proto\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x17bpo/type/v1/money.proto\x1a\x19bpo/type/v1/pricing.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x89\b\n" +
 	"\rSourcingEvent\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12L\n" +
 	"\n" +
@@ -1429,12 +1475,19 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\vsubmit_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"submitTime\x12\x18\n" +
 	"\x04etag\x18\x15 \x01(\tB\x04\xe2A\x01\x01R\x04etag:m\xeaAj\n" +
-	"\x1dcatalog.bpo.acme.com/Proposal\x124sourcingEvents/{sourcing_event}/proposals/{proposal}*\tproposals2\bproposal\"\x86\x01\n" +
+	"\x1dcatalog.bpo.acme.com/Proposal\x124sourcingEvents/{sourcing_event}/proposals/{proposal}*\tproposals2\bproposal\"\xad\x03\n" +
 	"\x0fProposalPricing\x12>\n" +
 	"\x05model\x18\x01 \x01(\x0e2\x1c.bpo.catalog.v1.PricingModelB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05model\x123\n" +
 	"\vmonthly_fee\x18\x02 \x01(\v2\x12.bpo.type.v1.MoneyR\n" +
-	"monthlyFee\"\x86\x01\n" +
+	"monthlyFee\x12A\n" +
+	"\trate_card\x18\x03 \x03(\v2\x1a.bpo.type.v1.RateCardEntryB\b\xbaH\x05\x92\x01\x02\x102R\brateCard\x12E\n" +
+	"\x15monthly_not_to_exceed\x18\x04 \x01(\v2\x12.bpo.type.v1.MoneyR\x12monthlyNotToExceed\x12<\n" +
+	"\x10base_monthly_fee\x18\x05 \x01(\v2\x12.bpo.type.v1.MoneyR\x0ebaseMonthlyFee\x12*\n" +
+	"\vat_risk_bps\x18\x06 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x90N(\x00R\tatRiskBps\x121\n" +
+	"\n" +
+	"bonus_pool\x18\a \x01(\v2\x12.bpo.type.v1.MoneyR\tbonusPool\"\x86\x01\n" +
 	"\x14ProposedServiceLevel\x12/\n" +
 	"\x03key\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,62}$R\x03key\x12=\n" +
 	"\x06target\x18\x02 \x01(\tB%\xbaH\"r 2\x1e^-?[0-9]{1,12}(\\.[0-9]{1,6})?$R\x06target\"\xd5\x01\n" +
@@ -1542,6 +1595,7 @@ var file_bpo_catalog_v1_sourcing_proto_goTypes = []any{
 	(*v1.Money)(nil),              // 17: bpo.type.v1.Money
 	(ShoreModel)(0),               // 18: bpo.catalog.v1.ShoreModel
 	(PricingModel)(0),             // 19: bpo.catalog.v1.PricingModel
+	(*v1.RateCardEntry)(nil),      // 20: bpo.type.v1.RateCardEntry
 }
 var file_bpo_catalog_v1_sourcing_proto_depIdxs = []int32{
 	4,  // 0: bpo.catalog.v1.SourcingEvent.criteria:type_name -> bpo.catalog.v1.CriterionWeight
@@ -1562,21 +1616,25 @@ var file_bpo_catalog_v1_sourcing_proto_depIdxs = []int32{
 	15, // 15: bpo.catalog.v1.Proposal.submit_time:type_name -> google.protobuf.Timestamp
 	19, // 16: bpo.catalog.v1.ProposalPricing.model:type_name -> bpo.catalog.v1.PricingModel
 	17, // 17: bpo.catalog.v1.ProposalPricing.monthly_fee:type_name -> bpo.type.v1.Money
-	10, // 18: bpo.catalog.v1.Evaluation.scores:type_name -> bpo.catalog.v1.CriterionScore
-	15, // 19: bpo.catalog.v1.Evaluation.submit_time:type_name -> google.protobuf.Timestamp
-	1,  // 20: bpo.catalog.v1.CriterionScore.criterion:type_name -> bpo.catalog.v1.Criterion
-	12, // 21: bpo.catalog.v1.Ranking.proposals:type_name -> bpo.catalog.v1.RankedProposal
-	17, // 22: bpo.catalog.v1.RankedProposal.total_contract_value:type_name -> bpo.type.v1.Money
-	13, // 23: bpo.catalog.v1.RankedProposal.criteria:type_name -> bpo.catalog.v1.RankedCriterion
-	1,  // 24: bpo.catalog.v1.RankedCriterion.criterion:type_name -> bpo.catalog.v1.Criterion
-	14, // 25: bpo.catalog.v1.RankedCriterion.moderation:type_name -> bpo.catalog.v1.Moderation
-	1,  // 26: bpo.catalog.v1.Moderation.criterion:type_name -> bpo.catalog.v1.Criterion
-	15, // 27: bpo.catalog.v1.Moderation.confirm_time:type_name -> google.protobuf.Timestamp
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	20, // 18: bpo.catalog.v1.ProposalPricing.rate_card:type_name -> bpo.type.v1.RateCardEntry
+	17, // 19: bpo.catalog.v1.ProposalPricing.monthly_not_to_exceed:type_name -> bpo.type.v1.Money
+	17, // 20: bpo.catalog.v1.ProposalPricing.base_monthly_fee:type_name -> bpo.type.v1.Money
+	17, // 21: bpo.catalog.v1.ProposalPricing.bonus_pool:type_name -> bpo.type.v1.Money
+	10, // 22: bpo.catalog.v1.Evaluation.scores:type_name -> bpo.catalog.v1.CriterionScore
+	15, // 23: bpo.catalog.v1.Evaluation.submit_time:type_name -> google.protobuf.Timestamp
+	1,  // 24: bpo.catalog.v1.CriterionScore.criterion:type_name -> bpo.catalog.v1.Criterion
+	12, // 25: bpo.catalog.v1.Ranking.proposals:type_name -> bpo.catalog.v1.RankedProposal
+	17, // 26: bpo.catalog.v1.RankedProposal.total_contract_value:type_name -> bpo.type.v1.Money
+	13, // 27: bpo.catalog.v1.RankedProposal.criteria:type_name -> bpo.catalog.v1.RankedCriterion
+	1,  // 28: bpo.catalog.v1.RankedCriterion.criterion:type_name -> bpo.catalog.v1.Criterion
+	14, // 29: bpo.catalog.v1.RankedCriterion.moderation:type_name -> bpo.catalog.v1.Moderation
+	1,  // 30: bpo.catalog.v1.Moderation.criterion:type_name -> bpo.catalog.v1.Criterion
+	15, // 31: bpo.catalog.v1.Moderation.confirm_time:type_name -> google.protobuf.Timestamp
+	32, // [32:32] is the sub-list for method output_type
+	32, // [32:32] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_sourcing_proto_init() }

@@ -11,6 +11,8 @@ import (
 	v1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	date "google.golang.org/genproto/googleapis/type/date"
+	dayofweek "google.golang.org/genproto/googleapis/type/dayofweek"
+	timeofday "google.golang.org/genproto/googleapis/type/timeofday"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -269,6 +271,31 @@ type Contract struct {
 	// How the contract was terminated; set by TerminateContract together
 	// with the state TERMINATED, unset otherwise.
 	Termination *Termination `protobuf:"bytes,24,opt,name=termination,proto3" json:"termination,omitempty"`
+	// For TIME_AND_MATERIALS: the rate card, role → hourly rate (pre-filled
+	// from a T&M proposal). Charges are Σ reported hours × rate.
+	RateCard []*v1.RateCardEntry `protobuf:"bytes,25,rep,name=rate_card,json=rateCard,proto3" json:"rate_card,omitempty"`
+	// For TIME_AND_MATERIALS: optional cap on a month's charges.
+	MonthlyNotToExceed *v1.Money `protobuf:"bytes,26,opt,name=monthly_not_to_exceed,json=monthlyNotToExceed,proto3" json:"monthly_not_to_exceed,omitempty"`
+	// For PERFORMANCE_BASED: the base monthly fee.
+	BaseMonthlyFee *v1.Money `protobuf:"bytes,27,opt,name=base_monthly_fee,json=baseMonthlyFee,proto3" json:"base_monthly_fee,omitempty"`
+	// For PERFORMANCE_BASED: the bonus pool of one period, earned in the share
+	// of `bonus_kpis` met.
+	BonusPool *v1.Money `protobuf:"bytes,28,opt,name=bonus_pool,json=bonusPool,proto3" json:"bonus_pool,omitempty"`
+	// For PERFORMANCE_BASED: keys of the KPI service levels that earn the bonus.
+	BonusKpis []string `protobuf:"bytes,29,rep,name=bonus_kpis,json=bonusKpis,proto3" json:"bonus_kpis,omitempty"`
+	// The hours in which AVAILABILITY is measured, in the service time zone;
+	// unset means around the clock.
+	ServiceHours *ServiceHours `protobuf:"bytes,33,opt,name=service_hours,json=serviceHours,proto3" json:"service_hours,omitempty"`
+	// The reporting terms: frequency, due days after period end, reports.
+	Reporting *Reporting `protobuf:"bytes,34,opt,name=reporting,proto3" json:"reporting,omitempty"`
+	// The revision of the contract this message shows: `1` when signed,
+	// one more for every amendment that took effect.
+	RevisionId string `protobuf:"bytes,35,opt,name=revision_id,json=revisionId,proto3" json:"revision_id,omitempty"`
+	// The first day the revision is in force.
+	RevisionEffectiveDate *date.Date `protobuf:"bytes,36,opt,name=revision_effective_date,json=revisionEffectiveDate,proto3" json:"revision_effective_date,omitempty"`
+	// Chronic-failure rights monitoring reported (RecordChronicFailure); any
+	// one allows TerminateContract with reason CAUSE.
+	ChronicFailureRights []*ChronicFailureRight `protobuf:"bytes,37,rep,name=chronic_failure_rights,json=chronicFailureRights,proto3" json:"chronic_failure_rights,omitempty"`
 	// When the contract was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -477,6 +504,76 @@ func (x *Contract) GetTermination() *Termination {
 	return nil
 }
 
+func (x *Contract) GetRateCard() []*v1.RateCardEntry {
+	if x != nil {
+		return x.RateCard
+	}
+	return nil
+}
+
+func (x *Contract) GetMonthlyNotToExceed() *v1.Money {
+	if x != nil {
+		return x.MonthlyNotToExceed
+	}
+	return nil
+}
+
+func (x *Contract) GetBaseMonthlyFee() *v1.Money {
+	if x != nil {
+		return x.BaseMonthlyFee
+	}
+	return nil
+}
+
+func (x *Contract) GetBonusPool() *v1.Money {
+	if x != nil {
+		return x.BonusPool
+	}
+	return nil
+}
+
+func (x *Contract) GetBonusKpis() []string {
+	if x != nil {
+		return x.BonusKpis
+	}
+	return nil
+}
+
+func (x *Contract) GetServiceHours() *ServiceHours {
+	if x != nil {
+		return x.ServiceHours
+	}
+	return nil
+}
+
+func (x *Contract) GetReporting() *Reporting {
+	if x != nil {
+		return x.Reporting
+	}
+	return nil
+}
+
+func (x *Contract) GetRevisionId() string {
+	if x != nil {
+		return x.RevisionId
+	}
+	return ""
+}
+
+func (x *Contract) GetRevisionEffectiveDate() *date.Date {
+	if x != nil {
+		return x.RevisionEffectiveDate
+	}
+	return nil
+}
+
+func (x *Contract) GetChronicFailureRights() []*ChronicFailureRight {
+	if x != nil {
+		return x.ChronicFailureRights
+	}
+	return nil
+}
+
 func (x *Contract) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -580,6 +677,220 @@ func (x *Termination) GetTerminateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// The hours of service in the service time zone.
+type ServiceHours struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Days of service; none means every day.
+	Days []dayofweek.DayOfWeek `protobuf:"varint,1,rep,packed,name=days,proto3,enum=google.type.DayOfWeek" json:"days,omitempty"`
+	// Local start of the service day (inclusive); unset with `end` unset
+	// means the whole day.
+	Start *timeofday.TimeOfDay `protobuf:"bytes,2,opt,name=start,proto3" json:"start,omitempty"`
+	// Local end of the service day (exclusive); after `start`.
+	End *timeofday.TimeOfDay `protobuf:"bytes,3,opt,name=end,proto3" json:"end,omitempty"`
+	// Holidays: whole local days without service.
+	Holidays      []*date.Date `protobuf:"bytes,4,rep,name=holidays,proto3" json:"holidays,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceHours) Reset() {
+	*x = ServiceHours{}
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceHours) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceHours) ProtoMessage() {}
+
+func (x *ServiceHours) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceHours.ProtoReflect.Descriptor instead.
+func (*ServiceHours) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ServiceHours) GetDays() []dayofweek.DayOfWeek {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+func (x *ServiceHours) GetStart() *timeofday.TimeOfDay {
+	if x != nil {
+		return x.Start
+	}
+	return nil
+}
+
+func (x *ServiceHours) GetEnd() *timeofday.TimeOfDay {
+	if x != nil {
+		return x.End
+	}
+	return nil
+}
+
+func (x *ServiceHours) GetHolidays() []*date.Date {
+	if x != nil {
+		return x.Holidays
+	}
+	return nil
+}
+
+// The reporting terms of a contract.
+type Reporting struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How often the provider reports; defaults to monthly.
+	Frequency v1.MeasurementWindow `protobuf:"varint,1,opt,name=frequency,proto3,enum=bpo.type.v1.MeasurementWindow" json:"frequency,omitempty"`
+	// Days after a period's end its reports are due; a period may be closed
+	// only after that. 0 means the day after the period ends.
+	DueDays int32 `protobuf:"varint,2,opt,name=due_days,json=dueDays,proto3" json:"due_days,omitempty"`
+	// Names of the reports the provider owes every period.
+	RequiredReports []string `protobuf:"bytes,3,rep,name=required_reports,json=requiredReports,proto3" json:"required_reports,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Reporting) Reset() {
+	*x = Reporting{}
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reporting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reporting) ProtoMessage() {}
+
+func (x *Reporting) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reporting.ProtoReflect.Descriptor instead.
+func (*Reporting) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Reporting) GetFrequency() v1.MeasurementWindow {
+	if x != nil {
+		return x.Frequency
+	}
+	return v1.MeasurementWindow(0)
+}
+
+func (x *Reporting) GetDueDays() int32 {
+	if x != nil {
+		return x.DueDays
+	}
+	return 0
+}
+
+func (x *Reporting) GetRequiredReports() []string {
+	if x != nil {
+		return x.RequiredReports
+	}
+	return nil
+}
+
+// A client's right to terminate for cause: a critical level missed in K of
+// the last N periods, as monitoring found when it closed `period`.
+type ChronicFailureRight struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The period whose statement triggered it, e.g. `2026-10` (monthly),
+	// `2026-W41` (weekly), `2026-Q3` (quarterly).
+	Period string `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
+	// The critical service levels missed chronically.
+	ServiceLevelKeys []string `protobuf:"bytes,2,rep,name=service_level_keys,json=serviceLevelKeys,proto3" json:"service_level_keys,omitempty"`
+	// The periods in which they were missed (the evidence).
+	MissedPeriods []string `protobuf:"bytes,3,rep,name=missed_periods,json=missedPeriods,proto3" json:"missed_periods,omitempty"`
+	// When monitoring recorded it.
+	RecordTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChronicFailureRight) Reset() {
+	*x = ChronicFailureRight{}
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChronicFailureRight) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChronicFailureRight) ProtoMessage() {}
+
+func (x *ChronicFailureRight) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChronicFailureRight.ProtoReflect.Descriptor instead.
+func (*ChronicFailureRight) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ChronicFailureRight) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *ChronicFailureRight) GetServiceLevelKeys() []string {
+	if x != nil {
+		return x.ServiceLevelKeys
+	}
+	return nil
+}
+
+func (x *ChronicFailureRight) GetMissedPeriods() []string {
+	if x != nil {
+		return x.MissedPeriods
+	}
+	return nil
+}
+
+func (x *ChronicFailureRight) GetRecordTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordTime
+	}
+	return nil
+}
+
 // The service-credit regime of a contract.
 type CreditRegime struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -599,7 +910,7 @@ type CreditRegime struct {
 
 func (x *CreditRegime) Reset() {
 	*x = CreditRegime{}
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +922,7 @@ func (x *CreditRegime) String() string {
 func (*CreditRegime) ProtoMessage() {}
 
 func (x *CreditRegime) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +935,7 @@ func (x *CreditRegime) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditRegime.ProtoReflect.Descriptor instead.
 func (*CreditRegime) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{2}
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CreditRegime) GetAtRiskBps() int32 {
@@ -675,7 +986,7 @@ type Signature struct {
 
 func (x *Signature) Reset() {
 	*x = Signature{}
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -687,7 +998,7 @@ func (x *Signature) String() string {
 func (*Signature) ProtoMessage() {}
 
 func (x *Signature) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -700,7 +1011,7 @@ func (x *Signature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Signature.ProtoReflect.Descriptor instead.
 func (*Signature) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{3}
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Signature) GetSigner() string {
@@ -721,7 +1032,7 @@ var File_bpo_contract_v1_contract_proto protoreflect.FileDescriptor
 
 const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\n" +
-	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xbd\f\n" +
+	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x17bpo/type/v1/money.proto\x1a\x19bpo/type/v1/pricing.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a\x1bgoogle/type/dayofweek.proto\x1a\x1bgoogle/type/timeofday.proto\"\xdf\x11\n" +
 	"\bContract\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12O\n" +
 	"\n" +
@@ -751,7 +1062,20 @@ const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\rcurrency_code\x18\x15 \x01(\tB\x04\xe2A\x01\x03R\fcurrencyCode\x12\x1e\n" +
 	"\aeditors\x18\x16 \x03(\tB\x04\xe2A\x01\x03R\aeditors\x12/\n" +
 	"\x10rejection_reason\x18\x17 \x01(\tB\x04\xe2A\x01\x03R\x0frejectionReason\x12D\n" +
-	"\vtermination\x18\x18 \x01(\v2\x1c.bpo.contract.v1.TerminationB\x04\xe2A\x01\x03R\vtermination\x12A\n" +
+	"\vtermination\x18\x18 \x01(\v2\x1c.bpo.contract.v1.TerminationB\x04\xe2A\x01\x03R\vtermination\x12E\n" +
+	"\trate_card\x18\x19 \x03(\v2\x1a.bpo.type.v1.RateCardEntryB\f\xe2A\x01\x01\xbaH\x05\x92\x01\x02\x102R\brateCard\x12K\n" +
+	"\x15monthly_not_to_exceed\x18\x1a \x01(\v2\x12.bpo.type.v1.MoneyB\x04\xe2A\x01\x01R\x12monthlyNotToExceed\x12B\n" +
+	"\x10base_monthly_fee\x18\x1b \x01(\v2\x12.bpo.type.v1.MoneyB\x04\xe2A\x01\x01R\x0ebaseMonthlyFee\x127\n" +
+	"\n" +
+	"bonus_pool\x18\x1c \x01(\v2\x12.bpo.type.v1.MoneyB\x04\xe2A\x01\x01R\tbonusPool\x12+\n" +
+	"\n" +
+	"bonus_kpis\x18\x1d \x03(\tB\f\xe2A\x01\x01\xbaH\x05\x92\x01\x02\x10dR\tbonusKpis\x12H\n" +
+	"\rservice_hours\x18! \x01(\v2\x1d.bpo.contract.v1.ServiceHoursB\x04\xe2A\x01\x01R\fserviceHours\x12>\n" +
+	"\treporting\x18\" \x01(\v2\x1a.bpo.contract.v1.ReportingB\x04\xe2A\x01\x01R\treporting\x12%\n" +
+	"\vrevision_id\x18# \x01(\tB\x04\xe2A\x01\x03R\n" +
+	"revisionId\x12O\n" +
+	"\x17revision_effective_date\x18$ \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x15revisionEffectiveDate\x12`\n" +
+	"\x16chronic_failure_rights\x18% \x03(\v2$.bpo.contract.v1.ChronicFailureRightB\x04\xe2A\x01\x03R\x14chronicFailureRights\x12A\n" +
 	"\vcreate_time\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
@@ -763,7 +1087,23 @@ const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\x0eeffective_date\x18\x02 \x01(\v2\x11.google.type.DateR\reffectiveDate\x12 \n" +
 	"\vexplanation\x18\x03 \x01(\tR\vexplanation\x12#\n" +
 	"\rterminated_by\x18\x04 \x01(\tR\fterminatedBy\x12A\n" +
-	"\x0eterminate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rterminateTime\"\x87\x02\n" +
+	"\x0eterminate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rterminateTime\"\xd8\x01\n" +
+	"\fServiceHours\x126\n" +
+	"\x04days\x18\x01 \x03(\x0e2\x16.google.type.DayOfWeekB\n" +
+	"\xbaH\a\x92\x01\x04\x10\a\x18\x01R\x04days\x12,\n" +
+	"\x05start\x18\x02 \x01(\v2\x16.google.type.TimeOfDayR\x05start\x12(\n" +
+	"\x03end\x18\x03 \x01(\v2\x16.google.type.TimeOfDayR\x03end\x128\n" +
+	"\bholidays\x18\x04 \x03(\v2\x11.google.type.DateB\t\xbaH\x06\x92\x01\x03\x10\x90\x03R\bholidays\"\xb7\x01\n" +
+	"\tReporting\x12F\n" +
+	"\tfrequency\x18\x01 \x01(\x0e2\x1e.bpo.type.v1.MeasurementWindowB\b\xbaH\x05\x82\x01\x02\x10\x01R\tfrequency\x12$\n" +
+	"\bdue_days\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18Z(\x00R\adueDays\x12<\n" +
+	"\x10required_reports\x18\x03 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x102\"\ar\x05\x10\x01\x18\xc8\x01R\x0frequiredReports\"\xbf\x01\n" +
+	"\x13ChronicFailureRight\x12\x16\n" +
+	"\x06period\x18\x01 \x01(\tR\x06period\x12,\n" +
+	"\x12service_level_keys\x18\x02 \x03(\tR\x10serviceLevelKeys\x12%\n" +
+	"\x0emissed_periods\x18\x03 \x03(\tR\rmissedPeriods\x12;\n" +
+	"\vrecord_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordTime\"\x87\x02\n" +
 	"\fCreditRegime\x12*\n" +
 	"\vat_risk_bps\x18\x01 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xd0\x0f(\x00R\tatRiskBps\x125\n" +
@@ -807,43 +1147,64 @@ func file_bpo_contract_v1_contract_proto_rawDescGZIP() []byte {
 }
 
 var file_bpo_contract_v1_contract_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_bpo_contract_v1_contract_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_bpo_contract_v1_contract_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_bpo_contract_v1_contract_proto_goTypes = []any{
 	(ContractType)(0),             // 0: bpo.contract.v1.ContractType
 	(ContractState)(0),            // 1: bpo.contract.v1.ContractState
 	(TerminationReason)(0),        // 2: bpo.contract.v1.TerminationReason
 	(*Contract)(nil),              // 3: bpo.contract.v1.Contract
 	(*Termination)(nil),           // 4: bpo.contract.v1.Termination
-	(*CreditRegime)(nil),          // 5: bpo.contract.v1.CreditRegime
-	(*Signature)(nil),             // 6: bpo.contract.v1.Signature
-	(*date.Date)(nil),             // 7: google.type.Date
-	(*v1.Money)(nil),              // 8: bpo.type.v1.Money
-	(*v1.ServiceLevel)(nil),       // 9: bpo.type.v1.ServiceLevel
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*ServiceHours)(nil),          // 5: bpo.contract.v1.ServiceHours
+	(*Reporting)(nil),             // 6: bpo.contract.v1.Reporting
+	(*ChronicFailureRight)(nil),   // 7: bpo.contract.v1.ChronicFailureRight
+	(*CreditRegime)(nil),          // 8: bpo.contract.v1.CreditRegime
+	(*Signature)(nil),             // 9: bpo.contract.v1.Signature
+	(*date.Date)(nil),             // 10: google.type.Date
+	(*v1.Money)(nil),              // 11: bpo.type.v1.Money
+	(*v1.ServiceLevel)(nil),       // 12: bpo.type.v1.ServiceLevel
+	(*v1.RateCardEntry)(nil),      // 13: bpo.type.v1.RateCardEntry
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(dayofweek.DayOfWeek)(0),      // 15: google.type.DayOfWeek
+	(*timeofday.TimeOfDay)(nil),   // 16: google.type.TimeOfDay
+	(v1.MeasurementWindow)(0),     // 17: bpo.type.v1.MeasurementWindow
 }
 var file_bpo_contract_v1_contract_proto_depIdxs = []int32{
 	0,  // 0: bpo.contract.v1.Contract.type:type_name -> bpo.contract.v1.ContractType
-	7,  // 1: bpo.contract.v1.Contract.start_date:type_name -> google.type.Date
-	7,  // 2: bpo.contract.v1.Contract.end_date:type_name -> google.type.Date
-	8,  // 3: bpo.contract.v1.Contract.monthly_fee:type_name -> bpo.type.v1.Money
-	9,  // 4: bpo.contract.v1.Contract.service_levels:type_name -> bpo.type.v1.ServiceLevel
-	5,  // 5: bpo.contract.v1.Contract.credit_regime:type_name -> bpo.contract.v1.CreditRegime
+	10, // 1: bpo.contract.v1.Contract.start_date:type_name -> google.type.Date
+	10, // 2: bpo.contract.v1.Contract.end_date:type_name -> google.type.Date
+	11, // 3: bpo.contract.v1.Contract.monthly_fee:type_name -> bpo.type.v1.Money
+	12, // 4: bpo.contract.v1.Contract.service_levels:type_name -> bpo.type.v1.ServiceLevel
+	8,  // 5: bpo.contract.v1.Contract.credit_regime:type_name -> bpo.contract.v1.CreditRegime
 	1,  // 6: bpo.contract.v1.Contract.state:type_name -> bpo.contract.v1.ContractState
-	6,  // 7: bpo.contract.v1.Contract.client_signature:type_name -> bpo.contract.v1.Signature
-	6,  // 8: bpo.contract.v1.Contract.provider_signature:type_name -> bpo.contract.v1.Signature
-	7,  // 9: bpo.contract.v1.Contract.service_commencement_date:type_name -> google.type.Date
+	9,  // 7: bpo.contract.v1.Contract.client_signature:type_name -> bpo.contract.v1.Signature
+	9,  // 8: bpo.contract.v1.Contract.provider_signature:type_name -> bpo.contract.v1.Signature
+	10, // 9: bpo.contract.v1.Contract.service_commencement_date:type_name -> google.type.Date
 	4,  // 10: bpo.contract.v1.Contract.termination:type_name -> bpo.contract.v1.Termination
-	10, // 11: bpo.contract.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
-	10, // 12: bpo.contract.v1.Contract.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 13: bpo.contract.v1.Termination.reason:type_name -> bpo.contract.v1.TerminationReason
-	7,  // 14: bpo.contract.v1.Termination.effective_date:type_name -> google.type.Date
-	10, // 15: bpo.contract.v1.Termination.terminate_time:type_name -> google.protobuf.Timestamp
-	10, // 16: bpo.contract.v1.Signature.sign_time:type_name -> google.protobuf.Timestamp
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	13, // 11: bpo.contract.v1.Contract.rate_card:type_name -> bpo.type.v1.RateCardEntry
+	11, // 12: bpo.contract.v1.Contract.monthly_not_to_exceed:type_name -> bpo.type.v1.Money
+	11, // 13: bpo.contract.v1.Contract.base_monthly_fee:type_name -> bpo.type.v1.Money
+	11, // 14: bpo.contract.v1.Contract.bonus_pool:type_name -> bpo.type.v1.Money
+	5,  // 15: bpo.contract.v1.Contract.service_hours:type_name -> bpo.contract.v1.ServiceHours
+	6,  // 16: bpo.contract.v1.Contract.reporting:type_name -> bpo.contract.v1.Reporting
+	10, // 17: bpo.contract.v1.Contract.revision_effective_date:type_name -> google.type.Date
+	7,  // 18: bpo.contract.v1.Contract.chronic_failure_rights:type_name -> bpo.contract.v1.ChronicFailureRight
+	14, // 19: bpo.contract.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	14, // 20: bpo.contract.v1.Contract.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 21: bpo.contract.v1.Termination.reason:type_name -> bpo.contract.v1.TerminationReason
+	10, // 22: bpo.contract.v1.Termination.effective_date:type_name -> google.type.Date
+	14, // 23: bpo.contract.v1.Termination.terminate_time:type_name -> google.protobuf.Timestamp
+	15, // 24: bpo.contract.v1.ServiceHours.days:type_name -> google.type.DayOfWeek
+	16, // 25: bpo.contract.v1.ServiceHours.start:type_name -> google.type.TimeOfDay
+	16, // 26: bpo.contract.v1.ServiceHours.end:type_name -> google.type.TimeOfDay
+	10, // 27: bpo.contract.v1.ServiceHours.holidays:type_name -> google.type.Date
+	17, // 28: bpo.contract.v1.Reporting.frequency:type_name -> bpo.type.v1.MeasurementWindow
+	14, // 29: bpo.contract.v1.ChronicFailureRight.record_time:type_name -> google.protobuf.Timestamp
+	14, // 30: bpo.contract.v1.Signature.sign_time:type_name -> google.protobuf.Timestamp
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_bpo_contract_v1_contract_proto_init() }
@@ -857,7 +1218,7 @@ func file_bpo_contract_v1_contract_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_contract_v1_contract_proto_rawDesc), len(file_bpo_contract_v1_contract_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   4,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -958,6 +958,125 @@ func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
 	return nil
 }
 
+// Request for GetEffectiveContract.
+type GetEffectiveContractRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The day, in the service time zone.
+	Date          *date.Date `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetEffectiveContractRequest) Reset() {
+	*x = GetEffectiveContractRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetEffectiveContractRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetEffectiveContractRequest) ProtoMessage() {}
+
+func (x *GetEffectiveContractRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetEffectiveContractRequest.ProtoReflect.Descriptor instead.
+func (*GetEffectiveContractRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetEffectiveContractRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GetEffectiveContractRequest) GetDate() *date.Date {
+	if x != nil {
+		return x.Date
+	}
+	return nil
+}
+
+// Request for RecordChronicFailure.
+type RecordChronicFailureRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The right found.
+	Right *ChronicFailureRight `protobuf:"bytes,2,opt,name=right,proto3" json:"right,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordChronicFailureRequest) Reset() {
+	*x = RecordChronicFailureRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordChronicFailureRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordChronicFailureRequest) ProtoMessage() {}
+
+func (x *RecordChronicFailureRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordChronicFailureRequest.ProtoReflect.Descriptor instead.
+func (*RecordChronicFailureRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RecordChronicFailureRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RecordChronicFailureRequest) GetRight() *ChronicFailureRight {
+	if x != nil {
+		return x.Right
+	}
+	return nil
+}
+
+func (x *RecordChronicFailureRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 var File_bpo_contract_v1_contract_service_proto protoreflect.FileDescriptor
 
 const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
@@ -1042,7 +1161,19 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"checkpoint\x18\x01 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x01R\n" +
 	"checkpoint\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xb8\f\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification\"\xb2\x01\n" +
+	"\x1bGetEffectiveContractRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x121\n" +
+	"\x04date\x18\x02 \x01(\v2\x11.google.type.DateB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x04date\"\xf3\x01\n" +
+	"\x1bRecordChronicFailureRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12F\n" +
+	"\x05right\x18\x02 \x01(\v2$.bpo.contract.v1.ChronicFailureRightB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x05right\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId2\xde\x0e\n" +
 	"\x0fContractService\x12t\n" +
 	"\x0eCreateContract\x12&.bpo.contract.v1.CreateContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1f\x82\xd3\xe4\x93\x02\x19:\bcontract\"\r/v1/contracts\x12m\n" +
 	"\vGetContract\x12#.bpo.contract.v1.GetContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=contracts/*}\x12u\n" +
@@ -1053,7 +1184,9 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\x0eRejectContract\x12&.bpo.contract.v1.RejectContractRequest\x1a\x19.bpo.contract.v1.Contract\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=contracts/*}:reject\x12w\n" +
 	"\fSignContract\x12$.bpo.contract.v1.SignContractRequest\x1a\x19.bpo.contract.v1.Contract\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/{name=contracts/*}:sign\x12\xa6\x01\n" +
 	"\x19RecordServiceCommencement\x121.bpo.contract.v1.RecordServiceCommencementRequest\x1a\x19.bpo.contract.v1.Contract\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/{name=contracts/*}:recordServiceCommencement\x12\x86\x01\n" +
-	"\x11TerminateContract\x12).bpo.contract.v1.TerminateContractRequest\x1a\x19.bpo.contract.v1.Contract\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/{name=contracts/*}:terminate\x12\x86\x01\n" +
+	"\x11TerminateContract\x12).bpo.contract.v1.TerminateContractRequest\x1a\x19.bpo.contract.v1.Contract\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/{name=contracts/*}:terminate\x12\x89\x01\n" +
+	"\x14GetEffectiveContract\x12,.bpo.contract.v1.GetEffectiveContractRequest\x1a\x19.bpo.contract.v1.Contract\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=contracts/*}:effective\x12\x97\x01\n" +
+	"\x14RecordChronicFailure\x12,.bpo.contract.v1.RecordChronicFailureRequest\x1a\x19.bpo.contract.v1.Contract\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{name=contracts/*}:recordChronicFailure\x12\x86\x01\n" +
 	"\x0fListAuditEvents\x12'.bpo.contract.v1.ListAuditEventsRequest\x1a(.bpo.contract.v1.ListAuditEventsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/contract/auditEvents\x12\x8a\x01\n" +
 	"\x0eVerifyAuditLog\x12&.bpo.contract.v1.VerifyAuditLogRequest\x1a'.bpo.contract.v1.VerifyAuditLogResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/contract/auditEvents:verifyB7Z5github.com/acme/bpo/gen/go/bpo/contract/v1;contractv1b\x06proto3"
 
@@ -1069,7 +1202,7 @@ func file_bpo_contract_v1_contract_service_proto_rawDescGZIP() []byte {
 	return file_bpo_contract_v1_contract_service_proto_rawDescData
 }
 
-var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*CreateContractRequest)(nil),            // 0: bpo.contract.v1.CreateContractRequest
 	(*GetContractRequest)(nil),               // 1: bpo.contract.v1.GetContractRequest
@@ -1086,54 +1219,63 @@ var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*ListAuditEventsResponse)(nil),          // 12: bpo.contract.v1.ListAuditEventsResponse
 	(*VerifyAuditLogRequest)(nil),            // 13: bpo.contract.v1.VerifyAuditLogRequest
 	(*VerifyAuditLogResponse)(nil),           // 14: bpo.contract.v1.VerifyAuditLogResponse
-	(*Contract)(nil),                         // 15: bpo.contract.v1.Contract
-	(*fieldmaskpb.FieldMask)(nil),            // 16: google.protobuf.FieldMask
-	(*date.Date)(nil),                        // 17: google.type.Date
-	(TerminationReason)(0),                   // 18: bpo.contract.v1.TerminationReason
-	(*v1.AuditEvent)(nil),                    // 19: bpo.audit.v1.AuditEvent
-	(*v1.AuditCheckpoint)(nil),               // 20: bpo.audit.v1.AuditCheckpoint
-	(*v1.Verification)(nil),                  // 21: bpo.audit.v1.Verification
+	(*GetEffectiveContractRequest)(nil),      // 15: bpo.contract.v1.GetEffectiveContractRequest
+	(*RecordChronicFailureRequest)(nil),      // 16: bpo.contract.v1.RecordChronicFailureRequest
+	(*Contract)(nil),                         // 17: bpo.contract.v1.Contract
+	(*fieldmaskpb.FieldMask)(nil),            // 18: google.protobuf.FieldMask
+	(*date.Date)(nil),                        // 19: google.type.Date
+	(TerminationReason)(0),                   // 20: bpo.contract.v1.TerminationReason
+	(*v1.AuditEvent)(nil),                    // 21: bpo.audit.v1.AuditEvent
+	(*v1.AuditCheckpoint)(nil),               // 22: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),                  // 23: bpo.audit.v1.Verification
+	(*ChronicFailureRight)(nil),              // 24: bpo.contract.v1.ChronicFailureRight
 }
 var file_bpo_contract_v1_contract_service_proto_depIdxs = []int32{
-	15, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	15, // 1: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
-	15, // 2: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	16, // 3: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
-	17, // 4: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
-	18, // 5: bpo.contract.v1.TerminateContractRequest.reason:type_name -> bpo.contract.v1.TerminationReason
-	17, // 6: bpo.contract.v1.TerminateContractRequest.effective_date:type_name -> google.type.Date
-	19, // 7: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	20, // 8: bpo.contract.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
-	21, // 9: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 10: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
-	1,  // 11: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
-	2,  // 12: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
-	4,  // 13: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
-	5,  // 14: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
-	6,  // 15: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
-	7,  // 16: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
-	8,  // 17: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
-	9,  // 18: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
-	10, // 19: bpo.contract.v1.ContractService.TerminateContract:input_type -> bpo.contract.v1.TerminateContractRequest
-	11, // 20: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
-	13, // 21: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
-	15, // 22: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
-	15, // 23: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
-	3,  // 24: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
-	15, // 25: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
-	15, // 26: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
-	15, // 27: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
-	15, // 28: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
-	15, // 29: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
-	15, // 30: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
-	15, // 31: bpo.contract.v1.ContractService.TerminateContract:output_type -> bpo.contract.v1.Contract
-	12, // 32: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
-	14, // 33: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
-	22, // [22:34] is the sub-list for method output_type
-	10, // [10:22] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	17, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	17, // 1: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
+	17, // 2: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	18, // 3: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
+	19, // 4: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
+	20, // 5: bpo.contract.v1.TerminateContractRequest.reason:type_name -> bpo.contract.v1.TerminationReason
+	19, // 6: bpo.contract.v1.TerminateContractRequest.effective_date:type_name -> google.type.Date
+	21, // 7: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	22, // 8: bpo.contract.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	23, // 9: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	19, // 10: bpo.contract.v1.GetEffectiveContractRequest.date:type_name -> google.type.Date
+	24, // 11: bpo.contract.v1.RecordChronicFailureRequest.right:type_name -> bpo.contract.v1.ChronicFailureRight
+	0,  // 12: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
+	1,  // 13: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
+	2,  // 14: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
+	4,  // 15: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
+	5,  // 16: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
+	6,  // 17: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
+	7,  // 18: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
+	8,  // 19: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
+	9,  // 20: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
+	10, // 21: bpo.contract.v1.ContractService.TerminateContract:input_type -> bpo.contract.v1.TerminateContractRequest
+	15, // 22: bpo.contract.v1.ContractService.GetEffectiveContract:input_type -> bpo.contract.v1.GetEffectiveContractRequest
+	16, // 23: bpo.contract.v1.ContractService.RecordChronicFailure:input_type -> bpo.contract.v1.RecordChronicFailureRequest
+	11, // 24: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
+	13, // 25: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
+	17, // 26: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
+	17, // 27: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
+	3,  // 28: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
+	17, // 29: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
+	17, // 30: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
+	17, // 31: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
+	17, // 32: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
+	17, // 33: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
+	17, // 34: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
+	17, // 35: bpo.contract.v1.ContractService.TerminateContract:output_type -> bpo.contract.v1.Contract
+	17, // 36: bpo.contract.v1.ContractService.GetEffectiveContract:output_type -> bpo.contract.v1.Contract
+	17, // 37: bpo.contract.v1.ContractService.RecordChronicFailure:output_type -> bpo.contract.v1.Contract
+	12, // 38: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
+	14, // 39: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
+	26, // [26:40] is the sub-list for method output_type
+	12, // [12:26] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_bpo_contract_v1_contract_service_proto_init() }
@@ -1148,7 +1290,7 @@ func file_bpo_contract_v1_contract_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_contract_v1_contract_service_proto_rawDesc), len(file_bpo_contract_v1_contract_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

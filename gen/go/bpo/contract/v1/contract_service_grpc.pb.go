@@ -29,6 +29,8 @@ const (
 	ContractService_SignContract_FullMethodName              = "/bpo.contract.v1.ContractService/SignContract"
 	ContractService_RecordServiceCommencement_FullMethodName = "/bpo.contract.v1.ContractService/RecordServiceCommencement"
 	ContractService_TerminateContract_FullMethodName         = "/bpo.contract.v1.ContractService/TerminateContract"
+	ContractService_GetEffectiveContract_FullMethodName      = "/bpo.contract.v1.ContractService/GetEffectiveContract"
+	ContractService_RecordChronicFailure_FullMethodName      = "/bpo.contract.v1.ContractService/RecordChronicFailure"
 	ContractService_ListAuditEvents_FullMethodName           = "/bpo.contract.v1.ContractService/ListAuditEvents"
 	ContractService_VerifyAuditLog_FullMethodName            = "/bpo.contract.v1.ContractService/VerifyAuditLog"
 )
@@ -87,6 +89,14 @@ type ContractServiceClient interface {
 	// (or chronic-failure tracking) is built. Releases the engagement, so a
 	// new contract can be drafted for it. Roles: `contract_manager`.
 	TerminateContract(ctx context.Context, in *TerminateContractRequest, opts ...grpc.CallOption) (*Contract, error)
+	// The revision of a signed contract in force on a date (the one with the
+	// latest effective date on or before it); monitoring evaluates each
+	// period against it. NOT_FOUND before the first revision. Roles: anyone
+	// who may read the contract.
+	GetEffectiveContract(ctx context.Context, in *GetEffectiveContractRequest, opts ...grpc.CallOption) (*Contract, error)
+	// Records a chronic-failure right found by monitoring when it closed a
+	// period; idempotent per period. Roles: the monitoring service only.
+	RecordChronicFailure(ctx context.Context, in *RecordChronicFailureRequest, opts ...grpc.CallOption) (*Contract, error)
 	// Lists the contract service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Verifies the contract service's audit hash chain. Roles: `auditor`, `admin`.
@@ -201,6 +211,26 @@ func (c *contractServiceClient) TerminateContract(ctx context.Context, in *Termi
 	return out, nil
 }
 
+func (c *contractServiceClient) GetEffectiveContract(ctx context.Context, in *GetEffectiveContractRequest, opts ...grpc.CallOption) (*Contract, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Contract)
+	err := c.cc.Invoke(ctx, ContractService_GetEffectiveContract_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) RecordChronicFailure(ctx context.Context, in *RecordChronicFailureRequest, opts ...grpc.CallOption) (*Contract, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Contract)
+	err := c.cc.Invoke(ctx, ContractService_RecordChronicFailure_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *contractServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditEventsResponse)
@@ -275,6 +305,14 @@ type ContractServiceServer interface {
 	// (or chronic-failure tracking) is built. Releases the engagement, so a
 	// new contract can be drafted for it. Roles: `contract_manager`.
 	TerminateContract(context.Context, *TerminateContractRequest) (*Contract, error)
+	// The revision of a signed contract in force on a date (the one with the
+	// latest effective date on or before it); monitoring evaluates each
+	// period against it. NOT_FOUND before the first revision. Roles: anyone
+	// who may read the contract.
+	GetEffectiveContract(context.Context, *GetEffectiveContractRequest) (*Contract, error)
+	// Records a chronic-failure right found by monitoring when it closed a
+	// period; idempotent per period. Roles: the monitoring service only.
+	RecordChronicFailure(context.Context, *RecordChronicFailureRequest) (*Contract, error)
 	// Lists the contract service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Verifies the contract service's audit hash chain. Roles: `auditor`, `admin`.
@@ -318,6 +356,12 @@ func (UnimplementedContractServiceServer) RecordServiceCommencement(context.Cont
 }
 func (UnimplementedContractServiceServer) TerminateContract(context.Context, *TerminateContractRequest) (*Contract, error) {
 	return nil, status.Error(codes.Unimplemented, "method TerminateContract not implemented")
+}
+func (UnimplementedContractServiceServer) GetEffectiveContract(context.Context, *GetEffectiveContractRequest) (*Contract, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetEffectiveContract not implemented")
+}
+func (UnimplementedContractServiceServer) RecordChronicFailure(context.Context, *RecordChronicFailureRequest) (*Contract, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordChronicFailure not implemented")
 }
 func (UnimplementedContractServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
@@ -526,6 +570,42 @@ func _ContractService_TerminateContract_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ContractService_GetEffectiveContract_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetEffectiveContractRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).GetEffectiveContract(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_GetEffectiveContract_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).GetEffectiveContract(ctx, req.(*GetEffectiveContractRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_RecordChronicFailure_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordChronicFailureRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).RecordChronicFailure(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_RecordChronicFailure_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).RecordChronicFailure(ctx, req.(*RecordChronicFailureRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ContractService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditEventsRequest)
 	if err := dec(in); err != nil {
@@ -608,6 +688,14 @@ var ContractService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "TerminateContract",
 			Handler:    _ContractService_TerminateContract_Handler,
+		},
+		{
+			MethodName: "GetEffectiveContract",
+			Handler:    _ContractService_GetEffectiveContract_Handler,
+		},
+		{
+			MethodName: "RecordChronicFailure",
+			Handler:    _ContractService_RecordChronicFailure_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",
