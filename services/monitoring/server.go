@@ -5,6 +5,7 @@ package monitoring
 import (
 	"time"
 
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	"github.com/acme/bpo/kit/auth"
@@ -17,13 +18,18 @@ type Server struct {
 	monitoringv1.UnimplementedMonitoringServiceServer
 	db       *sqlstore.DB
 	contract contractv1.ContractServiceClient
+	catalog  catalogv1.CatalogServiceClient
 	now      func() time.Time
 }
 
 // New returns the monitoring service on db (migrated); contract is asked
-// for the terms in force.
-func New(db *sqlstore.DB, contract contractv1.ContractServiceClient) *Server {
-	return &Server{db: db, contract: contract, now: time.Now}
+// for the terms in force, catalog is told the providers' period scores,
+// and now is the clock (time.Now when nil).
+func New(db *sqlstore.DB, contract contractv1.ContractServiceClient, catalog catalogv1.CatalogServiceClient, now func() time.Time) *Server {
+	if now == nil {
+		now = time.Now
+	}
+	return &Server{db: db, contract: contract, catalog: catalog, now: now}
 }
 
 // Policy says which roles may call each method (admins may call all).

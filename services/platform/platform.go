@@ -34,9 +34,10 @@ type Upstreams = gateway.Upstreams
 
 // Options are what a service may be given besides its store and upstreams.
 type Options struct {
-	// Now is the clock of the catalog (proposal deadlines) and of the
-	// lifecycle view (which period is the latest); nil means time.Now.
-	// Tests that move time set it; the other services read the wall clock.
+	// Now is the clock of the catalog (proposal deadlines), of monitoring
+	// (period closes, alerts) and of the lifecycle view (which period is
+	// the latest); nil means time.Now. Tests that move time set it; the
+	// other services read the wall clock.
 	Now func() time.Time
 }
 
@@ -89,8 +90,9 @@ var Services = []Service{
 	},
 	{
 		Name: "monitoring", Schema: "monitoring", Migrations: monitoring.Migrations(), Policy: monitoring.Policy, Collections: monitoring.Collections,
-		Register: func(s *grpc.Server, db *sqlstore.DB, up Upstreams, _ Options) {
-			monitoringv1.RegisterMonitoringServiceServer(s, monitoring.New(db, contractv1.NewContractServiceClient(up.Contract)))
+		Register: func(s *grpc.Server, db *sqlstore.DB, up Upstreams, o Options) {
+			monitoringv1.RegisterMonitoringServiceServer(s, monitoring.New(db,
+				contractv1.NewContractServiceClient(up.Contract), catalogv1.NewCatalogServiceClient(up.Catalog), o.clock()))
 		},
 	},
 	{
