@@ -21,8 +21,9 @@ import (
 // engagement's lifecycle at the end.
 func demo(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	baseURL := fs.String("base-url", "http://localhost:8080", "the REST gateway of a running `bpo serve`")
+	baseURL := fs.String("base-url", "http://localhost:8080", "the REST gateway of a running bpo serve")
 	dataDir := fs.String("data-dir", "./data", "the server's data directory, whose local key signs the demo's tokens")
+	secretFile := fs.String("jwt-secret-file", "", "sign the demo's tokens with this hex HS256 secret, the servers' --jwt-secret-file (instead of the local key of --data-dir)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -35,12 +36,19 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 	// The demo acts as many users at once, so it signs their tokens with
 	// the server's own key. It never creates one: a fresh key would sign
 	// tokens the running server rejects.
-	if _, err := os.Stat(filepath.Join(*dataDir, auth.LocalKeyFile)); err != nil {
-		return fmt.Errorf("no local signing key in %s: start the platform first (make run) or pass the server's --data-dir", *dataDir)
-	}
-	key, err := auth.LoadOrCreateLocalKey(*dataDir)
-	if err != nil {
-		return fmt.Errorf("local key: %w", err)
+	var key []byte
+	var err error
+	if *secretFile != "" {
+		if key, err = secretKey(*secretFile); err != nil {
+			return err
+		}
+	} else {
+		if _, err := os.Stat(filepath.Join(*dataDir, auth.LocalKeyFile)); err != nil {
+			return fmt.Errorf("no local signing key in %s: start the platform first (make run), or pass the server's --data-dir or its --jwt-secret-file", *dataDir)
+		}
+		if key, err = auth.LoadOrCreateLocalKey(*dataDir); err != nil {
+			return fmt.Errorf("local key: %w", err)
+		}
 	}
 	if err := gatewayUp(ctx, *baseURL); err != nil {
 		return err

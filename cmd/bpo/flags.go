@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,35 @@ func (t *tokenFlags) check() error {
 		return fmt.Errorf("--jwt-issuer, --jwt-audience, --jwt-roles-claim: %w", err)
 	}
 	return nil
+}
+
+// checkShared refuses to start a process of a distributed deployment
+// (told where its peers are, or one service alone on a shared database)
+// that has no token key and would create its own in dataDir: tokens
+// minted for the others would be refused here, a 401 deep inside a
+// user's work. A key already in dataDir is used as it is.
+func (t *tokenFlags) checkShared(service string, peers, sharedDB bool, dataDir string) error {
+	if t.secretFile != "" || t.jwksFile != "" || t.jwksURL != "" || (!peers && (service == "all" || !sharedDB)) {
+		return nil
+	}
+	path := filepath.Join(dataDir, auth.LocalKeyFile)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	why := "is told where the other services are"
+	if !peers {
+		why = "runs alone on a shared database"
+	}
+	return fmt.Errorf("--service %s %s but has no token key: it would create its own (%s) and refuse the tokens the other processes accept. "+
+		"Share one key: create it once (openssl rand -hex 32 > jwt.key) and give the same file to every process — "+
+		"--jwt-secret-file jwt.key (or BPO_JWT_SECRET_FILE) for every bpo serve, bpo token and bpo demo; "+
+		"or --jwks-file / --jwks-url for an identity provider's keys", service, why, path)
+}
+
+// secretKey is the HS256 key of --jwt-secret-file, for the commands that
+// sign tokens (token, demo).
+func secretKey(file string) ([]byte, error) {
+	return keyfile.Secret{What: "the --jwt-secret-file key", Remedy: "give the hex HS256 secret the servers verify tokens with"}.ReadHex(file)
 }
 
 func (t *tokenFlags) options() []auth.Option {

@@ -3,6 +3,7 @@
 //	bpo serve                 every service and the REST gateway, on SQLite files
 //	bpo serve --service catalog --db postgres://…   one service alone
 //	bpo reindex               rebuild the filter facets of every stored document
+//	bpo migrate               migrate the stores to this build (once per release)
 //	bpo token --role approver  a token signed with the local key
 //	bpo demo                  walk one engagement through the six steps against a running serve
 package main
@@ -21,7 +22,10 @@ Usage:
   bpo serve [flags]    run the services and the REST gateway (bpo serve -h)
   bpo reindex [flags]  rebuild the filter facets of the services' documents
                        (bpo reindex -h)
-  bpo token [flags]    print a token signed with the local key (bpo token -h)
+  bpo migrate [flags]  migrate the services' stores to this build and exit,
+                       once per release before serving (bpo migrate -h)
+  bpo token [flags]    print a token signed with the local key or
+                       --jwt-secret-file (bpo token -h)
   bpo demo [flags]     walk one engagement through the six steps over REST
                        against a running bpo serve (bpo demo -h)
 
@@ -42,6 +46,8 @@ func main() {
 		err = serve(ctx, os.Args[2:])
 	case "reindex":
 		err = reindex(ctx, os.Args[2:], os.Stdout)
+	case "migrate":
+		err = migrate(ctx, os.Args[2:], os.Stdout)
 	case "token":
 		err = token(os.Args[2:], os.Stdout, os.Stderr)
 	case "demo":

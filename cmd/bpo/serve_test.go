@@ -58,8 +58,14 @@ func TestServeGatewayDrainsInFlightRequestsOnShutdown(t *testing.T) {
 	ctx, sigterm := context.WithCancel(t.Context())
 	defer sigterm()
 	served := make(chan error, 1)
+	// Told where catalog is, the gateway wants a key it shares: one in
+	// its data directory will do.
+	dataDir := t.TempDir()
+	if _, err := auth.LoadOrCreateLocalKey(dataDir); err != nil {
+		t.Fatal(err)
+	}
 	go func() {
-		served <- serve(ctx, []string{"--service", "gateway", "--http-addr", httpAddr, "--data-dir", t.TempDir(),
+		served <- serve(ctx, []string{"--service", "gateway", "--http-addr", httpAddr, "--data-dir", dataDir,
 			"--catalog-addr", lis.Addr().String(), "--drain-timeout", "10s"})
 	}()
 	var up bool
@@ -117,6 +123,11 @@ func TestServeGatewayDrainsInFlightRequestsOnShutdown(t *testing.T) {
 // behind the same authentication and error table as the services.
 func TestServeGatewayAloneRunsTheLifecycleView(t *testing.T) {
 	dir := t.TempDir()
+	// The key the gateway checks tokens with, shared through its data
+	// directory (told where the services are, it creates none).
+	if _, err := auth.LoadOrCreateLocalKey(dir); err != nil {
+		t.Fatal(err)
+	}
 	// The services' address is taken: the gateway alone must not need it.
 	services, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -23,6 +23,7 @@ func token(args []string, out, errOut io.Writer) error {
 	subject := fs.String("subject", "", "the token's subject (default: local-<first role>)")
 	ttl := fs.Duration("ttl", 12*time.Hour, "how long the token is valid")
 	dataDir := fs.String("data-dir", "./data", "data directory holding the local signing key (created when missing)")
+	secretFile := fs.String("jwt-secret-file", "", "sign with this hex HS256 secret, the servers' --jwt-secret-file (instead of the local key of --data-dir)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -66,6 +67,13 @@ func token(args []string, out, errOut io.Writer) error {
 	if sub == "" {
 		sub = "local-" + string(rs[0])
 	}
+	if *secretFile != "" {
+		key, err := secretKey(*secretFile)
+		if err != nil {
+			return err
+		}
+		return mint(out, key, sub, rs, *provider, *ttl)
+	}
 	keyPath := filepath.Join(*dataDir, auth.LocalKeyFile)
 	_, statErr := os.Stat(keyPath)
 	key, err := auth.LoadOrCreateLocalKey(*dataDir)
@@ -77,7 +85,11 @@ func token(args []string, out, errOut io.Writer) error {
 		// rather than leave the user with a 401 to puzzle over.
 		fmt.Fprintf(errOut, "bpo token: created a new local signing key %s; only a bpo serve with --data-dir %s accepts this token\n", keyPath, *dataDir)
 	}
-	tok, err := auth.NewSigner(key).Mint(sub, rs, *provider, *ttl)
+	return mint(out, key, sub, rs, *provider, *ttl)
+}
+
+func mint(out io.Writer, key []byte, sub string, rs []auth.Role, provider string, ttl time.Duration) error {
+	tok, err := auth.NewSigner(key).Mint(sub, rs, provider, ttl)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 // Package downstream dials the services a service calls. Calls carry the
 // caller's token (so authorisation is the same wherever a request enters),
-// the caller's request id, and a deadline; a dependency that is down or too
+// the caller's request id, its W3C trace context (traceparent), and a
+// deadline; a dependency that is down or too
 // slow becomes UNAVAILABLE naming it, never a hang or an INTERNAL.
 package downstream
 
@@ -8,11 +9,15 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/grpcserver"
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
@@ -21,6 +26,7 @@ import (
 	_ "google.golang.org/grpc/health" // the client side of healthCheckConfig
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 )
 
@@ -37,22 +43,78 @@ func Dial(name, addr string) (*grpc.ClientConn, error) {
 
 // DialTLS is Dial over TLS, the server checked as cfg says; a nil cfg
 // dials in plaintext.
-func DialTLS(name, addr string, cfg *tls.Config) (*grpc.ClientConn, error) {
+//
+// Every call is traced: a client span (otel's global tracer provider,
+// kit/telemetry) whose W3C traceparent goes in the call's metadata, so the
+// called service continues the caller's trace.
+func DialTLS(name, addr string, cfg *tls.Config, opts ...Option) (*grpc.ClientConn, error) {
 	creds := insecure.NewCredentials()
 	if cfg != nil {
 		creds = credentials.NewTLS(cfg)
 	}
-	conn, err := grpc.NewClient(addr,
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	// forward is innermost: the metrics see the error it maps.
+	unary := []grpc.UnaryClientInterceptor{forward(name)}
+	dial := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(serviceConfig),
 		grpc.WithConnectParams(reconnect),
 		grpc.WithKeepaliveParams(keepAlive),
-		grpc.WithChainUnaryInterceptor(forward(name)),
-	)
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler(otelgrpc.WithFilter(traced))),
+	}
+	if m := o.metrics; m != nil {
+		unary = append([]grpc.UnaryClientInterceptor{m.counters.UnaryClientInterceptor()}, unary...)
+		dial = append(dial, grpc.WithStatsHandler(m.latency), grpc.WithChainStreamInterceptor(m.counters.StreamClientInterceptor()))
+	}
+	conn, err := grpc.NewClient(addr, append(dial, grpc.WithChainUnaryInterceptor(unary...))...)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s at %s: %w", name, addr, err)
 	}
 	return conn, nil
+}
+
+// Option configures a connection.
+type Option func(*options)
+
+type options struct {
+	metrics *Metrics
+}
+
+// WithMetrics counts the connection's calls in m.
+func WithMetrics(m *Metrics) Option {
+	return func(o *options) { o.metrics = m }
+}
+
+// Metrics are the client-side metrics of a process's calls to the
+// services: go-grpc-middleware's grpc_client_started_total,
+// grpc_client_handled_total{grpc_code} and message counters, and
+// grpc_client_handling_seconds by method and code. One Metrics serves
+// every connection of the process.
+type Metrics struct {
+	counters *grpcprom.ClientMetrics
+	latency  *grpcserver.Latency
+}
+
+// NewMetrics registers the client metrics on reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{counters: grpcprom.NewClientMetrics()}
+	if err := reg.Register(m.counters); err != nil {
+		return nil, err
+	}
+	var err error
+	if m.latency, err = grpcserver.NewLatency(reg, "client"); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// traced leaves the health checks of the connection's load balancer out of
+// the traces.
+func traced(info *stats.RPCTagInfo) bool {
+	return !strings.HasPrefix(info.FullMethodName, "/grpc.health.v1.Health/")
 }
 
 // serviceConfig spreads calls over every replica of a `dns:///` address of

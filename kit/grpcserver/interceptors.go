@@ -12,6 +12,7 @@ import (
 	"buf.build/go/protovalidate"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/telemetry"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -29,6 +30,7 @@ const RequestIDHeader = "x-request-id"
 type call struct {
 	requestID string
 	subject   string
+	traceID   string // of the span the tracing stats handler started
 }
 
 type callKey struct{}
@@ -63,6 +65,7 @@ func startCall(ctx context.Context) (context.Context, *call) {
 	if c.requestID == "" {
 		c.requestID = newRequestID()
 	}
+	c.traceID = telemetry.TraceID(ctx)
 	return context.WithValue(ctx, callKey{}, c), c
 }
 
@@ -81,7 +84,9 @@ func (ic *interceptors) logUnary(ctx context.Context, req any, info *grpc.UnaryS
 	ctx, c := startCall(ctx)
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDHeader, c.requestID))
 	resp, err := handler(ctx, req)
-	err = toStatus(ctx, ic.log.With(zap.String("method", info.FullMethod), zap.String("request_id", c.requestID)), err)
+	if err != nil { // the logger with the call's fields only when there is something to say
+		err = toStatus(ctx, ic.log.With(zap.String("method", info.FullMethod), zap.String("request_id", c.requestID), telemetry.LogField(ctx)), err)
+	}
 	ic.logCall(info.FullMethod, c, start, err)
 	return resp, err
 }
@@ -91,7 +96,9 @@ func (ic *interceptors) logStream(srv any, ss grpc.ServerStream, info *grpc.Stre
 	ctx, c := startCall(ss.Context())
 	_ = ss.SetHeader(metadata.Pairs(RequestIDHeader, c.requestID))
 	err := handler(srv, &wrappedStream{ServerStream: ss, ctx: ctx})
-	err = toStatus(ctx, ic.log.With(zap.String("method", info.FullMethod), zap.String("request_id", c.requestID)), err)
+	if err != nil {
+		err = toStatus(ctx, ic.log.With(zap.String("method", info.FullMethod), zap.String("request_id", c.requestID), telemetry.LogField(ctx)), err)
+	}
 	ic.logCall(info.FullMethod, c, start, err)
 	return err
 }
@@ -104,6 +111,9 @@ func (ic *interceptors) logCall(method string, c *call, start time.Time, err err
 		zap.Duration("duration", time.Since(start)),
 		zap.String("request_id", c.requestID),
 		zap.String("subject", c.subject),
+	}
+	if c.traceID != "" {
+		fields = append(fields, zap.String("trace_id", c.traceID))
 	}
 	switch {
 	case code == codes.Internal || code == codes.Unknown || code == codes.DataLoss:
@@ -120,7 +130,7 @@ func (ic *interceptors) logCall(method string, c *call, start time.Time, err err
 func (ic *interceptors) recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ic.log.Error("panic", zap.String("method", info.FullMethod), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			ic.log.Error("panic", zap.String("method", info.FullMethod), telemetry.LogField(ctx), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
 			err = status.Error(codes.Internal, internalMessage)
 		}
 	}()
@@ -130,7 +140,7 @@ func (ic *interceptors) recoverUnary(ctx context.Context, req any, info *grpc.Un
 func (ic *interceptors) recoverStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ic.log.Error("panic", zap.String("method", info.FullMethod), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			ic.log.Error("panic", zap.String("method", info.FullMethod), telemetry.LogField(ss.Context()), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
 			err = status.Error(codes.Internal, internalMessage)
 		}
 	}()
@@ -154,7 +164,7 @@ func (ic *interceptors) authenticate(ctx context.Context, method string) (contex
 	}
 	p, err := ic.verifier.Verify(raw)
 	if err != nil {
-		ic.log.Info("token refused", zap.String("method", method), zap.Error(err))
+		ic.log.Info("token refused", zap.String("method", method), telemetry.LogField(ctx), zap.Error(err))
 		return nil, status.Error(codes.Unauthenticated, "the bearer token is not valid (expired, wrongly signed or malformed)")
 	}
 	if c := callFrom(ctx); c != nil {
@@ -262,7 +272,7 @@ func (v *validatingStream) RecvMsg(m any) error {
 		return err
 	}
 	if err := v.ic.validate(m); err != nil {
-		return toStatus(v.Context(), v.ic.log, err)
+		return toStatus(v.Context(), v.ic.log.With(telemetry.LogField(v.Context())), err)
 	}
 	return nil
 }

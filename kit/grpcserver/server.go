@@ -1,7 +1,8 @@
 // Package grpcserver builds the gRPC server every service runs in: one log
-// line per RPC, panic recovery, authentication and role checks, request
-// validation against the protos' buf.validate rules, domain errors mapped
-// to status codes, health and reflection.
+// line per RPC (with its trace id), panic recovery, authentication and role
+// checks, request validation against the protos' buf.validate rules, domain
+// errors mapped to status codes, a server span per call continuing the
+// caller's W3C trace context, RPC metrics, health and reflection.
 package grpcserver
 
 import (
@@ -30,13 +31,17 @@ type Config struct {
 	// method must be in it; a missing one is refused).
 	Policy auth.Policy
 	// Metrics, when set, receives RPC counts and latency histograms by
-	// method and code.
+	// method and code. Calls are traced whatever it says, with otel's
+	// global tracer provider (kit/telemetry).
 	Metrics prometheus.Registerer
 }
 
 // maxConcurrentStreams is the most calls one connection may have open at
 // once: far more than the services' cores can serve concurrently.
 const maxConcurrentStreams = 256
+
+// streamWorkers is how many goroutines serve calls (see New).
+const streamWorkers = 64
 
 // Server is a gRPC server with health and reflection registered.
 type Server struct {
@@ -61,21 +66,34 @@ func New(cfg Config) (*Server, error) {
 	unary := []grpc.UnaryServerInterceptor{ic.logUnary, ic.recoverUnary, ic.authUnary, ic.validateUnary}
 	stream := []grpc.StreamServerInterceptor{ic.logStream, ic.recoverStream, ic.authStream, ic.validateStream}
 	var metrics *grpcprom.ServerMetrics
+	var latency *Latency
 	if cfg.Metrics != nil {
-		metrics = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+		// Counts by code from go-grpc-middleware; the latency histogram,
+		// with the code too, from a stats handler (latency.go).
+		metrics = grpcprom.NewServerMetrics()
 		if err := cfg.Metrics.Register(metrics); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+		if latency, err = NewLatency(cfg.Metrics, "server"); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
 		unary = append([]grpc.UnaryServerInterceptor{metrics.UnaryServerInterceptor()}, unary...)
 		stream = append([]grpc.StreamServerInterceptor{metrics.StreamServerInterceptor()}, stream...)
 	}
-	s := grpc.NewServer(
+	// The stats handlers tag a call in turn, and each then sees it with
+	// every tag: the unseen calls' log line carries the trace id of the
+	// tracing handler's span. The unseen calls come first, so their line
+	// is written as soon as grpc-go ends the call, before the span's work.
+	handlers := []grpc.ServerOption{grpc.StatsHandler(newUnseenCalls(ic, metrics)), ServerTracing()}
+	if latency != nil {
+		handlers = append(handlers, grpc.StatsHandler(latency))
+	}
+	s := grpc.NewServer(append(handlers,
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		// Per server, not registered for "proto": the process's clients
 		// must keep failing on a reply that does not decode.
 		grpc.ForceServerCodecV2(newCodec()),
-		grpc.StatsHandler(newUnseenCalls(ic, metrics)),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		// One connection carries all of a gateway's calls to a service, so
 		// this bounds what one client can have in flight; more wait in the
@@ -85,10 +103,22 @@ func New(cfg Config) (*Server, error) {
 		// A connection that has not finished its HTTP/2 handshake by then
 		// is closed (gRPC's default waits 120 s).
 		grpc.ConnectionTimeout(10*time.Second),
+		// Calls run on a pool of goroutines that keep their grown stacks,
+		// instead of a new goroutine per call whose stack grows (and is
+		// copied) again through the interceptors, the handler and SQLite
+		// on every call: that copying was 8 % of a GetProvider's server
+		// time (README, "Performance"). A call finding every worker busy
+		// still gets its own goroutine.
+		grpc.NumStreamWorkers(streamWorkers),
 		// Pings an idle client so a vanished one's connection, and its
 		// streams, are closed within a minute and a half, not two hours.
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: time.Minute, Timeout: 20 * time.Second}),
-	)
+		// A connection older than 5 minutes is asked to go away (in-flight
+		// calls get 30 more minutes), so clients dialling dns:/// of a
+		// headless Service resolve again and spread over replicas the
+		// autoscaler added since (kit/downstream, deploy/k8s).
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: time.Minute, Timeout: 20 * time.Second,
+			MaxConnectionAge: 5 * time.Minute, MaxConnectionAgeGrace: 30 * time.Minute}),
+	)...)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(s, hs)
 	reflection.Register(s)

@@ -18,7 +18,7 @@ type unseenCalls struct {
 	ic *interceptors
 	// metered is the metrics interceptor, nil when the server has no
 	// metrics: replaying a call's end through it is the only way in to its
-	// counters (its latency histogram sees the replay's near-zero time).
+	// counters (the latency histogram is a stats handler of its own).
 	metered grpc.StreamServerInterceptor
 }
 

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/telemetry"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -275,6 +276,7 @@ func (g *gateway) logAnswer(ctx context.Context, r *http.Request, httpStatus int
 	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 128 {
 		fields = append(fields, zap.String("request_id", id))
 	}
+	fields = append(fields, telemetry.LogField(r.Context()))
 	var own ownError
 	switch {
 	case errors.As(cause, &own):

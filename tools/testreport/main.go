@@ -51,6 +51,15 @@ func main() {
 	}
 }
 
+// proves says whether e ends a test the summary names: a top-level test of
+// the e2e or deploy packages, or a dialect variant of one.
+func proves(e event) bool {
+	if !strings.HasSuffix(e.Package, "/e2e") && !strings.HasSuffix(e.Package, "/deploy") {
+		return false
+	}
+	return !strings.Contains(e.Test, "/") || (strings.Count(e.Test, "/") == 1 && dialectOf(e.Test) != "")
+}
+
 // dialectOf is the store of a dialect variant, the subtest sqltest names
 // after it ("…/sqlite", "…/postgres"); "" for any other (sub)test.
 func dialectOf(test string) string {
@@ -67,6 +76,10 @@ func report(in io.Reader, out io.Writer) (bool, error) {
 	pending := map[string][]string{}
 	var failedPkgs []string
 	packages := 0
+	// The end-to-end and deployment tests, named in the summary so a CI
+	// log proves they ran (the distributed set-up, its trace, the
+	// manifests' validation).
+	var proof []string
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -99,6 +112,9 @@ func report(in io.Reader, out io.Writer) (bool, error) {
 			if d := dialectOf(e.Test); d != "" {
 				dialects[d].add(e.Action)
 			}
+			if proves(e) {
+				proof = append(proof, fmt.Sprintf("    %-4s  %s %s (%.1fs)", e.Action, e.Package[strings.LastIndex(e.Package, "/")+1:], e.Test, e.Elapsed))
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -112,6 +128,13 @@ func report(in io.Reader, out io.Writer) (bool, error) {
 	}
 	if dialects["postgres"].passed == 0 {
 		fmt.Fprintln(out, "  PostgreSQL: no test ran on it (set BPO_TEST_POSTGRES_DSN, as .ci/run does)")
+	}
+	if len(proof) > 0 {
+		sort.Strings(proof)
+		fmt.Fprintln(out, "  end-to-end and deployment tests:")
+		for _, l := range proof {
+			fmt.Fprintln(out, l)
+		}
 	}
 	for _, p := range failedPkgs {
 		fmt.Fprintln(out, "FAIL", p)

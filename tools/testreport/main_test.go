@@ -20,6 +20,10 @@ func TestReportCountsThePostgreSQLVariantsAndShowsOnlyFailures(t *testing.T) {
 		`{"Action":"fail","Package":"p","Test":"TestB"}`,
 		`{"Action":"skip","Package":"p","Test":"TestC"}`,
 		`{"Action":"fail","Package":"p"}`,
+		`{"Action":"pass","Package":"x/e2e","Test":"TestDistributed/postgres/one_trace","Elapsed":0.1}`,
+		`{"Action":"pass","Package":"x/e2e","Test":"TestDistributed/postgres","Elapsed":9.5}`,
+		`{"Action":"pass","Package":"x/e2e","Test":"TestDistributed","Elapsed":9.6}`,
+		`{"Action":"pass","Package":"x/e2e"}`,
 	}, "\n")
 	var out strings.Builder
 	failed, err := report(strings.NewReader(in), &out)
@@ -29,9 +33,10 @@ func TestReportCountsThePostgreSQLVariantsAndShowsOnlyFailures(t *testing.T) {
 	got := out.String()
 	for _, want := range []string{
 		"got 2, want 3\n",
-		"tests: 4 passed, 1 failed, 1 skipped, in 1 packages",
+		"tests: 7 passed, 1 failed, 1 skipped, in 2 packages",
 		"sqlite   variants: 1 passed, 0 failed, 0 skipped",
-		"postgres variants: 1 passed, 0 failed, 0 skipped",
+		"postgres variants: 2 passed, 0 failed, 0 skipped",
+		"end-to-end and deployment tests:\n    pass  e2e TestDistributed (9.6s)\n    pass  e2e TestDistributed/postgres (9.5s)\n",
 		"FAIL p",
 	} {
 		if !strings.Contains(got, want) {
