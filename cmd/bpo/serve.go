@@ -14,7 +14,9 @@ import (
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/grpcserver"
+	"github.com/acme/bpo/kit/opsmetrics"
 	"github.com/acme/bpo/kit/sqlstore"
+	"github.com/acme/bpo/kit/telemetry"
 	"github.com/acme/bpo/services/gateway"
 	"github.com/acme/bpo/services/platform"
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +40,7 @@ type serveConfig struct {
 	monitorAddr  string
 	logFormat    string
 	metricsAddr  string
+	pprofAddr    string
 	drainTimeout time.Duration
 	maxBodyBytes int64
 	auditKeyFile string
@@ -58,6 +61,7 @@ func parseServe(args []string) (*serveConfig, error) {
 	fs.StringVar(&c.monitorAddr, "monitoring-addr", "", "monitoring's gRPC address when it runs in another process (default: --grpc-addr)")
 	fs.StringVar(&c.logFormat, "log-format", "console", "log format: console (development) or json (production)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (with the gateway it is also on --http-addr)")
+	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) on this address, for performance work; off by default, never expose it")
 	fs.DurationVar(&c.drainTimeout, "drain-timeout", 20*time.Second, "on SIGTERM, how long in-flight calls may finish")
 	fs.StringVar(&c.auditKeyFile, "audit-key-file", "", "file holding the key of the audit logs' HMAC chain (default: audit-hmac.key in --data-dir, created on first run); replicas of one service share it")
 	fs.DurationVar(&c.auditEvery, "audit-verify-every", 5*time.Minute, "how often each audit log is verified in the background (metrics bpo_audit_chain_*); 0 verifies once at start")
@@ -77,10 +81,15 @@ func parseServe(args []string) (*serveConfig, error) {
 	if err := c.tls.check(); err != nil {
 		return nil, err
 	}
+	peers := false
 	for _, a := range []*string{&c.catalogAddr, &c.contractAddr, &c.transAddr, &c.monitorAddr} {
 		if *a == "" {
 			*a = c.grpcAddr
 		}
+		peers = peers || *a != c.grpcAddr
+	}
+	if err := c.tokens.checkShared(c.service, peers, c.db != "", c.dataDir); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -123,12 +132,34 @@ func serve(ctx context.Context, args []string) error {
 	if err := c.tls.load(log); err != nil {
 		return err
 	}
+	tracing, err := telemetry.Setup(ctx, c.service, os.Getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// After everything has drained: the last spans are flushed.
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(sctx); err != nil {
+			log.Warn("trace export at exit failed", zap.Error(err))
+		}
+	}()
+	if tracing.Exporter != "" {
+		log.Info("exporting traces", zap.String("exporter", tracing.Exporter))
+	}
 
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := opsmetrics.Register(metrics); err != nil {
+		return err
+	}
 	metricsHandler := promhttp.HandlerFor(metrics, promhttp.HandlerOpts{Registry: metrics})
+	clientMetrics, err := downstream.NewMetrics(metrics)
+	if err != nil {
+		return err
+	}
 
-	up, err := c.dial()
+	up, err := c.dial(clientMetrics)
 	if err != nil {
 		return err
 	}
@@ -160,10 +191,10 @@ func serve(ctx context.Context, args []string) error {
 	var httpLis net.Listener
 	if c.service == "all" || c.service == "gateway" {
 		// The lifecycle view is a service of this process's own listener.
-		if up.Lifecycle, err = downstream.DialTLS("lifecycle", grpcLis.Addr().String(), c.tls.dial(true)); err != nil {
+		if up.Lifecycle, err = downstream.DialTLS("lifecycle", grpcLis.Addr().String(), c.tls.dial(true), downstream.WithMetrics(clientMetrics)); err != nil {
 			return err
 		}
-		if hs, err = c.httpServer(ctx, log, up, metricsHandler); err != nil {
+		if hs, err = c.httpServer(ctx, log, up, metricsHandler, metrics); err != nil {
 			return err
 		}
 		if httpLis, err = c.tls.listen(c.httpAddr, "h2", "http/1.1"); err != nil {
@@ -179,6 +210,16 @@ func serve(ctx context.Context, args []string) error {
 		}
 		defer metricsLis.Close()
 		log.Info("metrics listening", zap.String("addr", metricsLis.Addr().String()))
+	} else if hs == nil {
+		log.Info("metrics not served: give --metrics-addr to serve this process's /metrics")
+	}
+
+	if c.pprofAddr != "" {
+		stopPprof, err := servePprof(log, c.pprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
 	}
 
 	// Shutdown order (conventions.md, "Running"): on SIGTERM, or when one
@@ -305,14 +346,21 @@ func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []pla
 			dbs = append(dbs, db)
 			chains = append(chains, chain)
 			log.Info("store ready", zap.String("service", s.Name), zap.String("db", sqlstore.Redact(dsn)), zap.Stringer("dialect", db.Dialect))
+			// go_sql_* of each connection pool, db_name="catalog_write" …
+			for role, pool := range db.Pools() {
+				if err := metrics.Register(collectors.NewDBStatsCollector(pool, s.Name+"_"+role)); err != nil {
+					closeAll()
+					return nil, nil, nil, err
+				}
+			}
 		}
 		s.Register(srv.Server, db, up, platform.Options{})
 	}
 	return srv, closeAll, chains, nil
 }
 
-func (c *serveConfig) httpServer(ctx context.Context, log *zap.Logger, up platform.Upstreams, metrics http.Handler) (*http.Server, error) {
-	h, err := gateway.New(ctx, up, gateway.WithLogger(log), gateway.WithMaxBodyBytes(c.maxBodyBytes), gateway.WithMetrics(metrics))
+func (c *serveConfig) httpServer(ctx context.Context, log *zap.Logger, up platform.Upstreams, metrics http.Handler, reg prometheus.Registerer) (*http.Server, error) {
+	h, err := gateway.New(ctx, up, gateway.WithLogger(log), gateway.WithMaxBodyBytes(c.maxBodyBytes), gateway.WithMetrics(metrics), gateway.WithRegistry(reg))
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +382,7 @@ func (c *serveConfig) httpServer(ctx context.Context, log *zap.Logger, up platfo
 
 // dial connects to the services the selected ones call, once at start-up
 // (to this process's own listener when everything runs together).
-func (c *serveConfig) dial() (platform.Upstreams, error) {
+func (c *serveConfig) dial(m *downstream.Metrics) (platform.Upstreams, error) {
 	var up platform.Upstreams
 	for _, d := range []struct {
 		name, addr string
@@ -348,7 +396,7 @@ func (c *serveConfig) dial() (platform.Upstreams, error) {
 		// At --grpc-addr is this process's own listener, unless it is the
 		// gateway alone, whose --grpc-addr is the services'.
 		own := c.service != "gateway" && d.addr == c.grpcAddr
-		conn, err := downstream.DialTLS(d.name, d.addr, c.tls.dial(own))
+		conn, err := downstream.DialTLS(d.name, d.addr, c.tls.dial(own), downstream.WithMetrics(m))
 		if err != nil {
 			closeUpstreams(up)
 			return platform.Upstreams{}, err

@@ -25,6 +25,8 @@ type Verifier struct {
 	// application of the user and its own defaults (Keycloak's
 	// offline_access); in a token bpo minted, such a name is a mistake.
 	othersRoles bool
+	// cache remembers tokens that verified (cache.go).
+	cache *tokenCache
 }
 
 // Option changes what a verifier expects of a token.
@@ -44,7 +46,7 @@ func WithRolesClaim(path string) Option {
 }
 
 func newVerifier(kf jwt.Keyfunc, methods []string, othersRoles bool, opts []Option) (*Verifier, error) {
-	v := &Verifier{keyfunc: kf, methods: methods, issuer: Issuer, audience: Audience, rolesAt: []string{"roles"}, othersRoles: othersRoles}
+	v := &Verifier{keyfunc: kf, methods: methods, issuer: Issuer, audience: Audience, rolesAt: []string{"roles"}, othersRoles: othersRoles, cache: newTokenCache()}
 	for _, o := range opts {
 		o(v)
 	}
@@ -84,10 +86,31 @@ func NewJWKSVerifier(jwks []byte, opts ...Option) (*Verifier, error) {
 // is wrapped for the server log, never shown to the caller.
 var ErrInvalidToken = errors.New("invalid token")
 
-// Verify parses and checks a raw token.
+// Verify parses and checks a raw token, or answers what it answered for
+// the same token before, while that token is still valid (cache.go).
 func (v *Verifier) Verify(raw string) (*Principal, error) {
+	if p, ok := v.cache.get(raw, v.keyfunc); ok {
+		return p, nil
+	}
+	p, seen, err := v.verify(raw)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(raw, p, seen)
+	return p, nil
+}
+
+// verify parses and checks a raw token and returns its principal, and its
+// expiry, header and the key that verified it, for the cache.
+func (v *Verifier) verify(raw string) (*Principal, verified, error) {
+	var seen verified
+	keyfunc := func(t *jwt.Token) (any, error) {
+		k, err := v.keyfunc(t)
+		seen.key, seen.header, seen.method = k, t.Header, t.Method
+		return k, err
+	}
 	c := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, c, v.keyfunc,
+	_, err := jwt.ParseWithClaims(raw, c, keyfunc,
 		jwt.WithValidMethods(v.methods),
 		jwt.WithIssuer(v.issuer),
 		jwt.WithAudience(v.audience),
@@ -95,26 +118,30 @@ func (v *Verifier) Verify(raw string) (*Principal, error) {
 		jwt.WithLeeway(30*time.Second),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return nil, verified{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	exp, err := c.GetExpirationTime()
+	if err != nil || exp == nil { // WithExpirationRequired refused it already
+		return nil, verified{}, fmt.Errorf("%w: no exp claim", ErrInvalidToken)
 	}
 	sub, err := c.GetSubject()
 	if err != nil || sub == "" {
-		return nil, fmt.Errorf("%w: no sub claim", ErrInvalidToken)
+		return nil, verified{}, fmt.Errorf("%w: no sub claim", ErrInvalidToken)
 	}
 	// An identity provider signs its ID and refresh tokens with the same
 	// key, issuer and often audience; only an access token may call.
 	if typ, ok := c["typ"]; ok && !strings.EqualFold(fmt.Sprint(typ), "Bearer") {
-		return nil, fmt.Errorf("%w: a %v token is not an access token", ErrInvalidToken, typ)
+		return nil, verified{}, fmt.Errorf("%w: a %v token is not an access token", ErrInvalidToken, typ)
 	}
 	p := &Principal{Subject: sub, Token: raw}
 	if pv, ok := c["provider"]; ok {
 		if p.Provider, ok = pv.(string); !ok {
-			return nil, fmt.Errorf("%w: the provider claim is not a string", ErrInvalidToken)
+			return nil, verified{}, fmt.Errorf("%w: the provider claim is not a string", ErrInvalidToken)
 		}
 	}
 	names, err := v.roleNames(c)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return nil, verified{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	for _, r := range names {
 		role := Role(r)
@@ -122,25 +149,26 @@ func (v *Verifier) Verify(raw string) (*Principal, error) {
 		case !role.Valid() && v.othersRoles:
 			continue
 		case !role.Valid():
-			return nil, fmt.Errorf("%w: unknown role %q", ErrInvalidToken, r)
+			return nil, verified{}, fmt.Errorf("%w: unknown role %q", ErrInvalidToken, r)
 		case !p.Has(role):
 			p.Roles = append(p.Roles, role)
 		}
 	}
 	if p.Has(ProviderUser) && !strings.HasPrefix(p.Provider, "providers/") {
-		return nil, fmt.Errorf("%w: a provider user's token needs a provider claim", ErrInvalidToken)
+		return nil, verified{}, fmt.Errorf("%w: a provider user's token needs a provider claim", ErrInvalidToken)
 	}
 	// A provider user is a user of one provider and nothing else: with a
 	// staff role beside it, every rule that keeps providers apart (sealed
 	// proposals, own tasks, own contracts) would have to decide which role
 	// wins. Such a token is refused instead.
 	if p.Has(ProviderUser) && len(p.Roles) > 1 {
-		return nil, fmt.Errorf("%w: the provider role cannot be combined with other roles", ErrInvalidToken)
+		return nil, verified{}, fmt.Errorf("%w: the provider role cannot be combined with other roles", ErrInvalidToken)
 	}
 	if !p.Has(ProviderUser) && p.Provider != "" {
-		return nil, fmt.Errorf("%w: only provider users carry a provider claim", ErrInvalidToken)
+		return nil, verified{}, fmt.Errorf("%w: only provider users carry a provider claim", ErrInvalidToken)
 	}
-	return p, nil
+	seen.exp = exp.Time
+	return p, seen, nil
 }
 
 // roleNames reads the claim at v.rolesAt: a list of names, or one name. A

@@ -54,6 +54,8 @@ type DB struct {
 	schema  string // PostgreSQL schema of the service's tables
 	write   *sql.DB
 	read    *sql.DB
+	// Prepared statements of each pool, SQLite only (stmtcache.go).
+	writeStmts, readStmts *stmtCache
 }
 
 // Open connects to dsn: a `postgres://` URL (the service's tables live in
@@ -86,7 +88,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	r.SetMaxOpenConns(8)
-	db := &DB{Dialect: SQLite, write: w, read: r}
+	db := &DB{Dialect: SQLite, write: w, read: r, writeStmts: newStmtCache(w), readStmts: newStmtCache(r)}
 	if err := w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -123,6 +125,8 @@ func openPostgres(ctx context.Context, dsn, schema string) (*DB, error) {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	db.writeStmts.close()
+	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -184,6 +188,7 @@ func lockID(name string) int64 {
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	stmts   *stmtCache
 }
 
 // Dialect returns the database dialect of the transaction.
@@ -191,16 +196,25 @@ func (t *Tx) Dialect() Dialect { return t.dialect }
 
 // Exec runs a statement.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, rebind(t.dialect, query), args...)
 }
 
 // Query runs a query.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, rebind(t.dialect, query), args...)
 }
 
 // QueryRow runs a query that returns at most one row.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, rebind(t.dialect, query), args...)
 }
 
@@ -208,7 +222,7 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 // Everything fn writes — the change, its audit record, its idempotency key —
 // becomes visible together or not at all.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.write, nil, fn)
+	return db.run(ctx, db.write, db.writeStmts, nil, fn)
 }
 
 // Read runs fn in a read-only transaction that sees one snapshot: on
@@ -220,7 +234,7 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 	if db.Dialect == Postgres {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
-	return db.run(ctx, db.read, opts, fn)
+	return db.run(ctx, db.read, db.readStmts, opts, fn)
 }
 
 // Query runs fn in a read transaction (as Read) and returns what it read:
@@ -239,12 +253,12 @@ func Query[T any](ctx context.Context, db *DB, fn func(*Tx) (T, error)) (T, erro
 	return out, nil
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(*Tx) error) error {
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{tx: tx, dialect: db.Dialect}); err != nil {
+	if err := fn(&Tx{tx: tx, dialect: db.Dialect, stmts: stmts}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
