@@ -4,7 +4,10 @@ import (
 	"context"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	"github.com/acme/bpo/kit/apperr"
+	"github.com/acme/bpo/kit/names"
+	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/contract/terms"
 )
 
@@ -38,4 +41,37 @@ func (s *Server) award(ctx context.Context, engagement catalogv1.EngagementResou
 		return terms.Award{}, err
 	}
 	return terms.Award{Engagement: eng, Proposal: proposal, Scope: scope}, nil
+}
+
+// awardStands refuses to approve a contract whose award was withdrawn in
+// catalog after it was drafted (catalog's award fallback passes the award
+// to the next-ranked proposal; catalog calls no one, so contract checks):
+// the draft names a provider that no longer holds the award. A name that
+// does not parse or a contract that cannot be read is left to the change
+// itself to answer.
+func (s *Server) awardStands(ctx context.Context, name string) error {
+	n, err := names.Parse[contractv1.ContractResourceName]("name", name)
+	if err != nil {
+		return nil
+	}
+	c, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+		return s.current(ctx, tx, n)
+	})
+	if err != nil || c.GetState() != contractv1.ContractState_CONTRACT_STATE_IN_REVIEW {
+		return nil
+	}
+	eng, err := s.catalog.GetEngagement(ctx, &catalogv1.GetEngagementRequest{Name: c.GetEngagement()})
+	if err != nil {
+		return err
+	}
+	if held := eng.GetAward().GetProposal(); held != c.GetProposal() {
+		now := "no proposal"
+		if held != "" {
+			now = held
+		}
+		return apperr.New(apperr.FailedPrecondition,
+			"%s was drafted for the award of %s to %s, which was withdrawn (the award now names %s): this contract cannot be approved",
+			n, c.GetEngagement(), c.GetProposal(), now)
+	}
+	return nil
 }

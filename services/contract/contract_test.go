@@ -514,3 +514,30 @@ func TestRejectSendsBackToDraftAndEditorsCannotApprove(t *testing.T) {
 		}
 	})
 }
+
+// An award withdrawn in catalog after the contract was drafted (the
+// provider walked away before signing) leaves the draft naming a provider
+// that no longer holds the award: approving it is refused, naming both.
+func TestApprovalRefusedOnceTheAwardIsWithdrawn(t *testing.T) {
+	t.Parallel()
+	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
+		a := e.AwardedEngagement(t)
+		cm := e.AsRole(t, auth.ContractManager)
+		c := draftFor(t, e, cm, a.Engagement.GetName())
+		c, err := e.Contract.SubmitContract(cm, &contractv1.SubmitContractRequest{Name: c.GetName(), Etag: c.GetEtag()})
+		if err != nil {
+			t.Fatalf("submit: %v", err)
+		}
+		if _, err := e.Catalog.WithdrawAward(e.AsRole(t, auth.SourcingManager), &catalogv1.WithdrawAwardRequest{
+			Name: a.Event.GetName(), Reason: "the provider withdrew before signing",
+		}); err != nil {
+			t.Fatalf("withdraw award: %v", err)
+		}
+		_, err = e.Contract.ApproveContract(e.AsRole(t, auth.Approver), &contractv1.ApproveContractRequest{Name: c.GetName()})
+		wantMessage(t, err, codes.FailedPrecondition, "which was withdrawn (the award now names no proposal)")
+		got, err := e.Contract.GetContract(cm, &contractv1.GetContractRequest{Name: c.GetName()})
+		if err != nil || got.GetState() != inReview || got.GetApprover() != "" {
+			t.Fatalf("after the refusal: %v approver %q (%v); want IN_REVIEW, unapproved", got.GetState(), got.GetApprover(), err)
+		}
+	})
+}

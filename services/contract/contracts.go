@@ -108,10 +108,21 @@ func (s *Server) GetContract(ctx context.Context, req *contractv1.GetContractReq
 	if err != nil {
 		return nil, err
 	}
+	if err := s.advance(ctx, name.String()); err != nil {
+		return nil, err
+	}
 	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
-		c, _, err := load(ctx, tx, name, "")
-		return c, err
+		if id := req.GetRevisionId(); id != "" {
+			return revision(ctx, tx, name, id)
+		}
+		return s.current(ctx, tx, name)
 	})
+}
+
+// current reads the contract name as it stands, for the caller.
+func (s *Server) current(ctx context.Context, tx *sqlstore.Tx, name contractv1.ContractResourceName) (*contractv1.Contract, error) {
+	c, _, err := load(ctx, tx, name, "")
+	return c, err
 }
 
 // load reads the contract name for a change when the caller sent an etag,
@@ -134,6 +145,9 @@ func (s *Server) ListContracts(ctx context.Context, req *contractv1.ListContract
 	q := docstore.Query{}
 	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
 		q.Terms = []listing.Term{{Field: "provider", Op: listing.Equal, Value: caller.Provider}}
+	}
+	if err := s.sweep(ctx); err != nil {
+		return nil, err
 	}
 	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.ListContractsResponse, error) {
 		page, next, err := contracts.Page(ctx, tx, req, q)
@@ -194,19 +208,26 @@ func (s *Server) change(ctx context.Context, method string, req stateChange, eta
 	if err != nil {
 		return nil, err
 	}
-	return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
-		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
-			before, v, err := load(ctx, tx, name, etag)
-			if err != nil {
-				return nil, err
-			}
-			c := proto.CloneOf(before)
-			changed, err := apply(c)
-			if err != nil || !changed {
-				return before, err
-			}
-			return s.save(ctx, tx, req.GetRequestId(), before, c, v)
-		})
+	if err := s.advance(ctx, name.String()); err != nil {
+		return nil, err
+	}
+	// A write that lost a race with another change of the contract runs
+	// again on fresh data (a stale etag the caller sent does not).
+	return sqlstore.RetryConflicts(ctx, func() (*contractv1.Contract, error) {
+		return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
+			func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+				before, v, err := load(ctx, tx, name, etag)
+				if err != nil {
+					return nil, err
+				}
+				c := proto.CloneOf(before)
+				changed, err := apply(c)
+				if err != nil || !changed {
+					return before, err
+				}
+				return s.save(ctx, tx, req.GetRequestId(), before, c, v)
+			})
+	})
 }
 
 // SubmitContract implements contractv1.ContractServiceServer.
@@ -239,6 +260,9 @@ func (s *Server) RejectContract(ctx context.Context, req *contractv1.RejectContr
 // ApproveContract implements contractv1.ContractServiceServer.
 func (s *Server) ApproveContract(ctx context.Context, req *contractv1.ApproveContractRequest) (*contractv1.Contract, error) {
 	caller := auth.FromContext(ctx)
+	if err := s.awardStands(ctx, req.GetName()); err != nil {
+		return nil, err
+	}
 	return s.change(ctx, contractv1.ContractService_ApproveContract_FullMethodName, req, req.GetEtag(), func(c *contractv1.Contract) (bool, error) {
 		next, err := terms.Next(c.GetState(), terms.Approve)
 		if err != nil {
@@ -252,11 +276,39 @@ func (s *Server) ApproveContract(ctx context.Context, req *contractv1.ApproveCon
 	})
 }
 
-// SignContract implements contractv1.ContractServiceServer.
+// SignContract implements contractv1.ContractServiceServer. The two
+// parties may sign at the same instant: their signatures touch different
+// fields, so the one whose write lost the race (the contract changed
+// between its read and its write) runs again on the fresh contract rather
+// than answering ABORTED. A stale etag the caller sent is still ABORTED.
+// The signature that completes the contract stores its first revision.
 func (s *Server) SignContract(ctx context.Context, req *contractv1.SignContractRequest) (*contractv1.Contract, error) {
 	caller := auth.FromContext(ctx)
-	return s.change(ctx, contractv1.ContractService_SignContract_FullMethodName, req, req.GetEtag(), func(c *contractv1.Contract) (bool, error) {
-		return terms.AddSignature(c, party(caller), s.now())
+	name, err := names.Parse[contractv1.ContractResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.RetryConflicts(ctx, func() (*contractv1.Contract, error) {
+		return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_SignContract_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
+			func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+				before, v, err := load(ctx, tx, name, req.GetEtag())
+				if err != nil {
+					return nil, err
+				}
+				c := proto.CloneOf(before)
+				changed, err := terms.AddSignature(c, party(caller), s.now())
+				if err != nil || !changed {
+					return before, err
+				}
+				if terms.Signed(c.GetState()) {
+					if err := saveRevision(ctx, tx, name, c); err != nil {
+						return nil, err
+					}
+					// Signed on or after its start date, it is ACTIVE at once.
+					terms.InTime(c, s.now())
+				}
+				return s.save(ctx, tx, req.GetRequestId(), before, c, v)
+			})
 	})
 }
 
@@ -274,6 +326,9 @@ func (s *Server) TerminateContract(ctx context.Context, req *contractv1.Terminat
 		return nil, err
 	}
 	t := terms.Termination{Reason: req.GetReason(), EffectiveDate: req.GetEffectiveDate(), Explanation: req.GetExplanation(), By: auth.Subject(ctx)}
+	if err := s.advance(ctx, name.String()); err != nil {
+		return nil, err
+	}
 	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_TerminateContract_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
 			before, v, err := load(ctx, tx, name, req.GetEtag())

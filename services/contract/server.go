@@ -24,7 +24,17 @@ type Server struct {
 // New returns the contract service on db (migrated); catalog is asked for
 // awards and scopes.
 func New(db *sqlstore.DB, catalog catalogv1.CatalogServiceClient) *Server {
-	return &Server{db: db, catalog: catalog, now: time.Now}
+	return NewWithClock(db, catalog, nil)
+}
+
+// NewWithClock is New on the clock now (time.Now when nil): the clock
+// decides signature and termination times and the states in time (ACTIVE
+// from the start date, renewals, EXPIRED past the end).
+func NewWithClock(db *sqlstore.DB, catalog catalogv1.CatalogServiceClient, now func() time.Time) *Server {
+	if now == nil {
+		now = time.Now
+	}
+	return &Server{db: db, catalog: catalog, now: now}
 }
 
 // signers are the roles that may call SignContract: the client signatory is
@@ -48,8 +58,26 @@ var Policy = auth.Policy{
 	contractv1.ContractService_SignContract_FullMethodName:              signers,
 	contractv1.ContractService_RecordServiceCommencement_FullMethodName: {auth.TransitionManager},
 	contractv1.ContractService_TerminateContract_FullMethodName:         {auth.ContractManager},
-	contractv1.ContractService_ListAuditEvents_FullMethodName:           {auth.Auditor},
-	contractv1.ContractService_VerifyAuditLog_FullMethodName:            {auth.Auditor},
+	contractv1.ContractService_GetEffectiveContract_FullMethodName:      auth.Readers,
+	contractv1.ContractService_ListContractRevisions_FullMethodName:     auth.Readers,
+	// Monitoring records chronic failures when a governance manager closes
+	// a period, forwarding that caller's token (the way transition records
+	// the service commencement with the transition manager's).
+	contractv1.ContractService_RecordChronicFailure_FullMethodName: {auth.GovernanceManager},
+	contractv1.ContractService_RequestTermination_FullMethodName:   {auth.ContractManager},
+	contractv1.ContractService_ApproveTermination_FullMethodName:   {auth.Approver},
+	contractv1.ContractService_RejectTermination_FullMethodName:    {auth.Approver, auth.ContractManager},
+	contractv1.ContractService_CreateAmendment_FullMethodName:      {auth.ContractManager},
+	contractv1.ContractService_GetAmendment_FullMethodName:         auth.Readers,
+	contractv1.ContractService_ListAmendments_FullMethodName:       auth.Readers,
+	contractv1.ContractService_UpdateAmendment_FullMethodName:      {auth.ContractManager},
+	contractv1.ContractService_SubmitAmendment_FullMethodName:      {auth.ContractManager},
+	contractv1.ContractService_ApproveAmendment_FullMethodName:     {auth.Approver},
+	contractv1.ContractService_RejectAmendment_FullMethodName:      {auth.Approver, auth.ContractManager},
+	contractv1.ContractService_SignAmendment_FullMethodName:        signers,
+	contractv1.ContractService_ListObligations_FullMethodName:      auth.Readers,
+	contractv1.ContractService_ListAuditEvents_FullMethodName:      {auth.Auditor},
+	contractv1.ContractService_VerifyAuditLog_FullMethodName:       {auth.Auditor},
 }
 
 // party is the caller as the terms' four-eyes and signature rules see it.

@@ -62,7 +62,7 @@ func TestTerminate(t *testing.T) {
 
 		// For cause needs an approval flow that is not built: refused, saying so.
 		_, err = e.Contract.TerminateContract(cm, req(contractv1.TerminationReason_TERMINATION_REASON_CAUSE))
-		wantMessage(t, err, codes.FailedPrecondition, "cannot be terminated for CAUSE yet")
+		wantMessage(t, err, codes.FailedPrecondition, "has no chronic-failure right: termination for CAUSE needs one recorded by monitoring")
 
 		stale := req(convenience)
 		stale.Etag = `"stale"`
@@ -120,5 +120,77 @@ func TestTerminate(t *testing.T) {
 		if n := len(methods); n == 0 || methods[n-1] != "TerminateContract" || slices.Index(methods, "TerminateContract") != n-1 {
 			t.Errorf("audited %v, want one TerminateContract last", methods)
 		}
+	})
+}
+
+// Termination for cause over the API: on a chronic-failure right recorded
+// by monitoring (its evidence kept on the termination), or on a written
+// reason requested by one user and approved by an approver who is not the
+// requester. spec: contract.md, "States" — TERMINATED.
+func TestTerminateForCause(t *testing.T) {
+	t.Parallel()
+	cause := contractv1.TerminationReason_TERMINATION_REASON_CAUSE
+	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
+		cm := e.AsRole(t, auth.ContractManager)
+
+		// On a chronic failure.
+		s := e.SignedContract(t)
+		c := s.Contract
+		_, err := e.Contract.RecordChronicFailure(e.AsRole(t, auth.GovernanceManager), &contractv1.RecordChronicFailureRequest{Name: c.GetName(), Right: &contractv1.ChronicFailureRight{
+			Period: "2027-06", ServiceLevelKeys: []string{testenv.LevelASA}, MissedPeriods: []string{"2027-02", "2027-04", "2027-06"},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Contract.TerminateContract(cm, &contractv1.TerminateContractRequest{Name: c.GetName(), Reason: cause, EffectiveDate: today(t, c)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := got.GetTermination().GetChronicFailureRight()
+		if got.GetState() != terminated || ev.GetPeriod() != "2027-06" || !slices.Equal(ev.GetMissedPeriods(), []string{"2027-02", "2027-04", "2027-06"}) {
+			t.Errorf("terminated %v with evidence %v", got.GetState(), ev)
+		}
+
+		// On a written reason, four eyes.
+		s2 := e.SignedContract(t)
+		c2 := s2.Contract
+		lead := e.As(t, "lead", auth.ContractManager, auth.Approver)
+		_, err = e.Contract.RequestTermination(lead, &contractv1.RequestTerminationRequest{Name: c2.GetName(), EffectiveDate: today(t, c2)})
+		wantViolations(t, err, "explanation")
+		req, err := e.Contract.RequestTermination(lead, &contractv1.RequestTerminationRequest{Name: c2.GetName(), EffectiveDate: today(t, c2), Explanation: "repeated data-protection breaches"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req.GetState() != signed || req.GetPendingTermination().GetRequestedBy() != "lead" {
+			t.Fatalf("requested: %v %v", req.GetState(), req.GetPendingTermination())
+		}
+		_, err = e.Contract.ApproveTermination(lead, &contractv1.ApproveTerminationRequest{Name: c2.GetName()})
+		wantMessage(t, err, codes.PermissionDenied, "lead requested this termination and cannot also approve it")
+		_, err = e.Contract.ApproveTermination(cm, &contractv1.ApproveTerminationRequest{Name: c2.GetName()})
+		wantCode(t, err, codes.PermissionDenied) // not an approver
+		done, err := e.Contract.ApproveTermination(e.AsRole(t, auth.Approver), &contractv1.ApproveTerminationRequest{Name: c2.GetName()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tm := done.GetTermination()
+		if done.GetState() != terminated || tm.GetRequestedBy() != "lead" || tm.GetApprovedBy() != string(auth.Approver) || tm.GetReason() != cause || done.GetPendingTermination() != nil {
+			t.Errorf("approved: %v %v", done.GetState(), tm)
+		}
+		// The engagement is free again.
+		if _, err := e.Contract.CreateContract(cm, &contractv1.CreateContractRequest{Contract: &contractv1.Contract{Engagement: s2.Engagement.GetName()}}); err != nil {
+			t.Errorf("new contract after termination: %v", err)
+		}
+
+		// A request rejected leaves the contract in force, with the reason.
+		s3 := e.SignedContract(t)
+		if _, err := e.Contract.RequestTermination(cm, &contractv1.RequestTerminationRequest{Name: s3.Contract.GetName(), EffectiveDate: today(t, s3.Contract), Explanation: "late reports"}); err != nil {
+			t.Fatal(err)
+		}
+		kept, err := e.Contract.RejectTermination(e.AsRole(t, auth.Approver), &contractv1.RejectTerminationRequest{Name: s3.Contract.GetName(), Reason: "reports are late but not a cause"})
+		if err != nil || kept.GetState() != signed || kept.GetPendingTermination() != nil || kept.GetTerminationRejectionReason() != "reports are late but not a cause" {
+			t.Errorf("rejected: %v %v", kept, err)
+		}
+		_, err = e.Contract.ApproveTermination(e.AsRole(t, auth.Approver), &contractv1.ApproveTerminationRequest{Name: s3.Contract.GetName()})
+		wantMessage(t, err, codes.FailedPrecondition, "has no termination for cause waiting for approval")
 	})
 }

@@ -37,3 +37,6 @@ func TermEnd(start *date.Date, months int) (*date.Date, bool) {
 	anniversary := time.Date(firstOfMonth.Year(), firstOfMonth.Month(), day, 0, 0, 0, 0, time.UTC)
 	return toDate(anniversary.AddDate(0, 0, -1)), true
 }
+
+// Civil is d as midnight UTC and whether d is a whole, real calendar date.
+func Civil(d *date.Date) (time.Time, bool) { return civil(d) }

@@ -1,6 +1,7 @@
 package terms
 
 import (
+	"math/big"
 	"testing"
 	"time"
 
@@ -54,6 +55,32 @@ func FuzzTermEnd(f *testing.F) {
 		}
 		if naive := s.AddDate(0, months, -1); end.After(naive) || naive.Sub(end) > 4*24*time.Hour {
 			t.Fatalf("%v + %d months ends %v, far from %v", start, months, endDate, naive)
+		}
+	})
+}
+
+// FuzzEscalation: for any two positive prices and cap, the check never
+// panics, and it finds the rise above the cap exactly when
+// (after − before) × 10 000 > cap × before.
+func FuzzEscalation(f *testing.F) {
+	f.Add(int64(9_500_000), int64(9_975_000), int32(300))
+	f.Add(int64(9_500_000), int64(9_785_000), int32(300))
+	f.Add(int64(1), int64(1<<62), int32(10000))
+	f.Fuzz(func(t *testing.T, before, after int64, capBps int32) {
+		if before <= 0 || after <= 0 || capBps < 0 || capBps > 10000 {
+			return
+		}
+		rev1 := reviewable()
+		rev1.MonthlyFee.MinorUnits = before
+		StartRevision(rev1)
+		amended := proto.CloneOf(rev1)
+		amended.MonthlyFee.MinorUnits = after
+		amended.EscalationCapBps = capBps
+		check := Escalation(amended, []*contractv1.Contract{rev1}, day(2026, 6, 1))
+		rise := new(big.Int).Mul(new(big.Int).Sub(big.NewInt(after), big.NewInt(before)), big.NewInt(10_000))
+		want := rise.Cmp(new(big.Int).Mul(big.NewInt(int64(capBps)), big.NewInt(before))) > 0
+		if check.GetExceedsCap() != want {
+			t.Fatalf("%d → %d under %d bps: exceeds %v, want %v", before, after, capBps, check.GetExceedsCap(), want)
 		}
 	})
 }

@@ -58,8 +58,8 @@ func AddSignature(c *contractv1.Contract, signer Party, now time.Time) (changed 
 	case signer.ProviderUser:
 		// A provider user signs only for its own provider, never for the
 		// client, whatever the client signatory field says.
-		if signer.Provider != c.GetProvider() {
-			return false, apperr.New(apperr.PermissionDenied, "only a user of the contracted provider (%s) can sign for the provider", c.GetProvider())
+		if err := mayProviderSign(c, signer); err != nil {
+			return false, err
 		}
 		if c.GetProviderSignature() != nil {
 			return false, nil
@@ -75,6 +75,7 @@ func AddSignature(c *contractv1.Contract, signer Party, now time.Time) (changed 
 	}
 	if c.GetClientSignature() != nil && c.GetProviderSignature() != nil {
 		c.State = contractv1.ContractState_CONTRACT_STATE_SIGNED
+		StartRevision(c)
 	}
 	return true, nil
 }

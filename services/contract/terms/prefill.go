@@ -1,6 +1,8 @@
 package terms
 
 import (
+	"slices"
+
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
@@ -14,6 +16,9 @@ const (
 	DefaultChronicMisses  = 3    // a critical level missed in 3 …
 	DefaultChronicWindow  = 6    // … of the last 6 periods
 	DefaultEarnBackPeriod = 0    // no earn-back
+	// DefaultBreachNotificationHours is the breach notification pre-filled
+	// for confidential and regulated data: GDPR's 72 hours (Art. 33).
+	DefaultBreachNotificationHours = 72
 )
 
 // DefaultCreditRegime is the regime a new draft starts with.
@@ -46,9 +51,17 @@ type Award struct {
 //   - currency: the awarded total contract value's, else the scope's
 //     commercial currency, else the awarded monthly fee's;
 //   - type: the awarded proposal's pricing model (FIXED_PRICE when it
-//     states none); monthly fee from a FIXED_PRICE proposal;
+//     states none); the prices of that model from the proposal: the
+//     monthly fee (FIXED_PRICE), the rate card and not-to-exceed cap
+//     (TIME_AND_MATERIALS), the base fee, bonus pool and at-risk share
+//     (PERFORMANCE_BASED; every KPI level of the scope earns the bonus);
+//   - delivery centers from the proposal; required certifications, data
+//     classification and allowed data countries from the scope's
+//     compliance, with a 72-hour breach notification for confidential
+//     and regulated data;
 //   - service levels from the scope with their key, name, metric,
-//     comparator, target, kind and window; the CRITICAL ones share the
+//     comparator, kind and window, and the target the proposal committed
+//     to (the scope's where it proposed none); the CRITICAL ones share the
 //     at-risk pool equally (EqualAllocations) until the contract manager
 //     decides otherwise;
 //   - service time zone from the scope's coverage;
@@ -71,8 +84,33 @@ func Prefill(a Award, req *contractv1.Contract) *contractv1.Contract {
 		CreditRegime:    DefaultCreditRegime(),
 	}
 	pricing := a.Proposal.GetPricing()
-	if pricing.GetModel() == catalogv1.PricingModel_PRICING_MODEL_FIXED_PRICE && pricing.GetMonthlyFee() != nil {
-		c.MonthlyFee = proto.Clone(pricing.GetMonthlyFee()).(*typev1.Money)
+	switch pricing.GetModel() {
+	case catalogv1.PricingModel_PRICING_MODEL_TIME_AND_MATERIALS:
+		for _, r := range pricing.GetRateCard() {
+			c.RateCard = append(c.RateCard, proto.CloneOf(r))
+		}
+		c.MonthlyNotToExceed = proto.CloneOf(pricing.GetMonthlyNotToExceed())
+	case catalogv1.PricingModel_PRICING_MODEL_PERFORMANCE_BASED:
+		c.BaseMonthlyFee = proto.CloneOf(pricing.GetBaseMonthlyFee())
+		c.BonusPool = proto.CloneOf(pricing.GetBonusPool())
+		if r := pricing.GetAtRiskBps(); r > 0 {
+			c.CreditRegime.AtRiskBps = r
+		}
+	default:
+		c.MonthlyFee = proto.CloneOf(pricing.GetMonthlyFee())
+	}
+	c.DeliveryCenters = slices.Clone(a.Proposal.GetDeliveryCenters())
+	if comp := scope.GetCompliance(); comp != nil {
+		c.RequiredCertifications = slices.Clone(comp.GetRequiredCertifications())
+		if comp.GetDataClassification() != catalogv1.DataClassification_DATA_CLASSIFICATION_UNSPECIFIED || len(comp.GetAllowedDataCountries()) > 0 {
+			c.DataProtection = &contractv1.DataProtection{
+				Classification:       comp.GetDataClassification(),
+				AllowedDataCountries: slices.Clone(comp.GetAllowedDataCountries()),
+			}
+			if sensitive(comp.GetDataClassification()) {
+				c.DataProtection.BreachNotificationHours = DefaultBreachNotificationHours
+			}
+		}
 	}
 	switch {
 	case award.GetTotalContractValue().GetCurrencyCode() != "":
@@ -87,16 +125,29 @@ func Prefill(a Award, req *contractv1.Contract) *contractv1.Contract {
 			c.StartDate = proto.Clone(d).(*date.Date)
 		}
 	}
+	committed := map[string]string{}
+	for _, p := range a.Proposal.GetServiceLevels() {
+		if p.GetTarget() != "" {
+			committed[p.GetKey()] = p.GetTarget()
+		}
+	}
 	for _, sl := range scope.GetServiceLevels() {
+		target := sl.GetTarget()
+		if t, ok := committed[sl.GetKey()]; ok {
+			target = t // what the provider committed to in its proposal
+		}
 		c.ServiceLevels = append(c.ServiceLevels, &typev1.ServiceLevel{
 			Key:         sl.GetKey(),
 			DisplayName: sl.GetDisplayName(),
 			Metric:      proto.Clone(sl.GetMetric()).(*typev1.MetricDefinition),
 			Comparator:  sl.GetComparator(),
-			Target:      sl.GetTarget(),
+			Target:      target,
 			Kind:        sl.GetKind(),
 			Window:      sl.GetWindow(),
 		})
+		if c.GetType() == contractv1.ContractType_CONTRACT_TYPE_PERFORMANCE_BASED && c.GetBonusPool().GetMinorUnits() > 0 && sl.GetKind() == typev1.ServiceLevelKind_SERVICE_LEVEL_KIND_KPI {
+			c.BonusKpis = append(c.BonusKpis, sl.GetKey())
+		}
 	}
 	EqualAllocations(c.ServiceLevels)
 

@@ -32,8 +32,8 @@ type transition struct {
 
 // transitions is the contract state machine, DRAFT → IN_REVIEW → APPROVED
 // → SIGNED → TERMINATED, with IN_REVIEW → DRAFT when review sends it back.
-// A signed contract changes only by amendment (not built yet) or ends by
-// termination. EXPIRED is not reached yet (see the README).
+// A signed contract changes only by amendment or ends by termination; the
+// passing of time moves it SIGNED → ACTIVE → EXPIRED (InTime), not a call.
 var transitions = map[Action]transition{
 	Edit: {
 		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_DRAFT},
@@ -61,14 +61,14 @@ var transitions = map[Action]transition{
 		hint: "only an APPROVED contract can be signed; it must be submitted and approved first",
 	},
 	Commence: {
-		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_SIGNED},
-		to:   contractv1.ContractState_CONTRACT_STATE_SIGNED,
+		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_SIGNED, contractv1.ContractState_CONTRACT_STATE_ACTIVE},
+		to:   contractv1.ContractState_CONTRACT_STATE_SIGNED, // the state is kept (see RecordCommencement)
 		hint: "service can commence only under a SIGNED contract; both parties sign it first",
 	},
 	Terminate: {
-		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_SIGNED},
+		from: []contractv1.ContractState{contractv1.ContractState_CONTRACT_STATE_SIGNED, contractv1.ContractState_CONTRACT_STATE_ACTIVE},
 		to:   contractv1.ContractState_CONTRACT_STATE_TERMINATED,
-		hint: "only a SIGNED contract can be terminated; a contract not yet signed is edited or sent back instead",
+		hint: "only a SIGNED or ACTIVE contract can be terminated; a contract not yet signed is edited or sent back instead, an expired one has ended",
 	},
 }
 

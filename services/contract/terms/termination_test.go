@@ -81,8 +81,65 @@ func TestTerminateForCauseSaysWhatIsMissing(t *testing.T) {
 	c := reviewable()
 	c.State = signed
 	err := ApplyTermination(c, Termination{Reason: cause, EffectiveDate: day(2026, 6, 1)}, time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC), "effective_date")
-	want := "contracts/C1 cannot be terminated for CAUSE yet: termination for cause needs a triggered chronic-failure right or a written reason approved by an approver, and that approval flow is not built; terminate for CONVENIENCE or by MUTUAL agreement, giving the cause in the explanation"
+	want := "contracts/C1 has no chronic-failure right: termination for CAUSE needs one recorded by monitoring, or a written reason approved by an approver who is not the requester (RequestTermination, then ApproveTermination)"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
 	}
+	wantKind(t, err, apperr.FailedPrecondition)
+}
+
+func TestTerminateForCauseOnAChronicFailure(t *testing.T) {
+	c := reviewable()
+	c.State = signed
+	now := time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
+	right := &contractv1.ChronicFailureRight{Period: "2026-10", ServiceLevelKeys: []string{"asa_20s"}, MissedPeriods: []string{"2026-06", "2026-08", "2026-10"}}
+	if _, err := RecordChronicFailure(c, right, now, "right"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ApplyTermination(c, Termination{Reason: cause, EffectiveDate: day(2026, 11, 3), By: "cm@client"}, now, "effective_date"); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.GetTermination().GetChronicFailureRight()
+	if c.GetState() != terminated || ev.GetPeriod() != "2026-10" || len(ev.GetMissedPeriods()) != 3 || ev.GetServiceLevelKeys()[0] != "asa_20s" {
+		t.Errorf("terminated %v with evidence %v", c.GetState(), ev)
+	}
+}
+
+func TestTerminateForCauseOnAWrittenReasonNeedsFourEyes(t *testing.T) {
+	c := reviewable()
+	c.State = signed
+	now := time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
+	req := Termination{Reason: cause, EffectiveDate: day(2026, 11, 3), Explanation: "repeated data-protection breaches", By: "lead@client"}
+	wantKind(t, ApproveTermination(c, Party{Subject: "approver@client"}, now), apperr.FailedPrecondition)
+	if got := violationFields(t, RequestTermination(c, Termination{Reason: cause, EffectiveDate: day(2026, 11, 3), By: "lead@client"}, now, "effective_date")); len(got) != 1 || got[0] != "explanation" {
+		t.Errorf("no reason: %v", got)
+	}
+	if err := RequestTermination(c, req, now, "effective_date"); err != nil {
+		t.Fatal(err)
+	}
+	if c.GetState() != signed || c.GetPendingTermination().GetRequestedBy() != "lead@client" {
+		t.Fatalf("after the request: %v %v", c.GetState(), c.GetPendingTermination())
+	}
+	wantKind(t, RequestTermination(c, req, now, "effective_date"), apperr.FailedPrecondition) // one at a time
+	// The requester, even holding the approver role, cannot approve it.
+	wantKind(t, ApproveTermination(c, Party{Subject: "lead@client"}, now), apperr.PermissionDenied)
+	wantKind(t, ApproveTermination(c, Party{Subject: "p@provider", ProviderUser: true, Provider: "providers/P1"}, now), apperr.PermissionDenied)
+	if err := ApproveTermination(c, Party{Subject: "approver@client"}, now); err != nil {
+		t.Fatal(err)
+	}
+	tm := c.GetTermination()
+	if c.GetState() != terminated || c.GetPendingTermination() != nil || tm.GetRequestedBy() != "lead@client" || tm.GetApprovedBy() != "approver@client" ||
+		tm.GetExplanation() != "repeated data-protection breaches" || tm.GetReason() != cause {
+		t.Errorf("terminated %v: %v", c.GetState(), tm)
+	}
+
+	d := reviewable()
+	d.State = signed
+	if err := RequestTermination(d, req, now, "effective_date"); err != nil {
+		t.Fatal(err)
+	}
+	if err := RejectTermination(d, "the breaches were fixed"); err != nil || d.GetPendingTermination() != nil || d.GetTerminationRejectionReason() != "the breaches were fixed" || d.GetState() != signed {
+		t.Errorf("rejected: %v %v", d.GetPendingTermination(), err)
+	}
+	wantKind(t, RejectTermination(d, "again"), apperr.FailedPrecondition)
 }

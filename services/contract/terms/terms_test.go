@@ -156,9 +156,9 @@ func TestValidateForReview(t *testing.T) {
 		{"duplicate service-level keys", func(c *contractv1.Contract) {
 			c.ServiceLevels[2].Key = "asa_20s"
 		}, []string{"contract.service_levels[2].key"}},
-		{"time and materials is not supported yet", func(c *contractv1.Contract) {
+		{"time and materials needs a rate card, and no fixed fee", func(c *contractv1.Contract) {
 			c.Type = contractv1.ContractType_CONTRACT_TYPE_TIME_AND_MATERIALS
-		}, []string{"contract.type"}},
+		}, []string{"contract.monthly_fee", "contract.rate_card"}},
 		{"several problems are listed together", func(c *contractv1.Contract) {
 			c.ServiceLevels[0].AllocationBps = 0
 			c.CreditRegime.AtRiskBps = 2500
@@ -360,13 +360,13 @@ func TestPrefill(t *testing.T) {
 			t.Errorf("got start %v end %v fee %v currency %q", got.GetStartDate(), got.GetEndDate(), got.GetMonthlyFee(), got.GetCurrencyCode())
 		}
 		// The type is the one awarded, not FIXED_PRICE by default; review
-		// then says that T&M is not reviewable yet instead of asking for a
-		// monthly fee the award never had.
+		// then asks for the rate card the award never had, not for a
+		// monthly fee.
 		if got.GetType() != contractv1.ContractType_CONTRACT_TYPE_TIME_AND_MATERIALS {
 			t.Errorf("type %v, want the award's TIME_AND_MATERIALS", got.GetType())
 		}
-		if fields := violationFields(t, ValidateForReview(got, "contract")); !slices.Contains(fields, "contract.type") || slices.Contains(fields, "contract.monthly_fee") {
-			t.Errorf("review of a T&M draft complains about %v, want the type and no monthly fee", fields)
+		if fields := violationFields(t, ValidateForReview(got, "contract")); !slices.Contains(fields, "contract.rate_card") || slices.Contains(fields, "contract.monthly_fee") {
+			t.Errorf("review of a T&M draft complains about %v, want the rate card and no monthly fee", fields)
 		}
 	})
 }

@@ -8,6 +8,7 @@ package contractv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	v11 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	v1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	date "google.golang.org/genproto/googleapis/type/date"
@@ -99,10 +100,13 @@ const (
 	ContractState_CONTRACT_STATE_APPROVED ContractState = 3
 	// Signed by both parties; never changes in place.
 	ContractState_CONTRACT_STATE_SIGNED ContractState = 4
-	// Expired at its end date.
+	// Past its end date (after any auto-renewals): the term ran out.
 	ContractState_CONTRACT_STATE_EXPIRED ContractState = 5
 	// Terminated.
 	ContractState_CONTRACT_STATE_TERMINATED ContractState = 6
+	// Signed and in its term: the start date has come (in the service time
+	// zone). Reached from SIGNED by the passing of time, never by a call.
+	ContractState_CONTRACT_STATE_ACTIVE ContractState = 7
 )
 
 // Enum value maps for ContractState.
@@ -115,6 +119,7 @@ var (
 		4: "CONTRACT_STATE_SIGNED",
 		5: "CONTRACT_STATE_EXPIRED",
 		6: "CONTRACT_STATE_TERMINATED",
+		7: "CONTRACT_STATE_ACTIVE",
 	}
 	ContractState_value = map[string]int32{
 		"CONTRACT_STATE_UNSPECIFIED": 0,
@@ -124,6 +129,7 @@ var (
 		"CONTRACT_STATE_SIGNED":      4,
 		"CONTRACT_STATE_EXPIRED":     5,
 		"CONTRACT_STATE_TERMINATED":  6,
+		"CONTRACT_STATE_ACTIVE":      7,
 	}
 )
 
@@ -162,8 +168,9 @@ const (
 	TerminationReason_TERMINATION_REASON_UNSPECIFIED TerminationReason = 0
 	// For the client's convenience.
 	TerminationReason_TERMINATION_REASON_CONVENIENCE TerminationReason = 1
-	// For cause: needs a triggered chronic-failure right or a written reason
-	// approved by an approver; refused until that approval flow exists.
+	// For cause: needs a chronic-failure right recorded by monitoring
+	// (TerminateContract), or a written reason approved by an approver who
+	// is not the requester (RequestTermination, then ApproveTermination).
 	TerminationReason_TERMINATION_REASON_CAUSE TerminationReason = 2
 	// By mutual agreement of both parties.
 	TerminationReason_TERMINATION_REASON_MUTUAL TerminationReason = 3
@@ -226,7 +233,7 @@ type Contract struct {
 	Proposal string `protobuf:"bytes,4,opt,name=proposal,proto3" json:"proposal,omitempty"`
 	// Name shown to users.
 	DisplayName string `protobuf:"bytes,5,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	// Pricing type; FIXED_PRICE is supported today.
+	// Pricing type, pre-filled from the awarded proposal's pricing model.
 	Type ContractType `protobuf:"varint,6,opt,name=type,proto3,enum=bpo.contract.v1.ContractType" json:"type,omitempty"`
 	// Subject of the client's signatory (a user of ours). Required for review.
 	ClientSignatory string `protobuf:"bytes,7,opt,name=client_signatory,json=clientSignatory,proto3" json:"client_signatory,omitempty"`
@@ -296,6 +303,40 @@ type Contract struct {
 	// Chronic-failure rights monitoring reported (RecordChronicFailure); any
 	// one allows TerminateContract with reason CAUSE.
 	ChronicFailureRights []*ChronicFailureRight `protobuf:"bytes,37,rep,name=chronic_failure_rights,json=chronicFailureRights,proto3" json:"chronic_failure_rights,omitempty"`
+	// Subject of the provider's user who signs for it. When named, only that
+	// user of the contracted provider signs for the provider; when empty,
+	// any user of the contracted provider may (the provider decides who
+	// signs for it), and the signature records who did.
+	ProviderSignatory string `protobuf:"bytes,38,opt,name=provider_signatory,json=providerSignatory,proto3" json:"provider_signatory,omitempty"`
+	// Months the term renews by, automatically, at its end unless the
+	// renewal is cancelled by an amendment setting this to 0 before the
+	// renewal notice deadline; 0 = no renewal: the contract expires.
+	AutoRenewalMonths int32 `protobuf:"varint,39,opt,name=auto_renewal_months,json=autoRenewalMonths,proto3" json:"auto_renewal_months,omitempty"`
+	// Days before the end of the term by which either party gives notice
+	// (of non-renewal, or to renegotiate); the renewal notice deadline is
+	// the end date minus these days. 0 = no notice period.
+	RenewalNoticeDays int32 `protobuf:"varint,40,opt,name=renewal_notice_days,json=renewalNoticeDays,proto3" json:"renewal_notice_days,omitempty"`
+	// The data-protection terms, pre-filled from the scope's compliance.
+	DataProtection *DataProtection `protobuf:"bytes,41,opt,name=data_protection,json=dataProtection,proto3" json:"data_protection,omitempty"`
+	// The terms of termination for convenience.
+	TerminationTerms *TerminationTerms `protobuf:"bytes,42,opt,name=termination_terms,json=terminationTerms,proto3" json:"termination_terms,omitempty"`
+	// Names of the provider's delivery centers the service is delivered
+	// from, pre-filled from the awarded proposal.
+	DeliveryCenters []string `protobuf:"bytes,43,rep,name=delivery_centers,json=deliveryCenters,proto3" json:"delivery_centers,omitempty"`
+	// Certifications the provider must hold through the term, pre-filled
+	// from the scope's compliance; ListObligations shows their expiries.
+	RequiredCertifications []v11.CertificationType `protobuf:"varint,44,rep,packed,name=required_certifications,json=requiredCertifications,proto3,enum=bpo.catalog.v1.CertificationType" json:"required_certifications,omitempty"`
+	// The last day of the term after the automatic renewals so far: the end
+	// date until the contract renews, then end date + n × auto-renewal
+	// months. A contract past it is EXPIRED.
+	TermEndDate *date.Date `protobuf:"bytes,45,opt,name=term_end_date,json=termEndDate,proto3" json:"term_end_date,omitempty"`
+	// A termination for cause requested with a written reason and waiting
+	// for an approver who is not the requester (ApproveTermination); unset
+	// otherwise.
+	PendingTermination *TerminationRequest `protobuf:"bytes,46,opt,name=pending_termination,json=pendingTermination,proto3" json:"pending_termination,omitempty"`
+	// Why the last termination for cause requested was rejected
+	// (RejectTermination); cleared by the next request.
+	TerminationRejectionReason string `protobuf:"bytes,47,opt,name=termination_rejection_reason,json=terminationRejectionReason,proto3" json:"termination_rejection_reason,omitempty"`
 	// When the contract was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -574,6 +615,76 @@ func (x *Contract) GetChronicFailureRights() []*ChronicFailureRight {
 	return nil
 }
 
+func (x *Contract) GetProviderSignatory() string {
+	if x != nil {
+		return x.ProviderSignatory
+	}
+	return ""
+}
+
+func (x *Contract) GetAutoRenewalMonths() int32 {
+	if x != nil {
+		return x.AutoRenewalMonths
+	}
+	return 0
+}
+
+func (x *Contract) GetRenewalNoticeDays() int32 {
+	if x != nil {
+		return x.RenewalNoticeDays
+	}
+	return 0
+}
+
+func (x *Contract) GetDataProtection() *DataProtection {
+	if x != nil {
+		return x.DataProtection
+	}
+	return nil
+}
+
+func (x *Contract) GetTerminationTerms() *TerminationTerms {
+	if x != nil {
+		return x.TerminationTerms
+	}
+	return nil
+}
+
+func (x *Contract) GetDeliveryCenters() []string {
+	if x != nil {
+		return x.DeliveryCenters
+	}
+	return nil
+}
+
+func (x *Contract) GetRequiredCertifications() []v11.CertificationType {
+	if x != nil {
+		return x.RequiredCertifications
+	}
+	return nil
+}
+
+func (x *Contract) GetTermEndDate() *date.Date {
+	if x != nil {
+		return x.TermEndDate
+	}
+	return nil
+}
+
+func (x *Contract) GetPendingTermination() *TerminationRequest {
+	if x != nil {
+		return x.PendingTermination
+	}
+	return nil
+}
+
+func (x *Contract) GetTerminationRejectionReason() string {
+	if x != nil {
+		return x.TerminationRejectionReason
+	}
+	return ""
+}
+
 func (x *Contract) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -608,6 +719,14 @@ type Termination struct {
 	TerminatedBy string `protobuf:"bytes,4,opt,name=terminated_by,json=terminatedBy,proto3" json:"terminated_by,omitempty"`
 	// When it was terminated.
 	TerminateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=terminate_time,json=terminateTime,proto3" json:"terminate_time,omitempty"`
+	// For CAUSE on a chronic failure: the right it rests on, with its
+	// evidence (the levels and the periods they were missed in).
+	ChronicFailureRight *ChronicFailureRight `protobuf:"bytes,6,opt,name=chronic_failure_right,json=chronicFailureRight,proto3" json:"chronic_failure_right,omitempty"`
+	// For CAUSE on a written reason: who requested it, and the approver (not
+	// the requester) who approved it.
+	RequestedBy string `protobuf:"bytes,7,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	// The approver of a termination for cause on a written reason.
+	ApprovedBy    string `protobuf:"bytes,8,opt,name=approved_by,json=approvedBy,proto3" json:"approved_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -677,6 +796,305 @@ func (x *Termination) GetTerminateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Termination) GetChronicFailureRight() *ChronicFailureRight {
+	if x != nil {
+		return x.ChronicFailureRight
+	}
+	return nil
+}
+
+func (x *Termination) GetRequestedBy() string {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return ""
+}
+
+func (x *Termination) GetApprovedBy() string {
+	if x != nil {
+		return x.ApprovedBy
+	}
+	return ""
+}
+
+// A termination for cause on a written reason, waiting for approval.
+type TerminationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Always CAUSE.
+	Reason TerminationReason `protobuf:"varint,1,opt,name=reason,proto3,enum=bpo.contract.v1.TerminationReason" json:"reason,omitempty"`
+	// The last day of service asked for.
+	EffectiveDate *date.Date `protobuf:"bytes,2,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	// The written reason.
+	Explanation string `protobuf:"bytes,3,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// Subject of the requester.
+	RequestedBy string `protobuf:"bytes,4,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	// When it was requested.
+	RequestTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=request_time,json=requestTime,proto3" json:"request_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TerminationRequest) Reset() {
+	*x = TerminationRequest{}
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminationRequest) ProtoMessage() {}
+
+func (x *TerminationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminationRequest.ProtoReflect.Descriptor instead.
+func (*TerminationRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TerminationRequest) GetReason() TerminationReason {
+	if x != nil {
+		return x.Reason
+	}
+	return TerminationReason_TERMINATION_REASON_UNSPECIFIED
+}
+
+func (x *TerminationRequest) GetEffectiveDate() *date.Date {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return nil
+}
+
+func (x *TerminationRequest) GetExplanation() string {
+	if x != nil {
+		return x.Explanation
+	}
+	return ""
+}
+
+func (x *TerminationRequest) GetRequestedBy() string {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return ""
+}
+
+func (x *TerminationRequest) GetRequestTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RequestTime
+	}
+	return nil
+}
+
+// The data-protection terms of a contract.
+type DataProtection struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The classification of the data the provider handles.
+	Classification v11.DataClassification `protobuf:"varint,1,opt,name=classification,proto3,enum=bpo.catalog.v1.DataClassification" json:"classification,omitempty"`
+	// Countries (ISO 3166-1 alpha-2) where the data may be stored and
+	// processed; none means no restriction.
+	AllowedDataCountries []string `protobuf:"bytes,2,rep,name=allowed_data_countries,json=allowedDataCountries,proto3" json:"allowed_data_countries,omitempty"`
+	// Hours within which the provider notifies the client of a personal-data
+	// breach (e.g. 72); 0 = not agreed. Required for CONFIDENTIAL and
+	// REGULATED data.
+	BreachNotificationHours int32 `protobuf:"varint,3,opt,name=breach_notification_hours,json=breachNotificationHours,proto3" json:"breach_notification_hours,omitempty"`
+	// The client's rights to audit the provider.
+	AuditRights   *AuditRights `protobuf:"bytes,4,opt,name=audit_rights,json=auditRights,proto3" json:"audit_rights,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DataProtection) Reset() {
+	*x = DataProtection{}
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DataProtection) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DataProtection) ProtoMessage() {}
+
+func (x *DataProtection) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DataProtection.ProtoReflect.Descriptor instead.
+func (*DataProtection) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DataProtection) GetClassification() v11.DataClassification {
+	if x != nil {
+		return x.Classification
+	}
+	return v11.DataClassification(0)
+}
+
+func (x *DataProtection) GetAllowedDataCountries() []string {
+	if x != nil {
+		return x.AllowedDataCountries
+	}
+	return nil
+}
+
+func (x *DataProtection) GetBreachNotificationHours() int32 {
+	if x != nil {
+		return x.BreachNotificationHours
+	}
+	return 0
+}
+
+func (x *DataProtection) GetAuditRights() *AuditRights {
+	if x != nil {
+		return x.AuditRights
+	}
+	return nil
+}
+
+// The client's rights to audit the provider.
+type AuditRights struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Audits the client may hold per contract year; 0 = none.
+	AuditsPerYear int32 `protobuf:"varint,1,opt,name=audits_per_year,json=auditsPerYear,proto3" json:"audits_per_year,omitempty"`
+	// Days of notice the client gives before an audit.
+	NoticeDays int32 `protobuf:"varint,2,opt,name=notice_days,json=noticeDays,proto3" json:"notice_days,omitempty"`
+	// Whether audits may be held on the provider's premises.
+	OnSite        bool `protobuf:"varint,3,opt,name=on_site,json=onSite,proto3" json:"on_site,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditRights) Reset() {
+	*x = AuditRights{}
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditRights) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditRights) ProtoMessage() {}
+
+func (x *AuditRights) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditRights.ProtoReflect.Descriptor instead.
+func (*AuditRights) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AuditRights) GetAuditsPerYear() int32 {
+	if x != nil {
+		return x.AuditsPerYear
+	}
+	return 0
+}
+
+func (x *AuditRights) GetNoticeDays() int32 {
+	if x != nil {
+		return x.NoticeDays
+	}
+	return 0
+}
+
+func (x *AuditRights) GetOnSite() bool {
+	if x != nil {
+		return x.OnSite
+	}
+	return false
+}
+
+// The terms of termination for convenience.
+type TerminationTerms struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Days of notice a termination for convenience needs.
+	ConvenienceNoticeDays int32 `protobuf:"varint,1,opt,name=convenience_notice_days,json=convenienceNoticeDays,proto3" json:"convenience_notice_days,omitempty"`
+	// The fee the client pays for terminating for convenience; in the
+	// contract's currency.
+	ConvenienceFee *v1.Money `protobuf:"bytes,2,opt,name=convenience_fee,json=convenienceFee,proto3" json:"convenience_fee,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *TerminationTerms) Reset() {
+	*x = TerminationTerms{}
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TerminationTerms) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TerminationTerms) ProtoMessage() {}
+
+func (x *TerminationTerms) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TerminationTerms.ProtoReflect.Descriptor instead.
+func (*TerminationTerms) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TerminationTerms) GetConvenienceNoticeDays() int32 {
+	if x != nil {
+		return x.ConvenienceNoticeDays
+	}
+	return 0
+}
+
+func (x *TerminationTerms) GetConvenienceFee() *v1.Money {
+	if x != nil {
+		return x.ConvenienceFee
+	}
+	return nil
+}
+
 // The hours of service in the service time zone.
 type ServiceHours struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -695,7 +1113,7 @@ type ServiceHours struct {
 
 func (x *ServiceHours) Reset() {
 	*x = ServiceHours{}
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -707,7 +1125,7 @@ func (x *ServiceHours) String() string {
 func (*ServiceHours) ProtoMessage() {}
 
 func (x *ServiceHours) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[2]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -720,7 +1138,7 @@ func (x *ServiceHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceHours.ProtoReflect.Descriptor instead.
 func (*ServiceHours) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{2}
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ServiceHours) GetDays() []dayofweek.DayOfWeek {
@@ -767,7 +1185,7 @@ type Reporting struct {
 
 func (x *Reporting) Reset() {
 	*x = Reporting{}
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -779,7 +1197,7 @@ func (x *Reporting) String() string {
 func (*Reporting) ProtoMessage() {}
 
 func (x *Reporting) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[3]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -792,7 +1210,7 @@ func (x *Reporting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reporting.ProtoReflect.Descriptor instead.
 func (*Reporting) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{3}
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Reporting) GetFrequency() v1.MeasurementWindow {
@@ -835,7 +1253,7 @@ type ChronicFailureRight struct {
 
 func (x *ChronicFailureRight) Reset() {
 	*x = ChronicFailureRight{}
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[4]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -847,7 +1265,7 @@ func (x *ChronicFailureRight) String() string {
 func (*ChronicFailureRight) ProtoMessage() {}
 
 func (x *ChronicFailureRight) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[4]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -860,7 +1278,7 @@ func (x *ChronicFailureRight) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChronicFailureRight.ProtoReflect.Descriptor instead.
 func (*ChronicFailureRight) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{4}
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ChronicFailureRight) GetPeriod() string {
@@ -910,7 +1328,7 @@ type CreditRegime struct {
 
 func (x *CreditRegime) Reset() {
 	*x = CreditRegime{}
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[5]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -922,7 +1340,7 @@ func (x *CreditRegime) String() string {
 func (*CreditRegime) ProtoMessage() {}
 
 func (x *CreditRegime) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[5]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -935,7 +1353,7 @@ func (x *CreditRegime) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditRegime.ProtoReflect.Descriptor instead.
 func (*CreditRegime) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{5}
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreditRegime) GetAtRiskBps() int32 {
@@ -986,7 +1404,7 @@ type Signature struct {
 
 func (x *Signature) Reset() {
 	*x = Signature{}
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[6]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -998,7 +1416,7 @@ func (x *Signature) String() string {
 func (*Signature) ProtoMessage() {}
 
 func (x *Signature) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_proto_msgTypes[6]
+	mi := &file_bpo_contract_v1_contract_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1011,7 +1429,7 @@ func (x *Signature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Signature.ProtoReflect.Descriptor instead.
 func (*Signature) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{6}
+	return file_bpo_contract_v1_contract_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Signature) GetSigner() string {
@@ -1032,7 +1450,7 @@ var File_bpo_contract_v1_contract_proto protoreflect.FileDescriptor
 
 const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\n" +
-	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x17bpo/type/v1/money.proto\x1a\x19bpo/type/v1/pricing.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a\x1bgoogle/type/dayofweek.proto\x1a\x1bgoogle/type/timeofday.proto\"\xdf\x11\n" +
+	"\x1ebpo/contract/v1/contract.proto\x12\x0fbpo.contract.v1\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x17bpo/type/v1/money.proto\x1a\x19bpo/type/v1/pricing.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a\x1bgoogle/type/dayofweek.proto\x1a\x1bgoogle/type/timeofday.proto\"\xd7\x17\n" +
 	"\bContract\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12O\n" +
 	"\n" +
@@ -1075,19 +1493,55 @@ const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\vrevision_id\x18# \x01(\tB\x04\xe2A\x01\x03R\n" +
 	"revisionId\x12O\n" +
 	"\x17revision_effective_date\x18$ \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x15revisionEffectiveDate\x12`\n" +
-	"\x16chronic_failure_rights\x18% \x03(\v2$.bpo.contract.v1.ChronicFailureRightB\x04\xe2A\x01\x03R\x14chronicFailureRights\x12A\n" +
+	"\x16chronic_failure_rights\x18% \x03(\v2$.bpo.contract.v1.ChronicFailureRightB\x04\xe2A\x01\x03R\x14chronicFailureRights\x12;\n" +
+	"\x12provider_signatory\x18& \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xc8\x01R\x11providerSignatory\x12=\n" +
+	"\x13auto_renewal_months\x18' \x01(\x05B\r\xe2A\x01\x01\xbaH\x06\x1a\x04\x18x(\x00R\x11autoRenewalMonths\x12>\n" +
+	"\x13renewal_notice_days\x18( \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xda\x05(\x00R\x11renewalNoticeDays\x12N\n" +
+	"\x0fdata_protection\x18) \x01(\v2\x1f.bpo.contract.v1.DataProtectionB\x04\xe2A\x01\x01R\x0edataProtection\x12T\n" +
+	"\x11termination_terms\x18* \x01(\v2!.bpo.contract.v1.TerminationTermsB\x04\xe2A\x01\x01R\x10terminationTerms\x12@\n" +
+	"\x10delivery_centers\x18+ \x03(\tB\x15\xe2A\x01\x01\xbaH\x0e\x92\x01\v\x102\"\ar\x05\x10\x01\x18\xc8\x01R\x0fdeliveryCenters\x12q\n" +
+	"\x17required_certifications\x18, \x03(\x0e2!.bpo.catalog.v1.CertificationTypeB\x15\xe2A\x01\x01\xbaH\x0e\x92\x01\v\x10\x14\"\a\x82\x01\x04\x10\x01 \x00R\x16requiredCertifications\x12;\n" +
+	"\rterm_end_date\x18- \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\vtermEndDate\x12Z\n" +
+	"\x13pending_termination\x18. \x01(\v2#.bpo.contract.v1.TerminationRequestB\x04\xe2A\x01\x03R\x12pendingTermination\x12F\n" +
+	"\x1ctermination_rejection_reason\x18/ \x01(\tB\x04\xe2A\x01\x03R\x1aterminationRejectionReason\x12A\n" +
 	"\vcreate_time\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x18\n" +
 	"\x04etag\x18  \x01(\tB\x04\xe2A\x01\x01R\x04etag:N\xeaAK\n" +
-	"\x1econtract.bpo.acme.com/Contract\x12\x14contracts/{contract}*\tcontracts2\bcontract\"\x8d\x02\n" +
+	"\x1econtract.bpo.acme.com/Contract\x12\x14contracts/{contract}*\tcontracts2\bcontract\"\xab\x03\n" +
 	"\vTermination\x12:\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\".bpo.contract.v1.TerminationReasonR\x06reason\x128\n" +
 	"\x0eeffective_date\x18\x02 \x01(\v2\x11.google.type.DateR\reffectiveDate\x12 \n" +
 	"\vexplanation\x18\x03 \x01(\tR\vexplanation\x12#\n" +
 	"\rterminated_by\x18\x04 \x01(\tR\fterminatedBy\x12A\n" +
-	"\x0eterminate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rterminateTime\"\xd8\x01\n" +
+	"\x0eterminate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rterminateTime\x12X\n" +
+	"\x15chronic_failure_right\x18\x06 \x01(\v2$.bpo.contract.v1.ChronicFailureRightR\x13chronicFailureRight\x12!\n" +
+	"\frequested_by\x18\a \x01(\tR\vrequestedBy\x12\x1f\n" +
+	"\vapproved_by\x18\b \x01(\tR\n" +
+	"approvedBy\"\x8e\x02\n" +
+	"\x12TerminationRequest\x12:\n" +
+	"\x06reason\x18\x01 \x01(\x0e2\".bpo.contract.v1.TerminationReasonR\x06reason\x128\n" +
+	"\x0eeffective_date\x18\x02 \x01(\v2\x11.google.type.DateR\reffectiveDate\x12 \n" +
+	"\vexplanation\x18\x03 \x01(\tR\vexplanation\x12!\n" +
+	"\frequested_by\x18\x04 \x01(\tR\vrequestedBy\x12=\n" +
+	"\frequest_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vrequestTime\"\xbf\x02\n" +
+	"\x0eDataProtection\x12T\n" +
+	"\x0eclassification\x18\x01 \x01(\x0e2\".bpo.catalog.v1.DataClassificationB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0eclassification\x12N\n" +
+	"\x16allowed_data_countries\x18\x02 \x03(\tB\x18\xbaH\x15\x92\x01\x12\x102\"\x0er\f2\n" +
+	"^[A-Z]{2}$R\x14allowedDataCountries\x12F\n" +
+	"\x19breach_notification_hours\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xd0\x05(\x00R\x17breachNotificationHours\x12?\n" +
+	"\faudit_rights\x18\x04 \x01(\v2\x1c.bpo.contract.v1.AuditRightsR\vauditRights\"\x85\x01\n" +
+	"\vAuditRights\x121\n" +
+	"\x0faudits_per_year\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\f(\x00R\rauditsPerYear\x12*\n" +
+	"\vnotice_days\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18Z(\x00R\n" +
+	"noticeDays\x12\x17\n" +
+	"\aon_site\x18\x03 \x01(\bR\x06onSite\"\x93\x01\n" +
+	"\x10TerminationTerms\x12B\n" +
+	"\x17convenience_notice_days\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xda\x05(\x00R\x15convenienceNoticeDays\x12;\n" +
+	"\x0fconvenience_fee\x18\x02 \x01(\v2\x12.bpo.type.v1.MoneyR\x0econvenienceFee\"\xd8\x01\n" +
 	"\fServiceHours\x126\n" +
 	"\x04days\x18\x01 \x03(\x0e2\x16.google.type.DayOfWeekB\n" +
 	"\xbaH\a\x92\x01\x04\x10\a\x18\x01R\x04days\x12,\n" +
@@ -1119,7 +1573,7 @@ const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\x19CONTRACT_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19CONTRACT_TYPE_FIXED_PRICE\x10\x01\x12$\n" +
 	" CONTRACT_TYPE_TIME_AND_MATERIALS\x10\x02\x12#\n" +
-	"\x1fCONTRACT_TYPE_PERFORMANCE_BASED\x10\x03*\xda\x01\n" +
+	"\x1fCONTRACT_TYPE_PERFORMANCE_BASED\x10\x03*\xf5\x01\n" +
 	"\rContractState\x12\x1e\n" +
 	"\x1aCONTRACT_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14CONTRACT_STATE_DRAFT\x10\x01\x12\x1c\n" +
@@ -1127,7 +1581,8 @@ const file_bpo_contract_v1_contract_proto_rawDesc = "" +
 	"\x17CONTRACT_STATE_APPROVED\x10\x03\x12\x19\n" +
 	"\x15CONTRACT_STATE_SIGNED\x10\x04\x12\x1a\n" +
 	"\x16CONTRACT_STATE_EXPIRED\x10\x05\x12\x1d\n" +
-	"\x19CONTRACT_STATE_TERMINATED\x10\x06*\x98\x01\n" +
+	"\x19CONTRACT_STATE_TERMINATED\x10\x06\x12\x19\n" +
+	"\x15CONTRACT_STATE_ACTIVE\x10\a*\x98\x01\n" +
 	"\x11TerminationReason\x12\"\n" +
 	"\x1eTERMINATION_REASON_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eTERMINATION_REASON_CONVENIENCE\x10\x01\x12\x1c\n" +
@@ -1147,64 +1602,82 @@ func file_bpo_contract_v1_contract_proto_rawDescGZIP() []byte {
 }
 
 var file_bpo_contract_v1_contract_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_bpo_contract_v1_contract_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_bpo_contract_v1_contract_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_bpo_contract_v1_contract_proto_goTypes = []any{
 	(ContractType)(0),             // 0: bpo.contract.v1.ContractType
 	(ContractState)(0),            // 1: bpo.contract.v1.ContractState
 	(TerminationReason)(0),        // 2: bpo.contract.v1.TerminationReason
 	(*Contract)(nil),              // 3: bpo.contract.v1.Contract
 	(*Termination)(nil),           // 4: bpo.contract.v1.Termination
-	(*ServiceHours)(nil),          // 5: bpo.contract.v1.ServiceHours
-	(*Reporting)(nil),             // 6: bpo.contract.v1.Reporting
-	(*ChronicFailureRight)(nil),   // 7: bpo.contract.v1.ChronicFailureRight
-	(*CreditRegime)(nil),          // 8: bpo.contract.v1.CreditRegime
-	(*Signature)(nil),             // 9: bpo.contract.v1.Signature
-	(*date.Date)(nil),             // 10: google.type.Date
-	(*v1.Money)(nil),              // 11: bpo.type.v1.Money
-	(*v1.ServiceLevel)(nil),       // 12: bpo.type.v1.ServiceLevel
-	(*v1.RateCardEntry)(nil),      // 13: bpo.type.v1.RateCardEntry
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
-	(dayofweek.DayOfWeek)(0),      // 15: google.type.DayOfWeek
-	(*timeofday.TimeOfDay)(nil),   // 16: google.type.TimeOfDay
-	(v1.MeasurementWindow)(0),     // 17: bpo.type.v1.MeasurementWindow
+	(*TerminationRequest)(nil),    // 5: bpo.contract.v1.TerminationRequest
+	(*DataProtection)(nil),        // 6: bpo.contract.v1.DataProtection
+	(*AuditRights)(nil),           // 7: bpo.contract.v1.AuditRights
+	(*TerminationTerms)(nil),      // 8: bpo.contract.v1.TerminationTerms
+	(*ServiceHours)(nil),          // 9: bpo.contract.v1.ServiceHours
+	(*Reporting)(nil),             // 10: bpo.contract.v1.Reporting
+	(*ChronicFailureRight)(nil),   // 11: bpo.contract.v1.ChronicFailureRight
+	(*CreditRegime)(nil),          // 12: bpo.contract.v1.CreditRegime
+	(*Signature)(nil),             // 13: bpo.contract.v1.Signature
+	(*date.Date)(nil),             // 14: google.type.Date
+	(*v1.Money)(nil),              // 15: bpo.type.v1.Money
+	(*v1.ServiceLevel)(nil),       // 16: bpo.type.v1.ServiceLevel
+	(*v1.RateCardEntry)(nil),      // 17: bpo.type.v1.RateCardEntry
+	(v11.CertificationType)(0),    // 18: bpo.catalog.v1.CertificationType
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(v11.DataClassification)(0),   // 20: bpo.catalog.v1.DataClassification
+	(dayofweek.DayOfWeek)(0),      // 21: google.type.DayOfWeek
+	(*timeofday.TimeOfDay)(nil),   // 22: google.type.TimeOfDay
+	(v1.MeasurementWindow)(0),     // 23: bpo.type.v1.MeasurementWindow
 }
 var file_bpo_contract_v1_contract_proto_depIdxs = []int32{
 	0,  // 0: bpo.contract.v1.Contract.type:type_name -> bpo.contract.v1.ContractType
-	10, // 1: bpo.contract.v1.Contract.start_date:type_name -> google.type.Date
-	10, // 2: bpo.contract.v1.Contract.end_date:type_name -> google.type.Date
-	11, // 3: bpo.contract.v1.Contract.monthly_fee:type_name -> bpo.type.v1.Money
-	12, // 4: bpo.contract.v1.Contract.service_levels:type_name -> bpo.type.v1.ServiceLevel
-	8,  // 5: bpo.contract.v1.Contract.credit_regime:type_name -> bpo.contract.v1.CreditRegime
+	14, // 1: bpo.contract.v1.Contract.start_date:type_name -> google.type.Date
+	14, // 2: bpo.contract.v1.Contract.end_date:type_name -> google.type.Date
+	15, // 3: bpo.contract.v1.Contract.monthly_fee:type_name -> bpo.type.v1.Money
+	16, // 4: bpo.contract.v1.Contract.service_levels:type_name -> bpo.type.v1.ServiceLevel
+	12, // 5: bpo.contract.v1.Contract.credit_regime:type_name -> bpo.contract.v1.CreditRegime
 	1,  // 6: bpo.contract.v1.Contract.state:type_name -> bpo.contract.v1.ContractState
-	9,  // 7: bpo.contract.v1.Contract.client_signature:type_name -> bpo.contract.v1.Signature
-	9,  // 8: bpo.contract.v1.Contract.provider_signature:type_name -> bpo.contract.v1.Signature
-	10, // 9: bpo.contract.v1.Contract.service_commencement_date:type_name -> google.type.Date
+	13, // 7: bpo.contract.v1.Contract.client_signature:type_name -> bpo.contract.v1.Signature
+	13, // 8: bpo.contract.v1.Contract.provider_signature:type_name -> bpo.contract.v1.Signature
+	14, // 9: bpo.contract.v1.Contract.service_commencement_date:type_name -> google.type.Date
 	4,  // 10: bpo.contract.v1.Contract.termination:type_name -> bpo.contract.v1.Termination
-	13, // 11: bpo.contract.v1.Contract.rate_card:type_name -> bpo.type.v1.RateCardEntry
-	11, // 12: bpo.contract.v1.Contract.monthly_not_to_exceed:type_name -> bpo.type.v1.Money
-	11, // 13: bpo.contract.v1.Contract.base_monthly_fee:type_name -> bpo.type.v1.Money
-	11, // 14: bpo.contract.v1.Contract.bonus_pool:type_name -> bpo.type.v1.Money
-	5,  // 15: bpo.contract.v1.Contract.service_hours:type_name -> bpo.contract.v1.ServiceHours
-	6,  // 16: bpo.contract.v1.Contract.reporting:type_name -> bpo.contract.v1.Reporting
-	10, // 17: bpo.contract.v1.Contract.revision_effective_date:type_name -> google.type.Date
-	7,  // 18: bpo.contract.v1.Contract.chronic_failure_rights:type_name -> bpo.contract.v1.ChronicFailureRight
-	14, // 19: bpo.contract.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
-	14, // 20: bpo.contract.v1.Contract.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 21: bpo.contract.v1.Termination.reason:type_name -> bpo.contract.v1.TerminationReason
-	10, // 22: bpo.contract.v1.Termination.effective_date:type_name -> google.type.Date
-	14, // 23: bpo.contract.v1.Termination.terminate_time:type_name -> google.protobuf.Timestamp
-	15, // 24: bpo.contract.v1.ServiceHours.days:type_name -> google.type.DayOfWeek
-	16, // 25: bpo.contract.v1.ServiceHours.start:type_name -> google.type.TimeOfDay
-	16, // 26: bpo.contract.v1.ServiceHours.end:type_name -> google.type.TimeOfDay
-	10, // 27: bpo.contract.v1.ServiceHours.holidays:type_name -> google.type.Date
-	17, // 28: bpo.contract.v1.Reporting.frequency:type_name -> bpo.type.v1.MeasurementWindow
-	14, // 29: bpo.contract.v1.ChronicFailureRight.record_time:type_name -> google.protobuf.Timestamp
-	14, // 30: bpo.contract.v1.Signature.sign_time:type_name -> google.protobuf.Timestamp
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	17, // 11: bpo.contract.v1.Contract.rate_card:type_name -> bpo.type.v1.RateCardEntry
+	15, // 12: bpo.contract.v1.Contract.monthly_not_to_exceed:type_name -> bpo.type.v1.Money
+	15, // 13: bpo.contract.v1.Contract.base_monthly_fee:type_name -> bpo.type.v1.Money
+	15, // 14: bpo.contract.v1.Contract.bonus_pool:type_name -> bpo.type.v1.Money
+	9,  // 15: bpo.contract.v1.Contract.service_hours:type_name -> bpo.contract.v1.ServiceHours
+	10, // 16: bpo.contract.v1.Contract.reporting:type_name -> bpo.contract.v1.Reporting
+	14, // 17: bpo.contract.v1.Contract.revision_effective_date:type_name -> google.type.Date
+	11, // 18: bpo.contract.v1.Contract.chronic_failure_rights:type_name -> bpo.contract.v1.ChronicFailureRight
+	6,  // 19: bpo.contract.v1.Contract.data_protection:type_name -> bpo.contract.v1.DataProtection
+	8,  // 20: bpo.contract.v1.Contract.termination_terms:type_name -> bpo.contract.v1.TerminationTerms
+	18, // 21: bpo.contract.v1.Contract.required_certifications:type_name -> bpo.catalog.v1.CertificationType
+	14, // 22: bpo.contract.v1.Contract.term_end_date:type_name -> google.type.Date
+	5,  // 23: bpo.contract.v1.Contract.pending_termination:type_name -> bpo.contract.v1.TerminationRequest
+	19, // 24: bpo.contract.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	19, // 25: bpo.contract.v1.Contract.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 26: bpo.contract.v1.Termination.reason:type_name -> bpo.contract.v1.TerminationReason
+	14, // 27: bpo.contract.v1.Termination.effective_date:type_name -> google.type.Date
+	19, // 28: bpo.contract.v1.Termination.terminate_time:type_name -> google.protobuf.Timestamp
+	11, // 29: bpo.contract.v1.Termination.chronic_failure_right:type_name -> bpo.contract.v1.ChronicFailureRight
+	2,  // 30: bpo.contract.v1.TerminationRequest.reason:type_name -> bpo.contract.v1.TerminationReason
+	14, // 31: bpo.contract.v1.TerminationRequest.effective_date:type_name -> google.type.Date
+	19, // 32: bpo.contract.v1.TerminationRequest.request_time:type_name -> google.protobuf.Timestamp
+	20, // 33: bpo.contract.v1.DataProtection.classification:type_name -> bpo.catalog.v1.DataClassification
+	7,  // 34: bpo.contract.v1.DataProtection.audit_rights:type_name -> bpo.contract.v1.AuditRights
+	15, // 35: bpo.contract.v1.TerminationTerms.convenience_fee:type_name -> bpo.type.v1.Money
+	21, // 36: bpo.contract.v1.ServiceHours.days:type_name -> google.type.DayOfWeek
+	22, // 37: bpo.contract.v1.ServiceHours.start:type_name -> google.type.TimeOfDay
+	22, // 38: bpo.contract.v1.ServiceHours.end:type_name -> google.type.TimeOfDay
+	14, // 39: bpo.contract.v1.ServiceHours.holidays:type_name -> google.type.Date
+	23, // 40: bpo.contract.v1.Reporting.frequency:type_name -> bpo.type.v1.MeasurementWindow
+	19, // 41: bpo.contract.v1.ChronicFailureRight.record_time:type_name -> google.protobuf.Timestamp
+	19, // 42: bpo.contract.v1.Signature.sign_time:type_name -> google.protobuf.Timestamp
+	43, // [43:43] is the sub-list for method output_type
+	43, // [43:43] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_bpo_contract_v1_contract_proto_init() }
@@ -1218,7 +1691,7 @@ func file_bpo_contract_v1_contract_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_contract_v1_contract_proto_rawDesc), len(file_bpo_contract_v1_contract_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   7,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

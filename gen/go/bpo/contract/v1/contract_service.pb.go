@@ -86,7 +86,12 @@ func (x *CreateContractRequest) GetRequestId() string {
 type GetContractRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// `contracts/{contract}`.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// A revision of a signed contract (`1`, `2`, …; see
+	// ListContractRevisions): its terms as they were signed, with the
+	// contract's current state. Empty: the contract as it stands, whose
+	// terms are its latest revision's.
+	RevisionId    string `protobuf:"bytes,2,opt,name=revision_id,json=revisionId,proto3" json:"revision_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -128,6 +133,133 @@ func (x *GetContractRequest) GetName() string {
 	return ""
 }
 
+func (x *GetContractRequest) GetRevisionId() string {
+	if x != nil {
+		return x.RevisionId
+	}
+	return ""
+}
+
+// Request for ListContractRevisions.
+type ListContractRevisionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListContractRevisionsRequest) Reset() {
+	*x = ListContractRevisionsRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListContractRevisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListContractRevisionsRequest) ProtoMessage() {}
+
+func (x *ListContractRevisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListContractRevisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListContractRevisionsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListContractRevisionsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ListContractRevisionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListContractRevisionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListContractRevisions.
+type ListContractRevisionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The revisions, oldest first: each the contract's terms as signed, with
+	// its `revision_id` and `revision_effective_date`.
+	Contracts []*Contract `protobuf:"bytes,1,rep,name=contracts,proto3" json:"contracts,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListContractRevisionsResponse) Reset() {
+	*x = ListContractRevisionsResponse{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListContractRevisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListContractRevisionsResponse) ProtoMessage() {}
+
+func (x *ListContractRevisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListContractRevisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListContractRevisionsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListContractRevisionsResponse) GetContracts() []*Contract {
+	if x != nil {
+		return x.Contracts
+	}
+	return nil
+}
+
+func (x *ListContractRevisionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // Request for ListContracts.
 type ListContractsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -143,7 +275,7 @@ type ListContractsRequest struct {
 
 func (x *ListContractsRequest) Reset() {
 	*x = ListContractsRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[2]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -155,7 +287,7 @@ func (x *ListContractsRequest) String() string {
 func (*ListContractsRequest) ProtoMessage() {}
 
 func (x *ListContractsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[2]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -168,7 +300,7 @@ func (x *ListContractsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContractsRequest.ProtoReflect.Descriptor instead.
 func (*ListContractsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{2}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListContractsRequest) GetPageSize() int32 {
@@ -205,7 +337,7 @@ type ListContractsResponse struct {
 
 func (x *ListContractsResponse) Reset() {
 	*x = ListContractsResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[3]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -217,7 +349,7 @@ func (x *ListContractsResponse) String() string {
 func (*ListContractsResponse) ProtoMessage() {}
 
 func (x *ListContractsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[3]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -230,7 +362,7 @@ func (x *ListContractsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContractsResponse.ProtoReflect.Descriptor instead.
 func (*ListContractsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{3}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListContractsResponse) GetContracts() []*Contract {
@@ -262,7 +394,7 @@ type UpdateContractRequest struct {
 
 func (x *UpdateContractRequest) Reset() {
 	*x = UpdateContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[4]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -274,7 +406,7 @@ func (x *UpdateContractRequest) String() string {
 func (*UpdateContractRequest) ProtoMessage() {}
 
 func (x *UpdateContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[4]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -287,7 +419,7 @@ func (x *UpdateContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContractRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{4}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpdateContractRequest) GetContract() *Contract {
@@ -326,7 +458,7 @@ type SubmitContractRequest struct {
 
 func (x *SubmitContractRequest) Reset() {
 	*x = SubmitContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[5]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -338,7 +470,7 @@ func (x *SubmitContractRequest) String() string {
 func (*SubmitContractRequest) ProtoMessage() {}
 
 func (x *SubmitContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[5]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -351,7 +483,7 @@ func (x *SubmitContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitContractRequest.ProtoReflect.Descriptor instead.
 func (*SubmitContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{5}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SubmitContractRequest) GetName() string {
@@ -390,7 +522,7 @@ type ApproveContractRequest struct {
 
 func (x *ApproveContractRequest) Reset() {
 	*x = ApproveContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[6]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -402,7 +534,7 @@ func (x *ApproveContractRequest) String() string {
 func (*ApproveContractRequest) ProtoMessage() {}
 
 func (x *ApproveContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[6]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -415,7 +547,7 @@ func (x *ApproveContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveContractRequest.ProtoReflect.Descriptor instead.
 func (*ApproveContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{6}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ApproveContractRequest) GetName() string {
@@ -457,7 +589,7 @@ type RejectContractRequest struct {
 
 func (x *RejectContractRequest) Reset() {
 	*x = RejectContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -469,7 +601,7 @@ func (x *RejectContractRequest) String() string {
 func (*RejectContractRequest) ProtoMessage() {}
 
 func (x *RejectContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -482,7 +614,7 @@ func (x *RejectContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectContractRequest.ProtoReflect.Descriptor instead.
 func (*RejectContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{7}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RejectContractRequest) GetName() string {
@@ -528,7 +660,7 @@ type SignContractRequest struct {
 
 func (x *SignContractRequest) Reset() {
 	*x = SignContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -540,7 +672,7 @@ func (x *SignContractRequest) String() string {
 func (*SignContractRequest) ProtoMessage() {}
 
 func (x *SignContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -553,7 +685,7 @@ func (x *SignContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignContractRequest.ProtoReflect.Descriptor instead.
 func (*SignContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{8}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SignContractRequest) GetName() string {
@@ -594,7 +726,7 @@ type RecordServiceCommencementRequest struct {
 
 func (x *RecordServiceCommencementRequest) Reset() {
 	*x = RecordServiceCommencementRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -606,7 +738,7 @@ func (x *RecordServiceCommencementRequest) String() string {
 func (*RecordServiceCommencementRequest) ProtoMessage() {}
 
 func (x *RecordServiceCommencementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -619,7 +751,7 @@ func (x *RecordServiceCommencementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordServiceCommencementRequest.ProtoReflect.Descriptor instead.
 func (*RecordServiceCommencementRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{9}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RecordServiceCommencementRequest) GetName() string {
@@ -672,7 +804,7 @@ type TerminateContractRequest struct {
 
 func (x *TerminateContractRequest) Reset() {
 	*x = TerminateContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -684,7 +816,7 @@ func (x *TerminateContractRequest) String() string {
 func (*TerminateContractRequest) ProtoMessage() {}
 
 func (x *TerminateContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -697,7 +829,7 @@ func (x *TerminateContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TerminateContractRequest.ProtoReflect.Descriptor instead.
 func (*TerminateContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{10}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TerminateContractRequest) GetName() string {
@@ -757,7 +889,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +901,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +914,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{11}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -819,7 +951,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +963,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +976,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{12}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -877,7 +1009,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -889,7 +1021,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -902,7 +1034,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{13}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *VerifyAuditLogRequest) GetCheckpoint() *v1.AuditCheckpoint {
@@ -923,7 +1055,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -935,7 +1067,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -948,7 +1080,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{14}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -971,7 +1103,7 @@ type GetEffectiveContractRequest struct {
 
 func (x *GetEffectiveContractRequest) Reset() {
 	*x = GetEffectiveContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1115,7 @@ func (x *GetEffectiveContractRequest) String() string {
 func (*GetEffectiveContractRequest) ProtoMessage() {}
 
 func (x *GetEffectiveContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1128,7 @@ func (x *GetEffectiveContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEffectiveContractRequest.ProtoReflect.Descriptor instead.
 func (*GetEffectiveContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{15}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetEffectiveContractRequest) GetName() string {
@@ -1028,7 +1160,7 @@ type RecordChronicFailureRequest struct {
 
 func (x *RecordChronicFailureRequest) Reset() {
 	*x = RecordChronicFailureRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1040,7 +1172,7 @@ func (x *RecordChronicFailureRequest) String() string {
 func (*RecordChronicFailureRequest) ProtoMessage() {}
 
 func (x *RecordChronicFailureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1053,7 +1185,7 @@ func (x *RecordChronicFailureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordChronicFailureRequest.ProtoReflect.Descriptor instead.
 func (*RecordChronicFailureRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{16}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RecordChronicFailureRequest) GetName() string {
@@ -1077,19 +1209,963 @@ func (x *RecordChronicFailureRequest) GetRequestId() string {
 	return ""
 }
 
+// Request for RequestTermination.
+type RequestTerminationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The last day of service asked for.
+	EffectiveDate *date.Date `protobuf:"bytes,2,opt,name=effective_date,json=effectiveDate,proto3" json:"effective_date,omitempty"`
+	// The written reason: the cause.
+	Explanation string `protobuf:"bytes,3,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestTerminationRequest) Reset() {
+	*x = RequestTerminationRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestTerminationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestTerminationRequest) ProtoMessage() {}
+
+func (x *RequestTerminationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestTerminationRequest.ProtoReflect.Descriptor instead.
+func (*RequestTerminationRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RequestTerminationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RequestTerminationRequest) GetEffectiveDate() *date.Date {
+	if x != nil {
+		return x.EffectiveDate
+	}
+	return nil
+}
+
+func (x *RequestTerminationRequest) GetExplanation() string {
+	if x != nil {
+		return x.Explanation
+	}
+	return ""
+}
+
+func (x *RequestTerminationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *RequestTerminationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ApproveTermination.
+type ApproveTerminationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveTerminationRequest) Reset() {
+	*x = ApproveTerminationRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveTerminationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveTerminationRequest) ProtoMessage() {}
+
+func (x *ApproveTerminationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveTerminationRequest.ProtoReflect.Descriptor instead.
+func (*ApproveTerminationRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ApproveTerminationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApproveTerminationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ApproveTerminationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for RejectTermination.
+type RejectTerminationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why the termination is refused; kept on the contract.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectTerminationRequest) Reset() {
+	*x = RejectTerminationRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectTerminationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectTerminationRequest) ProtoMessage() {}
+
+func (x *RejectTerminationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectTerminationRequest.ProtoReflect.Descriptor instead.
+func (*RejectTerminationRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RejectTerminationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RejectTerminationRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RejectTerminationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *RejectTerminationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for CreateAmendment.
+type CreateAmendmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contract amended, `contracts/{contract}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The amendment.
+	Amendment *Amendment `protobuf:"bytes,2,opt,name=amendment,proto3" json:"amendment,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAmendmentRequest) Reset() {
+	*x = CreateAmendmentRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAmendmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAmendmentRequest) ProtoMessage() {}
+
+func (x *CreateAmendmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAmendmentRequest.ProtoReflect.Descriptor instead.
+func (*CreateAmendmentRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CreateAmendmentRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateAmendmentRequest) GetAmendment() *Amendment {
+	if x != nil {
+		return x.Amendment
+	}
+	return nil
+}
+
+func (x *CreateAmendmentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetAmendment.
+type GetAmendmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/amendments/{amendment}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAmendmentRequest) Reset() {
+	*x = GetAmendmentRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAmendmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAmendmentRequest) ProtoMessage() {}
+
+func (x *GetAmendmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAmendmentRequest.ProtoReflect.Descriptor instead.
+func (*GetAmendmentRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetAmendmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListAmendments.
+type ListAmendmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `state`, joined by AND.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAmendmentsRequest) Reset() {
+	*x = ListAmendmentsRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAmendmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAmendmentsRequest) ProtoMessage() {}
+
+func (x *ListAmendmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAmendmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListAmendmentsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListAmendmentsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListAmendmentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAmendmentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAmendmentsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListAmendments.
+type ListAmendmentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	Amendments []*Amendment `protobuf:"bytes,1,rep,name=amendments,proto3" json:"amendments,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAmendmentsResponse) Reset() {
+	*x = ListAmendmentsResponse{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAmendmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAmendmentsResponse) ProtoMessage() {}
+
+func (x *ListAmendmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAmendmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListAmendmentsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListAmendmentsResponse) GetAmendments() []*Amendment {
+	if x != nil {
+		return x.Amendments
+	}
+	return nil
+}
+
+func (x *ListAmendmentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for UpdateAmendment.
+type UpdateAmendmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The amendment with its `name`; a set `etag` must match.
+	Amendment *Amendment `protobuf:"bytes,1,opt,name=amendment,proto3" json:"amendment,omitempty"`
+	// Top-level fields to update; empty means every field set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAmendmentRequest) Reset() {
+	*x = UpdateAmendmentRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAmendmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAmendmentRequest) ProtoMessage() {}
+
+func (x *UpdateAmendmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAmendmentRequest.ProtoReflect.Descriptor instead.
+func (*UpdateAmendmentRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *UpdateAmendmentRequest) GetAmendment() *Amendment {
+	if x != nil {
+		return x.Amendment
+	}
+	return nil
+}
+
+func (x *UpdateAmendmentRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateAmendmentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for SubmitAmendment.
+type SubmitAmendmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/amendments/{amendment}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitAmendmentRequest) Reset() {
+	*x = SubmitAmendmentRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitAmendmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitAmendmentRequest) ProtoMessage() {}
+
+func (x *SubmitAmendmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitAmendmentRequest.ProtoReflect.Descriptor instead.
+func (*SubmitAmendmentRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *SubmitAmendmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SubmitAmendmentRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *SubmitAmendmentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ApproveAmendment.
+type ApproveAmendmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/amendments/{amendment}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveAmendmentRequest) Reset() {
+	*x = ApproveAmendmentRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveAmendmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveAmendmentRequest) ProtoMessage() {}
+
+func (x *ApproveAmendmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveAmendmentRequest.ProtoReflect.Descriptor instead.
+func (*ApproveAmendmentRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ApproveAmendmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApproveAmendmentRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ApproveAmendmentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for RejectAmendment.
+type RejectAmendmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/amendments/{amendment}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What must change before it is submitted again.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectAmendmentRequest) Reset() {
+	*x = RejectAmendmentRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectAmendmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectAmendmentRequest) ProtoMessage() {}
+
+func (x *RejectAmendmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectAmendmentRequest.ProtoReflect.Descriptor instead.
+func (*RejectAmendmentRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RejectAmendmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RejectAmendmentRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RejectAmendmentRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *RejectAmendmentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for SignAmendment.
+type SignAmendmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/amendments/{amendment}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignAmendmentRequest) Reset() {
+	*x = SignAmendmentRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignAmendmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignAmendmentRequest) ProtoMessage() {}
+
+func (x *SignAmendmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignAmendmentRequest.ProtoReflect.Descriptor instead.
+func (*SignAmendmentRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *SignAmendmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SignAmendmentRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *SignAmendmentRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ListObligations.
+type ListObligationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contract, `contracts/{contract}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The first due date of the range (inclusive); unset: no lower bound.
+	StartDate *date.Date `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// The last due date of the range (inclusive); unset: no upper bound (the
+	// reports of the term's last period fall due after it ends).
+	EndDate *date.Date `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// Terms on `kind` and `due_date`, joined by AND.
+	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListObligationsRequest) Reset() {
+	*x = ListObligationsRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListObligationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListObligationsRequest) ProtoMessage() {}
+
+func (x *ListObligationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListObligationsRequest.ProtoReflect.Descriptor instead.
+func (*ListObligationsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListObligationsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListObligationsRequest) GetStartDate() *date.Date {
+	if x != nil {
+		return x.StartDate
+	}
+	return nil
+}
+
+func (x *ListObligationsRequest) GetEndDate() *date.Date {
+	if x != nil {
+		return x.EndDate
+	}
+	return nil
+}
+
+func (x *ListObligationsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListObligationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListObligationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListObligations.
+type ListObligationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page, by due date (then kind).
+	Obligations []*Obligation `protobuf:"bytes,1,rep,name=obligations,proto3" json:"obligations,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListObligationsResponse) Reset() {
+	*x = ListObligationsResponse{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListObligationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListObligationsResponse) ProtoMessage() {}
+
+func (x *ListObligationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListObligationsResponse.ProtoReflect.Descriptor instead.
+func (*ListObligationsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListObligationsResponse) GetObligations() []*Obligation {
+	if x != nil {
+		return x.Obligations
+	}
+	return nil
+}
+
+func (x *ListObligationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_bpo_contract_v1_contract_service_proto protoreflect.FileDescriptor
 
 const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\n" +
-	"&bpo/contract/v1/contract_service.proto\x12\x0fbpo.contract.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\x1ebpo/contract/v1/contract.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x16google/type/date.proto\"\x86\x01\n" +
+	"&bpo/contract/v1/contract_service.proto\x12\x0fbpo.contract.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\x1fbpo/contract/v1/amendment.proto\x1a\x1ebpo/contract/v1/contract.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x16google/type/date.proto\"\x86\x01\n" +
 	"\x15CreateContractRequest\x12A\n" +
 	"\bcontract\x18\x01 \x01(\v2\x19.bpo.contract.v1.ContractB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\bcontract\x12*\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"v\n" +
+	"request_id\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xb8\x01\n" +
 	"\x12GetContractRequest\x12`\n" +
 	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
-	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\"\x96\x01\n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12@\n" +
+	"\vrevision_id\x18\x02 \x01(\tB\x1f\xe2A\x01\x01\xbaH\x18r\x162\x14^([1-9][0-9]{0,5})?$R\n" +
+	"revisionId\"\xda\x01\n" +
+	"\x1cListContractRevisionsRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\"\x80\x01\n" +
+	"\x1dListContractRevisionsResponse\x127\n" +
+	"\tcontracts\x18\x01 \x03(\v2\x19.bpo.contract.v1.ContractR\tcontracts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x96\x01\n" +
 	"\x14ListContractsRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
@@ -1173,10 +2249,100 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\x05right\x18\x02 \x01(\v2$.bpo.contract.v1.ChronicFailureRightB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x05right\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId2\xde\x0e\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xbb\x02\n" +
+	"\x19RequestTerminationRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12D\n" +
+	"\x0eeffective_date\x18\x02 \x01(\v2\x11.google.type.DateB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\reffectiveDate\x120\n" +
+	"\vexplanation\x18\x03 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\vexplanation\x12\x18\n" +
+	"\x04etag\x18\x04 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xc3\x01\n" +
+	"\x19ApproveTerminationRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xea\x01\n" +
+	"\x18RejectTerminationRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xf0\x01\n" +
+	"\x16CreateAmendmentRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12D\n" +
+	"\tamendment\x18\x02 \x01(\v2\x1a.bpo.contract.v1.AmendmentB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\tamendment\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x96\x01\n" +
+	"\x13GetAmendmentRequest\x12\x7f\n" +
+	"\x04name\x18\x01 \x01(\tBk\xe2A\x01\x02\xfaA!\n" +
+	"\x1fcontract.bpo.acme.com/Amendment\xbaH@r>2<^contracts/[0-9A-Za-z-]{1,64}/amendments/[0-9A-Za-z-]{1,64}$R\x04name\"\xfd\x01\n" +
+	"\x15ListAmendmentsRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"|\n" +
+	"\x16ListAmendmentsResponse\x12:\n" +
+	"\n" +
+	"amendments\x18\x01 \x03(\v2\x1a.bpo.contract.v1.AmendmentR\n" +
+	"amendments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcd\x01\n" +
+	"\x16UpdateAmendmentRequest\x12D\n" +
+	"\tamendment\x18\x01 \x01(\v2\x1a.bpo.contract.v1.AmendmentB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\tamendment\x12A\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x01R\n" +
+	"updateMask\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xdf\x01\n" +
+	"\x16SubmitAmendmentRequest\x12\x7f\n" +
+	"\x04name\x18\x01 \x01(\tBk\xe2A\x01\x02\xfaA!\n" +
+	"\x1fcontract.bpo.acme.com/Amendment\xbaH@r>2<^contracts/[0-9A-Za-z-]{1,64}/amendments/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xe0\x01\n" +
+	"\x17ApproveAmendmentRequest\x12\x7f\n" +
+	"\x04name\x18\x01 \x01(\tBk\xe2A\x01\x02\xfaA!\n" +
+	"\x1fcontract.bpo.acme.com/Amendment\xbaH@r>2<^contracts/[0-9A-Za-z-]{1,64}/amendments/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x87\x02\n" +
+	"\x16RejectAmendmentRequest\x12\x7f\n" +
+	"\x04name\x18\x01 \x01(\tBk\xe2A\x01\x02\xfaA!\n" +
+	"\x1fcontract.bpo.acme.com/Amendment\xbaH@r>2<^contracts/[0-9A-Za-z-]{1,64}/amendments/[0-9A-Za-z-]{1,64}$R\x04name\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xdd\x01\n" +
+	"\x14SignAmendmentRequest\x12\x7f\n" +
+	"\x04name\x18\x01 \x01(\tBk\xe2A\x01\x02\xfaA!\n" +
+	"\x1fcontract.bpo.acme.com/Amendment\xbaH@r>2<^contracts/[0-9A-Za-z-]{1,64}/amendments/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xea\x02\n" +
+	"\x16ListObligationsRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x126\n" +
+	"\n" +
+	"start_date\x18\x02 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\tstartDate\x122\n" +
+	"\bend_date\x18\x03 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\aendDate\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\x12+\n" +
+	"\tpage_size\x18\x05 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\"\x80\x01\n" +
+	"\x17ListObligationsResponse\x12=\n" +
+	"\vobligations\x18\x01 \x03(\v2\x1b.bpo.contract.v1.ObligationR\vobligations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xcc\x1d\n" +
 	"\x0fContractService\x12t\n" +
 	"\x0eCreateContract\x12&.bpo.contract.v1.CreateContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1f\x82\xd3\xe4\x93\x02\x19:\bcontract\"\r/v1/contracts\x12m\n" +
-	"\vGetContract\x12#.bpo.contract.v1.GetContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=contracts/*}\x12u\n" +
+	"\vGetContract\x12#.bpo.contract.v1.GetContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=contracts/*}\x12\xa4\x01\n" +
+	"\x15ListContractRevisions\x12-.bpo.contract.v1.ListContractRevisionsRequest\x1a..bpo.contract.v1.ListContractRevisionsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/{name=contracts/*}:listRevisions\x12u\n" +
 	"\rListContracts\x12%.bpo.contract.v1.ListContractsRequest\x1a&.bpo.contract.v1.ListContractsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/contracts\x12\x86\x01\n" +
 	"\x0eUpdateContract\x12&.bpo.contract.v1.UpdateContractRequest\x1a\x19.bpo.contract.v1.Contract\"1\x82\xd3\xe4\x93\x02+:\bcontract2\x1f/v1/{contract.name=contracts/*}\x12}\n" +
 	"\x0eSubmitContract\x12&.bpo.contract.v1.SubmitContractRequest\x1a\x19.bpo.contract.v1.Contract\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=contracts/*}:submit\x12\x80\x01\n" +
@@ -1186,7 +2352,19 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\x19RecordServiceCommencement\x121.bpo.contract.v1.RecordServiceCommencementRequest\x1a\x19.bpo.contract.v1.Contract\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/{name=contracts/*}:recordServiceCommencement\x12\x86\x01\n" +
 	"\x11TerminateContract\x12).bpo.contract.v1.TerminateContractRequest\x1a\x19.bpo.contract.v1.Contract\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/{name=contracts/*}:terminate\x12\x89\x01\n" +
 	"\x14GetEffectiveContract\x12,.bpo.contract.v1.GetEffectiveContractRequest\x1a\x19.bpo.contract.v1.Contract\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=contracts/*}:effective\x12\x97\x01\n" +
-	"\x14RecordChronicFailure\x12,.bpo.contract.v1.RecordChronicFailureRequest\x1a\x19.bpo.contract.v1.Contract\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{name=contracts/*}:recordChronicFailure\x12\x86\x01\n" +
+	"\x14RecordChronicFailure\x12,.bpo.contract.v1.RecordChronicFailureRequest\x1a\x19.bpo.contract.v1.Contract\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{name=contracts/*}:recordChronicFailure\x12\x91\x01\n" +
+	"\x12RequestTermination\x12*.bpo.contract.v1.RequestTerminationRequest\x1a\x19.bpo.contract.v1.Contract\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=contracts/*}:requestTermination\x12\x91\x01\n" +
+	"\x12ApproveTermination\x12*.bpo.contract.v1.ApproveTerminationRequest\x1a\x19.bpo.contract.v1.Contract\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=contracts/*}:approveTermination\x12\x8e\x01\n" +
+	"\x11RejectTermination\x12).bpo.contract.v1.RejectTerminationRequest\x1a\x19.bpo.contract.v1.Contract\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{name=contracts/*}:rejectTermination\x12\x8e\x01\n" +
+	"\x0fCreateAmendment\x12'.bpo.contract.v1.CreateAmendmentRequest\x1a\x1a.bpo.contract.v1.Amendment\"6\x82\xd3\xe4\x93\x020:\tamendment\"#/v1/{parent=contracts/*}/amendments\x12}\n" +
+	"\fGetAmendment\x12$.bpo.contract.v1.GetAmendmentRequest\x1a\x1a.bpo.contract.v1.Amendment\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{name=contracts/*/amendments/*}\x12\x8e\x01\n" +
+	"\x0eListAmendments\x12&.bpo.contract.v1.ListAmendmentsRequest\x1a'.bpo.contract.v1.ListAmendmentsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=contracts/*}/amendments\x12\x98\x01\n" +
+	"\x0fUpdateAmendment\x12'.bpo.contract.v1.UpdateAmendmentRequest\x1a\x1a.bpo.contract.v1.Amendment\"@\x82\xd3\xe4\x93\x02::\tamendment2-/v1/{amendment.name=contracts/*/amendments/*}\x12\x8d\x01\n" +
+	"\x0fSubmitAmendment\x12'.bpo.contract.v1.SubmitAmendmentRequest\x1a\x1a.bpo.contract.v1.Amendment\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=contracts/*/amendments/*}:submit\x12\x90\x01\n" +
+	"\x10ApproveAmendment\x12(.bpo.contract.v1.ApproveAmendmentRequest\x1a\x1a.bpo.contract.v1.Amendment\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{name=contracts/*/amendments/*}:approve\x12\x8d\x01\n" +
+	"\x0fRejectAmendment\x12'.bpo.contract.v1.RejectAmendmentRequest\x1a\x1a.bpo.contract.v1.Amendment\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=contracts/*/amendments/*}:reject\x12\x87\x01\n" +
+	"\rSignAmendment\x12%.bpo.contract.v1.SignAmendmentRequest\x1a\x1a.bpo.contract.v1.Amendment\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{name=contracts/*/amendments/*}:sign\x12\x92\x01\n" +
+	"\x0fListObligations\x12'.bpo.contract.v1.ListObligationsRequest\x1a(.bpo.contract.v1.ListObligationsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=contracts/*}/obligations\x12\x86\x01\n" +
 	"\x0fListAuditEvents\x12'.bpo.contract.v1.ListAuditEventsRequest\x1a(.bpo.contract.v1.ListAuditEventsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/contract/auditEvents\x12\x8a\x01\n" +
 	"\x0eVerifyAuditLog\x12&.bpo.contract.v1.VerifyAuditLogRequest\x1a'.bpo.contract.v1.VerifyAuditLogResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/contract/auditEvents:verifyB7Z5github.com/acme/bpo/gen/go/bpo/contract/v1;contractv1b\x06proto3"
 
@@ -1202,80 +2380,133 @@ func file_bpo_contract_v1_contract_service_proto_rawDescGZIP() []byte {
 	return file_bpo_contract_v1_contract_service_proto_rawDescData
 }
 
-var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*CreateContractRequest)(nil),            // 0: bpo.contract.v1.CreateContractRequest
 	(*GetContractRequest)(nil),               // 1: bpo.contract.v1.GetContractRequest
-	(*ListContractsRequest)(nil),             // 2: bpo.contract.v1.ListContractsRequest
-	(*ListContractsResponse)(nil),            // 3: bpo.contract.v1.ListContractsResponse
-	(*UpdateContractRequest)(nil),            // 4: bpo.contract.v1.UpdateContractRequest
-	(*SubmitContractRequest)(nil),            // 5: bpo.contract.v1.SubmitContractRequest
-	(*ApproveContractRequest)(nil),           // 6: bpo.contract.v1.ApproveContractRequest
-	(*RejectContractRequest)(nil),            // 7: bpo.contract.v1.RejectContractRequest
-	(*SignContractRequest)(nil),              // 8: bpo.contract.v1.SignContractRequest
-	(*RecordServiceCommencementRequest)(nil), // 9: bpo.contract.v1.RecordServiceCommencementRequest
-	(*TerminateContractRequest)(nil),         // 10: bpo.contract.v1.TerminateContractRequest
-	(*ListAuditEventsRequest)(nil),           // 11: bpo.contract.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),          // 12: bpo.contract.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),            // 13: bpo.contract.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),           // 14: bpo.contract.v1.VerifyAuditLogResponse
-	(*GetEffectiveContractRequest)(nil),      // 15: bpo.contract.v1.GetEffectiveContractRequest
-	(*RecordChronicFailureRequest)(nil),      // 16: bpo.contract.v1.RecordChronicFailureRequest
-	(*Contract)(nil),                         // 17: bpo.contract.v1.Contract
-	(*fieldmaskpb.FieldMask)(nil),            // 18: google.protobuf.FieldMask
-	(*date.Date)(nil),                        // 19: google.type.Date
-	(TerminationReason)(0),                   // 20: bpo.contract.v1.TerminationReason
-	(*v1.AuditEvent)(nil),                    // 21: bpo.audit.v1.AuditEvent
-	(*v1.AuditCheckpoint)(nil),               // 22: bpo.audit.v1.AuditCheckpoint
-	(*v1.Verification)(nil),                  // 23: bpo.audit.v1.Verification
-	(*ChronicFailureRight)(nil),              // 24: bpo.contract.v1.ChronicFailureRight
+	(*ListContractRevisionsRequest)(nil),     // 2: bpo.contract.v1.ListContractRevisionsRequest
+	(*ListContractRevisionsResponse)(nil),    // 3: bpo.contract.v1.ListContractRevisionsResponse
+	(*ListContractsRequest)(nil),             // 4: bpo.contract.v1.ListContractsRequest
+	(*ListContractsResponse)(nil),            // 5: bpo.contract.v1.ListContractsResponse
+	(*UpdateContractRequest)(nil),            // 6: bpo.contract.v1.UpdateContractRequest
+	(*SubmitContractRequest)(nil),            // 7: bpo.contract.v1.SubmitContractRequest
+	(*ApproveContractRequest)(nil),           // 8: bpo.contract.v1.ApproveContractRequest
+	(*RejectContractRequest)(nil),            // 9: bpo.contract.v1.RejectContractRequest
+	(*SignContractRequest)(nil),              // 10: bpo.contract.v1.SignContractRequest
+	(*RecordServiceCommencementRequest)(nil), // 11: bpo.contract.v1.RecordServiceCommencementRequest
+	(*TerminateContractRequest)(nil),         // 12: bpo.contract.v1.TerminateContractRequest
+	(*ListAuditEventsRequest)(nil),           // 13: bpo.contract.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),          // 14: bpo.contract.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),            // 15: bpo.contract.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),           // 16: bpo.contract.v1.VerifyAuditLogResponse
+	(*GetEffectiveContractRequest)(nil),      // 17: bpo.contract.v1.GetEffectiveContractRequest
+	(*RecordChronicFailureRequest)(nil),      // 18: bpo.contract.v1.RecordChronicFailureRequest
+	(*RequestTerminationRequest)(nil),        // 19: bpo.contract.v1.RequestTerminationRequest
+	(*ApproveTerminationRequest)(nil),        // 20: bpo.contract.v1.ApproveTerminationRequest
+	(*RejectTerminationRequest)(nil),         // 21: bpo.contract.v1.RejectTerminationRequest
+	(*CreateAmendmentRequest)(nil),           // 22: bpo.contract.v1.CreateAmendmentRequest
+	(*GetAmendmentRequest)(nil),              // 23: bpo.contract.v1.GetAmendmentRequest
+	(*ListAmendmentsRequest)(nil),            // 24: bpo.contract.v1.ListAmendmentsRequest
+	(*ListAmendmentsResponse)(nil),           // 25: bpo.contract.v1.ListAmendmentsResponse
+	(*UpdateAmendmentRequest)(nil),           // 26: bpo.contract.v1.UpdateAmendmentRequest
+	(*SubmitAmendmentRequest)(nil),           // 27: bpo.contract.v1.SubmitAmendmentRequest
+	(*ApproveAmendmentRequest)(nil),          // 28: bpo.contract.v1.ApproveAmendmentRequest
+	(*RejectAmendmentRequest)(nil),           // 29: bpo.contract.v1.RejectAmendmentRequest
+	(*SignAmendmentRequest)(nil),             // 30: bpo.contract.v1.SignAmendmentRequest
+	(*ListObligationsRequest)(nil),           // 31: bpo.contract.v1.ListObligationsRequest
+	(*ListObligationsResponse)(nil),          // 32: bpo.contract.v1.ListObligationsResponse
+	(*Contract)(nil),                         // 33: bpo.contract.v1.Contract
+	(*fieldmaskpb.FieldMask)(nil),            // 34: google.protobuf.FieldMask
+	(*date.Date)(nil),                        // 35: google.type.Date
+	(TerminationReason)(0),                   // 36: bpo.contract.v1.TerminationReason
+	(*v1.AuditEvent)(nil),                    // 37: bpo.audit.v1.AuditEvent
+	(*v1.AuditCheckpoint)(nil),               // 38: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),                  // 39: bpo.audit.v1.Verification
+	(*ChronicFailureRight)(nil),              // 40: bpo.contract.v1.ChronicFailureRight
+	(*Amendment)(nil),                        // 41: bpo.contract.v1.Amendment
+	(*Obligation)(nil),                       // 42: bpo.contract.v1.Obligation
 }
 var file_bpo_contract_v1_contract_service_proto_depIdxs = []int32{
-	17, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	17, // 1: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
-	17, // 2: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	18, // 3: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
-	19, // 4: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
-	20, // 5: bpo.contract.v1.TerminateContractRequest.reason:type_name -> bpo.contract.v1.TerminationReason
-	19, // 6: bpo.contract.v1.TerminateContractRequest.effective_date:type_name -> google.type.Date
-	21, // 7: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	22, // 8: bpo.contract.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
-	23, // 9: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	19, // 10: bpo.contract.v1.GetEffectiveContractRequest.date:type_name -> google.type.Date
-	24, // 11: bpo.contract.v1.RecordChronicFailureRequest.right:type_name -> bpo.contract.v1.ChronicFailureRight
-	0,  // 12: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
-	1,  // 13: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
-	2,  // 14: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
-	4,  // 15: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
-	5,  // 16: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
-	6,  // 17: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
-	7,  // 18: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
-	8,  // 19: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
-	9,  // 20: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
-	10, // 21: bpo.contract.v1.ContractService.TerminateContract:input_type -> bpo.contract.v1.TerminateContractRequest
-	15, // 22: bpo.contract.v1.ContractService.GetEffectiveContract:input_type -> bpo.contract.v1.GetEffectiveContractRequest
-	16, // 23: bpo.contract.v1.ContractService.RecordChronicFailure:input_type -> bpo.contract.v1.RecordChronicFailureRequest
-	11, // 24: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
-	13, // 25: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
-	17, // 26: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
-	17, // 27: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
-	3,  // 28: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
-	17, // 29: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
-	17, // 30: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
-	17, // 31: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
-	17, // 32: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
-	17, // 33: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
-	17, // 34: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
-	17, // 35: bpo.contract.v1.ContractService.TerminateContract:output_type -> bpo.contract.v1.Contract
-	17, // 36: bpo.contract.v1.ContractService.GetEffectiveContract:output_type -> bpo.contract.v1.Contract
-	17, // 37: bpo.contract.v1.ContractService.RecordChronicFailure:output_type -> bpo.contract.v1.Contract
-	12, // 38: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
-	14, // 39: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
-	26, // [26:40] is the sub-list for method output_type
-	12, // [12:26] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	33, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	33, // 1: bpo.contract.v1.ListContractRevisionsResponse.contracts:type_name -> bpo.contract.v1.Contract
+	33, // 2: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
+	33, // 3: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	34, // 4: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 5: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
+	36, // 6: bpo.contract.v1.TerminateContractRequest.reason:type_name -> bpo.contract.v1.TerminationReason
+	35, // 7: bpo.contract.v1.TerminateContractRequest.effective_date:type_name -> google.type.Date
+	37, // 8: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	38, // 9: bpo.contract.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	39, // 10: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	35, // 11: bpo.contract.v1.GetEffectiveContractRequest.date:type_name -> google.type.Date
+	40, // 12: bpo.contract.v1.RecordChronicFailureRequest.right:type_name -> bpo.contract.v1.ChronicFailureRight
+	35, // 13: bpo.contract.v1.RequestTerminationRequest.effective_date:type_name -> google.type.Date
+	41, // 14: bpo.contract.v1.CreateAmendmentRequest.amendment:type_name -> bpo.contract.v1.Amendment
+	41, // 15: bpo.contract.v1.ListAmendmentsResponse.amendments:type_name -> bpo.contract.v1.Amendment
+	41, // 16: bpo.contract.v1.UpdateAmendmentRequest.amendment:type_name -> bpo.contract.v1.Amendment
+	34, // 17: bpo.contract.v1.UpdateAmendmentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 18: bpo.contract.v1.ListObligationsRequest.start_date:type_name -> google.type.Date
+	35, // 19: bpo.contract.v1.ListObligationsRequest.end_date:type_name -> google.type.Date
+	42, // 20: bpo.contract.v1.ListObligationsResponse.obligations:type_name -> bpo.contract.v1.Obligation
+	0,  // 21: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
+	1,  // 22: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
+	2,  // 23: bpo.contract.v1.ContractService.ListContractRevisions:input_type -> bpo.contract.v1.ListContractRevisionsRequest
+	4,  // 24: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
+	6,  // 25: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
+	7,  // 26: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
+	8,  // 27: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
+	9,  // 28: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
+	10, // 29: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
+	11, // 30: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
+	12, // 31: bpo.contract.v1.ContractService.TerminateContract:input_type -> bpo.contract.v1.TerminateContractRequest
+	17, // 32: bpo.contract.v1.ContractService.GetEffectiveContract:input_type -> bpo.contract.v1.GetEffectiveContractRequest
+	18, // 33: bpo.contract.v1.ContractService.RecordChronicFailure:input_type -> bpo.contract.v1.RecordChronicFailureRequest
+	19, // 34: bpo.contract.v1.ContractService.RequestTermination:input_type -> bpo.contract.v1.RequestTerminationRequest
+	20, // 35: bpo.contract.v1.ContractService.ApproveTermination:input_type -> bpo.contract.v1.ApproveTerminationRequest
+	21, // 36: bpo.contract.v1.ContractService.RejectTermination:input_type -> bpo.contract.v1.RejectTerminationRequest
+	22, // 37: bpo.contract.v1.ContractService.CreateAmendment:input_type -> bpo.contract.v1.CreateAmendmentRequest
+	23, // 38: bpo.contract.v1.ContractService.GetAmendment:input_type -> bpo.contract.v1.GetAmendmentRequest
+	24, // 39: bpo.contract.v1.ContractService.ListAmendments:input_type -> bpo.contract.v1.ListAmendmentsRequest
+	26, // 40: bpo.contract.v1.ContractService.UpdateAmendment:input_type -> bpo.contract.v1.UpdateAmendmentRequest
+	27, // 41: bpo.contract.v1.ContractService.SubmitAmendment:input_type -> bpo.contract.v1.SubmitAmendmentRequest
+	28, // 42: bpo.contract.v1.ContractService.ApproveAmendment:input_type -> bpo.contract.v1.ApproveAmendmentRequest
+	29, // 43: bpo.contract.v1.ContractService.RejectAmendment:input_type -> bpo.contract.v1.RejectAmendmentRequest
+	30, // 44: bpo.contract.v1.ContractService.SignAmendment:input_type -> bpo.contract.v1.SignAmendmentRequest
+	31, // 45: bpo.contract.v1.ContractService.ListObligations:input_type -> bpo.contract.v1.ListObligationsRequest
+	13, // 46: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
+	15, // 47: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
+	33, // 48: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
+	33, // 49: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
+	3,  // 50: bpo.contract.v1.ContractService.ListContractRevisions:output_type -> bpo.contract.v1.ListContractRevisionsResponse
+	5,  // 51: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
+	33, // 52: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
+	33, // 53: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
+	33, // 54: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
+	33, // 55: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
+	33, // 56: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
+	33, // 57: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
+	33, // 58: bpo.contract.v1.ContractService.TerminateContract:output_type -> bpo.contract.v1.Contract
+	33, // 59: bpo.contract.v1.ContractService.GetEffectiveContract:output_type -> bpo.contract.v1.Contract
+	33, // 60: bpo.contract.v1.ContractService.RecordChronicFailure:output_type -> bpo.contract.v1.Contract
+	33, // 61: bpo.contract.v1.ContractService.RequestTermination:output_type -> bpo.contract.v1.Contract
+	33, // 62: bpo.contract.v1.ContractService.ApproveTermination:output_type -> bpo.contract.v1.Contract
+	33, // 63: bpo.contract.v1.ContractService.RejectTermination:output_type -> bpo.contract.v1.Contract
+	41, // 64: bpo.contract.v1.ContractService.CreateAmendment:output_type -> bpo.contract.v1.Amendment
+	41, // 65: bpo.contract.v1.ContractService.GetAmendment:output_type -> bpo.contract.v1.Amendment
+	25, // 66: bpo.contract.v1.ContractService.ListAmendments:output_type -> bpo.contract.v1.ListAmendmentsResponse
+	41, // 67: bpo.contract.v1.ContractService.UpdateAmendment:output_type -> bpo.contract.v1.Amendment
+	41, // 68: bpo.contract.v1.ContractService.SubmitAmendment:output_type -> bpo.contract.v1.Amendment
+	41, // 69: bpo.contract.v1.ContractService.ApproveAmendment:output_type -> bpo.contract.v1.Amendment
+	41, // 70: bpo.contract.v1.ContractService.RejectAmendment:output_type -> bpo.contract.v1.Amendment
+	41, // 71: bpo.contract.v1.ContractService.SignAmendment:output_type -> bpo.contract.v1.Amendment
+	32, // 72: bpo.contract.v1.ContractService.ListObligations:output_type -> bpo.contract.v1.ListObligationsResponse
+	14, // 73: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
+	16, // 74: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
+	48, // [48:75] is the sub-list for method output_type
+	21, // [21:48] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_bpo_contract_v1_contract_service_proto_init() }
@@ -1283,6 +2514,7 @@ func file_bpo_contract_v1_contract_service_proto_init() {
 	if File_bpo_contract_v1_contract_service_proto != nil {
 		return
 	}
+	file_bpo_contract_v1_amendment_proto_init()
 	file_bpo_contract_v1_contract_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1290,7 +2522,7 @@ func file_bpo_contract_v1_contract_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_contract_v1_contract_service_proto_rawDesc), len(file_bpo_contract_v1_contract_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

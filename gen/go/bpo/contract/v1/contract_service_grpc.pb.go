@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	ContractService_CreateContract_FullMethodName            = "/bpo.contract.v1.ContractService/CreateContract"
 	ContractService_GetContract_FullMethodName               = "/bpo.contract.v1.ContractService/GetContract"
+	ContractService_ListContractRevisions_FullMethodName     = "/bpo.contract.v1.ContractService/ListContractRevisions"
 	ContractService_ListContracts_FullMethodName             = "/bpo.contract.v1.ContractService/ListContracts"
 	ContractService_UpdateContract_FullMethodName            = "/bpo.contract.v1.ContractService/UpdateContract"
 	ContractService_SubmitContract_FullMethodName            = "/bpo.contract.v1.ContractService/SubmitContract"
@@ -31,6 +32,18 @@ const (
 	ContractService_TerminateContract_FullMethodName         = "/bpo.contract.v1.ContractService/TerminateContract"
 	ContractService_GetEffectiveContract_FullMethodName      = "/bpo.contract.v1.ContractService/GetEffectiveContract"
 	ContractService_RecordChronicFailure_FullMethodName      = "/bpo.contract.v1.ContractService/RecordChronicFailure"
+	ContractService_RequestTermination_FullMethodName        = "/bpo.contract.v1.ContractService/RequestTermination"
+	ContractService_ApproveTermination_FullMethodName        = "/bpo.contract.v1.ContractService/ApproveTermination"
+	ContractService_RejectTermination_FullMethodName         = "/bpo.contract.v1.ContractService/RejectTermination"
+	ContractService_CreateAmendment_FullMethodName           = "/bpo.contract.v1.ContractService/CreateAmendment"
+	ContractService_GetAmendment_FullMethodName              = "/bpo.contract.v1.ContractService/GetAmendment"
+	ContractService_ListAmendments_FullMethodName            = "/bpo.contract.v1.ContractService/ListAmendments"
+	ContractService_UpdateAmendment_FullMethodName           = "/bpo.contract.v1.ContractService/UpdateAmendment"
+	ContractService_SubmitAmendment_FullMethodName           = "/bpo.contract.v1.ContractService/SubmitAmendment"
+	ContractService_ApproveAmendment_FullMethodName          = "/bpo.contract.v1.ContractService/ApproveAmendment"
+	ContractService_RejectAmendment_FullMethodName           = "/bpo.contract.v1.ContractService/RejectAmendment"
+	ContractService_SignAmendment_FullMethodName             = "/bpo.contract.v1.ContractService/SignAmendment"
+	ContractService_ListObligations_FullMethodName           = "/bpo.contract.v1.ContractService/ListObligations"
 	ContractService_ListAuditEvents_FullMethodName           = "/bpo.contract.v1.ContractService/ListAuditEvents"
 	ContractService_VerifyAuditLog_FullMethodName            = "/bpo.contract.v1.ContractService/VerifyAuditLog"
 )
@@ -58,10 +71,18 @@ type ContractServiceClient interface {
 	// defaults). An engagement has one contract: a second is ALREADY_EXISTS.
 	// Catalog unreachable: UNAVAILABLE. Roles: `contract_manager`.
 	CreateContract(ctx context.Context, in *CreateContractRequest, opts ...grpc.CallOption) (*Contract, error)
-	// Gets a contract. A provider user reads only its own provider's.
+	// Gets a contract, or with `revision_id` one of its revisions. A
+	// provider user reads only its own provider's.
 	GetContract(ctx context.Context, in *GetContractRequest, opts ...grpc.CallOption) (*Contract, error)
+	// Lists the revisions of a signed contract, oldest first: revision 1 as
+	// signed, then one for every amendment signed. A contract not signed yet
+	// has none (FAILED_PRECONDITION). Roles: anyone who may read the
+	// contract (AIP-162).
+	ListContractRevisions(ctx context.Context, in *ListContractRevisionsRequest, opts ...grpc.CallOption) (*ListContractRevisionsResponse, error)
 	// Lists contracts by creation. Filter fields: `engagement`, `provider`,
-	// `state`. A provider user sees only its own provider's.
+	// `state` (`state = ACTIVE`, `state = EXPIRED`, `state = TERMINATED`, …;
+	// the states that come with time are brought up to date before the
+	// list is read). A provider user sees only its own provider's.
 	ListContracts(ctx context.Context, in *ListContractsRequest, opts ...grpc.CallOption) (*ListContractsResponse, error)
 	// Updates a DRAFT contract. Roles: `contract_manager`.
 	UpdateContract(ctx context.Context, in *UpdateContractRequest, opts ...grpc.CallOption) (*Contract, error)
@@ -81,22 +102,82 @@ type ContractServiceClient interface {
 	// Records the service commencement date of a SIGNED contract, at
 	// cutover. Roles: `transition_manager` (transition calls it).
 	RecordServiceCommencement(ctx context.Context, in *RecordServiceCommencementRequest, opts ...grpc.CallOption) (*Contract, error)
-	// Terminates a SIGNED contract (→ TERMINATED) with a reason and an
-	// effective date: the last day of service, not in the future in the
-	// service time zone (terminate on the day it takes effect) and not after
-	// the end of the term. CONVENIENCE and MUTUAL take effect at once; CAUSE
-	// is FAILED_PRECONDITION until the four-eyes approval of a written reason
-	// (or chronic-failure tracking) is built. Releases the engagement, so a
-	// new contract can be drafted for it. Roles: `contract_manager`.
+	// Terminates a SIGNED or ACTIVE contract (→ TERMINATED) with a reason
+	// and an effective date: the last day of service, not in the future in
+	// the service time zone (terminate on the day it takes effect) and not
+	// after the end of the term. CONVENIENCE and MUTUAL take effect at once;
+	// CAUSE needs a chronic-failure right recorded by monitoring (the latest
+	// is kept on the termination as its evidence) — without one, a written
+	// reason goes through RequestTermination and an approver. Releases the
+	// engagement, so a new contract can be drafted for it. Roles:
+	// `contract_manager`.
 	TerminateContract(ctx context.Context, in *TerminateContractRequest, opts ...grpc.CallOption) (*Contract, error)
 	// The revision of a signed contract in force on a date (the one with the
-	// latest effective date on or before it); monitoring evaluates each
-	// period against it. NOT_FOUND before the first revision. Roles: anyone
-	// who may read the contract.
+	// latest effective date on or before it), with the contract's current
+	// state; monitoring evaluates each period against it. A contract not
+	// signed yet has no revision: FAILED_PRECONDITION. A date before the
+	// first revision's effective date (the start date): NOT_FOUND, naming
+	// it. Roles: anyone who may read the contract.
 	GetEffectiveContract(ctx context.Context, in *GetEffectiveContractRequest, opts ...grpc.CallOption) (*Contract, error)
 	// Records a chronic-failure right found by monitoring when it closed a
-	// period; idempotent per period. Roles: the monitoring service only.
+	// period, on a signed contract; idempotent per period (a right for a
+	// period already recorded is kept as first recorded, and nothing is
+	// written). The right names CRITICAL levels of the contract and the
+	// periods they were missed in. Roles: `governance_manager` — monitoring
+	// calls it with the token of the governance manager closing the period
+	// (services forward their caller's token, as transition does for
+	// RecordServiceCommencement).
 	RecordChronicFailure(ctx context.Context, in *RecordChronicFailureRequest, opts ...grpc.CallOption) (*Contract, error)
+	// Asks to terminate a signed contract for CAUSE on a written reason,
+	// without a chronic-failure right: the request waits on the contract
+	// (`pending_termination`) for an approver who is not the requester. One
+	// request at a time. Roles: `contract_manager`.
+	RequestTermination(ctx context.Context, in *RequestTerminationRequest, opts ...grpc.CallOption) (*Contract, error)
+	// Approves the pending termination for cause (→ TERMINATED, recording
+	// the requester and the approver). The effective date is checked again
+	// as on TerminateContract. Roles: `approver` who is not the requester
+	// nor a provider user.
+	ApproveTermination(ctx context.Context, in *ApproveTerminationRequest, opts ...grpc.CallOption) (*Contract, error)
+	// Refuses the pending termination for cause, with a reason kept on the
+	// contract (`termination_rejection_reason`) and so in the audit log; the
+	// contract stays in force. Roles: `approver`, `contract_manager`.
+	RejectTermination(ctx context.Context, in *RejectTerminationRequest, opts ...grpc.CallOption) (*Contract, error)
+	// Drafts an amendment of a SIGNED or ACTIVE contract against its latest
+	// revision. The change set is checked as a draft (what is set makes
+	// sense). Roles: `contract_manager`.
+	CreateAmendment(ctx context.Context, in *CreateAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error)
+	// Gets an amendment. A provider user reads only its own provider's.
+	GetAmendment(ctx context.Context, in *GetAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error)
+	// Lists a contract's amendments by creation. Filter fields: `state`. A
+	// provider user sees only its own provider's.
+	ListAmendments(ctx context.Context, in *ListAmendmentsRequest, opts ...grpc.CallOption) (*ListAmendmentsResponse, error)
+	// Updates a DRAFT amendment. Roles: `contract_manager`.
+	UpdateAmendment(ctx context.Context, in *UpdateAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error)
+	// Submits a DRAFT amendment for review (→ IN_REVIEW): the amended
+	// contract is validated as a whole (INVALID_ARGUMENT, one violation per
+	// problem, under `amendment.changes`), the effective date checked, and
+	// the escalation cap: a price rising above it over twelve months is
+	// FAILED_PRECONDITION unless the amendment is marked
+	// EXCEEDS_ESCALATION_CAP. Roles: `contract_manager`.
+	SubmitAmendment(ctx context.Context, in *SubmitAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error)
+	// Approves an amendment IN_REVIEW (→ APPROVED). Roles: `approver` who
+	// neither drafted nor edited it and is not a provider user.
+	ApproveAmendment(ctx context.Context, in *ApproveAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error)
+	// Sends an amendment IN_REVIEW back to DRAFT with a reason. Roles:
+	// `approver`, `contract_manager`.
+	RejectAmendment(ctx context.Context, in *RejectAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error)
+	// Signs an APPROVED amendment: the contract's client signatory, or a
+	// user of the contracted provider. With both signatures it is SIGNED
+	// and the contract has a new revision, in force from the effective
+	// date; the contract shows the new terms.
+	SignAmendment(ctx context.Context, in *SignAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error)
+	// Lists the dated obligations of a signed contract due in a date range,
+	// by due date: reports due for every reporting period of the term, the
+	// renewal notice deadline, the provider's certification expiries within
+	// the term (read from catalog) and the quarterly performance reviews.
+	// Filter fields: `kind`, `due_date` (`due_date = 2027-01-05`). Roles:
+	// anyone who may read the contract.
+	ListObligations(ctx context.Context, in *ListObligationsRequest, opts ...grpc.CallOption) (*ListObligationsResponse, error)
 	// Lists the contract service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Verifies the contract service's audit hash chain. Roles: `auditor`, `admin`.
@@ -125,6 +206,16 @@ func (c *contractServiceClient) GetContract(ctx context.Context, in *GetContract
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Contract)
 	err := c.cc.Invoke(ctx, ContractService_GetContract_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) ListContractRevisions(ctx context.Context, in *ListContractRevisionsRequest, opts ...grpc.CallOption) (*ListContractRevisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListContractRevisionsResponse)
+	err := c.cc.Invoke(ctx, ContractService_ListContractRevisions_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +322,126 @@ func (c *contractServiceClient) RecordChronicFailure(ctx context.Context, in *Re
 	return out, nil
 }
 
+func (c *contractServiceClient) RequestTermination(ctx context.Context, in *RequestTerminationRequest, opts ...grpc.CallOption) (*Contract, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Contract)
+	err := c.cc.Invoke(ctx, ContractService_RequestTermination_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) ApproveTermination(ctx context.Context, in *ApproveTerminationRequest, opts ...grpc.CallOption) (*Contract, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Contract)
+	err := c.cc.Invoke(ctx, ContractService_ApproveTermination_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) RejectTermination(ctx context.Context, in *RejectTerminationRequest, opts ...grpc.CallOption) (*Contract, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Contract)
+	err := c.cc.Invoke(ctx, ContractService_RejectTermination_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) CreateAmendment(ctx context.Context, in *CreateAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Amendment)
+	err := c.cc.Invoke(ctx, ContractService_CreateAmendment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) GetAmendment(ctx context.Context, in *GetAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Amendment)
+	err := c.cc.Invoke(ctx, ContractService_GetAmendment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) ListAmendments(ctx context.Context, in *ListAmendmentsRequest, opts ...grpc.CallOption) (*ListAmendmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAmendmentsResponse)
+	err := c.cc.Invoke(ctx, ContractService_ListAmendments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) UpdateAmendment(ctx context.Context, in *UpdateAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Amendment)
+	err := c.cc.Invoke(ctx, ContractService_UpdateAmendment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) SubmitAmendment(ctx context.Context, in *SubmitAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Amendment)
+	err := c.cc.Invoke(ctx, ContractService_SubmitAmendment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) ApproveAmendment(ctx context.Context, in *ApproveAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Amendment)
+	err := c.cc.Invoke(ctx, ContractService_ApproveAmendment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) RejectAmendment(ctx context.Context, in *RejectAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Amendment)
+	err := c.cc.Invoke(ctx, ContractService_RejectAmendment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) SignAmendment(ctx context.Context, in *SignAmendmentRequest, opts ...grpc.CallOption) (*Amendment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Amendment)
+	err := c.cc.Invoke(ctx, ContractService_SignAmendment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) ListObligations(ctx context.Context, in *ListObligationsRequest, opts ...grpc.CallOption) (*ListObligationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListObligationsResponse)
+	err := c.cc.Invoke(ctx, ContractService_ListObligations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *contractServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditEventsResponse)
@@ -274,10 +485,18 @@ type ContractServiceServer interface {
 	// defaults). An engagement has one contract: a second is ALREADY_EXISTS.
 	// Catalog unreachable: UNAVAILABLE. Roles: `contract_manager`.
 	CreateContract(context.Context, *CreateContractRequest) (*Contract, error)
-	// Gets a contract. A provider user reads only its own provider's.
+	// Gets a contract, or with `revision_id` one of its revisions. A
+	// provider user reads only its own provider's.
 	GetContract(context.Context, *GetContractRequest) (*Contract, error)
+	// Lists the revisions of a signed contract, oldest first: revision 1 as
+	// signed, then one for every amendment signed. A contract not signed yet
+	// has none (FAILED_PRECONDITION). Roles: anyone who may read the
+	// contract (AIP-162).
+	ListContractRevisions(context.Context, *ListContractRevisionsRequest) (*ListContractRevisionsResponse, error)
 	// Lists contracts by creation. Filter fields: `engagement`, `provider`,
-	// `state`. A provider user sees only its own provider's.
+	// `state` (`state = ACTIVE`, `state = EXPIRED`, `state = TERMINATED`, …;
+	// the states that come with time are brought up to date before the
+	// list is read). A provider user sees only its own provider's.
 	ListContracts(context.Context, *ListContractsRequest) (*ListContractsResponse, error)
 	// Updates a DRAFT contract. Roles: `contract_manager`.
 	UpdateContract(context.Context, *UpdateContractRequest) (*Contract, error)
@@ -297,22 +516,82 @@ type ContractServiceServer interface {
 	// Records the service commencement date of a SIGNED contract, at
 	// cutover. Roles: `transition_manager` (transition calls it).
 	RecordServiceCommencement(context.Context, *RecordServiceCommencementRequest) (*Contract, error)
-	// Terminates a SIGNED contract (→ TERMINATED) with a reason and an
-	// effective date: the last day of service, not in the future in the
-	// service time zone (terminate on the day it takes effect) and not after
-	// the end of the term. CONVENIENCE and MUTUAL take effect at once; CAUSE
-	// is FAILED_PRECONDITION until the four-eyes approval of a written reason
-	// (or chronic-failure tracking) is built. Releases the engagement, so a
-	// new contract can be drafted for it. Roles: `contract_manager`.
+	// Terminates a SIGNED or ACTIVE contract (→ TERMINATED) with a reason
+	// and an effective date: the last day of service, not in the future in
+	// the service time zone (terminate on the day it takes effect) and not
+	// after the end of the term. CONVENIENCE and MUTUAL take effect at once;
+	// CAUSE needs a chronic-failure right recorded by monitoring (the latest
+	// is kept on the termination as its evidence) — without one, a written
+	// reason goes through RequestTermination and an approver. Releases the
+	// engagement, so a new contract can be drafted for it. Roles:
+	// `contract_manager`.
 	TerminateContract(context.Context, *TerminateContractRequest) (*Contract, error)
 	// The revision of a signed contract in force on a date (the one with the
-	// latest effective date on or before it); monitoring evaluates each
-	// period against it. NOT_FOUND before the first revision. Roles: anyone
-	// who may read the contract.
+	// latest effective date on or before it), with the contract's current
+	// state; monitoring evaluates each period against it. A contract not
+	// signed yet has no revision: FAILED_PRECONDITION. A date before the
+	// first revision's effective date (the start date): NOT_FOUND, naming
+	// it. Roles: anyone who may read the contract.
 	GetEffectiveContract(context.Context, *GetEffectiveContractRequest) (*Contract, error)
 	// Records a chronic-failure right found by monitoring when it closed a
-	// period; idempotent per period. Roles: the monitoring service only.
+	// period, on a signed contract; idempotent per period (a right for a
+	// period already recorded is kept as first recorded, and nothing is
+	// written). The right names CRITICAL levels of the contract and the
+	// periods they were missed in. Roles: `governance_manager` — monitoring
+	// calls it with the token of the governance manager closing the period
+	// (services forward their caller's token, as transition does for
+	// RecordServiceCommencement).
 	RecordChronicFailure(context.Context, *RecordChronicFailureRequest) (*Contract, error)
+	// Asks to terminate a signed contract for CAUSE on a written reason,
+	// without a chronic-failure right: the request waits on the contract
+	// (`pending_termination`) for an approver who is not the requester. One
+	// request at a time. Roles: `contract_manager`.
+	RequestTermination(context.Context, *RequestTerminationRequest) (*Contract, error)
+	// Approves the pending termination for cause (→ TERMINATED, recording
+	// the requester and the approver). The effective date is checked again
+	// as on TerminateContract. Roles: `approver` who is not the requester
+	// nor a provider user.
+	ApproveTermination(context.Context, *ApproveTerminationRequest) (*Contract, error)
+	// Refuses the pending termination for cause, with a reason kept on the
+	// contract (`termination_rejection_reason`) and so in the audit log; the
+	// contract stays in force. Roles: `approver`, `contract_manager`.
+	RejectTermination(context.Context, *RejectTerminationRequest) (*Contract, error)
+	// Drafts an amendment of a SIGNED or ACTIVE contract against its latest
+	// revision. The change set is checked as a draft (what is set makes
+	// sense). Roles: `contract_manager`.
+	CreateAmendment(context.Context, *CreateAmendmentRequest) (*Amendment, error)
+	// Gets an amendment. A provider user reads only its own provider's.
+	GetAmendment(context.Context, *GetAmendmentRequest) (*Amendment, error)
+	// Lists a contract's amendments by creation. Filter fields: `state`. A
+	// provider user sees only its own provider's.
+	ListAmendments(context.Context, *ListAmendmentsRequest) (*ListAmendmentsResponse, error)
+	// Updates a DRAFT amendment. Roles: `contract_manager`.
+	UpdateAmendment(context.Context, *UpdateAmendmentRequest) (*Amendment, error)
+	// Submits a DRAFT amendment for review (→ IN_REVIEW): the amended
+	// contract is validated as a whole (INVALID_ARGUMENT, one violation per
+	// problem, under `amendment.changes`), the effective date checked, and
+	// the escalation cap: a price rising above it over twelve months is
+	// FAILED_PRECONDITION unless the amendment is marked
+	// EXCEEDS_ESCALATION_CAP. Roles: `contract_manager`.
+	SubmitAmendment(context.Context, *SubmitAmendmentRequest) (*Amendment, error)
+	// Approves an amendment IN_REVIEW (→ APPROVED). Roles: `approver` who
+	// neither drafted nor edited it and is not a provider user.
+	ApproveAmendment(context.Context, *ApproveAmendmentRequest) (*Amendment, error)
+	// Sends an amendment IN_REVIEW back to DRAFT with a reason. Roles:
+	// `approver`, `contract_manager`.
+	RejectAmendment(context.Context, *RejectAmendmentRequest) (*Amendment, error)
+	// Signs an APPROVED amendment: the contract's client signatory, or a
+	// user of the contracted provider. With both signatures it is SIGNED
+	// and the contract has a new revision, in force from the effective
+	// date; the contract shows the new terms.
+	SignAmendment(context.Context, *SignAmendmentRequest) (*Amendment, error)
+	// Lists the dated obligations of a signed contract due in a date range,
+	// by due date: reports due for every reporting period of the term, the
+	// renewal notice deadline, the provider's certification expiries within
+	// the term (read from catalog) and the quarterly performance reviews.
+	// Filter fields: `kind`, `due_date` (`due_date = 2027-01-05`). Roles:
+	// anyone who may read the contract.
+	ListObligations(context.Context, *ListObligationsRequest) (*ListObligationsResponse, error)
 	// Lists the contract service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Verifies the contract service's audit hash chain. Roles: `auditor`, `admin`.
@@ -332,6 +611,9 @@ func (UnimplementedContractServiceServer) CreateContract(context.Context, *Creat
 }
 func (UnimplementedContractServiceServer) GetContract(context.Context, *GetContractRequest) (*Contract, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetContract not implemented")
+}
+func (UnimplementedContractServiceServer) ListContractRevisions(context.Context, *ListContractRevisionsRequest) (*ListContractRevisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListContractRevisions not implemented")
 }
 func (UnimplementedContractServiceServer) ListContracts(context.Context, *ListContractsRequest) (*ListContractsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListContracts not implemented")
@@ -362,6 +644,42 @@ func (UnimplementedContractServiceServer) GetEffectiveContract(context.Context, 
 }
 func (UnimplementedContractServiceServer) RecordChronicFailure(context.Context, *RecordChronicFailureRequest) (*Contract, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordChronicFailure not implemented")
+}
+func (UnimplementedContractServiceServer) RequestTermination(context.Context, *RequestTerminationRequest) (*Contract, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequestTermination not implemented")
+}
+func (UnimplementedContractServiceServer) ApproveTermination(context.Context, *ApproveTerminationRequest) (*Contract, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveTermination not implemented")
+}
+func (UnimplementedContractServiceServer) RejectTermination(context.Context, *RejectTerminationRequest) (*Contract, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectTermination not implemented")
+}
+func (UnimplementedContractServiceServer) CreateAmendment(context.Context, *CreateAmendmentRequest) (*Amendment, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateAmendment not implemented")
+}
+func (UnimplementedContractServiceServer) GetAmendment(context.Context, *GetAmendmentRequest) (*Amendment, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAmendment not implemented")
+}
+func (UnimplementedContractServiceServer) ListAmendments(context.Context, *ListAmendmentsRequest) (*ListAmendmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAmendments not implemented")
+}
+func (UnimplementedContractServiceServer) UpdateAmendment(context.Context, *UpdateAmendmentRequest) (*Amendment, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateAmendment not implemented")
+}
+func (UnimplementedContractServiceServer) SubmitAmendment(context.Context, *SubmitAmendmentRequest) (*Amendment, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitAmendment not implemented")
+}
+func (UnimplementedContractServiceServer) ApproveAmendment(context.Context, *ApproveAmendmentRequest) (*Amendment, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveAmendment not implemented")
+}
+func (UnimplementedContractServiceServer) RejectAmendment(context.Context, *RejectAmendmentRequest) (*Amendment, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectAmendment not implemented")
+}
+func (UnimplementedContractServiceServer) SignAmendment(context.Context, *SignAmendmentRequest) (*Amendment, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignAmendment not implemented")
+}
+func (UnimplementedContractServiceServer) ListObligations(context.Context, *ListObligationsRequest) (*ListObligationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListObligations not implemented")
 }
 func (UnimplementedContractServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
@@ -422,6 +740,24 @@ func _ContractService_GetContract_Handler(srv interface{}, ctx context.Context, 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ContractServiceServer).GetContract(ctx, req.(*GetContractRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_ListContractRevisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListContractRevisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).ListContractRevisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_ListContractRevisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).ListContractRevisions(ctx, req.(*ListContractRevisionsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -606,6 +942,222 @@ func _ContractService_RecordChronicFailure_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ContractService_RequestTermination_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequestTerminationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).RequestTermination(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_RequestTermination_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).RequestTermination(ctx, req.(*RequestTerminationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_ApproveTermination_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveTerminationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).ApproveTermination(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_ApproveTermination_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).ApproveTermination(ctx, req.(*ApproveTerminationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_RejectTermination_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectTerminationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).RejectTermination(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_RejectTermination_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).RejectTermination(ctx, req.(*RejectTerminationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_CreateAmendment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateAmendmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).CreateAmendment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_CreateAmendment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).CreateAmendment(ctx, req.(*CreateAmendmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_GetAmendment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAmendmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).GetAmendment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_GetAmendment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).GetAmendment(ctx, req.(*GetAmendmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_ListAmendments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAmendmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).ListAmendments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_ListAmendments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).ListAmendments(ctx, req.(*ListAmendmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_UpdateAmendment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateAmendmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).UpdateAmendment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_UpdateAmendment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).UpdateAmendment(ctx, req.(*UpdateAmendmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_SubmitAmendment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitAmendmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).SubmitAmendment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_SubmitAmendment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).SubmitAmendment(ctx, req.(*SubmitAmendmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_ApproveAmendment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveAmendmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).ApproveAmendment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_ApproveAmendment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).ApproveAmendment(ctx, req.(*ApproveAmendmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_RejectAmendment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectAmendmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).RejectAmendment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_RejectAmendment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).RejectAmendment(ctx, req.(*RejectAmendmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_SignAmendment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignAmendmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).SignAmendment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_SignAmendment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).SignAmendment(ctx, req.(*SignAmendmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_ListObligations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListObligationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).ListObligations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_ListObligations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).ListObligations(ctx, req.(*ListObligationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ContractService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditEventsRequest)
 	if err := dec(in); err != nil {
@@ -658,6 +1210,10 @@ var ContractService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ContractService_GetContract_Handler,
 		},
 		{
+			MethodName: "ListContractRevisions",
+			Handler:    _ContractService_ListContractRevisions_Handler,
+		},
+		{
 			MethodName: "ListContracts",
 			Handler:    _ContractService_ListContracts_Handler,
 		},
@@ -696,6 +1252,54 @@ var ContractService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordChronicFailure",
 			Handler:    _ContractService_RecordChronicFailure_Handler,
+		},
+		{
+			MethodName: "RequestTermination",
+			Handler:    _ContractService_RequestTermination_Handler,
+		},
+		{
+			MethodName: "ApproveTermination",
+			Handler:    _ContractService_ApproveTermination_Handler,
+		},
+		{
+			MethodName: "RejectTermination",
+			Handler:    _ContractService_RejectTermination_Handler,
+		},
+		{
+			MethodName: "CreateAmendment",
+			Handler:    _ContractService_CreateAmendment_Handler,
+		},
+		{
+			MethodName: "GetAmendment",
+			Handler:    _ContractService_GetAmendment_Handler,
+		},
+		{
+			MethodName: "ListAmendments",
+			Handler:    _ContractService_ListAmendments_Handler,
+		},
+		{
+			MethodName: "UpdateAmendment",
+			Handler:    _ContractService_UpdateAmendment_Handler,
+		},
+		{
+			MethodName: "SubmitAmendment",
+			Handler:    _ContractService_SubmitAmendment_Handler,
+		},
+		{
+			MethodName: "ApproveAmendment",
+			Handler:    _ContractService_ApproveAmendment_Handler,
+		},
+		{
+			MethodName: "RejectAmendment",
+			Handler:    _ContractService_RejectAmendment_Handler,
+		},
+		{
+			MethodName: "SignAmendment",
+			Handler:    _ContractService_SignAmendment_Handler,
+		},
+		{
+			MethodName: "ListObligations",
+			Handler:    _ContractService_ListObligations_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",
