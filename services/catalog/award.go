@@ -36,6 +36,9 @@ func (s *Server) AwardSourcingEvent(ctx context.Context, req *catalogv1.AwardSou
 	if proposal.SourcingEventResourceName() != event {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "proposal", Description: "must be a proposal of " + event.String()})
 	}
+	if err := s.closeIfDue(ctx, event); err != nil {
+		return nil, err
+	}
 	return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_AwardSourcingEvent_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 			before, v, err := eventDocs.GetForChange(ctx, tx, event.String(), req.GetEtag())
@@ -137,6 +140,20 @@ func (s *Server) ApproveAward(ctx context.Context, req *catalogv1.ApproveAwardRe
 				}
 				if err := setProposalState(ctx, tx, rp.Proposal, state, req.GetRequestId()); err != nil {
 					return nil, err
+				}
+			}
+			// Every provider that bid learns how it ended for it, and nothing
+			// of the others. spec: catalog.md §3 "Award".
+			all, err := listProposals(ctx, tx, event)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range all {
+				switch p.GetState() {
+				case catalogv1.ProposalState_PROPOSAL_STATE_AWARDED, catalogv1.ProposalState_PROPOSAL_STATE_NOT_SELECTED, catalogv1.ProposalState_PROPOSAL_STATE_DISQUALIFIED:
+					if err := s.notifyOutcome(ctx, tx, p, event.String(), req.GetRequestId()); err != nil {
+						return nil, err
+					}
 				}
 			}
 			engAfter := proto.CloneOf(eng)

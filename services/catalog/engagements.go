@@ -65,17 +65,30 @@ func (s *Server) CreateEngagement(ctx context.Context, req *catalogv1.CreateEnga
 			if err := audit.Record(ctx, tx, e.Name, req.GetRequestId(), nil, e); err != nil {
 				return nil, err
 			}
-			sc := &catalogv1.Scope{
-				Name:       name.ScopeResourceName().String(),
-				Revision:   1,
-				State:      catalogv1.ScopeState_SCOPE_STATE_DRAFT,
-				Author:     auth.Subject(ctx),
-				UpdateTime: now,
+			var procs []*catalogv1.Process
+			for _, pn := range processes {
+				p, _, err := processDocs.Get(ctx, tx, pn.String())
+				if err != nil {
+					return nil, err
+				}
+				procs = append(procs, p)
 			}
+			sc, err := scope.Prefill(procs)
+			if err != nil {
+				return nil, err
+			}
+			sc.Name = name.ScopeResourceName().String()
+			sc.Revision = 1
+			sc.State = catalogv1.ScopeState_SCOPE_STATE_DRAFT
+			sc.Author = auth.Subject(ctx)
+			sc.UpdateTime = now
 			if err := scopeDocs.Insert(ctx, tx, sc.Name, sc); err != nil {
 				return nil, err
 			}
-			return e, audit.Record(ctx, tx, sc.Name, req.GetRequestId(), nil, sc)
+			if err := audit.Record(ctx, tx, sc.Name, req.GetRequestId(), nil, sc); err != nil {
+				return nil, err
+			}
+			return withStale(ctx, tx, e)
 		})
 }
 
@@ -98,7 +111,7 @@ func processNames(ps []string) ([]catalogv1.ProcessResourceName, error) {
 // process whose latest assessment has one (a RETAIN has none).
 func (s *Server) checkDecided(ctx context.Context, tx *sqlstore.Tx, processes []catalogv1.ProcessResourceName, overrideReason string) (catalogv1.CollaborationModel, error) {
 	model := catalogv1.CollaborationModel_COLLABORATION_MODEL_UNSPECIFIED
-	var retained []string
+	var retained, stale []string
 	for _, name := range processes {
 		p, _, err := processDocs.Get(ctx, tx, name.String())
 		if err != nil {
@@ -109,6 +122,9 @@ func (s *Server) checkDecided(ctx context.Context, tx *sqlstore.Tx, processes []
 		}
 		if p.GetLatestRecommendation() == catalogv1.Recommendation_RECOMMENDATION_RETAIN {
 			retained = append(retained, name.String())
+		}
+		if p.GetAssessmentStale() {
+			stale = append(stale, name.String())
 		}
 		if model == catalogv1.CollaborationModel_COLLABORATION_MODEL_UNSPECIFIED {
 			a, _, err := assessmentDocs.Get(ctx, tx, p.GetLatestAssessment())
@@ -121,6 +137,10 @@ func (s *Server) checkDecided(ctx context.Context, tx *sqlstore.Tx, processes []
 	if len(retained) > 0 && overrideReason == "" {
 		return model, apperr.New(apperr.FailedPrecondition, "the latest assessment of %s recommends RETAIN: give an override_reason saying why it is outsourced anyway, or leave it out of the engagement",
 			strings.Join(retained, ", "))
+	}
+	if len(stale) > 0 && overrideReason == "" {
+		return model, apperr.New(apperr.FailedPrecondition, "the latest assessment of %s is stale: the process was edited after it was assessed; assess it again (AssessProcess) or give an override_reason saying why the old assessment stands",
+			strings.Join(stale, ", "))
 	}
 	return model, nil
 }
@@ -149,7 +169,11 @@ func (s *Server) GetEngagement(ctx context.Context, req *catalogv1.GetEngagement
 		return nil, err
 	}
 	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.Engagement, error) {
-		return readEngagement(ctx, tx, name)
+		e, err := readEngagement(ctx, tx, name)
+		if err != nil {
+			return nil, err
+		}
+		return withStale(ctx, tx, e)
 	})
 }
 
@@ -157,7 +181,15 @@ func (s *Server) GetEngagement(ctx context.Context, req *catalogv1.GetEngagement
 func (s *Server) ListEngagements(ctx context.Context, req *catalogv1.ListEngagementsRequest) (*catalogv1.ListEngagementsResponse, error) {
 	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.ListEngagementsResponse, error) {
 		page, next, err := engagementDocs.Page(ctx, tx, req, docstore.Query{})
-		return &catalogv1.ListEngagementsResponse{Engagements: page, NextPageToken: next}, err
+		if err != nil {
+			return nil, err
+		}
+		for i, e := range page {
+			if page[i], err = withStale(ctx, tx, e); err != nil {
+				return nil, err
+			}
+		}
+		return &catalogv1.ListEngagementsResponse{Engagements: page, NextPageToken: next}, nil
 	})
 }
 
@@ -188,6 +220,36 @@ func (s *Server) UpdateEngagement(ctx context.Context, req *catalogv1.UpdateEnga
 			if err := engagementDocs.Update(ctx, tx, e.Name, e, v); err != nil {
 				return nil, err
 			}
-			return e, audit.Record(ctx, tx, e.Name, req.GetRequestId(), before, e)
+			if err := audit.Record(ctx, tx, e.Name, req.GetRequestId(), before, e); err != nil {
+				return nil, err
+			}
+			// The client's location decides shore models and overlap: the
+			// proposals of the PUBLISHED events need confirmation.
+			if e.GetClientCountry() != before.GetClientCountry() || e.GetClientTimeZone() != before.GetClientTimeZone() {
+				what := fmt.Sprintf("client location changed to %s, %s", e.GetClientCountry(), e.GetClientTimeZone())
+				if err := s.engagementChanged(ctx, tx, e.GetName(), 0, what, req.GetRequestId()); err != nil {
+					return nil, err
+				}
+			}
+			return withStale(ctx, tx, e)
 		})
+}
+
+// withStale is e with stale_processes: those of its processes edited since
+// their latest assessment, read now (never stored).
+func withStale(ctx context.Context, tx *sqlstore.Tx, e *catalogv1.Engagement) (*catalogv1.Engagement, error) {
+	out := proto.CloneOf(e)
+	out.StaleProcesses = nil
+	for _, name := range e.GetProcesses() {
+		p, _, err := processDocs.Get(ctx, tx, name)
+		switch {
+		case apperr.KindOf(err) == apperr.NotFound:
+			continue
+		case err != nil:
+			return nil, err
+		case p.GetAssessmentStale():
+			out.StaleProcesses = append(out.StaleProcesses, name)
+		}
+	}
+	return out, nil
 }

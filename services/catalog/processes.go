@@ -106,6 +106,15 @@ func (s *Server) UpdateProcess(ctx context.Context, req *catalogv1.UpdateProcess
 			if err := assessment.ValidateProcess(p, "process"); err != nil {
 				return nil, err
 			}
+			// An edit of what was assessed makes the latest assessment
+			// stale until the process is assessed again.
+			if p.GetLatestAssessment() != "" {
+				a, _, err := assessmentDocs.Get(ctx, tx, p.GetLatestAssessment())
+				if err != nil {
+					return nil, err
+				}
+				p.AssessmentStale = assessment.Stale(p, a.GetProcess())
+			}
 			p.UpdateTime = timestamppb.New(s.now())
 			if err := processDocs.Update(ctx, tx, p.Name, p, v); err != nil {
 				return nil, err
@@ -148,7 +157,7 @@ func (s *Server) AssessProcess(ctx context.Context, req *catalogv1.AssessProcess
 				return nil, err
 			}
 			p := proto.CloneOf(before)
-			p.LatestAssessment, p.LatestRecommendation = a.GetName(), a.GetRecommendation()
+			p.LatestAssessment, p.LatestRecommendation, p.AssessmentStale = a.GetName(), a.GetRecommendation(), false
 			p.UpdateTime = now
 			if err := processDocs.Update(ctx, tx, p.Name, p, v); err != nil {
 				return nil, err

@@ -276,6 +276,9 @@ func (s *Server) GetProposal(ctx context.Context, req *catalogv1.GetProposalRequ
 	if caller.IsProviderOnly() && proposalProvider(name).String() != caller.Provider {
 		return nil, apperr.New(apperr.PermissionDenied, "a provider user may see only its own provider's (%s) proposals", caller.Provider)
 	}
+	if err := s.closeIfDue(ctx, name.SourcingEventResourceName()); err != nil {
+		return nil, err
+	}
 	p, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
 		p, _, err := proposalDocs.Get(ctx, tx, name.String())
 		return p, err
@@ -297,6 +300,9 @@ func (s *Server) ListProposals(ctx context.Context, req *catalogv1.ListProposals
 	q := docstore.Query{Parent: event.String()}
 	if caller.IsProviderOnly() {
 		q.Terms = []listing.Term{{Field: "provider", Op: listing.Equal, Value: caller.Provider}}
+	}
+	if err := s.closeIfDue(ctx, event); err != nil {
+		return nil, err
 	}
 	resp := &catalogv1.ListProposalsResponse{}
 	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
@@ -333,6 +339,10 @@ func (s *Server) gate(ctx context.Context, tx *sqlstore.Tx, sel selectionContext
 	p := proto.CloneOf(before)
 	prov, _, err := providerDocs.Get(ctx, tx, p.GetProvider())
 	switch {
+	case before.GetState() == catalogv1.ProposalState_PROPOSAL_STATE_NEEDS_CONFIRMATION:
+		// spec: catalog.md §3 "Sourcing event": an unconfirmed proposal is
+		// not evaluated.
+		p.DisqualificationReasons = []string{"the proposal was neither confirmed nor revised after the requirements changed"}
 	case apperr.KindOf(err) == apperr.NotFound:
 		p.DisqualificationReasons = []string{"the provider " + p.GetProvider() + " no longer exists"}
 	case err != nil:

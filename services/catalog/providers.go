@@ -4,6 +4,7 @@ import (
 	"context"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/docstore"
@@ -66,6 +67,12 @@ func (s *Server) GetProvider(ctx context.Context, req *catalogv1.GetProviderRequ
 // ListProviders implements catalogv1.CatalogServiceServer. A provider user
 // sees its own provider only.
 func (s *Server) ListProviders(ctx context.Context, req *catalogv1.ListProvidersRequest) (*catalogv1.ListProvidersResponse, error) {
+	if req.GetShoreModel() != catalogv1.ShoreModel_SHORE_MODEL_UNSPECIFIED {
+		return s.listProvidersByShore(ctx, req)
+	}
+	if req.GetClientCountry() != "" || req.GetClientTimeZone() != "" || req.GetShoreDate() != nil {
+		return nil, apperr.Invalid(apperr.FieldViolation{Field: "shore_model", Description: "client_country, client_time_zone and shore_date say where shore_model is measured from; name the shore model too"})
+	}
 	var q docstore.Query
 	if caller := auth.FromContext(ctx); caller.IsProviderOnly() {
 		q.Name = caller.Provider

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,7 +179,13 @@ func (s *Server) changeScope(ctx context.Context, method string, req scopeChange
 			if next != catalogv1.ScopeState_SCOPE_STATE_APPROVED {
 				return sc, nil
 			}
-			return sc, scopeRevisionDocs.Insert(ctx, tx, scopeRevisionName(name.EngagementResourceName(), sc.GetRevision()), proto.CloneOf(sc))
+			if err := scopeRevisionDocs.Insert(ctx, tx, scopeRevisionName(name.EngagementResourceName(), sc.GetRevision()), proto.CloneOf(sc)); err != nil {
+				return nil, err
+			}
+			// A changed approved scope moves the engagement's PUBLISHED
+			// events to it: their proposals need confirmation.
+			return sc, s.engagementChanged(ctx, tx, name.EngagementResourceName().String(), sc.GetRevision(),
+				fmt.Sprintf("scope revision %d approved", sc.GetRevision()), req.GetRequestId())
 		})
 }
 

@@ -75,8 +75,19 @@ func TestScopeReview(t *testing.T) {
 		alice := e.withToken(t, "alice", []auth.Role{auth.SourcingManager, auth.Approver}, "")
 		approver := e.as(t, auth.Approver)
 
-		// Nothing to approve yet.
-		_, err := e.client.SubmitScope(alice, &catalogv1.SubmitScopeRequest{Name: name})
+		// The new scope is pre-filled from the process: its volume as a
+		// deliverable (supportProcess's annual volume ÷ 12), its data
+		// classification. Emptied, there is nothing to approve.
+		pre, err := e.client.GetScope(alice, &catalogv1.GetScopeRequest{Name: name})
+		if err != nil || len(pre.GetDeliverables()) != 1 || pre.GetCompliance().GetDataClassification() != supportProcess().GetDataClassification() ||
+			pre.GetDeliverables()[0].GetExpectedMonthlyVolume() != (supportProcess().GetAnnualVolume()+6)/12 {
+			t.Fatalf("pre-filled scope %v (%v)", pre, err)
+		}
+		_, err = e.client.UpdateScope(alice, &catalogv1.UpdateScopeRequest{Scope: &catalogv1.Scope{Name: name}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"deliverables"}}})
+		if err != nil {
+			t.Fatalf("empty the deliverables: %v", err)
+		}
+		_, err = e.client.SubmitScope(alice, &catalogv1.SubmitScopeRequest{Name: name})
 		wantRefusal(t, err, codes.FailedPrecondition, "has no deliverables and no service levels")
 
 		// Validation: duplicate key, PERCENT_WITHIN without threshold, bad codes.
@@ -206,6 +217,7 @@ func TestScopeReview(t *testing.T) {
 		}
 		want := []struct{ method, subject string }{
 			{"CreateEngagement", "sourcing_manager"},
+			{"UpdateScope", "alice"}, // emptied the pre-filled deliverables
 			{"UpdateScope", "alice"},
 			{"SubmitScope", "alice"},
 			{"RejectScope", "approver"},
@@ -224,10 +236,10 @@ func TestScopeReview(t *testing.T) {
 				t.Errorf("audit event %d: %s by %s, want %s by %s", i, events[i].GetMethod(), events[i].GetSubject(), w.method, w.subject)
 			}
 		}
-		if got := events[3].GetAfter().GetFields()["rejectionReason"].GetStringValue(); got != "add the CSAT survey method" {
+		if got := events[4].GetAfter().GetFields()["rejectionReason"].GetStringValue(); got != "add the CSAT survey method" {
 			t.Errorf("the rejection's audit record shows reason %q", got)
 		}
-		if got := events[6].GetAfter().GetFields()["state"].GetStringValue(); got != "SCOPE_STATE_APPROVED" {
+		if got := events[7].GetAfter().GetFields()["state"].GetStringValue(); got != "SCOPE_STATE_APPROVED" {
 			t.Errorf("the approval's audit record shows state %q", got)
 		}
 		v, err := e.client.VerifyAuditLog(e.as(t, auth.Auditor), &catalogv1.VerifyAuditLogRequest{})

@@ -27,7 +27,7 @@ func New(db *sqlstore.DB) *Server {
 }
 
 // Policy says which roles may call each method (admins may call all).
-var Policy = auth.Merge(providerPolicy, processPolicy, engagementPolicy, sourcingPolicy, moderationPolicy, auditPolicy)
+var Policy = auth.Merge(providerPolicy, performancePolicy, invitationPolicy, changePolicy, proposalReadPolicy, fallbackPolicy, processPolicy, engagementPolicy, sourcingPolicy, moderationPolicy, auditPolicy)
 
 // ownProviderOnly refuses a provider user access to any provider but its
 // own. It does not look the provider up, so it reveals nothing about

@@ -27,7 +27,7 @@ import (
 )
 
 // sourcingCollections are the collections of step 3.
-var sourcingCollections = []docstore.Preparer{eventDocs, guardDocs, proposalDocs, proposalRevisionDocs, evaluationDocs, moderationDocs}
+var sourcingCollections = []docstore.Preparer{eventDocs, guardDocs, proposalDocs, proposalRevisionDocs, evaluationDocs, moderationDocs, notificationDocs}
 
 // eventDocs are the sourcing events. invited_provider and published are
 // not for callers: they restrict a provider user's list to the published

@@ -57,6 +57,9 @@ func (s *Server) CreateSourcingEvent(ctx context.Context, req *catalogv1.CreateS
 			e.State = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_DRAFT
 			e.Owner = auth.Subject(ctx)
 			e.CreateTime, e.UpdateTime = now, now
+			if e.Warnings, err = invitationWarnings(ctx, tx, e); err != nil {
+				return nil, err
+			}
 			if err := eventDocs.Insert(ctx, tx, e.Name, e); err != nil {
 				return nil, err
 			}
@@ -113,6 +116,9 @@ func (s *Server) GetSourcingEvent(ctx context.Context, req *catalogv1.GetSourcin
 		return nil, err
 	}
 	caller := auth.FromContext(ctx)
+	if err := s.closeIfDue(ctx, name); err != nil {
+		return nil, err
+	}
 	e, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
 		return visibleEvent(ctx, tx, caller, name)
 	})
@@ -143,6 +149,22 @@ func (s *Server) ListSourcingEvents(ctx context.Context, req *catalogv1.ListSour
 		return nil, err
 	}
 	for i, e := range resp.SourcingEvents {
+		if e.GetState() == catalogv1.SourcingEventState_SOURCING_EVENT_STATE_PUBLISHED && !s.now().Before(e.GetProposalDeadline().AsTime()) {
+			// Due: closed by the clock now, and listed as it is afterwards.
+			name, err := storedName[catalogv1.SourcingEventResourceName](e.GetName())
+			if err != nil {
+				return nil, err
+			}
+			if err := s.closeIfDue(ctx, name); err != nil {
+				return nil, err
+			}
+			if e, err = sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.SourcingEvent, error) {
+				e, _, err := eventDocs.Get(ctx, tx, name.String())
+				return e, err
+			}); err != nil {
+				return nil, err
+			}
+		}
 		resp.SourcingEvents[i] = selection.EventFor(e, viewerOf(caller))
 	}
 	return resp, nil

@@ -51,8 +51,14 @@ func (s *Server) PublishSourcingEvent(ctx context.Context, req *catalogv1.Publis
 			if err := selection.CheckPublishable(before, sc, s.now()); err != nil {
 				return nil, err
 			}
+			if err := checkOverrides(ctx, tx, before, "publish"); err != nil {
+				return nil, err
+			}
 			e := proto.CloneOf(before)
 			e.State, e.ScopeRevision = next, sc.GetRevision()
+			if e.Warnings, err = invitationWarnings(ctx, tx, e); err != nil {
+				return nil, err
+			}
 			return e, s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v)
 		})
 }
@@ -73,52 +79,88 @@ func (s *Server) CloseSourcingEvent(ctx context.Context, req *catalogv1.CloseSou
 				if err != nil {
 					return nil, err
 				}
-				next, err := selection.Next(before.GetState(), selection.Close)
-				if err != nil {
-					return nil, err
-				}
-				if err := bumpGuard(ctx, tx, name); err != nil {
-					return nil, err
-				}
-				proposals, err := listProposals(ctx, tx, name)
-				if err != nil {
-					return nil, err
-				}
-				if d := before.GetProposalDeadline().AsTime(); s.now().Before(d) {
+				if d := before.GetProposalDeadline().AsTime(); before.GetState() == catalogv1.SourcingEventState_SOURCING_EVENT_STATE_PUBLISHED && s.now().Before(d) {
+					proposals, err := listProposals(ctx, tx, name)
+					if err != nil {
+						return nil, err
+					}
 					if waiting := notSubmitted(before, proposals); len(waiting) > 0 {
-						return nil, apperr.New(apperr.FailedPrecondition, "%s cannot close before its deadline %s while invited providers have not submitted (%s); wait for the deadline or for their proposals",
+						return nil, apperr.New(apperr.FailedPrecondition, "%s cannot close before its deadline %s while invited providers have neither submitted nor declined (%s); wait for the deadline or for their answers",
+							name, d.Format(time.RFC3339), strings.Join(waiting, ", "))
+					}
+					if waiting := unconfirmed(proposals); len(waiting) > 0 {
+						return nil, apperr.New(apperr.FailedPrecondition, "%s cannot close before its deadline %s while proposals are NEEDS_CONFIRMATION after the requirements changed (%s); wait for the deadline or for their confirmation",
 							name, d.Format(time.RFC3339), strings.Join(waiting, ", "))
 					}
 				}
-				sel, err := s.selectionContext(ctx, tx, before)
-				if err != nil {
-					return nil, err
-				}
-				for _, p := range proposals {
-					if err := s.gate(ctx, tx, sel, p, req.GetRequestId()); err != nil {
-						return nil, err
-					}
-				}
-				e := proto.CloneOf(before)
-				e.State = next
-				// With nothing for the evaluators to score (say, cost 100 %),
-				// the event is evaluated as soon as it closes.
-				r, err := s.rank(ctx, tx, e)
-				if err != nil {
-					return nil, err
-				}
-				if r.Evaluated() {
-					e.State = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_EVALUATED
-				}
-				return e, s.writeEvent(ctx, tx, req.GetRequestId(), before, e, v)
+				return s.closeEvent(ctx, tx, before, v, req.GetRequestId())
 			})
 	})
 }
 
-// notSubmitted lists the invited providers without a proposal.
+// closeEvent closes a PUBLISHED event read at v, in tx: it opens the
+// proposals, applies the compliance gate to each (an unconfirmed one is
+// disqualified), and makes the event EVALUATED at once when there is
+// nothing for the evaluators to score. The one close of CloseSourcingEvent
+// and of the clock (closeIfDue).
+func (s *Server) closeEvent(ctx context.Context, tx *sqlstore.Tx, before *catalogv1.SourcingEvent, v sqlstore.Version, requestID string) (*catalogv1.SourcingEvent, error) {
+	name, err := storedName[catalogv1.SourcingEventResourceName](before.GetName())
+	if err != nil {
+		return nil, err
+	}
+	next, err := selection.Next(before.GetState(), selection.Close)
+	if err != nil {
+		return nil, err
+	}
+	if err := bumpGuard(ctx, tx, name); err != nil {
+		return nil, err
+	}
+	proposals, err := listProposals(ctx, tx, name)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := s.selectionContext(ctx, tx, before)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range proposals {
+		if err := s.gate(ctx, tx, sel, p, requestID); err != nil {
+			return nil, err
+		}
+	}
+	e := proto.CloneOf(before)
+	e.State = next
+	// With nothing for the evaluators to score (say, cost 100 %), the
+	// event is evaluated as soon as it closes.
+	r, err := s.rank(ctx, tx, e)
+	if err != nil {
+		return nil, err
+	}
+	if r.Evaluated() {
+		e.State = catalogv1.SourcingEventState_SOURCING_EVENT_STATE_EVALUATED
+	}
+	return e, s.writeEvent(ctx, tx, requestID, before, e, v)
+}
+
+// unconfirmed lists the providers whose proposals await confirmation.
+func unconfirmed(proposals []*catalogv1.Proposal) []string {
+	var out []string
+	for _, p := range proposals {
+		if p.GetState() == catalogv1.ProposalState_PROPOSAL_STATE_NEEDS_CONFIRMATION {
+			out = append(out, p.GetProvider())
+		}
+	}
+	return out
+}
+
+// notSubmitted lists the invited providers that have neither submitted a
+// proposal nor declined.
 func notSubmitted(e *catalogv1.SourcingEvent, proposals []*catalogv1.Proposal) []string {
 	var out []string
 	for _, p := range e.GetInvitedProviders() {
+		if declined(e, p) {
+			continue
+		}
 		if !slices.ContainsFunc(proposals, func(q *catalogv1.Proposal) bool { return q.GetProvider() == p }) {
 			out = append(out, p)
 		}

@@ -6,6 +6,7 @@ package catalog
 
 import (
 	"context"
+	"math/big"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
@@ -15,6 +16,7 @@ import (
 	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/kit/sqlstore"
+	"github.com/acme/bpo/services/catalog/provider"
 	"github.com/acme/bpo/services/catalog/selection"
 )
 
@@ -46,6 +48,10 @@ func (s *Server) rankModerated(ctx context.Context, tx *sqlstore.Tx, e *catalogv
 	if err != nil {
 		return selection.Ranking{}, nil, err
 	}
+	en, _, err := engagementDocs.Get(ctx, tx, e.GetEngagement())
+	if err != nil {
+		return selection.Ranking{}, nil, err
+	}
 	moderations := map[string]map[catalogv1.Criterion]*catalogv1.Moderation{}
 	var cands []selection.Candidate
 	for _, p := range proposals {
@@ -65,6 +71,7 @@ func (s *Server) rankModerated(ctx context.Context, tx *sqlstore.Tx, e *catalogv
 			Provider:  p.GetProvider(),
 			TCV:       money.FromProto(p.GetTotalContractValue()),
 			Shore:     p.GetShoreModel(),
+			Location:  locationScore(en, p),
 			Scores:    map[string]map[catalogv1.Criterion]int32{},
 			Confirmed: map[catalogv1.Criterion]selection.Spread{},
 		}
@@ -85,6 +92,27 @@ func (s *Server) rankModerated(ctx context.Context, tx *sqlstore.Tx, e *catalogv
 	return selection.Rank(e.GetCriteria(), e.GetEvaluators(), cands), moderations, nil
 }
 
+// locationScore is a proposal's location score: the sourcing manager's
+// override when there is one, else from the engagement's shore
+// preference order. spec: catalog.md §3 "Evaluation" step 3.
+func locationScore(en *catalogv1.Engagement, p *catalogv1.Proposal) *big.Rat {
+	if o := p.GetLocationOverride(); o != nil {
+		return big.NewRat(int64(o.GetScore()), 1)
+	}
+	return selection.LocationScoreFor(en.GetShorePreference(), p.GetShoreModel())
+}
+
+// expertiseEvidence is what the provider's record with us says for the
+// EXPERTISE criterion: its standing from the period scores monitoring
+// reported. spec: monitoring.md "Scorecards": the score feeds the
+// provider's performance and the EXPERTISE evidence of future events.
+func expertiseEvidence(p *catalogv1.Provider) string {
+	if len(p.GetPerformance()) == 0 {
+		return "no performance on record: no period score reported yet"
+	}
+	return protoenum.Short(p.GetStanding()) + ": average " + provider.Average(p.GetPerformance())
+}
+
 // GetRanking implements catalogv1.CatalogServiceServer: the qualified
 // proposals by total, once the event closed. Never for a provider user.
 func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingRequest) (*catalogv1.Ranking, error) {
@@ -96,9 +124,13 @@ func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingReques
 		return nil, err
 	}
 	event := ranking.SourcingEventResourceName()
+	if err := s.closeIfDue(ctx, event); err != nil {
+		return nil, err
+	}
 	var (
-		r    selection.Ranking
-		mods map[string]map[catalogv1.Criterion]*catalogv1.Moderation
+		r        selection.Ranking
+		mods     map[string]map[catalogv1.Criterion]*catalogv1.Moderation
+		evidence = map[string]string{}
 	)
 	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
 		e, _, err := eventDocs.Get(ctx, tx, event.String())
@@ -109,8 +141,21 @@ func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingReques
 		case catalogv1.SourcingEventState_SOURCING_EVENT_STATE_DRAFT, catalogv1.SourcingEventState_SOURCING_EVENT_STATE_PUBLISHED:
 			return apperr.New(apperr.FailedPrecondition, "%s is %s: proposals are sealed until it is CLOSED", event, protoenum.Short(e.GetState()))
 		}
-		r, mods, err = s.rankModerated(ctx, tx, e)
-		return err
+		if r, mods, err = s.rankModerated(ctx, tx, e); err != nil {
+			return err
+		}
+		for _, p := range r.Proposals {
+			prov, _, err := providerDocs.Get(ctx, tx, p.Provider)
+			switch {
+			case apperr.KindOf(err) == apperr.NotFound:
+				evidence[p.Provider] = "the provider no longer exists"
+			case err != nil:
+				return err
+			default:
+				evidence[p.Provider] = expertiseEvidence(prov)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -123,6 +168,7 @@ func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingReques
 			Provider:           p.Provider,
 			TotalContractValue: p.TCV.Proto(),
 			Total:              selection.Decimal2(p.Total),
+			ExpertiseEvidence:  evidence[p.Provider],
 		}
 		for _, c := range p.Criteria {
 			rc := &catalogv1.RankedCriterion{Criterion: c.Criterion, Weight: c.Weight, Score: selection.Decimal2(c.Score), NeedsModeration: c.NeedsModeration}
@@ -132,6 +178,12 @@ func (s *Server) GetRanking(ctx context.Context, req *catalogv1.GetRankingReques
 			rp.Criteria = append(rp.Criteria, rc)
 		}
 		out.Proposals = append(out.Proposals, rp)
+	}
+	if rb, ok := selection.RobustnessOf(r); ok {
+		out.Robustness = &catalogv1.Robustness{
+			Leader: rb.Leader, RunnerUp: rb.RunnerUp, Criterion: rb.Criterion,
+			Weight: rb.Weight, ChangePoints: rb.Change, Summary: rb.Summary(),
+		}
 	}
 	return out, nil
 }

@@ -52,6 +52,9 @@ func (s *Server) ScoreProposal(ctx context.Context, req *catalogv1.ScoreProposal
 	}
 	evaluator := auth.Subject(ctx)
 	event := name.SourcingEventResourceName()
+	if err := s.closeIfDue(ctx, event); err != nil {
+		return nil, err
+	}
 	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.Evaluation, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ScoreProposal_FullMethodName, req.GetRequestId(), evaluator, req,
 			func(tx *sqlstore.Tx) (*catalogv1.Evaluation, error) {

@@ -174,6 +174,20 @@ func TestSelectWalkthrough(t *testing.T) {
 		if !r.GetComplete() || len(got) != 3 || got[0] != wantRows[0] || got[1] != wantRows[1] || got[2] != wantRows[2] {
 			t.Fatalf("ranking (complete %v)\n got %v\nwant %v", r.GetComplete(), got, wantRows)
 		}
+		// Robustness of C over B. The mean scores give C − B per criterion
+		// (0–10): EXPERTISE 0.5, TECHNOLOGY 1, COMMUNICATION 1, SCALABILITY
+		// 1.5, SECURITY 0.5, LOCATION 3, COST 6.67 − 8.33 = −1.67; the gap
+		// is 83.00 − 81.25 = 1.75. Raising COST by δ rescales the others
+		// (70 in all) by (70 − δ)/70: gap = 6.75 (70 − δ)/70 − (30 + δ)/6
+		// = 1.75 − 0.2631 δ < 0 ⇔ δ > 6.65, so 7 points (30 → 37); at 6 C
+		// still leads by 0.17. Every cut (LOCATION −5 at most: 0.26 left;
+		// SCALABILITY −10: 0.28 left; the rest less) leaves C ahead, and
+		// raising any other criterion widens C's lead.
+		rb := r.GetRobustness()
+		if rb.GetLeader() != c || rb.GetRunnerUp() != b || rb.GetCriterion() != catalogv1.Criterion_CRITERION_COST || rb.GetWeight() != 30 || rb.GetChangePoints() != 7 ||
+			!strings.Contains(rb.GetSummary(), "COST moves +7 points (from 30 to 37") {
+			t.Errorf("robustness %v, want COST +7 (30 → 37) would put %s ahead of %s", rb, b, c)
+		}
 
 		awarded, err := e.client.AwardSourcingEvent(sm, &catalogv1.AwardSourcingEventRequest{Name: ev.GetName(), Proposal: c})
 		must(t, "award", err)
@@ -384,9 +398,39 @@ func TestSealedBids(t *testing.T) {
 				if err != nil || got.GetSealed() || got.GetPricing() == nil || got.GetEtag() == "" {
 					t.Errorf("%s: its own provider sees %v (%v), want all of it", stage, got, err)
 				}
-				// Another provider sees nothing, ever.
+				revs, err := e.client.ListProposalRevisions(b.ctx, &catalogv1.ListProposalRevisionsRequest{Parent: name})
+				if err != nil || len(revs.GetRevisions()) == 0 || revs.GetRevisions()[0].GetPricing() == nil {
+					t.Errorf("%s: its own provider lists revisions %v (%v), want all of them", stage, revs.GetRevisions(), err)
+				}
+				// Another provider sees nothing, ever: not the proposal, its
+				// revisions, its evaluations, nor the provider's notifications.
 				_, err = e.client.GetProposal(other.ctx, &catalogv1.GetProposalRequest{Name: name})
 				wantCode(t, err, codes.PermissionDenied)
+				_, err = e.client.ListProposalRevisions(other.ctx, &catalogv1.ListProposalRevisionsRequest{Parent: name})
+				wantCode(t, err, codes.PermissionDenied)
+				_, err = e.client.ListEvaluations(other.ctx, &catalogv1.ListEvaluationsRequest{Parent: name})
+				wantCode(t, err, codes.PermissionDenied)
+				_, err = e.client.ListEvaluations(b.ctx, &catalogv1.ListEvaluationsRequest{Parent: name})
+				wantCode(t, err, codes.PermissionDenied)
+				_, err = e.client.ListNotifications(other.ctx, &catalogv1.ListNotificationsRequest{Parent: b.name()})
+				wantCode(t, err, codes.PermissionDenied)
+				// Staff — admins included — read revisions and evaluations
+				// only once the proposal is opened.
+				for _, role := range staffRoles {
+					revs, err := e.client.ListProposalRevisions(e.as(t, role), &catalogv1.ListProposalRevisionsRequest{Parent: name})
+					evals, eerr := e.client.ListEvaluations(e.as(t, role), &catalogv1.ListEvaluationsRequest{Parent: name})
+					if !opened {
+						wantStatus(t, err, codes.FailedPrecondition, "sealed")
+						wantStatus(t, eerr, codes.FailedPrecondition, "sealed")
+						continue
+					}
+					if err != nil || len(revs.GetRevisions()) == 0 || revs.GetRevisions()[0].GetPricing() == nil {
+						t.Errorf("%s: %s lists revisions %v (%v)", stage, role, revs.GetRevisions(), err)
+					}
+					if eerr != nil || evals.GetProposalRevision() == 0 {
+						t.Errorf("%s: %s lists evaluations %v (%v)", stage, role, evals, eerr)
+					}
+				}
 				// Staff — admins included — see it sealed until the close.
 				for _, role := range staffRoles {
 					got, err := e.client.GetProposal(e.as(t, role), &catalogv1.GetProposalRequest{Name: name})
@@ -479,6 +523,17 @@ func TestSealedBids(t *testing.T) {
 		if err != nil || got.GetState() != catalogv1.ProposalState_PROPOSAL_STATE_NOT_SELECTED {
 			t.Errorf("the unsuccessful provider's proposal is %v (%v), want NOT_SELECTED", got.GetState(), err)
 		}
+		// … told by a notification that names no other provider, price or score.
+		notes, err := e.client.ListNotifications(f.bogota.ctx, &catalogv1.ListNotificationsRequest{Parent: f.bogota.name()})
+		must(t, "notifications", err)
+		if len(notes.GetNotifications()) != 1 || notes.GetNotifications()[0].GetKind() != catalogv1.NotificationKind_NOTIFICATION_KIND_NOT_SELECTED {
+			t.Fatalf("Bogota's notifications %v, want one NOT_SELECTED", notes.GetNotifications())
+		}
+		for _, leak := range []string{f.manila.name(), pa.GetName(), "9000000", "USD", "rank", "score"} {
+			if strings.Contains(notes.GetNotifications()[0].String(), leak) {
+				t.Errorf("the notification %v holds %q", notes.GetNotifications()[0], leak)
+			}
+		}
 	})
 }
 
@@ -528,8 +583,8 @@ func TestProposalRules(t *testing.T) {
 		tm := fixedPrice(f.manila, 100)
 		tm.Pricing.Model = catalogv1.PricingModel_PRICING_MODEL_TIME_AND_MATERIALS
 		_, err = create(f.manila, ev.GetName(), tm)
-		wantViolations(t, err, "proposal.pricing.model")
-		wantStatus(t, err, codes.InvalidArgument, "not supported yet")
+		wantViolations(t, err, "proposal.pricing.monthly_fee", "proposal.pricing.rate_card")
+		wantStatus(t, err, codes.InvalidArgument, "belongs to FIXED_PRICE pricing")
 		elsewhere := fixedPrice(f.manila, 100)
 		elsewhere.DeliveryCenters = []string{"Bogota"}
 		_, err = create(f.manila, ev.GetName(), elsewhere)

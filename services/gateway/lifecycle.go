@@ -158,6 +158,7 @@ func (l *lifecycle) decide(ctx context.Context, eng *catalogv1.Engagement) (stag
 			// The score is rounded to one decimal by catalog (catalog.md §1).
 			a.Score = fmt.Sprintf("%.1f", as.GetScore())
 			a.Recommendation = protoenum.Short(as.GetRecommendation())
+			a.Stale = proc.GetAssessmentStale()
 		}
 		d.Assessments = append(d.Assessments, a)
 	}
@@ -248,7 +249,7 @@ func (l *lifecycle) contractOf(ctx context.Context, engagement string) (*contrac
 	}
 	return pick(all, func(c *contractv1.Contract) int {
 		switch c.GetState() {
-		case contractv1.ContractState_CONTRACT_STATE_SIGNED:
+		case contractv1.ContractState_CONTRACT_STATE_SIGNED, contractv1.ContractState_CONTRACT_STATE_ACTIVE:
 			return 5
 		case contractv1.ContractState_CONTRACT_STATE_APPROVED:
 			return 4

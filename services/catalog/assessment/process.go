@@ -9,6 +9,7 @@ import (
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/refdata"
+	"google.golang.org/protobuf/proto"
 )
 
 // maxAnnualCost bounds fte × annual cost per FTE, in minor units (USD 10
@@ -129,4 +130,23 @@ func SetOffice(p *catalogv1.Process, oldFunction catalogv1.BusinessFunction, off
 	case !officeNamed && oldFunction != p.GetFunction() && p.GetOffice() == DefaultOffice(oldFunction):
 		p.Office = DefaultOffice(p.GetFunction())
 	}
+}
+
+// Inputs is what of a process an assessment depends on: the process
+// without its name, words, bookkeeping and assessment results. Two
+// processes with equal inputs are assessed alike.
+func Inputs(p *catalogv1.Process) *catalogv1.Process {
+	in := proto.CloneOf(p)
+	in.Name, in.DisplayName, in.Description = "", "", ""
+	in.LatestAssessment, in.LatestRecommendation, in.AssessmentStale = "", 0, false
+	in.CreateTime, in.UpdateTime, in.Etag = nil, nil, ""
+	return in
+}
+
+// Stale reports whether process p no longer is what its assessment
+// assessed (snapshot is the assessment's copy of the process): its
+// inputs differ. Edits of the name or description leave it current, and
+// editing an input back to its assessed value makes it current again.
+func Stale(p, snapshot *catalogv1.Process) bool {
+	return !proto.Equal(Inputs(p), Inputs(snapshot))
 }

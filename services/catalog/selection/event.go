@@ -29,6 +29,7 @@ const (
 	Award    Action = "award"    // propose the award; the state stays EVALUATED
 	Approve  Action = "approve the award of"
 	Cancel   Action = "cancel"
+	Withdraw Action = "withdraw the award of"
 )
 
 type (
@@ -59,6 +60,9 @@ var transitions = map[Action]transition{
 	Award:    {[]eventState{evaluated}, evaluated, "an award can be proposed once every evaluator has scored every qualified proposal (EVALUATED)"},
 	Approve:  {[]eventState{evaluated}, awarded, "an award can be approved only on an EVALUATED event with a proposed award"},
 	Cancel:   {[]eventState{draft, published, closed, evaluated}, cancelled, "an event can be cancelled only before it is AWARDED"},
+	// The awarded provider withdrew before a contract was signed: the
+	// event is EVALUATED again, for the award to pass on.
+	Withdraw: {[]eventState{awarded}, evaluated, "only an AWARDED event's award can be withdrawn"},
 }
 
 // Next returns the state after action from state, or FAILED_PRECONDITION

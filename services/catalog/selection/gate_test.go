@@ -178,9 +178,10 @@ func TestCheckProposal(t *testing.T) {
 	}{
 		{"valid", func(*catalogv1.Proposal) {}, nil},
 		{"no pricing", func(p *catalogv1.Proposal) { p.Pricing = nil }, []string{"proposal.pricing"}},
-		{"time and materials not yet", func(p *catalogv1.Proposal) {
+		// A T&M price with a fixed fee: the fee is refused, the rate card missing.
+		{"time and materials priced as a fixed fee", func(p *catalogv1.Proposal) {
 			p.Pricing.Model = catalogv1.PricingModel_PRICING_MODEL_TIME_AND_MATERIALS
-		}, []string{"proposal.pricing.model"}},
+		}, []string{"proposal.pricing.monthly_fee", "proposal.pricing.rate_card"}},
 		{"no fee", func(p *catalogv1.Proposal) { p.Pricing.MonthlyFee = nil }, []string{"proposal.pricing.monthly_fee"}},
 		{"zero fee", func(p *catalogv1.Proposal) { p.Pricing.MonthlyFee.MinorUnits = 0 }, []string{"proposal.pricing.monthly_fee.minor_units"}},
 		// USD 1 trillion a month is the most: × 120 months and × 10 for the

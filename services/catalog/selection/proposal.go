@@ -1,14 +1,18 @@
 package selection
 
 import (
+	"fmt"
 	"math/big"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
+	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/money"
+	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/kit/refdata"
 	"google.golang.org/protobuf/proto"
 )
@@ -94,27 +98,135 @@ func checkPricing(pr *catalogv1.ProposalPricing, currency, field string, v *appe
 		v.Add(field, "is required: the model and the price")
 		return
 	}
-	if pr.GetModel() != catalogv1.PricingModel_PRICING_MODEL_FIXED_PRICE {
-		// spec: issue 3 item 3 is thin: fixed price first.
-		v.Add(field+".model", "%s is not supported yet; price the proposal as PRICING_MODEL_FIXED_PRICE with a monthly_fee", pr.GetModel())
-		return
+	model := pr.GetModel()
+	// What belongs to another model is refused, not ignored: a price the
+	// provider sent must be the price compared.
+	other := func(name string, set bool, of catalogv1.PricingModel) {
+		if set && model != of {
+			v.Add(field+"."+name, "belongs to %s pricing; leave it out of a %s proposal", protoenum.Short(of), protoenum.Short(model))
+		}
 	}
-	fee := pr.GetMonthlyFee()
-	switch {
-	case fee == nil:
-		v.Add(field+".monthly_fee", "is required for a fixed price")
-	case refdata.Currency(fee.GetCurrencyCode()) != nil:
-		v.Add(field+".monthly_fee.currency_code", "%q is not an ISO 4217 currency code (like USD)", fee.GetCurrencyCode())
-	case fee.GetCurrencyCode() != currency:
-		v.Add(field+".monthly_fee.currency_code", "prices of this event are compared in %s; price the proposal in %s", currency, currency)
-	case fee.GetMinorUnits() <= 0:
-		v.Add(field+".monthly_fee.minor_units", "must be above zero")
-	case fee.GetMinorUnits() > MaxMonthlyFee:
-		v.Add(field+".monthly_fee.minor_units", "%d is above %d; check the amount (it is in minor units, e.g. cents)", fee.GetMinorUnits(), int64(MaxMonthlyFee))
+	other("monthly_fee", pr.GetMonthlyFee() != nil, catalogv1.PricingModel_PRICING_MODEL_FIXED_PRICE)
+	other("rate_card", len(pr.GetRateCard()) > 0, catalogv1.PricingModel_PRICING_MODEL_TIME_AND_MATERIALS)
+	other("monthly_not_to_exceed", pr.GetMonthlyNotToExceed() != nil, catalogv1.PricingModel_PRICING_MODEL_TIME_AND_MATERIALS)
+	other("base_monthly_fee", pr.GetBaseMonthlyFee() != nil, catalogv1.PricingModel_PRICING_MODEL_PERFORMANCE_BASED)
+	other("at_risk_bps", pr.GetAtRiskBps() != 0, catalogv1.PricingModel_PRICING_MODEL_PERFORMANCE_BASED)
+	other("bonus_pool", pr.GetBonusPool() != nil, catalogv1.PricingModel_PRICING_MODEL_PERFORMANCE_BASED)
+
+	switch model {
+	case catalogv1.PricingModel_PRICING_MODEL_FIXED_PRICE:
+		checkAmount(pr.GetMonthlyFee(), currency, field+".monthly_fee", "is required for a fixed price: the monthly fee", true, v)
+	case catalogv1.PricingModel_PRICING_MODEL_TIME_AND_MATERIALS:
+		checkRateCard(pr, currency, field, v)
+	case catalogv1.PricingModel_PRICING_MODEL_PERFORMANCE_BASED:
+		checkAmount(pr.GetBaseMonthlyFee(), currency, field+".base_monthly_fee", "is required for performance-based pricing: the base monthly fee", true, v)
+		if bps := pr.GetAtRiskBps(); bps <= 0 || bps > MaxAtRiskBps {
+			v.Add(field+".at_risk_bps", "%d is outside 1–%d: say which share of the charges is at risk (1200 = 12 %%)", bps, MaxAtRiskBps)
+		}
+		checkAmount(pr.GetBonusPool(), currency, field+".bonus_pool", "is required for performance-based pricing: the bonus pool per month (zero for none)", false, v)
+	default:
+		v.Add(field+".model", "is required: FIXED_PRICE, TIME_AND_MATERIALS or PERFORMANCE_BASED")
+	}
+	if len(*v) == 0 {
+		if _, err := Monthly(pr); err != nil {
+			v.Add(field, "%v", err)
+		}
 	}
 }
 
-// MaxMonthlyFee bounds a proposal's monthly fee, in minor units (USD 1
+// MaxAtRiskBps is the largest share of the charges a performance-based
+// proposal may put at risk, as on a contract. spec: contract.md, credit
+// regime: at_risk_bps at most 2000.
+const MaxAtRiskBps = 2000
+
+// checkAmount checks one amount of a price: set (else missing), in the
+// event's currency, above zero (or at least zero when !positive), at most
+// MaxMonthlyFee.
+func checkAmount(m *typev1.Money, currency, field, missing string, positive bool, v *apperr.Violations) {
+	switch {
+	case m == nil:
+		v.Add(field, "%s", missing)
+	case refdata.Currency(m.GetCurrencyCode()) != nil:
+		v.Add(field+".currency_code", "%q is not an ISO 4217 currency code (like USD)", m.GetCurrencyCode())
+	case m.GetCurrencyCode() != currency:
+		v.Add(field+".currency_code", "prices of this event are compared in %s; price the proposal in %s", currency, currency)
+	case positive && m.GetMinorUnits() <= 0:
+		v.Add(field+".minor_units", "must be above zero")
+	case m.GetMinorUnits() < 0:
+		v.Add(field+".minor_units", "must not be negative")
+	case m.GetMinorUnits() > MaxMonthlyFee:
+		v.Add(field+".minor_units", "%d is above %d; check the amount (it is in minor units, e.g. cents)", m.GetMinorUnits(), int64(MaxMonthlyFee))
+	}
+}
+
+func checkRateCard(pr *catalogv1.ProposalPricing, currency, field string, v *apperr.Violations) {
+	if len(pr.GetRateCard()) == 0 {
+		v.Add(field+".rate_card", "is required for time and materials: each role with its hourly rate and estimated monthly hours")
+	}
+	roles := map[string]bool{}
+	for i, r := range pr.GetRateCard() {
+		f := indexed(field+".rate_card", i)
+		switch {
+		case !rolePattern.MatchString(r.GetRole()):
+			v.Add(f+".role", "%q is not a role like agent or team_lead (lower case, digits and _)", r.GetRole())
+		case roles[r.GetRole()]:
+			v.Add(f+".role", "%s is listed twice; give each role one rate", r.GetRole())
+		}
+		roles[r.GetRole()] = true
+		checkAmount(r.GetHourlyRate(), currency, f+".hourly_rate", "is required: the price of one hour of the role", true, v)
+		if h := r.GetEstimatedMonthlyHours(); h <= 0 {
+			v.Add(f+".estimated_monthly_hours", "must be above zero: the TCV is Σ rate × estimated monthly hours × term months")
+		}
+	}
+	if nte := pr.GetMonthlyNotToExceed(); nte != nil {
+		checkAmount(nte, currency, field+".monthly_not_to_exceed", "", true, v)
+	}
+}
+
+var rolePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// Monthly is a checked price's monthly charge as the TCV counts it:
+// FIXED_PRICE the monthly fee; TIME_AND_MATERIALS Σ hourly rate ×
+// estimated monthly hours (refused when above its own monthly
+// not-to-exceed cap: the estimate would contradict the cap);
+// PERFORMANCE_BASED the base monthly fee plus the full bonus pool of the
+// month. Exact; money.ErrOverflow and a monthly charge above
+// MaxMonthlyFee are errors.
+func Monthly(pr *catalogv1.ProposalPricing) (money.Amount, error) {
+	var m money.Amount
+	var err error
+	switch pr.GetModel() {
+	case catalogv1.PricingModel_PRICING_MODEL_FIXED_PRICE:
+		m = money.FromProto(pr.GetMonthlyFee())
+	case catalogv1.PricingModel_PRICING_MODEL_TIME_AND_MATERIALS:
+		for i, r := range pr.GetRateCard() {
+			line, err := money.FromProto(r.GetHourlyRate()).Times(int64(r.GetEstimatedMonthlyHours()))
+			if err != nil {
+				return money.Amount{}, err
+			}
+			if i == 0 {
+				m = line
+			} else if m, err = m.Add(line); err != nil {
+				return money.Amount{}, err
+			}
+		}
+		if nte := pr.GetMonthlyNotToExceed(); nte != nil && m.Minor > nte.GetMinorUnits() {
+			return money.Amount{}, fmt.Errorf("the estimated monthly charges %s are above the monthly not-to-exceed %s; raise the cap or lower the estimate", m, money.FromProto(nte))
+		}
+	case catalogv1.PricingModel_PRICING_MODEL_PERFORMANCE_BASED:
+		if m, err = money.FromProto(pr.GetBaseMonthlyFee()).Add(money.FromProto(pr.GetBonusPool())); err != nil {
+			return money.Amount{}, err
+		}
+	default:
+		return money.Amount{}, fmt.Errorf("unknown pricing model %v", pr.GetModel())
+	}
+	if m.Minor > MaxMonthlyFee {
+		return money.Amount{}, fmt.Errorf("the monthly charge %s is above %d minor units; check the amounts (they are in minor units, e.g. cents)", m, int64(MaxMonthlyFee))
+	}
+	return m, nil
+}
+
+// MaxMonthlyFee bounds a proposal's monthly charge, in minor units (USD 1
 // trillion), so that its TCV over the longest term (120 months) and the
 // cost score's 10 × lowest TCV stay far inside an int64 instead of
 // wrapping round to a negative price that would rank first.
@@ -129,11 +241,18 @@ func centerNames(prov *catalogv1.Provider) []string {
 }
 
 // TCV is the total contract value of a (checked) proposal over the
-// event's term: the fixed monthly fee × term months, exact. MaxMonthlyFee
-// keeps a checked proposal's far from money.ErrOverflow.
+// event's term, exact: fixed monthly fee × term months; Σ hourly rate ×
+// estimated monthly hours × term months; base monthly fee × term months +
+// the full bonus pool (the pool is per monthly period, so the full pool of
+// the term is pool × term months). MaxMonthlyFee keeps a checked
+// proposal's far from money.ErrOverflow.
 // spec: catalog.md §3 "Proposal", total contract value.
 func TCV(pr *catalogv1.ProposalPricing, termMonths int32) (money.Amount, error) {
-	return money.FromProto(pr.GetMonthlyFee()).Times(int64(termMonths))
+	m, err := Monthly(pr)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	return m.Times(int64(termMonths))
 }
 
 // Viewer is who reads a proposal or an event.
@@ -193,6 +312,15 @@ func EventFor(e *catalogv1.SourcingEvent, v Viewer) *catalogv1.SourcingEvent {
 		out.InvitedProviders = []string{v.Provider}
 	}
 	out.Evaluators = nil
+	// Others' refusals, standings and withdrawals are not a provider's
+	// business: it sees its own refusal only.
+	out.DeclinedInvitations = nil
+	for _, d := range e.GetDeclinedInvitations() {
+		if d.GetProvider() == v.Provider {
+			out.DeclinedInvitations = append(out.DeclinedInvitations, d)
+		}
+	}
+	out.Warnings, out.InvitationOverrides, out.WithdrawnAwards = nil, nil, nil
 	out.Award = nil
 	if a := e.GetAward(); a.GetApprovedBy() != "" && a.GetProvider() == v.Provider {
 		out.Award = &catalogv1.Award{Proposal: a.GetProposal(), Provider: a.GetProvider(), ApproveTime: a.GetApproveTime()}

@@ -25,9 +25,35 @@ var locationScore = map[catalogv1.ShoreModel]int64{
 	catalogv1.ShoreModel_SHORE_MODEL_OFFSHORE:  4,
 }
 
-// LocationScore is 10 onshore, 7 nearshore, 4 offshore.
+// LocationScore is 10 onshore, 7 nearshore, 4 offshore: the default
+// preference order.
 func LocationScore(s catalogv1.ShoreModel) *big.Rat {
 	return big.NewRat(locationScore[s], 1)
+}
+
+// DefaultShorePreference is the order of an engagement that names none.
+var DefaultShorePreference = []catalogv1.ShoreModel{
+	catalogv1.ShoreModel_SHORE_MODEL_ONSHORE, catalogv1.ShoreModel_SHORE_MODEL_NEARSHORE, catalogv1.ShoreModel_SHORE_MODEL_OFFSHORE,
+}
+
+// preferenceScores are the location scores of the first, second and third
+// preferred shore model. spec: catalog.md §3 "Evaluation" step 3.
+var preferenceScores = []int64{10, 7, 4}
+
+// LocationScoreFor is the location score of shore under the engagement's
+// preference order (empty: DefaultShorePreference): 10 for the first, 7
+// for the second, 4 for the third; 0 for a model the engagement left out
+// (or no center at all).
+func LocationScoreFor(preference []catalogv1.ShoreModel, shore catalogv1.ShoreModel) *big.Rat {
+	if len(preference) == 0 {
+		preference = DefaultShorePreference
+	}
+	for i, m := range preference {
+		if m == shore && i < len(preferenceScores) {
+			return big.NewRat(preferenceScores[i], 1)
+		}
+	}
+	return new(big.Rat)
 }
 
 // CostScore is 10 × lowest qualified TCV / this TCV, exact.
@@ -81,6 +107,10 @@ type Candidate struct {
 	Provider string
 	TCV      money.Amount
 	Shore    catalogv1.ShoreModel
+	// Location is the location score when it is not the default
+	// LocationScore(Shore): from the engagement's preference order
+	// (LocationScoreFor) or a sourcing manager's override.
+	Location *big.Rat
 	// Scores of each evaluator who scored the proposal, by criterion.
 	Scores map[string]map[catalogv1.Criterion]int32
 	// Confirmed holds the moderator's confirmations, by criterion: the
@@ -179,7 +209,10 @@ func Rank(criteria []*catalogv1.CriterionWeight, evaluators []string, cands []Ca
 			case catalogv1.Criterion_CRITERION_COST:
 				res.Score = CostScore(lowest, c.TCV)
 			case catalogv1.Criterion_CRITERION_LOCATION:
-				res.Score = LocationScore(c.Shore)
+				res.Score = c.Location
+				if res.Score == nil {
+					res.Score = LocationScore(c.Shore)
+				}
 			default:
 				res.Score, res.Spread = mean(c.Scores, evaluators, cw.GetCriterion())
 				res.Confirmed = Moderated(res.Spread, c.Confirmed, cw.GetCriterion())

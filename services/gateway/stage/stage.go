@@ -94,6 +94,9 @@ type Assessment struct {
 	Process        string // processes/{id}
 	Score          string // e.g. "72.5"; empty when not assessed
 	Recommendation string // OUTSOURCE, HYBRID, RETAIN
+	// Stale: the process was edited after this assessment, which no longer
+	// describes it until the process is assessed again.
+	Stale bool
 }
 
 // Scope is the latest revision of the engagement's scope.
@@ -234,7 +237,7 @@ func furthest(f Facts) Stage {
 		return Live
 	case !t.Hidden && (t.State == "ACTIVE" || t.State == "CUTOVER_READY"):
 		return Transitioning
-	case !c.Hidden && (c.State == "SIGNED" || c.State == "EXPIRED" || c.State == "TERMINATED"):
+	case !c.Hidden && (c.State == "SIGNED" || c.State == "ACTIVE" || c.State == "EXPIRED" || c.State == "TERMINATED"):
 		// Only a signed contract expires or is terminated (contract.md, States).
 		return Contracted
 	case !f.Select.Hidden && f.Select.Award != nil:
@@ -257,9 +260,13 @@ func decideStep(d Decide) Step {
 	// An engagement is created only from assessed processes (catalog.md §2).
 	s.State = "ASSESSED"
 	one := len(d.Assessments) == 1
+	var stale []string
 	for _, a := range d.Assessments {
 		if a.Score == "" {
 			s.State = "NOT_ASSESSED"
+		}
+		if a.Stale {
+			stale = append(stale, a.Process)
 		}
 		if one {
 			s.Facts["process"] = a.Process
@@ -269,6 +276,11 @@ func decideStep(d Decide) Step {
 		}
 		s.Facts["score "+a.Process] = a.Score
 		s.Facts["recommendation "+a.Process] = a.Recommendation
+	}
+	if len(stale) > 0 && s.State == "ASSESSED" {
+		s.State = "STALE"
+		// Edited after assessment: a process owner must assess it again.
+		s.Facts["stale"] = strings.Join(stale, ", ")
 	}
 	return s
 }

@@ -312,3 +312,26 @@ func TestStageString(t *testing.T) {
 		}
 	}
 }
+
+// A process edited after its assessment shows the decide step STALE,
+// naming the process, without undoing what later steps reached.
+func TestAStaleAssessmentIsShownOnTheDecideStep(t *testing.T) {
+	f := with(scoped, func(f *Facts) {
+		f.Decide.Assessments = []Assessment{
+			{Process: "processes/P1", Score: "72.5", Recommendation: "OUTSOURCE", Stale: true},
+			{Process: "processes/P2", Score: "64.0", Recommendation: "HYBRID"},
+		}
+	})
+	v := Derive(f)
+	d := v.Steps[0]
+	if d.State != "STALE" || d.Facts["stale"] != "processes/P1" {
+		t.Fatalf("decide step = %s %v; want STALE naming processes/P1", d.State, d.Facts)
+	}
+	if v.Stage != Scoped {
+		t.Errorf("stage = %v; want Scoped (a stale assessment does not undo the approved scope)", v.Stage)
+	}
+	fresh := Derive(scoped).Steps[0]
+	if fresh.State != "ASSESSED" || fresh.Facts["stale"] != "" {
+		t.Errorf("fresh decide step = %s %v; want ASSESSED without a stale fact", fresh.State, fresh.Facts)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v1 "github.com/acme/bpo/gen/go/bpo/audit/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -215,7 +216,18 @@ type ListProvidersRequest struct {
 	// Enum values may be given with or without their prefix
 	// (`PROVIDER_STATE_ACTIVE` or `ACTIVE`). Example:
 	// `country = PH AND certification = ISO_27001 AND state = ACTIVE`.
-	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	Filter string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
+	// With `client_time_zone`: only providers with a delivery center of
+	// this shore model relative to that client location (see the Provider's
+	// shore model rules), at noon of `shore_date` in the client's time zone
+	// (today when unset).
+	ShoreModel ShoreModel `protobuf:"varint,4,opt,name=shore_model,json=shoreModel,proto3,enum=bpo.catalog.v1.ShoreModel" json:"shore_model,omitempty"`
+	// The client's country for `shore_model`.
+	ClientCountry string `protobuf:"bytes,5,opt,name=client_country,json=clientCountry,proto3" json:"client_country,omitempty"`
+	// The client's IANA time zone for `shore_model`.
+	ClientTimeZone string `protobuf:"bytes,6,opt,name=client_time_zone,json=clientTimeZone,proto3" json:"client_time_zone,omitempty"`
+	// The date the UTC offsets are compared on.
+	ShoreDate     *date.Date `protobuf:"bytes,7,opt,name=shore_date,json=shoreDate,proto3" json:"shore_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -269,6 +281,34 @@ func (x *ListProvidersRequest) GetFilter() string {
 		return x.Filter
 	}
 	return ""
+}
+
+func (x *ListProvidersRequest) GetShoreModel() ShoreModel {
+	if x != nil {
+		return x.ShoreModel
+	}
+	return ShoreModel_SHORE_MODEL_UNSPECIFIED
+}
+
+func (x *ListProvidersRequest) GetClientCountry() string {
+	if x != nil {
+		return x.ClientCountry
+	}
+	return ""
+}
+
+func (x *ListProvidersRequest) GetClientTimeZone() string {
+	if x != nil {
+		return x.ClientTimeZone
+	}
+	return ""
+}
+
+func (x *ListProvidersRequest) GetShoreDate() *date.Date {
+	if x != nil {
+		return x.ShoreDate
+	}
+	return nil
 }
 
 // Response of ListProviders.
@@ -3247,11 +3287,790 @@ func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
 	return nil
 }
 
+// Request for UpdateSourcingEvent.
+type UpdateSourcingEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event with its `name` and new values; a set `etag` must match.
+	SourcingEvent *SourcingEvent `protobuf:"bytes,1,opt,name=sourcing_event,json=sourcingEvent,proto3" json:"sourcing_event,omitempty"`
+	// Top-level fields to update; empty means every field set. `scope_revision`
+	// may be named (PUBLISHED only) to move the event to the engagement's
+	// latest approved scope revision.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSourcingEventRequest) Reset() {
+	*x = UpdateSourcingEventRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSourcingEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSourcingEventRequest) ProtoMessage() {}
+
+func (x *UpdateSourcingEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSourcingEventRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSourcingEventRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *UpdateSourcingEventRequest) GetSourcingEvent() *SourcingEvent {
+	if x != nil {
+		return x.SourcingEvent
+	}
+	return nil
+}
+
+func (x *UpdateSourcingEventRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateSourcingEventRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for DeclineInvitation.
+type DeclineInvitationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event, `sourcingEvents/{sourcing_event}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineInvitationRequest) Reset() {
+	*x = DeclineInvitationRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineInvitationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineInvitationRequest) ProtoMessage() {}
+
+func (x *DeclineInvitationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineInvitationRequest.ProtoReflect.Descriptor instead.
+func (*DeclineInvitationRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *DeclineInvitationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeclineInvitationRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DeclineInvitationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ApproveInvitation.
+type ApproveInvitationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event, `sourcingEvents/{sourcing_event}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The invited provider whose standing is VERY_POOR.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Why.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveInvitationRequest) Reset() {
+	*x = ApproveInvitationRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveInvitationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveInvitationRequest) ProtoMessage() {}
+
+func (x *ApproveInvitationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveInvitationRequest.ProtoReflect.Descriptor instead.
+func (*ApproveInvitationRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *ApproveInvitationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApproveInvitationRequest) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *ApproveInvitationRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ApproveInvitationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ConfirmProposal.
+type ConfirmProposalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The proposal.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the proposal's current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmProposalRequest) Reset() {
+	*x = ConfirmProposalRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmProposalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmProposalRequest) ProtoMessage() {}
+
+func (x *ConfirmProposalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmProposalRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmProposalRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ConfirmProposalRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ConfirmProposalRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ConfirmProposalRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ListProposalRevisions.
+type ListProposalRevisionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The proposal, `sourcingEvents/{e}/proposals/{p}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProposalRevisionsRequest) Reset() {
+	*x = ListProposalRevisionsRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProposalRevisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProposalRevisionsRequest) ProtoMessage() {}
+
+func (x *ListProposalRevisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProposalRevisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListProposalRevisionsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *ListProposalRevisionsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListProposalRevisionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListProposalRevisionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListProposalRevisions.
+type ListProposalRevisionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The revisions, oldest first.
+	Revisions []*Proposal `protobuf:"bytes,1,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProposalRevisionsResponse) Reset() {
+	*x = ListProposalRevisionsResponse{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProposalRevisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProposalRevisionsResponse) ProtoMessage() {}
+
+func (x *ListProposalRevisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProposalRevisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListProposalRevisionsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ListProposalRevisionsResponse) GetRevisions() []*Proposal {
+	if x != nil {
+		return x.Revisions
+	}
+	return nil
+}
+
+func (x *ListProposalRevisionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for ListEvaluations.
+type ListEvaluationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The proposal, `sourcingEvents/{e}/proposals/{p}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEvaluationsRequest) Reset() {
+	*x = ListEvaluationsRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEvaluationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEvaluationsRequest) ProtoMessage() {}
+
+func (x *ListEvaluationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEvaluationsRequest.ProtoReflect.Descriptor instead.
+func (*ListEvaluationsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *ListEvaluationsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListEvaluationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListEvaluationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListEvaluations.
+type ListEvaluationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The evaluations, one per evaluator who scored.
+	Evaluations []*Evaluation `protobuf:"bytes,1,rep,name=evaluations,proto3" json:"evaluations,omitempty"`
+	// The proposal revision they score (the final one).
+	ProposalRevision int64 `protobuf:"varint,3,opt,name=proposal_revision,json=proposalRevision,proto3" json:"proposal_revision,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListEvaluationsResponse) Reset() {
+	*x = ListEvaluationsResponse{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListEvaluationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListEvaluationsResponse) ProtoMessage() {}
+
+func (x *ListEvaluationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListEvaluationsResponse.ProtoReflect.Descriptor instead.
+func (*ListEvaluationsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *ListEvaluationsResponse) GetEvaluations() []*Evaluation {
+	if x != nil {
+		return x.Evaluations
+	}
+	return nil
+}
+
+func (x *ListEvaluationsResponse) GetProposalRevision() int64 {
+	if x != nil {
+		return x.ProposalRevision
+	}
+	return 0
+}
+
+func (x *ListEvaluationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for OverrideLocationScore.
+type OverrideLocationScoreRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The proposal.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The score that stands, 0–10.
+	Score int32 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
+	// Why.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OverrideLocationScoreRequest) Reset() {
+	*x = OverrideLocationScoreRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OverrideLocationScoreRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OverrideLocationScoreRequest) ProtoMessage() {}
+
+func (x *OverrideLocationScoreRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OverrideLocationScoreRequest.ProtoReflect.Descriptor instead.
+func (*OverrideLocationScoreRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *OverrideLocationScoreRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OverrideLocationScoreRequest) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *OverrideLocationScoreRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *OverrideLocationScoreRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for WithdrawAward.
+type WithdrawAwardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event, `sourcingEvents/{sourcing_event}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawAwardRequest) Reset() {
+	*x = WithdrawAwardRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawAwardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawAwardRequest) ProtoMessage() {}
+
+func (x *WithdrawAwardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawAwardRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawAwardRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *WithdrawAwardRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WithdrawAwardRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *WithdrawAwardRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *WithdrawAwardRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ListNotifications.
+type ListNotificationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider, `providers/{provider}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNotificationsRequest) Reset() {
+	*x = ListNotificationsRequest{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNotificationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNotificationsRequest) ProtoMessage() {}
+
+func (x *ListNotificationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNotificationsRequest.ProtoReflect.Descriptor instead.
+func (*ListNotificationsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *ListNotificationsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListNotificationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListNotificationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListNotifications.
+type ListNotificationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page, oldest first.
+	Notifications []*Notification `protobuf:"bytes,1,rep,name=notifications,proto3" json:"notifications,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNotificationsResponse) Reset() {
+	*x = ListNotificationsResponse{}
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNotificationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNotificationsResponse) ProtoMessage() {}
+
+func (x *ListNotificationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_catalog_service_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNotificationsResponse.ProtoReflect.Descriptor instead.
+func (*ListNotificationsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *ListNotificationsResponse) GetNotifications() []*Notification {
+	if x != nil {
+		return x.Notifications
+	}
+	return nil
+}
+
+func (x *ListNotificationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_bpo_catalog_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
-	"$bpo/catalog/v1/catalog_service.proto\x12\x0ebpo.catalog.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\x1fbpo/catalog/v1/engagement.proto\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x1dbpo/catalog/v1/sourcing.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"\x85\x01\n" +
+	"$bpo/catalog/v1/catalog_service.proto\x12\x0ebpo.catalog.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\x1fbpo/catalog/v1/engagement.proto\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x1dbpo/catalog/v1/sourcing.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x16google/type/date.proto\"\x85\x01\n" +
 	"\x15CreateProviderRequest\x12@\n" +
 	"\bprovider\x18\x01 \x01(\v2\x18.bpo.catalog.v1.ProviderB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\bprovider\x12*\n" +
@@ -3266,12 +4085,19 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x05score\x18\x02 \x01(\v2\x1b.bpo.catalog.v1.PeriodScoreB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x05score\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x96\x01\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x91\x03\n" +
 	"\x14ListProvidersRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
-	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"w\n" +
+	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\x12I\n" +
+	"\vshore_model\x18\x04 \x01(\x0e2\x1a.bpo.catalog.v1.ShoreModelB\f\xe2A\x01\x01\xbaH\x05\x82\x01\x02\x10\x01R\n" +
+	"shoreModel\x12?\n" +
+	"\x0eclient_country\x18\x05 \x01(\tB\x18\xe2A\x01\x01\xbaH\x11\xd8\x01\x01r\f2\n" +
+	"^[A-Z]{2}$R\rclientCountry\x125\n" +
+	"\x10client_time_zone\x18\x06 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18@R\x0eclientTimeZone\x126\n" +
+	"\n" +
+	"shore_date\x18\a \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\tshoreDate\"w\n" +
 	"\x15ListProvidersResponse\x126\n" +
 	"\tproviders\x18\x01 \x03(\v2\x18.bpo.catalog.v1.ProviderR\tproviders\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc8\x01\n" +
@@ -3523,7 +4349,76 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"checkpoint\x18\x01 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x01R\n" +
 	"checkpoint\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xec-\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification\"\xdd\x01\n" +
+	"\x1aUpdateSourcingEventRequest\x12P\n" +
+	"\x0esourcing_event\x18\x01 \x01(\v2\x1d.bpo.catalog.v1.SourcingEventB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\rsourcingEvent\x12A\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x01R\n" +
+	"updateMask\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xd9\x01\n" +
+	"\x18DeclineInvitationRequest\x12i\n" +
+	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
+	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xc2\x02\n" +
+	"\x18ApproveInvitationRequest\x12i\n" +
+	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
+	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\x12g\n" +
+	"\bprovider\x18\x02 \x01(\tBK\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dcatalog.bpo.acme.com/Provider\xbaH\"r 2\x1e^providers/[0-9A-Za-z-]{1,64}$R\bprovider\x12&\n" +
+	"\x06reason\x18\x03 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xe2\x01\n" +
+	"\x16ConfirmProposalRequest\x12\x81\x01\n" +
+	"\x04name\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x80\x02\n" +
+	"\x1cListProposalRevisionsRequest\x12\x85\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\"\x7f\n" +
+	"\x1dListProposalRevisionsResponse\x126\n" +
+	"\trevisions\x18\x01 \x03(\v2\x18.bpo.catalog.v1.ProposalR\trevisions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfa\x01\n" +
+	"\x16ListEvaluationsRequest\x12\x85\x01\n" +
+	"\x06parent\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\"\xac\x01\n" +
+	"\x17ListEvaluationsResponse\x12<\n" +
+	"\vevaluations\x18\x01 \x03(\v2\x1a.bpo.catalog.v1.EvaluationR\vevaluations\x12+\n" +
+	"\x11proposal_revision\x18\x03 \x01(\x03R\x10proposalRevision\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9b\x02\n" +
+	"\x1cOverrideLocationScoreRequest\x12\x81\x01\n" +
+	"\x04name\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dcatalog.bpo.acme.com/Proposal\xbaHDrB2@^sourcingEvents/[0-9A-Za-z-]{1,64}/proposals/[0-9A-Za-z-]{1,64}$R\x04name\x12#\n" +
+	"\x05score\x18\x02 \x01(\x05B\r\xe2A\x01\x02\xbaH\x06\x1a\x04\x18\n" +
+	"(\x00R\x05score\x12&\n" +
+	"\x06reason\x18\x03 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xef\x01\n" +
+	"\x14WithdrawAwardRequest\x12i\n" +
+	"\x04name\x18\x01 \x01(\tBU\xe2A\x01\x02\xfaA$\n" +
+	"\"catalog.bpo.acme.com/SourcingEvent\xbaH'r%2#^sourcingEvents/[0-9A-Za-z-]{1,64}$R\x04name\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xdd\x01\n" +
+	"\x18ListNotificationsRequest\x12g\n" +
+	"\x06parent\x18\x01 \x01(\tBO\xe2A\x01\x02\xfaA#\x12!catalog.bpo.acme.com/Notification\xbaH\"r 2\x1e^providers/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\"\x87\x01\n" +
+	"\x19ListNotificationsResponse\x12B\n" +
+	"\rnotifications\x18\x01 \x03(\v2\x1c.bpo.catalog.v1.NotificationR\rnotifications\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe78\n" +
 	"\x0eCatalogService\x12r\n" +
 	"\x0eCreateProvider\x12%.bpo.catalog.v1.CreateProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"\x1f\x82\xd3\xe4\x93\x02\x19:\bprovider\"\r/v1/providers\x12k\n" +
 	"\vGetProvider\x12\".bpo.catalog.v1.GetProviderRequest\x1a\x18.bpo.catalog.v1.Provider\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=providers/*}\x12s\n" +
@@ -3541,9 +4436,9 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\rUpdateProcess\x12$.bpo.catalog.v1.UpdateProcessRequest\x1a\x17.bpo.catalog.v1.Process\"/\x82\xd3\xe4\x93\x02):\aprocess2\x1e/v1/{process.name=processes/*}\x12{\n" +
 	"\rAssessProcess\x12$.bpo.catalog.v1.AssessProcessRequest\x1a\x1a.bpo.catalog.v1.Assessment\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=processes/*}:assess\x12\x7f\n" +
 	"\rGetAssessment\x12$.bpo.catalog.v1.GetAssessmentRequest\x1a\x1a.bpo.catalog.v1.Assessment\",\x82\xd3\xe4\x93\x02&\x12$/v1/{name=processes/*/assessments/*}\x12\x90\x01\n" +
-	"\x0fListAssessments\x12&.bpo.catalog.v1.ListAssessmentsRequest\x1a'.bpo.catalog.v1.ListAssessmentsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=processes/*}/assessments\x12\x8b\x01\n" +
-	"\x13GetAssessmentPolicy\x12*.bpo.catalog.v1.GetAssessmentPolicyRequest\x1a .bpo.catalog.v1.AssessmentPolicy\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{name=policies/assessment}\x12\xb6\x01\n" +
-	"\x16UpdateAssessmentPolicy\x12-.bpo.catalog.v1.UpdateAssessmentPolicyRequest\x1a .bpo.catalog.v1.AssessmentPolicy\"K\x82\xd3\xe4\x93\x02E:\x11assessment_policy20/v1/{assessment_policy.name=policies/assessment}\x12|\n" +
+	"\x0fListAssessments\x12&.bpo.catalog.v1.ListAssessmentsRequest\x1a'.bpo.catalog.v1.ListAssessmentsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=processes/*}/assessments\x12\x82\x01\n" +
+	"\x13GetAssessmentPolicy\x12*.bpo.catalog.v1.GetAssessmentPolicyRequest\x1a .bpo.catalog.v1.AssessmentPolicy\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/{name=policies/*}\x12\xad\x01\n" +
+	"\x16UpdateAssessmentPolicy\x12-.bpo.catalog.v1.UpdateAssessmentPolicyRequest\x1a .bpo.catalog.v1.AssessmentPolicy\"B\x82\xd3\xe4\x93\x02<:\x11assessment_policy2'/v1/{assessment_policy.name=policies/*}\x12|\n" +
 	"\x10CreateEngagement\x12'.bpo.catalog.v1.CreateEngagementRequest\x1a\x1a.bpo.catalog.v1.Engagement\"#\x82\xd3\xe4\x93\x02\x1d:\n" +
 	"engagement\"\x0f/v1/engagements\x12s\n" +
 	"\rGetEngagement\x12$.bpo.catalog.v1.GetEngagementRequest\x1a\x1a.bpo.catalog.v1.Engagement\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{name=engagements/*}\x12{\n" +
@@ -3570,7 +4465,16 @@ const file_bpo_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"GetRanking\x12!.bpo.catalog.v1.GetRankingRequest\x1a\x17.bpo.catalog.v1.Ranking\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{name=sourcingEvents/*/ranking}\x12\xae\x01\n" +
 	"\x11ConfirmModeration\x12(.bpo.catalog.v1.ConfirmModerationRequest\x1a).bpo.catalog.v1.ConfirmModerationResponse\"D\x82\xd3\xe4\x93\x02>:\x01*\"9/v1/{name=sourcingEvents/*/proposals/*}:confirmModeration\x12\x8c\x01\n" +
 	"\x12AwardSourcingEvent\x12).bpo.catalog.v1.AwardSourcingEventRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{name=sourcingEvents/*}:award\x12\x87\x01\n" +
-	"\fApproveAward\x12#.bpo.catalog.v1.ApproveAwardRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{name=sourcingEvents/*}:approveAward\x12\x83\x01\n" +
+	"\fApproveAward\x12#.bpo.catalog.v1.ApproveAwardRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{name=sourcingEvents/*}:approveAward\x12\xa4\x01\n" +
+	"\x13UpdateSourcingEvent\x12*.bpo.catalog.v1.UpdateSourcingEventRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"B\x82\xd3\xe4\x93\x02<:\x0esourcing_event2*/v1/{sourcing_event.name=sourcingEvents/*}\x12\x8c\x01\n" +
+	"\x11DeclineInvitation\x12(.bpo.catalog.v1.DeclineInvitationRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{name=sourcingEvents/*}:decline\x12\x96\x01\n" +
+	"\x11ApproveInvitation\x12(.bpo.catalog.v1.ApproveInvitationRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/{name=sourcingEvents/*}:approveInvitation\x12\x8f\x01\n" +
+	"\x0fConfirmProposal\x12&.bpo.catalog.v1.ConfirmProposalRequest\x1a\x18.bpo.catalog.v1.Proposal\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/{name=sourcingEvents/*/proposals/*}:confirm\x12\xb1\x01\n" +
+	"\x15ListProposalRevisions\x12,.bpo.catalog.v1.ListProposalRevisionsRequest\x1a-.bpo.catalog.v1.ListProposalRevisionsResponse\";\x82\xd3\xe4\x93\x025\x123/v1/{parent=sourcingEvents/*/proposals/*}/revisions\x12\xa1\x01\n" +
+	"\x0fListEvaluations\x12&.bpo.catalog.v1.ListEvaluationsRequest\x1a'.bpo.catalog.v1.ListEvaluationsResponse\"=\x82\xd3\xe4\x93\x027\x125/v1/{parent=sourcingEvents/*/proposals/*}/evaluations\x12\xa9\x01\n" +
+	"\x15OverrideLocationScore\x12,.bpo.catalog.v1.OverrideLocationScoreRequest\x1a\x18.bpo.catalog.v1.Proposal\"H\x82\xd3\xe4\x93\x02B:\x01*\"=/v1/{name=sourcingEvents/*/proposals/*}:overrideLocationScore\x12\x8a\x01\n" +
+	"\rWithdrawAward\x12$.bpo.catalog.v1.WithdrawAwardRequest\x1a\x1d.bpo.catalog.v1.SourcingEvent\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=sourcingEvents/*}:withdrawAward\x12\x98\x01\n" +
+	"\x11ListNotifications\x12(.bpo.catalog.v1.ListNotificationsRequest\x1a).bpo.catalog.v1.ListNotificationsResponse\".\x82\xd3\xe4\x93\x02(\x12&/v1/{parent=providers/*}/notifications\x12\x83\x01\n" +
 	"\x0fListAuditEvents\x12&.bpo.catalog.v1.ListAuditEventsRequest\x1a'.bpo.catalog.v1.ListAuditEventsResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/catalog/auditEvents\x12\x87\x01\n" +
 	"\x0eVerifyAuditLog\x12%.bpo.catalog.v1.VerifyAuditLogRequest\x1a&.bpo.catalog.v1.VerifyAuditLogResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/catalog/auditEvents:verifyB5Z3github.com/acme/bpo/gen/go/bpo/catalog/v1;catalogv1b\x06proto3"
 
@@ -3586,7 +4490,7 @@ func file_bpo_catalog_v1_catalog_service_proto_rawDescGZIP() []byte {
 	return file_bpo_catalog_v1_catalog_service_proto_rawDescData
 }
 
-var file_bpo_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_bpo_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_bpo_catalog_v1_catalog_service_proto_goTypes = []any{
 	(*CreateProviderRequest)(nil),            // 0: bpo.catalog.v1.CreateProviderRequest
 	(*GetProviderRequest)(nil),               // 1: bpo.catalog.v1.GetProviderRequest
@@ -3641,151 +4545,191 @@ var file_bpo_catalog_v1_catalog_service_proto_goTypes = []any{
 	(*ListAuditEventsResponse)(nil),          // 50: bpo.catalog.v1.ListAuditEventsResponse
 	(*VerifyAuditLogRequest)(nil),            // 51: bpo.catalog.v1.VerifyAuditLogRequest
 	(*VerifyAuditLogResponse)(nil),           // 52: bpo.catalog.v1.VerifyAuditLogResponse
-	(*Provider)(nil),                         // 53: bpo.catalog.v1.Provider
-	(*PeriodScore)(nil),                      // 54: bpo.catalog.v1.PeriodScore
-	(*fieldmaskpb.FieldMask)(nil),            // 55: google.protobuf.FieldMask
-	(*Process)(nil),                          // 56: bpo.catalog.v1.Process
-	(*Assessment)(nil),                       // 57: bpo.catalog.v1.Assessment
-	(*AssessmentPolicy)(nil),                 // 58: bpo.catalog.v1.AssessmentPolicy
-	(*Engagement)(nil),                       // 59: bpo.catalog.v1.Engagement
-	(*Scope)(nil),                            // 60: bpo.catalog.v1.Scope
-	(*SourcingEvent)(nil),                    // 61: bpo.catalog.v1.SourcingEvent
-	(*Proposal)(nil),                         // 62: bpo.catalog.v1.Proposal
-	(*CriterionScore)(nil),                   // 63: bpo.catalog.v1.CriterionScore
-	(Criterion)(0),                           // 64: bpo.catalog.v1.Criterion
-	(*Moderation)(nil),                       // 65: bpo.catalog.v1.Moderation
-	(*v1.AuditEvent)(nil),                    // 66: bpo.audit.v1.AuditEvent
-	(*v1.AuditCheckpoint)(nil),               // 67: bpo.audit.v1.AuditCheckpoint
-	(*v1.Verification)(nil),                  // 68: bpo.audit.v1.Verification
-	(*emptypb.Empty)(nil),                    // 69: google.protobuf.Empty
-	(*Evaluation)(nil),                       // 70: bpo.catalog.v1.Evaluation
-	(*Ranking)(nil),                          // 71: bpo.catalog.v1.Ranking
+	(*UpdateSourcingEventRequest)(nil),       // 53: bpo.catalog.v1.UpdateSourcingEventRequest
+	(*DeclineInvitationRequest)(nil),         // 54: bpo.catalog.v1.DeclineInvitationRequest
+	(*ApproveInvitationRequest)(nil),         // 55: bpo.catalog.v1.ApproveInvitationRequest
+	(*ConfirmProposalRequest)(nil),           // 56: bpo.catalog.v1.ConfirmProposalRequest
+	(*ListProposalRevisionsRequest)(nil),     // 57: bpo.catalog.v1.ListProposalRevisionsRequest
+	(*ListProposalRevisionsResponse)(nil),    // 58: bpo.catalog.v1.ListProposalRevisionsResponse
+	(*ListEvaluationsRequest)(nil),           // 59: bpo.catalog.v1.ListEvaluationsRequest
+	(*ListEvaluationsResponse)(nil),          // 60: bpo.catalog.v1.ListEvaluationsResponse
+	(*OverrideLocationScoreRequest)(nil),     // 61: bpo.catalog.v1.OverrideLocationScoreRequest
+	(*WithdrawAwardRequest)(nil),             // 62: bpo.catalog.v1.WithdrawAwardRequest
+	(*ListNotificationsRequest)(nil),         // 63: bpo.catalog.v1.ListNotificationsRequest
+	(*ListNotificationsResponse)(nil),        // 64: bpo.catalog.v1.ListNotificationsResponse
+	(*Provider)(nil),                         // 65: bpo.catalog.v1.Provider
+	(*PeriodScore)(nil),                      // 66: bpo.catalog.v1.PeriodScore
+	(ShoreModel)(0),                          // 67: bpo.catalog.v1.ShoreModel
+	(*date.Date)(nil),                        // 68: google.type.Date
+	(*fieldmaskpb.FieldMask)(nil),            // 69: google.protobuf.FieldMask
+	(*Process)(nil),                          // 70: bpo.catalog.v1.Process
+	(*Assessment)(nil),                       // 71: bpo.catalog.v1.Assessment
+	(*AssessmentPolicy)(nil),                 // 72: bpo.catalog.v1.AssessmentPolicy
+	(*Engagement)(nil),                       // 73: bpo.catalog.v1.Engagement
+	(*Scope)(nil),                            // 74: bpo.catalog.v1.Scope
+	(*SourcingEvent)(nil),                    // 75: bpo.catalog.v1.SourcingEvent
+	(*Proposal)(nil),                         // 76: bpo.catalog.v1.Proposal
+	(*CriterionScore)(nil),                   // 77: bpo.catalog.v1.CriterionScore
+	(Criterion)(0),                           // 78: bpo.catalog.v1.Criterion
+	(*Moderation)(nil),                       // 79: bpo.catalog.v1.Moderation
+	(*v1.AuditEvent)(nil),                    // 80: bpo.audit.v1.AuditEvent
+	(*v1.AuditCheckpoint)(nil),               // 81: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),                  // 82: bpo.audit.v1.Verification
+	(*Evaluation)(nil),                       // 83: bpo.catalog.v1.Evaluation
+	(*Notification)(nil),                     // 84: bpo.catalog.v1.Notification
+	(*emptypb.Empty)(nil),                    // 85: google.protobuf.Empty
+	(*Ranking)(nil),                          // 86: bpo.catalog.v1.Ranking
 }
 var file_bpo_catalog_v1_catalog_service_proto_depIdxs = []int32{
-	53, // 0: bpo.catalog.v1.CreateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
-	54, // 1: bpo.catalog.v1.ReportProviderPerformanceRequest.score:type_name -> bpo.catalog.v1.PeriodScore
-	53, // 2: bpo.catalog.v1.ListProvidersResponse.providers:type_name -> bpo.catalog.v1.Provider
-	53, // 3: bpo.catalog.v1.UpdateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
-	55, // 4: bpo.catalog.v1.UpdateProviderRequest.update_mask:type_name -> google.protobuf.FieldMask
-	56, // 5: bpo.catalog.v1.CreateProcessRequest.process:type_name -> bpo.catalog.v1.Process
-	56, // 6: bpo.catalog.v1.ListProcessesResponse.processes:type_name -> bpo.catalog.v1.Process
-	56, // 7: bpo.catalog.v1.UpdateProcessRequest.process:type_name -> bpo.catalog.v1.Process
-	55, // 8: bpo.catalog.v1.UpdateProcessRequest.update_mask:type_name -> google.protobuf.FieldMask
-	57, // 9: bpo.catalog.v1.ListAssessmentsResponse.assessments:type_name -> bpo.catalog.v1.Assessment
-	58, // 10: bpo.catalog.v1.UpdateAssessmentPolicyRequest.assessment_policy:type_name -> bpo.catalog.v1.AssessmentPolicy
-	55, // 11: bpo.catalog.v1.UpdateAssessmentPolicyRequest.update_mask:type_name -> google.protobuf.FieldMask
-	59, // 12: bpo.catalog.v1.CreateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
-	59, // 13: bpo.catalog.v1.ListEngagementsResponse.engagements:type_name -> bpo.catalog.v1.Engagement
-	59, // 14: bpo.catalog.v1.UpdateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
-	55, // 15: bpo.catalog.v1.UpdateEngagementRequest.update_mask:type_name -> google.protobuf.FieldMask
-	60, // 16: bpo.catalog.v1.UpdateScopeRequest.scope:type_name -> bpo.catalog.v1.Scope
-	55, // 17: bpo.catalog.v1.UpdateScopeRequest.update_mask:type_name -> google.protobuf.FieldMask
-	61, // 18: bpo.catalog.v1.CreateSourcingEventRequest.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
-	61, // 19: bpo.catalog.v1.ListSourcingEventsResponse.sourcing_events:type_name -> bpo.catalog.v1.SourcingEvent
-	62, // 20: bpo.catalog.v1.CreateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
-	62, // 21: bpo.catalog.v1.UpdateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
-	55, // 22: bpo.catalog.v1.UpdateProposalRequest.update_mask:type_name -> google.protobuf.FieldMask
-	62, // 23: bpo.catalog.v1.ListProposalsResponse.proposals:type_name -> bpo.catalog.v1.Proposal
-	63, // 24: bpo.catalog.v1.ScoreProposalRequest.scores:type_name -> bpo.catalog.v1.CriterionScore
-	64, // 25: bpo.catalog.v1.ConfirmModerationRequest.criteria:type_name -> bpo.catalog.v1.Criterion
-	65, // 26: bpo.catalog.v1.ConfirmModerationResponse.moderations:type_name -> bpo.catalog.v1.Moderation
-	61, // 27: bpo.catalog.v1.ConfirmModerationResponse.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
-	66, // 28: bpo.catalog.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	67, // 29: bpo.catalog.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
-	68, // 30: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 31: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
-	1,  // 32: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
-	3,  // 33: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
-	5,  // 34: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
-	6,  // 35: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
-	7,  // 36: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
-	8,  // 37: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
-	9,  // 38: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
-	2,  // 39: bpo.catalog.v1.CatalogService.ReportProviderPerformance:input_type -> bpo.catalog.v1.ReportProviderPerformanceRequest
-	10, // 40: bpo.catalog.v1.CatalogService.CreateProcess:input_type -> bpo.catalog.v1.CreateProcessRequest
-	11, // 41: bpo.catalog.v1.CatalogService.GetProcess:input_type -> bpo.catalog.v1.GetProcessRequest
-	12, // 42: bpo.catalog.v1.CatalogService.ListProcesses:input_type -> bpo.catalog.v1.ListProcessesRequest
-	14, // 43: bpo.catalog.v1.CatalogService.UpdateProcess:input_type -> bpo.catalog.v1.UpdateProcessRequest
-	15, // 44: bpo.catalog.v1.CatalogService.AssessProcess:input_type -> bpo.catalog.v1.AssessProcessRequest
-	16, // 45: bpo.catalog.v1.CatalogService.GetAssessment:input_type -> bpo.catalog.v1.GetAssessmentRequest
-	17, // 46: bpo.catalog.v1.CatalogService.ListAssessments:input_type -> bpo.catalog.v1.ListAssessmentsRequest
-	19, // 47: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:input_type -> bpo.catalog.v1.GetAssessmentPolicyRequest
-	20, // 48: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:input_type -> bpo.catalog.v1.UpdateAssessmentPolicyRequest
-	21, // 49: bpo.catalog.v1.CatalogService.CreateEngagement:input_type -> bpo.catalog.v1.CreateEngagementRequest
-	22, // 50: bpo.catalog.v1.CatalogService.GetEngagement:input_type -> bpo.catalog.v1.GetEngagementRequest
-	23, // 51: bpo.catalog.v1.CatalogService.ListEngagements:input_type -> bpo.catalog.v1.ListEngagementsRequest
-	25, // 52: bpo.catalog.v1.CatalogService.UpdateEngagement:input_type -> bpo.catalog.v1.UpdateEngagementRequest
-	26, // 53: bpo.catalog.v1.CatalogService.GetScope:input_type -> bpo.catalog.v1.GetScopeRequest
-	27, // 54: bpo.catalog.v1.CatalogService.UpdateScope:input_type -> bpo.catalog.v1.UpdateScopeRequest
-	28, // 55: bpo.catalog.v1.CatalogService.SubmitScope:input_type -> bpo.catalog.v1.SubmitScopeRequest
-	29, // 56: bpo.catalog.v1.CatalogService.ApproveScope:input_type -> bpo.catalog.v1.ApproveScopeRequest
-	30, // 57: bpo.catalog.v1.CatalogService.RejectScope:input_type -> bpo.catalog.v1.RejectScopeRequest
-	31, // 58: bpo.catalog.v1.CatalogService.CreateSourcingEvent:input_type -> bpo.catalog.v1.CreateSourcingEventRequest
-	32, // 59: bpo.catalog.v1.CatalogService.GetSourcingEvent:input_type -> bpo.catalog.v1.GetSourcingEventRequest
-	33, // 60: bpo.catalog.v1.CatalogService.ListSourcingEvents:input_type -> bpo.catalog.v1.ListSourcingEventsRequest
-	35, // 61: bpo.catalog.v1.CatalogService.PublishSourcingEvent:input_type -> bpo.catalog.v1.PublishSourcingEventRequest
-	36, // 62: bpo.catalog.v1.CatalogService.CloseSourcingEvent:input_type -> bpo.catalog.v1.CloseSourcingEventRequest
-	37, // 63: bpo.catalog.v1.CatalogService.CancelSourcingEvent:input_type -> bpo.catalog.v1.CancelSourcingEventRequest
-	38, // 64: bpo.catalog.v1.CatalogService.CreateProposal:input_type -> bpo.catalog.v1.CreateProposalRequest
-	39, // 65: bpo.catalog.v1.CatalogService.UpdateProposal:input_type -> bpo.catalog.v1.UpdateProposalRequest
-	40, // 66: bpo.catalog.v1.CatalogService.GetProposal:input_type -> bpo.catalog.v1.GetProposalRequest
-	41, // 67: bpo.catalog.v1.CatalogService.ListProposals:input_type -> bpo.catalog.v1.ListProposalsRequest
-	43, // 68: bpo.catalog.v1.CatalogService.ScoreProposal:input_type -> bpo.catalog.v1.ScoreProposalRequest
-	44, // 69: bpo.catalog.v1.CatalogService.GetRanking:input_type -> bpo.catalog.v1.GetRankingRequest
-	45, // 70: bpo.catalog.v1.CatalogService.ConfirmModeration:input_type -> bpo.catalog.v1.ConfirmModerationRequest
-	47, // 71: bpo.catalog.v1.CatalogService.AwardSourcingEvent:input_type -> bpo.catalog.v1.AwardSourcingEventRequest
-	48, // 72: bpo.catalog.v1.CatalogService.ApproveAward:input_type -> bpo.catalog.v1.ApproveAwardRequest
-	49, // 73: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
-	51, // 74: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
-	53, // 75: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
-	53, // 76: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
-	4,  // 77: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
-	53, // 78: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
-	69, // 79: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
-	53, // 80: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
-	53, // 81: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
-	53, // 82: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
-	53, // 83: bpo.catalog.v1.CatalogService.ReportProviderPerformance:output_type -> bpo.catalog.v1.Provider
-	56, // 84: bpo.catalog.v1.CatalogService.CreateProcess:output_type -> bpo.catalog.v1.Process
-	56, // 85: bpo.catalog.v1.CatalogService.GetProcess:output_type -> bpo.catalog.v1.Process
-	13, // 86: bpo.catalog.v1.CatalogService.ListProcesses:output_type -> bpo.catalog.v1.ListProcessesResponse
-	56, // 87: bpo.catalog.v1.CatalogService.UpdateProcess:output_type -> bpo.catalog.v1.Process
-	57, // 88: bpo.catalog.v1.CatalogService.AssessProcess:output_type -> bpo.catalog.v1.Assessment
-	57, // 89: bpo.catalog.v1.CatalogService.GetAssessment:output_type -> bpo.catalog.v1.Assessment
-	18, // 90: bpo.catalog.v1.CatalogService.ListAssessments:output_type -> bpo.catalog.v1.ListAssessmentsResponse
-	58, // 91: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
-	58, // 92: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
-	59, // 93: bpo.catalog.v1.CatalogService.CreateEngagement:output_type -> bpo.catalog.v1.Engagement
-	59, // 94: bpo.catalog.v1.CatalogService.GetEngagement:output_type -> bpo.catalog.v1.Engagement
-	24, // 95: bpo.catalog.v1.CatalogService.ListEngagements:output_type -> bpo.catalog.v1.ListEngagementsResponse
-	59, // 96: bpo.catalog.v1.CatalogService.UpdateEngagement:output_type -> bpo.catalog.v1.Engagement
-	60, // 97: bpo.catalog.v1.CatalogService.GetScope:output_type -> bpo.catalog.v1.Scope
-	60, // 98: bpo.catalog.v1.CatalogService.UpdateScope:output_type -> bpo.catalog.v1.Scope
-	60, // 99: bpo.catalog.v1.CatalogService.SubmitScope:output_type -> bpo.catalog.v1.Scope
-	60, // 100: bpo.catalog.v1.CatalogService.ApproveScope:output_type -> bpo.catalog.v1.Scope
-	60, // 101: bpo.catalog.v1.CatalogService.RejectScope:output_type -> bpo.catalog.v1.Scope
-	61, // 102: bpo.catalog.v1.CatalogService.CreateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	61, // 103: bpo.catalog.v1.CatalogService.GetSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	34, // 104: bpo.catalog.v1.CatalogService.ListSourcingEvents:output_type -> bpo.catalog.v1.ListSourcingEventsResponse
-	61, // 105: bpo.catalog.v1.CatalogService.PublishSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	61, // 106: bpo.catalog.v1.CatalogService.CloseSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	61, // 107: bpo.catalog.v1.CatalogService.CancelSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	62, // 108: bpo.catalog.v1.CatalogService.CreateProposal:output_type -> bpo.catalog.v1.Proposal
-	62, // 109: bpo.catalog.v1.CatalogService.UpdateProposal:output_type -> bpo.catalog.v1.Proposal
-	62, // 110: bpo.catalog.v1.CatalogService.GetProposal:output_type -> bpo.catalog.v1.Proposal
-	42, // 111: bpo.catalog.v1.CatalogService.ListProposals:output_type -> bpo.catalog.v1.ListProposalsResponse
-	70, // 112: bpo.catalog.v1.CatalogService.ScoreProposal:output_type -> bpo.catalog.v1.Evaluation
-	71, // 113: bpo.catalog.v1.CatalogService.GetRanking:output_type -> bpo.catalog.v1.Ranking
-	46, // 114: bpo.catalog.v1.CatalogService.ConfirmModeration:output_type -> bpo.catalog.v1.ConfirmModerationResponse
-	61, // 115: bpo.catalog.v1.CatalogService.AwardSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
-	61, // 116: bpo.catalog.v1.CatalogService.ApproveAward:output_type -> bpo.catalog.v1.SourcingEvent
-	50, // 117: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
-	52, // 118: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
-	75, // [75:119] is the sub-list for method output_type
-	31, // [31:75] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	65, // 0: bpo.catalog.v1.CreateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
+	66, // 1: bpo.catalog.v1.ReportProviderPerformanceRequest.score:type_name -> bpo.catalog.v1.PeriodScore
+	67, // 2: bpo.catalog.v1.ListProvidersRequest.shore_model:type_name -> bpo.catalog.v1.ShoreModel
+	68, // 3: bpo.catalog.v1.ListProvidersRequest.shore_date:type_name -> google.type.Date
+	65, // 4: bpo.catalog.v1.ListProvidersResponse.providers:type_name -> bpo.catalog.v1.Provider
+	65, // 5: bpo.catalog.v1.UpdateProviderRequest.provider:type_name -> bpo.catalog.v1.Provider
+	69, // 6: bpo.catalog.v1.UpdateProviderRequest.update_mask:type_name -> google.protobuf.FieldMask
+	70, // 7: bpo.catalog.v1.CreateProcessRequest.process:type_name -> bpo.catalog.v1.Process
+	70, // 8: bpo.catalog.v1.ListProcessesResponse.processes:type_name -> bpo.catalog.v1.Process
+	70, // 9: bpo.catalog.v1.UpdateProcessRequest.process:type_name -> bpo.catalog.v1.Process
+	69, // 10: bpo.catalog.v1.UpdateProcessRequest.update_mask:type_name -> google.protobuf.FieldMask
+	71, // 11: bpo.catalog.v1.ListAssessmentsResponse.assessments:type_name -> bpo.catalog.v1.Assessment
+	72, // 12: bpo.catalog.v1.UpdateAssessmentPolicyRequest.assessment_policy:type_name -> bpo.catalog.v1.AssessmentPolicy
+	69, // 13: bpo.catalog.v1.UpdateAssessmentPolicyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	73, // 14: bpo.catalog.v1.CreateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
+	73, // 15: bpo.catalog.v1.ListEngagementsResponse.engagements:type_name -> bpo.catalog.v1.Engagement
+	73, // 16: bpo.catalog.v1.UpdateEngagementRequest.engagement:type_name -> bpo.catalog.v1.Engagement
+	69, // 17: bpo.catalog.v1.UpdateEngagementRequest.update_mask:type_name -> google.protobuf.FieldMask
+	74, // 18: bpo.catalog.v1.UpdateScopeRequest.scope:type_name -> bpo.catalog.v1.Scope
+	69, // 19: bpo.catalog.v1.UpdateScopeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	75, // 20: bpo.catalog.v1.CreateSourcingEventRequest.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
+	75, // 21: bpo.catalog.v1.ListSourcingEventsResponse.sourcing_events:type_name -> bpo.catalog.v1.SourcingEvent
+	76, // 22: bpo.catalog.v1.CreateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
+	76, // 23: bpo.catalog.v1.UpdateProposalRequest.proposal:type_name -> bpo.catalog.v1.Proposal
+	69, // 24: bpo.catalog.v1.UpdateProposalRequest.update_mask:type_name -> google.protobuf.FieldMask
+	76, // 25: bpo.catalog.v1.ListProposalsResponse.proposals:type_name -> bpo.catalog.v1.Proposal
+	77, // 26: bpo.catalog.v1.ScoreProposalRequest.scores:type_name -> bpo.catalog.v1.CriterionScore
+	78, // 27: bpo.catalog.v1.ConfirmModerationRequest.criteria:type_name -> bpo.catalog.v1.Criterion
+	79, // 28: bpo.catalog.v1.ConfirmModerationResponse.moderations:type_name -> bpo.catalog.v1.Moderation
+	75, // 29: bpo.catalog.v1.ConfirmModerationResponse.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
+	80, // 30: bpo.catalog.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	81, // 31: bpo.catalog.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	82, // 32: bpo.catalog.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	75, // 33: bpo.catalog.v1.UpdateSourcingEventRequest.sourcing_event:type_name -> bpo.catalog.v1.SourcingEvent
+	69, // 34: bpo.catalog.v1.UpdateSourcingEventRequest.update_mask:type_name -> google.protobuf.FieldMask
+	76, // 35: bpo.catalog.v1.ListProposalRevisionsResponse.revisions:type_name -> bpo.catalog.v1.Proposal
+	83, // 36: bpo.catalog.v1.ListEvaluationsResponse.evaluations:type_name -> bpo.catalog.v1.Evaluation
+	84, // 37: bpo.catalog.v1.ListNotificationsResponse.notifications:type_name -> bpo.catalog.v1.Notification
+	0,  // 38: bpo.catalog.v1.CatalogService.CreateProvider:input_type -> bpo.catalog.v1.CreateProviderRequest
+	1,  // 39: bpo.catalog.v1.CatalogService.GetProvider:input_type -> bpo.catalog.v1.GetProviderRequest
+	3,  // 40: bpo.catalog.v1.CatalogService.ListProviders:input_type -> bpo.catalog.v1.ListProvidersRequest
+	5,  // 41: bpo.catalog.v1.CatalogService.UpdateProvider:input_type -> bpo.catalog.v1.UpdateProviderRequest
+	6,  // 42: bpo.catalog.v1.CatalogService.DeleteProvider:input_type -> bpo.catalog.v1.DeleteProviderRequest
+	7,  // 43: bpo.catalog.v1.CatalogService.SuspendProvider:input_type -> bpo.catalog.v1.SuspendProviderRequest
+	8,  // 44: bpo.catalog.v1.CatalogService.BlockProvider:input_type -> bpo.catalog.v1.BlockProviderRequest
+	9,  // 45: bpo.catalog.v1.CatalogService.ActivateProvider:input_type -> bpo.catalog.v1.ActivateProviderRequest
+	2,  // 46: bpo.catalog.v1.CatalogService.ReportProviderPerformance:input_type -> bpo.catalog.v1.ReportProviderPerformanceRequest
+	10, // 47: bpo.catalog.v1.CatalogService.CreateProcess:input_type -> bpo.catalog.v1.CreateProcessRequest
+	11, // 48: bpo.catalog.v1.CatalogService.GetProcess:input_type -> bpo.catalog.v1.GetProcessRequest
+	12, // 49: bpo.catalog.v1.CatalogService.ListProcesses:input_type -> bpo.catalog.v1.ListProcessesRequest
+	14, // 50: bpo.catalog.v1.CatalogService.UpdateProcess:input_type -> bpo.catalog.v1.UpdateProcessRequest
+	15, // 51: bpo.catalog.v1.CatalogService.AssessProcess:input_type -> bpo.catalog.v1.AssessProcessRequest
+	16, // 52: bpo.catalog.v1.CatalogService.GetAssessment:input_type -> bpo.catalog.v1.GetAssessmentRequest
+	17, // 53: bpo.catalog.v1.CatalogService.ListAssessments:input_type -> bpo.catalog.v1.ListAssessmentsRequest
+	19, // 54: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:input_type -> bpo.catalog.v1.GetAssessmentPolicyRequest
+	20, // 55: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:input_type -> bpo.catalog.v1.UpdateAssessmentPolicyRequest
+	21, // 56: bpo.catalog.v1.CatalogService.CreateEngagement:input_type -> bpo.catalog.v1.CreateEngagementRequest
+	22, // 57: bpo.catalog.v1.CatalogService.GetEngagement:input_type -> bpo.catalog.v1.GetEngagementRequest
+	23, // 58: bpo.catalog.v1.CatalogService.ListEngagements:input_type -> bpo.catalog.v1.ListEngagementsRequest
+	25, // 59: bpo.catalog.v1.CatalogService.UpdateEngagement:input_type -> bpo.catalog.v1.UpdateEngagementRequest
+	26, // 60: bpo.catalog.v1.CatalogService.GetScope:input_type -> bpo.catalog.v1.GetScopeRequest
+	27, // 61: bpo.catalog.v1.CatalogService.UpdateScope:input_type -> bpo.catalog.v1.UpdateScopeRequest
+	28, // 62: bpo.catalog.v1.CatalogService.SubmitScope:input_type -> bpo.catalog.v1.SubmitScopeRequest
+	29, // 63: bpo.catalog.v1.CatalogService.ApproveScope:input_type -> bpo.catalog.v1.ApproveScopeRequest
+	30, // 64: bpo.catalog.v1.CatalogService.RejectScope:input_type -> bpo.catalog.v1.RejectScopeRequest
+	31, // 65: bpo.catalog.v1.CatalogService.CreateSourcingEvent:input_type -> bpo.catalog.v1.CreateSourcingEventRequest
+	32, // 66: bpo.catalog.v1.CatalogService.GetSourcingEvent:input_type -> bpo.catalog.v1.GetSourcingEventRequest
+	33, // 67: bpo.catalog.v1.CatalogService.ListSourcingEvents:input_type -> bpo.catalog.v1.ListSourcingEventsRequest
+	35, // 68: bpo.catalog.v1.CatalogService.PublishSourcingEvent:input_type -> bpo.catalog.v1.PublishSourcingEventRequest
+	36, // 69: bpo.catalog.v1.CatalogService.CloseSourcingEvent:input_type -> bpo.catalog.v1.CloseSourcingEventRequest
+	37, // 70: bpo.catalog.v1.CatalogService.CancelSourcingEvent:input_type -> bpo.catalog.v1.CancelSourcingEventRequest
+	38, // 71: bpo.catalog.v1.CatalogService.CreateProposal:input_type -> bpo.catalog.v1.CreateProposalRequest
+	39, // 72: bpo.catalog.v1.CatalogService.UpdateProposal:input_type -> bpo.catalog.v1.UpdateProposalRequest
+	40, // 73: bpo.catalog.v1.CatalogService.GetProposal:input_type -> bpo.catalog.v1.GetProposalRequest
+	41, // 74: bpo.catalog.v1.CatalogService.ListProposals:input_type -> bpo.catalog.v1.ListProposalsRequest
+	43, // 75: bpo.catalog.v1.CatalogService.ScoreProposal:input_type -> bpo.catalog.v1.ScoreProposalRequest
+	44, // 76: bpo.catalog.v1.CatalogService.GetRanking:input_type -> bpo.catalog.v1.GetRankingRequest
+	45, // 77: bpo.catalog.v1.CatalogService.ConfirmModeration:input_type -> bpo.catalog.v1.ConfirmModerationRequest
+	47, // 78: bpo.catalog.v1.CatalogService.AwardSourcingEvent:input_type -> bpo.catalog.v1.AwardSourcingEventRequest
+	48, // 79: bpo.catalog.v1.CatalogService.ApproveAward:input_type -> bpo.catalog.v1.ApproveAwardRequest
+	53, // 80: bpo.catalog.v1.CatalogService.UpdateSourcingEvent:input_type -> bpo.catalog.v1.UpdateSourcingEventRequest
+	54, // 81: bpo.catalog.v1.CatalogService.DeclineInvitation:input_type -> bpo.catalog.v1.DeclineInvitationRequest
+	55, // 82: bpo.catalog.v1.CatalogService.ApproveInvitation:input_type -> bpo.catalog.v1.ApproveInvitationRequest
+	56, // 83: bpo.catalog.v1.CatalogService.ConfirmProposal:input_type -> bpo.catalog.v1.ConfirmProposalRequest
+	57, // 84: bpo.catalog.v1.CatalogService.ListProposalRevisions:input_type -> bpo.catalog.v1.ListProposalRevisionsRequest
+	59, // 85: bpo.catalog.v1.CatalogService.ListEvaluations:input_type -> bpo.catalog.v1.ListEvaluationsRequest
+	61, // 86: bpo.catalog.v1.CatalogService.OverrideLocationScore:input_type -> bpo.catalog.v1.OverrideLocationScoreRequest
+	62, // 87: bpo.catalog.v1.CatalogService.WithdrawAward:input_type -> bpo.catalog.v1.WithdrawAwardRequest
+	63, // 88: bpo.catalog.v1.CatalogService.ListNotifications:input_type -> bpo.catalog.v1.ListNotificationsRequest
+	49, // 89: bpo.catalog.v1.CatalogService.ListAuditEvents:input_type -> bpo.catalog.v1.ListAuditEventsRequest
+	51, // 90: bpo.catalog.v1.CatalogService.VerifyAuditLog:input_type -> bpo.catalog.v1.VerifyAuditLogRequest
+	65, // 91: bpo.catalog.v1.CatalogService.CreateProvider:output_type -> bpo.catalog.v1.Provider
+	65, // 92: bpo.catalog.v1.CatalogService.GetProvider:output_type -> bpo.catalog.v1.Provider
+	4,  // 93: bpo.catalog.v1.CatalogService.ListProviders:output_type -> bpo.catalog.v1.ListProvidersResponse
+	65, // 94: bpo.catalog.v1.CatalogService.UpdateProvider:output_type -> bpo.catalog.v1.Provider
+	85, // 95: bpo.catalog.v1.CatalogService.DeleteProvider:output_type -> google.protobuf.Empty
+	65, // 96: bpo.catalog.v1.CatalogService.SuspendProvider:output_type -> bpo.catalog.v1.Provider
+	65, // 97: bpo.catalog.v1.CatalogService.BlockProvider:output_type -> bpo.catalog.v1.Provider
+	65, // 98: bpo.catalog.v1.CatalogService.ActivateProvider:output_type -> bpo.catalog.v1.Provider
+	65, // 99: bpo.catalog.v1.CatalogService.ReportProviderPerformance:output_type -> bpo.catalog.v1.Provider
+	70, // 100: bpo.catalog.v1.CatalogService.CreateProcess:output_type -> bpo.catalog.v1.Process
+	70, // 101: bpo.catalog.v1.CatalogService.GetProcess:output_type -> bpo.catalog.v1.Process
+	13, // 102: bpo.catalog.v1.CatalogService.ListProcesses:output_type -> bpo.catalog.v1.ListProcessesResponse
+	70, // 103: bpo.catalog.v1.CatalogService.UpdateProcess:output_type -> bpo.catalog.v1.Process
+	71, // 104: bpo.catalog.v1.CatalogService.AssessProcess:output_type -> bpo.catalog.v1.Assessment
+	71, // 105: bpo.catalog.v1.CatalogService.GetAssessment:output_type -> bpo.catalog.v1.Assessment
+	18, // 106: bpo.catalog.v1.CatalogService.ListAssessments:output_type -> bpo.catalog.v1.ListAssessmentsResponse
+	72, // 107: bpo.catalog.v1.CatalogService.GetAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	72, // 108: bpo.catalog.v1.CatalogService.UpdateAssessmentPolicy:output_type -> bpo.catalog.v1.AssessmentPolicy
+	73, // 109: bpo.catalog.v1.CatalogService.CreateEngagement:output_type -> bpo.catalog.v1.Engagement
+	73, // 110: bpo.catalog.v1.CatalogService.GetEngagement:output_type -> bpo.catalog.v1.Engagement
+	24, // 111: bpo.catalog.v1.CatalogService.ListEngagements:output_type -> bpo.catalog.v1.ListEngagementsResponse
+	73, // 112: bpo.catalog.v1.CatalogService.UpdateEngagement:output_type -> bpo.catalog.v1.Engagement
+	74, // 113: bpo.catalog.v1.CatalogService.GetScope:output_type -> bpo.catalog.v1.Scope
+	74, // 114: bpo.catalog.v1.CatalogService.UpdateScope:output_type -> bpo.catalog.v1.Scope
+	74, // 115: bpo.catalog.v1.CatalogService.SubmitScope:output_type -> bpo.catalog.v1.Scope
+	74, // 116: bpo.catalog.v1.CatalogService.ApproveScope:output_type -> bpo.catalog.v1.Scope
+	74, // 117: bpo.catalog.v1.CatalogService.RejectScope:output_type -> bpo.catalog.v1.Scope
+	75, // 118: bpo.catalog.v1.CatalogService.CreateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	75, // 119: bpo.catalog.v1.CatalogService.GetSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	34, // 120: bpo.catalog.v1.CatalogService.ListSourcingEvents:output_type -> bpo.catalog.v1.ListSourcingEventsResponse
+	75, // 121: bpo.catalog.v1.CatalogService.PublishSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	75, // 122: bpo.catalog.v1.CatalogService.CloseSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	75, // 123: bpo.catalog.v1.CatalogService.CancelSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	76, // 124: bpo.catalog.v1.CatalogService.CreateProposal:output_type -> bpo.catalog.v1.Proposal
+	76, // 125: bpo.catalog.v1.CatalogService.UpdateProposal:output_type -> bpo.catalog.v1.Proposal
+	76, // 126: bpo.catalog.v1.CatalogService.GetProposal:output_type -> bpo.catalog.v1.Proposal
+	42, // 127: bpo.catalog.v1.CatalogService.ListProposals:output_type -> bpo.catalog.v1.ListProposalsResponse
+	83, // 128: bpo.catalog.v1.CatalogService.ScoreProposal:output_type -> bpo.catalog.v1.Evaluation
+	86, // 129: bpo.catalog.v1.CatalogService.GetRanking:output_type -> bpo.catalog.v1.Ranking
+	46, // 130: bpo.catalog.v1.CatalogService.ConfirmModeration:output_type -> bpo.catalog.v1.ConfirmModerationResponse
+	75, // 131: bpo.catalog.v1.CatalogService.AwardSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	75, // 132: bpo.catalog.v1.CatalogService.ApproveAward:output_type -> bpo.catalog.v1.SourcingEvent
+	75, // 133: bpo.catalog.v1.CatalogService.UpdateSourcingEvent:output_type -> bpo.catalog.v1.SourcingEvent
+	75, // 134: bpo.catalog.v1.CatalogService.DeclineInvitation:output_type -> bpo.catalog.v1.SourcingEvent
+	75, // 135: bpo.catalog.v1.CatalogService.ApproveInvitation:output_type -> bpo.catalog.v1.SourcingEvent
+	76, // 136: bpo.catalog.v1.CatalogService.ConfirmProposal:output_type -> bpo.catalog.v1.Proposal
+	58, // 137: bpo.catalog.v1.CatalogService.ListProposalRevisions:output_type -> bpo.catalog.v1.ListProposalRevisionsResponse
+	60, // 138: bpo.catalog.v1.CatalogService.ListEvaluations:output_type -> bpo.catalog.v1.ListEvaluationsResponse
+	76, // 139: bpo.catalog.v1.CatalogService.OverrideLocationScore:output_type -> bpo.catalog.v1.Proposal
+	75, // 140: bpo.catalog.v1.CatalogService.WithdrawAward:output_type -> bpo.catalog.v1.SourcingEvent
+	64, // 141: bpo.catalog.v1.CatalogService.ListNotifications:output_type -> bpo.catalog.v1.ListNotificationsResponse
+	50, // 142: bpo.catalog.v1.CatalogService.ListAuditEvents:output_type -> bpo.catalog.v1.ListAuditEventsResponse
+	52, // 143: bpo.catalog.v1.CatalogService.VerifyAuditLog:output_type -> bpo.catalog.v1.VerifyAuditLogResponse
+	91, // [91:144] is the sub-list for method output_type
+	38, // [38:91] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_catalog_service_proto_init() }
@@ -3803,7 +4747,7 @@ func file_bpo_catalog_v1_catalog_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_catalog_v1_catalog_service_proto_rawDesc), len(file_bpo_catalog_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   53,
+			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

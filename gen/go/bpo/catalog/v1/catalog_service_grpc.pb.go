@@ -62,6 +62,15 @@ const (
 	CatalogService_ConfirmModeration_FullMethodName         = "/bpo.catalog.v1.CatalogService/ConfirmModeration"
 	CatalogService_AwardSourcingEvent_FullMethodName        = "/bpo.catalog.v1.CatalogService/AwardSourcingEvent"
 	CatalogService_ApproveAward_FullMethodName              = "/bpo.catalog.v1.CatalogService/ApproveAward"
+	CatalogService_UpdateSourcingEvent_FullMethodName       = "/bpo.catalog.v1.CatalogService/UpdateSourcingEvent"
+	CatalogService_DeclineInvitation_FullMethodName         = "/bpo.catalog.v1.CatalogService/DeclineInvitation"
+	CatalogService_ApproveInvitation_FullMethodName         = "/bpo.catalog.v1.CatalogService/ApproveInvitation"
+	CatalogService_ConfirmProposal_FullMethodName           = "/bpo.catalog.v1.CatalogService/ConfirmProposal"
+	CatalogService_ListProposalRevisions_FullMethodName     = "/bpo.catalog.v1.CatalogService/ListProposalRevisions"
+	CatalogService_ListEvaluations_FullMethodName           = "/bpo.catalog.v1.CatalogService/ListEvaluations"
+	CatalogService_OverrideLocationScore_FullMethodName     = "/bpo.catalog.v1.CatalogService/OverrideLocationScore"
+	CatalogService_WithdrawAward_FullMethodName             = "/bpo.catalog.v1.CatalogService/WithdrawAward"
+	CatalogService_ListNotifications_FullMethodName         = "/bpo.catalog.v1.CatalogService/ListNotifications"
 	CatalogService_ListAuditEvents_FullMethodName           = "/bpo.catalog.v1.CatalogService/ListAuditEvents"
 	CatalogService_VerifyAuditLog_FullMethodName            = "/bpo.catalog.v1.CatalogService/VerifyAuditLog"
 )
@@ -119,6 +128,9 @@ type CatalogServiceClient interface {
 	// Lists a process's assessments, newest last.
 	ListAssessments(ctx context.Context, in *ListAssessmentsRequest, opts ...grpc.CallOption) (*ListAssessmentsResponse, error)
 	// Gets the assessment policy.
+	// (Its REST path matches `policies/*`, not the literal singleton name: a
+	// literal pattern gives an OpenAPI path parameter that is not in the
+	// path. The request's validation admits only `policies/assessment`.)
 	GetAssessmentPolicy(ctx context.Context, in *GetAssessmentPolicyRequest, opts ...grpc.CallOption) (*AssessmentPolicy, error)
 	// Updates the assessment policy. Roles: `admin`.
 	UpdateAssessmentPolicy(ctx context.Context, in *UpdateAssessmentPolicyRequest, opts ...grpc.CallOption) (*AssessmentPolicy, error)
@@ -196,6 +208,44 @@ type CatalogServiceClient interface {
 	// Approves the proposed award (→ AWARDED; the engagement records the
 	// provider and proposal). Roles: `approver` who did not propose it.
 	ApproveAward(ctx context.Context, in *ApproveAwardRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Changes a DRAFT or PUBLISHED event: display name, invited providers,
+	// evaluators, criteria, deadline, term, and (PUBLISHED only) moving it to
+	// the engagement's latest approved scope revision (`scope_revision`).
+	// On a PUBLISHED event a change of requirements (scope revision,
+	// criteria, a shortened deadline) marks every submitted proposal
+	// NEEDS_CONFIRMATION, and the deadline must then be at least 5 days
+	// away. Invitees cannot be removed once published. Roles:
+	// `sourcing_manager`.
+	UpdateSourcingEvent(ctx context.Context, in *UpdateSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Declines the caller's provider's invitation to a PUBLISHED event, with
+	// a reason; a proposal already submitted is kept but no longer counted.
+	// Roles: `provider`.
+	DeclineInvitation(ctx context.Context, in *DeclineInvitationRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Lets a provider whose standing is VERY_POOR be invited to a DRAFT
+	// event, with a reason. Roles: `approver`.
+	ApproveInvitation(ctx context.Context, in *ApproveInvitationRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Confirms the caller's own proposal as it stands after the event's
+	// requirements changed (NEEDS_CONFIRMATION → SUBMITTED), before the
+	// deadline. Roles: `provider`.
+	ConfirmProposal(ctx context.Context, in *ConfirmProposalRequest, opts ...grpc.CallOption) (*Proposal, error)
+	// Lists every revision of a proposal, oldest first, sealed as in
+	// GetProposal.
+	ListProposalRevisions(ctx context.Context, in *ListProposalRevisionsRequest, opts ...grpc.CallOption) (*ListProposalRevisionsResponse, error)
+	// Lists the evaluators' scores of a proposal (of its final revision, the
+	// one evaluated). Not for providers; only once the event is CLOSED.
+	ListEvaluations(ctx context.Context, in *ListEvaluationsRequest, opts ...grpc.CallOption) (*ListEvaluationsResponse, error)
+	// Overrides the automatic location score of a QUALIFIED proposal while
+	// the event is CLOSED, with a reason. Roles: `sourcing_manager`.
+	OverrideLocationScore(ctx context.Context, in *OverrideLocationScoreRequest, opts ...grpc.CallOption) (*Proposal, error)
+	// Records that the awarded provider withdrew before a contract was
+	// signed: the event goes back to EVALUATED, the proposal is WITHDRAWN,
+	// the engagement's award is cleared, and the next-ranked qualified
+	// proposal may be awarded with the same four-eyes approval. Roles:
+	// `sourcing_manager`.
+	WithdrawAward(ctx context.Context, in *WithdrawAwardRequest, opts ...grpc.CallOption) (*SourcingEvent, error)
+	// Lists a provider's notifications, newest last. A provider user lists
+	// only its own.
+	ListNotifications(ctx context.Context, in *ListNotificationsRequest, opts ...grpc.CallOption) (*ListNotificationsResponse, error)
 	// Lists the catalog's audit log, oldest first. Roles: `auditor`, `admin`.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Re-computes the catalog's audit hash chain and says whether it is
@@ -631,6 +681,96 @@ func (c *catalogServiceClient) ApproveAward(ctx context.Context, in *ApproveAwar
 	return out, nil
 }
 
+func (c *catalogServiceClient) UpdateSourcingEvent(ctx context.Context, in *UpdateSourcingEventRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_UpdateSourcingEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) DeclineInvitation(ctx context.Context, in *DeclineInvitationRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_DeclineInvitation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ApproveInvitation(ctx context.Context, in *ApproveInvitationRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_ApproveInvitation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ConfirmProposal(ctx context.Context, in *ConfirmProposalRequest, opts ...grpc.CallOption) (*Proposal, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Proposal)
+	err := c.cc.Invoke(ctx, CatalogService_ConfirmProposal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListProposalRevisions(ctx context.Context, in *ListProposalRevisionsRequest, opts ...grpc.CallOption) (*ListProposalRevisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProposalRevisionsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListProposalRevisions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListEvaluations(ctx context.Context, in *ListEvaluationsRequest, opts ...grpc.CallOption) (*ListEvaluationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListEvaluationsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListEvaluations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) OverrideLocationScore(ctx context.Context, in *OverrideLocationScoreRequest, opts ...grpc.CallOption) (*Proposal, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Proposal)
+	err := c.cc.Invoke(ctx, CatalogService_OverrideLocationScore_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) WithdrawAward(ctx context.Context, in *WithdrawAwardRequest, opts ...grpc.CallOption) (*SourcingEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SourcingEvent)
+	err := c.cc.Invoke(ctx, CatalogService_WithdrawAward_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListNotifications(ctx context.Context, in *ListNotificationsRequest, opts ...grpc.CallOption) (*ListNotificationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNotificationsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListNotifications_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditEventsResponse)
@@ -704,6 +844,9 @@ type CatalogServiceServer interface {
 	// Lists a process's assessments, newest last.
 	ListAssessments(context.Context, *ListAssessmentsRequest) (*ListAssessmentsResponse, error)
 	// Gets the assessment policy.
+	// (Its REST path matches `policies/*`, not the literal singleton name: a
+	// literal pattern gives an OpenAPI path parameter that is not in the
+	// path. The request's validation admits only `policies/assessment`.)
 	GetAssessmentPolicy(context.Context, *GetAssessmentPolicyRequest) (*AssessmentPolicy, error)
 	// Updates the assessment policy. Roles: `admin`.
 	UpdateAssessmentPolicy(context.Context, *UpdateAssessmentPolicyRequest) (*AssessmentPolicy, error)
@@ -781,6 +924,44 @@ type CatalogServiceServer interface {
 	// Approves the proposed award (→ AWARDED; the engagement records the
 	// provider and proposal). Roles: `approver` who did not propose it.
 	ApproveAward(context.Context, *ApproveAwardRequest) (*SourcingEvent, error)
+	// Changes a DRAFT or PUBLISHED event: display name, invited providers,
+	// evaluators, criteria, deadline, term, and (PUBLISHED only) moving it to
+	// the engagement's latest approved scope revision (`scope_revision`).
+	// On a PUBLISHED event a change of requirements (scope revision,
+	// criteria, a shortened deadline) marks every submitted proposal
+	// NEEDS_CONFIRMATION, and the deadline must then be at least 5 days
+	// away. Invitees cannot be removed once published. Roles:
+	// `sourcing_manager`.
+	UpdateSourcingEvent(context.Context, *UpdateSourcingEventRequest) (*SourcingEvent, error)
+	// Declines the caller's provider's invitation to a PUBLISHED event, with
+	// a reason; a proposal already submitted is kept but no longer counted.
+	// Roles: `provider`.
+	DeclineInvitation(context.Context, *DeclineInvitationRequest) (*SourcingEvent, error)
+	// Lets a provider whose standing is VERY_POOR be invited to a DRAFT
+	// event, with a reason. Roles: `approver`.
+	ApproveInvitation(context.Context, *ApproveInvitationRequest) (*SourcingEvent, error)
+	// Confirms the caller's own proposal as it stands after the event's
+	// requirements changed (NEEDS_CONFIRMATION → SUBMITTED), before the
+	// deadline. Roles: `provider`.
+	ConfirmProposal(context.Context, *ConfirmProposalRequest) (*Proposal, error)
+	// Lists every revision of a proposal, oldest first, sealed as in
+	// GetProposal.
+	ListProposalRevisions(context.Context, *ListProposalRevisionsRequest) (*ListProposalRevisionsResponse, error)
+	// Lists the evaluators' scores of a proposal (of its final revision, the
+	// one evaluated). Not for providers; only once the event is CLOSED.
+	ListEvaluations(context.Context, *ListEvaluationsRequest) (*ListEvaluationsResponse, error)
+	// Overrides the automatic location score of a QUALIFIED proposal while
+	// the event is CLOSED, with a reason. Roles: `sourcing_manager`.
+	OverrideLocationScore(context.Context, *OverrideLocationScoreRequest) (*Proposal, error)
+	// Records that the awarded provider withdrew before a contract was
+	// signed: the event goes back to EVALUATED, the proposal is WITHDRAWN,
+	// the engagement's award is cleared, and the next-ranked qualified
+	// proposal may be awarded with the same four-eyes approval. Roles:
+	// `sourcing_manager`.
+	WithdrawAward(context.Context, *WithdrawAwardRequest) (*SourcingEvent, error)
+	// Lists a provider's notifications, newest last. A provider user lists
+	// only its own.
+	ListNotifications(context.Context, *ListNotificationsRequest) (*ListNotificationsResponse, error)
 	// Lists the catalog's audit log, oldest first. Roles: `auditor`, `admin`.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Re-computes the catalog's audit hash chain and says whether it is
@@ -921,6 +1102,33 @@ func (UnimplementedCatalogServiceServer) AwardSourcingEvent(context.Context, *Aw
 }
 func (UnimplementedCatalogServiceServer) ApproveAward(context.Context, *ApproveAwardRequest) (*SourcingEvent, error) {
 	return nil, status.Error(codes.Unimplemented, "method ApproveAward not implemented")
+}
+func (UnimplementedCatalogServiceServer) UpdateSourcingEvent(context.Context, *UpdateSourcingEventRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateSourcingEvent not implemented")
+}
+func (UnimplementedCatalogServiceServer) DeclineInvitation(context.Context, *DeclineInvitationRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclineInvitation not implemented")
+}
+func (UnimplementedCatalogServiceServer) ApproveInvitation(context.Context, *ApproveInvitationRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveInvitation not implemented")
+}
+func (UnimplementedCatalogServiceServer) ConfirmProposal(context.Context, *ConfirmProposalRequest) (*Proposal, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmProposal not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListProposalRevisions(context.Context, *ListProposalRevisionsRequest) (*ListProposalRevisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListProposalRevisions not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListEvaluations(context.Context, *ListEvaluationsRequest) (*ListEvaluationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListEvaluations not implemented")
+}
+func (UnimplementedCatalogServiceServer) OverrideLocationScore(context.Context, *OverrideLocationScoreRequest) (*Proposal, error) {
+	return nil, status.Error(codes.Unimplemented, "method OverrideLocationScore not implemented")
+}
+func (UnimplementedCatalogServiceServer) WithdrawAward(context.Context, *WithdrawAwardRequest) (*SourcingEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawAward not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListNotifications(context.Context, *ListNotificationsRequest) (*ListNotificationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNotifications not implemented")
 }
 func (UnimplementedCatalogServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
@@ -1705,6 +1913,168 @@ func _CatalogService_ApproveAward_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_UpdateSourcingEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateSourcingEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).UpdateSourcingEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_UpdateSourcingEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).UpdateSourcingEvent(ctx, req.(*UpdateSourcingEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_DeclineInvitation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclineInvitationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).DeclineInvitation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_DeclineInvitation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).DeclineInvitation(ctx, req.(*DeclineInvitationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ApproveInvitation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveInvitationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ApproveInvitation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ApproveInvitation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ApproveInvitation(ctx, req.(*ApproveInvitationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ConfirmProposal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmProposalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ConfirmProposal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ConfirmProposal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ConfirmProposal(ctx, req.(*ConfirmProposalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListProposalRevisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProposalRevisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListProposalRevisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListProposalRevisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListProposalRevisions(ctx, req.(*ListProposalRevisionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListEvaluations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListEvaluationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListEvaluations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListEvaluations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListEvaluations(ctx, req.(*ListEvaluationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_OverrideLocationScore_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OverrideLocationScoreRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).OverrideLocationScore(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_OverrideLocationScore_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).OverrideLocationScore(ctx, req.(*OverrideLocationScoreRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_WithdrawAward_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawAwardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).WithdrawAward(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_WithdrawAward_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).WithdrawAward(ctx, req.(*WithdrawAwardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListNotifications_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNotificationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListNotifications(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListNotifications_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListNotifications(ctx, req.(*ListNotificationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditEventsRequest)
 	if err := dec(in); err != nil {
@@ -1915,6 +2285,42 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ApproveAward",
 			Handler:    _CatalogService_ApproveAward_Handler,
+		},
+		{
+			MethodName: "UpdateSourcingEvent",
+			Handler:    _CatalogService_UpdateSourcingEvent_Handler,
+		},
+		{
+			MethodName: "DeclineInvitation",
+			Handler:    _CatalogService_DeclineInvitation_Handler,
+		},
+		{
+			MethodName: "ApproveInvitation",
+			Handler:    _CatalogService_ApproveInvitation_Handler,
+		},
+		{
+			MethodName: "ConfirmProposal",
+			Handler:    _CatalogService_ConfirmProposal_Handler,
+		},
+		{
+			MethodName: "ListProposalRevisions",
+			Handler:    _CatalogService_ListProposalRevisions_Handler,
+		},
+		{
+			MethodName: "ListEvaluations",
+			Handler:    _CatalogService_ListEvaluations_Handler,
+		},
+		{
+			MethodName: "OverrideLocationScore",
+			Handler:    _CatalogService_OverrideLocationScore_Handler,
+		},
+		{
+			MethodName: "WithdrawAward",
+			Handler:    _CatalogService_WithdrawAward_Handler,
+		},
+		{
+			MethodName: "ListNotifications",
+			Handler:    _CatalogService_ListNotifications_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",

@@ -281,6 +281,15 @@ type Engagement struct {
 	Owner string `protobuf:"bytes,10,opt,name=owner,proto3" json:"owner,omitempty"`
 	// The award, once approved.
 	Award *EngagementAward `protobuf:"bytes,11,opt,name=award,proto3" json:"award,omitempty"`
+	// Shore models in the order the client prefers them, each at most once;
+	// the location score of a proposal is 10 for the first, 7 for the
+	// second, 4 for the third (a model left out scores 0). Empty means
+	// ONSHORE, NEARSHORE, OFFSHORE. spec: catalog.md §3 "Evaluation" step 3.
+	ShorePreference []ShoreModel `protobuf:"varint,12,rep,packed,name=shore_preference,json=shorePreference,proto3,enum=bpo.catalog.v1.ShoreModel" json:"shore_preference,omitempty"`
+	// Processes of the engagement edited since their latest assessment:
+	// that assessment is stale until the process is assessed again.
+	// Computed on read.
+	StaleProcesses []string `protobuf:"bytes,13,rep,name=stale_processes,json=staleProcesses,proto3" json:"stale_processes,omitempty"`
 	// When the engagement was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -394,6 +403,20 @@ func (x *Engagement) GetOwner() string {
 func (x *Engagement) GetAward() *EngagementAward {
 	if x != nil {
 		return x.Award
+	}
+	return nil
+}
+
+func (x *Engagement) GetShorePreference() []ShoreModel {
+	if x != nil {
+		return x.ShorePreference
+	}
+	return nil
+}
+
+func (x *Engagement) GetStaleProcesses() []string {
+	if x != nil {
+		return x.StaleProcesses
 	}
 	return nil
 }
@@ -1121,7 +1144,7 @@ var File_bpo_catalog_v1_engagement_proto protoreflect.FileDescriptor
 
 const file_bpo_catalog_v1_engagement_proto_rawDesc = "" +
 	"\n" +
-	"\x1fbpo/catalog/v1/engagement.proto\x12\x0ebpo.catalog.v1\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xfc\x06\n" +
+	"\x1fbpo/catalog/v1/engagement.proto\x12\x0ebpo.catalog.v1\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x8b\b\n" +
 	"\n" +
 	"Engagement\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12/\n" +
@@ -1136,7 +1159,9 @@ const file_bpo_catalog_v1_engagement_proto_rawDesc = "" +
 	"\rquality_goals\x18\t \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xa0\x1fR\fqualityGoals\x12\x1a\n" +
 	"\x05owner\x18\n" +
 	" \x01(\tB\x04\xe2A\x01\x03R\x05owner\x12;\n" +
-	"\x05award\x18\v \x01(\v2\x1f.bpo.catalog.v1.EngagementAwardB\x04\xe2A\x01\x03R\x05award\x12A\n" +
+	"\x05award\x18\v \x01(\v2\x1f.bpo.catalog.v1.EngagementAwardB\x04\xe2A\x01\x03R\x05award\x12^\n" +
+	"\x10shore_preference\x18\f \x03(\x0e2\x1a.bpo.catalog.v1.ShoreModelB\x17\xe2A\x01\x01\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x0fshorePreference\x12-\n" +
+	"\x0fstale_processes\x18\r \x03(\tB\x04\xe2A\x01\x03R\x0estaleProcesses\x12A\n" +
 	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
@@ -1265,41 +1290,43 @@ var file_bpo_catalog_v1_engagement_proto_goTypes = []any{
 	(*TransitionTerms)(nil),       // 11: bpo.catalog.v1.TransitionTerms
 	(*CommercialTerms)(nil),       // 12: bpo.catalog.v1.CommercialTerms
 	(CollaborationModel)(0),       // 13: bpo.catalog.v1.CollaborationModel
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
-	(*v1.Money)(nil),              // 15: bpo.type.v1.Money
-	(*v1.ServiceLevel)(nil),       // 16: bpo.type.v1.ServiceLevel
-	(CertificationType)(0),        // 17: bpo.catalog.v1.CertificationType
-	(DataClassification)(0),       // 18: bpo.catalog.v1.DataClassification
-	(*date.Date)(nil),             // 19: google.type.Date
+	(ShoreModel)(0),               // 14: bpo.catalog.v1.ShoreModel
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(*v1.Money)(nil),              // 16: bpo.type.v1.Money
+	(*v1.ServiceLevel)(nil),       // 17: bpo.type.v1.ServiceLevel
+	(CertificationType)(0),        // 18: bpo.catalog.v1.CertificationType
+	(DataClassification)(0),       // 19: bpo.catalog.v1.DataClassification
+	(*date.Date)(nil),             // 20: google.type.Date
 }
 var file_bpo_catalog_v1_engagement_proto_depIdxs = []int32{
 	13, // 0: bpo.catalog.v1.Engagement.collaboration_model:type_name -> bpo.catalog.v1.CollaborationModel
 	5,  // 1: bpo.catalog.v1.Engagement.award:type_name -> bpo.catalog.v1.EngagementAward
-	14, // 2: bpo.catalog.v1.Engagement.create_time:type_name -> google.protobuf.Timestamp
-	14, // 3: bpo.catalog.v1.Engagement.update_time:type_name -> google.protobuf.Timestamp
-	15, // 4: bpo.catalog.v1.EngagementAward.total_contract_value:type_name -> bpo.type.v1.Money
-	14, // 5: bpo.catalog.v1.EngagementAward.award_time:type_name -> google.protobuf.Timestamp
-	0,  // 6: bpo.catalog.v1.Scope.state:type_name -> bpo.catalog.v1.ScopeState
-	7,  // 7: bpo.catalog.v1.Scope.deliverables:type_name -> bpo.catalog.v1.Deliverable
-	8,  // 8: bpo.catalog.v1.Scope.coverage:type_name -> bpo.catalog.v1.Coverage
-	16, // 9: bpo.catalog.v1.Scope.service_levels:type_name -> bpo.type.v1.ServiceLevel
-	9,  // 10: bpo.catalog.v1.Scope.compliance:type_name -> bpo.catalog.v1.Compliance
-	10, // 11: bpo.catalog.v1.Scope.integrations:type_name -> bpo.catalog.v1.Integration
-	11, // 12: bpo.catalog.v1.Scope.transition:type_name -> bpo.catalog.v1.TransitionTerms
-	12, // 13: bpo.catalog.v1.Scope.commercial:type_name -> bpo.catalog.v1.CommercialTerms
-	14, // 14: bpo.catalog.v1.Scope.update_time:type_name -> google.protobuf.Timestamp
-	14, // 15: bpo.catalog.v1.Scope.approve_time:type_name -> google.protobuf.Timestamp
-	1,  // 16: bpo.catalog.v1.Coverage.hours:type_name -> bpo.catalog.v1.CoverageHours
-	17, // 17: bpo.catalog.v1.Compliance.required_certifications:type_name -> bpo.catalog.v1.CertificationType
-	18, // 18: bpo.catalog.v1.Compliance.data_classification:type_name -> bpo.catalog.v1.DataClassification
-	2,  // 19: bpo.catalog.v1.Integration.direction:type_name -> bpo.catalog.v1.IntegrationDirection
-	19, // 20: bpo.catalog.v1.TransitionTerms.go_live_date:type_name -> google.type.Date
-	3,  // 21: bpo.catalog.v1.CommercialTerms.preferred_pricing_models:type_name -> bpo.catalog.v1.PricingModel
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	14, // 2: bpo.catalog.v1.Engagement.shore_preference:type_name -> bpo.catalog.v1.ShoreModel
+	15, // 3: bpo.catalog.v1.Engagement.create_time:type_name -> google.protobuf.Timestamp
+	15, // 4: bpo.catalog.v1.Engagement.update_time:type_name -> google.protobuf.Timestamp
+	16, // 5: bpo.catalog.v1.EngagementAward.total_contract_value:type_name -> bpo.type.v1.Money
+	15, // 6: bpo.catalog.v1.EngagementAward.award_time:type_name -> google.protobuf.Timestamp
+	0,  // 7: bpo.catalog.v1.Scope.state:type_name -> bpo.catalog.v1.ScopeState
+	7,  // 8: bpo.catalog.v1.Scope.deliverables:type_name -> bpo.catalog.v1.Deliverable
+	8,  // 9: bpo.catalog.v1.Scope.coverage:type_name -> bpo.catalog.v1.Coverage
+	17, // 10: bpo.catalog.v1.Scope.service_levels:type_name -> bpo.type.v1.ServiceLevel
+	9,  // 11: bpo.catalog.v1.Scope.compliance:type_name -> bpo.catalog.v1.Compliance
+	10, // 12: bpo.catalog.v1.Scope.integrations:type_name -> bpo.catalog.v1.Integration
+	11, // 13: bpo.catalog.v1.Scope.transition:type_name -> bpo.catalog.v1.TransitionTerms
+	12, // 14: bpo.catalog.v1.Scope.commercial:type_name -> bpo.catalog.v1.CommercialTerms
+	15, // 15: bpo.catalog.v1.Scope.update_time:type_name -> google.protobuf.Timestamp
+	15, // 16: bpo.catalog.v1.Scope.approve_time:type_name -> google.protobuf.Timestamp
+	1,  // 17: bpo.catalog.v1.Coverage.hours:type_name -> bpo.catalog.v1.CoverageHours
+	18, // 18: bpo.catalog.v1.Compliance.required_certifications:type_name -> bpo.catalog.v1.CertificationType
+	19, // 19: bpo.catalog.v1.Compliance.data_classification:type_name -> bpo.catalog.v1.DataClassification
+	2,  // 20: bpo.catalog.v1.Integration.direction:type_name -> bpo.catalog.v1.IntegrationDirection
+	20, // 21: bpo.catalog.v1.TransitionTerms.go_live_date:type_name -> google.type.Date
+	3,  // 22: bpo.catalog.v1.CommercialTerms.preferred_pricing_models:type_name -> bpo.catalog.v1.PricingModel
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_engagement_proto_init() }

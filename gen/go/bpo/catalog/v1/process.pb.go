@@ -362,6 +362,10 @@ type Process struct {
 	LatestAssessment string `protobuf:"bytes,21,opt,name=latest_assessment,json=latestAssessment,proto3" json:"latest_assessment,omitempty"`
 	// The latest assessment's recommendation.
 	LatestRecommendation Recommendation `protobuf:"varint,22,opt,name=latest_recommendation,json=latestRecommendation,proto3,enum=bpo.catalog.v1.Recommendation" json:"latest_recommendation,omitempty"`
+	// Whether the process was edited after its latest assessment: the
+	// assessment no longer describes it until AssessProcess runs again, and
+	// engagements refuse it as they refuse RETAIN (without an override).
+	AssessmentStale bool `protobuf:"varint,23,opt,name=assessment_stale,json=assessmentStale,proto3" json:"assessment_stale,omitempty"`
 	// When the process was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the process was last changed.
@@ -554,6 +558,13 @@ func (x *Process) GetLatestRecommendation() Recommendation {
 		return x.LatestRecommendation
 	}
 	return Recommendation_RECOMMENDATION_UNSPECIFIED
+}
+
+func (x *Process) GetAssessmentStale() bool {
+	if x != nil {
+		return x.AssessmentStale
+	}
+	return false
 }
 
 func (x *Process) GetCreateTime() *timestamppb.Timestamp {
@@ -1136,7 +1147,7 @@ var File_bpo_catalog_v1_process_proto protoreflect.FileDescriptor
 
 const file_bpo_catalog_v1_process_proto_rawDesc = "" +
 	"\n" +
-	"\x1cbpo/catalog/v1/process.proto\x12\x0ebpo.catalog.v1\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x17bpo/type/v1/money.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc6\f\n" +
+	"\x1cbpo/catalog/v1/process.proto\x12\x0ebpo.catalog.v1\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x17bpo/type/v1/money.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\f\n" +
 	"\aProcess\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12/\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\f\xe2A\x01\x02\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12.\n" +
@@ -1164,7 +1175,8 @@ const file_bpo_catalog_v1_process_proto_rawDesc = "" +
 	"\x16allowed_data_countries\x18\x14 \x03(\tB\x1a\xe2A\x01\x01\xbaH\x13\x92\x01\x10\"\x0er\f2\n" +
 	"^[A-Z]{2}$R\x14allowedDataCountries\x121\n" +
 	"\x11latest_assessment\x18\x15 \x01(\tB\x04\xe2A\x01\x03R\x10latestAssessment\x12Y\n" +
-	"\x15latest_recommendation\x18\x16 \x01(\x0e2\x1e.bpo.catalog.v1.RecommendationB\x04\xe2A\x01\x03R\x14latestRecommendation\x12A\n" +
+	"\x15latest_recommendation\x18\x16 \x01(\x0e2\x1e.bpo.catalog.v1.RecommendationB\x04\xe2A\x01\x03R\x14latestRecommendation\x12/\n" +
+	"\x10assessment_stale\x18\x17 \x01(\bB\x04\xe2A\x01\x03R\x0fassessmentStale\x12A\n" +
 	"\vcreate_time\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +

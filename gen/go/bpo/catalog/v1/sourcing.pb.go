@@ -185,6 +185,8 @@ const (
 	ProposalState_PROPOSAL_STATE_AWARDED ProposalState = 5
 	// Not selected.
 	ProposalState_PROPOSAL_STATE_NOT_SELECTED ProposalState = 6
+	// Awarded, then withdrawn by its provider before a contract was signed.
+	ProposalState_PROPOSAL_STATE_WITHDRAWN ProposalState = 7
 )
 
 // Enum value maps for ProposalState.
@@ -197,6 +199,7 @@ var (
 		4: "PROPOSAL_STATE_DISQUALIFIED",
 		5: "PROPOSAL_STATE_AWARDED",
 		6: "PROPOSAL_STATE_NOT_SELECTED",
+		7: "PROPOSAL_STATE_WITHDRAWN",
 	}
 	ProposalState_value = map[string]int32{
 		"PROPOSAL_STATE_UNSPECIFIED":        0,
@@ -206,6 +209,7 @@ var (
 		"PROPOSAL_STATE_DISQUALIFIED":       4,
 		"PROPOSAL_STATE_AWARDED":            5,
 		"PROPOSAL_STATE_NOT_SELECTED":       6,
+		"PROPOSAL_STATE_WITHDRAWN":          7,
 	}
 )
 
@@ -234,6 +238,63 @@ func (x ProposalState) Number() protoreflect.EnumNumber {
 // Deprecated: Use ProposalState.Descriptor instead.
 func (ProposalState) EnumDescriptor() ([]byte, []int) {
 	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{2}
+}
+
+// What a notification says.
+type NotificationKind int32
+
+const (
+	// Not used.
+	NotificationKind_NOTIFICATION_KIND_UNSPECIFIED NotificationKind = 0
+	// The proposal was not selected.
+	NotificationKind_NOTIFICATION_KIND_NOT_SELECTED NotificationKind = 1
+	// The requirements changed: confirm or revise the proposal.
+	NotificationKind_NOTIFICATION_KIND_CONFIRMATION_NEEDED NotificationKind = 2
+	// The proposal was awarded (also when the award passed on to it).
+	NotificationKind_NOTIFICATION_KIND_AWARDED NotificationKind = 3
+)
+
+// Enum value maps for NotificationKind.
+var (
+	NotificationKind_name = map[int32]string{
+		0: "NOTIFICATION_KIND_UNSPECIFIED",
+		1: "NOTIFICATION_KIND_NOT_SELECTED",
+		2: "NOTIFICATION_KIND_CONFIRMATION_NEEDED",
+		3: "NOTIFICATION_KIND_AWARDED",
+	}
+	NotificationKind_value = map[string]int32{
+		"NOTIFICATION_KIND_UNSPECIFIED":         0,
+		"NOTIFICATION_KIND_NOT_SELECTED":        1,
+		"NOTIFICATION_KIND_CONFIRMATION_NEEDED": 2,
+		"NOTIFICATION_KIND_AWARDED":             3,
+	}
+)
+
+func (x NotificationKind) Enum() *NotificationKind {
+	p := new(NotificationKind)
+	*p = x
+	return p
+}
+
+func (x NotificationKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NotificationKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_catalog_v1_sourcing_proto_enumTypes[3].Descriptor()
+}
+
+func (NotificationKind) Type() protoreflect.EnumType {
+	return &file_bpo_catalog_v1_sourcing_proto_enumTypes[3]
+}
+
+func (x NotificationKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NotificationKind.Descriptor instead.
+func (NotificationKind) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{3}
 }
 
 // A sourcing event (RFP) for one engagement's approved scope revision.
@@ -268,6 +329,21 @@ type SourcingEvent struct {
 	Award *Award `protobuf:"bytes,12,opt,name=award,proto3" json:"award,omitempty"`
 	// The sourcing manager who created the event.
 	Owner string `protobuf:"bytes,13,opt,name=owner,proto3" json:"owner,omitempty"`
+	// The invited providers that declined, with their reasons.
+	DeclinedInvitations []*DeclinedInvitation `protobuf:"bytes,14,rep,name=declined_invitations,json=declinedInvitations,proto3" json:"declined_invitations,omitempty"`
+	// Warnings about the invited providers: one per invitee whose standing
+	// is POOR. Also in the audit record of the change that invited them.
+	Warnings []string `protobuf:"bytes,15,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	// Approvers' overrides that let a VERY_POOR provider be invited
+	// (ApproveInvitation); the event is not published without one for each.
+	InvitationOverrides []*InvitationOverride `protobuf:"bytes,16,rep,name=invitation_overrides,json=invitationOverrides,proto3" json:"invitation_overrides,omitempty"`
+	// When the requirements of the PUBLISHED event last changed (scope
+	// revision, criteria, a shortened deadline, the client's location): the
+	// proposals submitted before it need confirmation.
+	RequirementsChangeTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=requirements_change_time,json=requirementsChangeTime,proto3" json:"requirements_change_time,omitempty"`
+	// Approved awards the provider withdrew from before a contract was
+	// signed, oldest first; the award passed on to another proposal.
+	WithdrawnAwards []*Award `protobuf:"bytes,18,rep,name=withdrawn_awards,json=withdrawnAwards,proto3" json:"withdrawn_awards,omitempty"`
 	// When the event was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -399,6 +475,41 @@ func (x *SourcingEvent) GetOwner() string {
 	return ""
 }
 
+func (x *SourcingEvent) GetDeclinedInvitations() []*DeclinedInvitation {
+	if x != nil {
+		return x.DeclinedInvitations
+	}
+	return nil
+}
+
+func (x *SourcingEvent) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+func (x *SourcingEvent) GetInvitationOverrides() []*InvitationOverride {
+	if x != nil {
+		return x.InvitationOverrides
+	}
+	return nil
+}
+
+func (x *SourcingEvent) GetRequirementsChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RequirementsChangeTime
+	}
+	return nil
+}
+
+func (x *SourcingEvent) GetWithdrawnAwards() []*Award {
+	if x != nil {
+		return x.WithdrawnAwards
+	}
+	return nil
+}
+
 func (x *SourcingEvent) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -491,7 +602,13 @@ type Award struct {
 	// When it was proposed.
 	ProposeTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=propose_time,json=proposeTime,proto3" json:"propose_time,omitempty"`
 	// When it was approved.
-	ApproveTime   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=approve_time,json=approveTime,proto3" json:"approve_time,omitempty"`
+	ApproveTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=approve_time,json=approveTime,proto3" json:"approve_time,omitempty"`
+	// Why the provider withdrew (WithdrawAward); empty while it stands.
+	WithdrawReason string `protobuf:"bytes,8,opt,name=withdraw_reason,json=withdrawReason,proto3" json:"withdraw_reason,omitempty"`
+	// Who recorded the withdrawal.
+	WithdrawnBy string `protobuf:"bytes,9,opt,name=withdrawn_by,json=withdrawnBy,proto3" json:"withdrawn_by,omitempty"`
+	// When.
+	WithdrawTime  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=withdraw_time,json=withdrawTime,proto3" json:"withdraw_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -575,6 +692,238 @@ func (x *Award) GetApproveTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Award) GetWithdrawReason() string {
+	if x != nil {
+		return x.WithdrawReason
+	}
+	return ""
+}
+
+func (x *Award) GetWithdrawnBy() string {
+	if x != nil {
+		return x.WithdrawnBy
+	}
+	return ""
+}
+
+func (x *Award) GetWithdrawTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WithdrawTime
+	}
+	return nil
+}
+
+// An invited provider's refusal to bid.
+type DeclinedInvitation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `providers/{provider}`.
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Why, in the provider's words.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When.
+	DeclineTime   *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=decline_time,json=declineTime,proto3" json:"decline_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclinedInvitation) Reset() {
+	*x = DeclinedInvitation{}
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclinedInvitation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclinedInvitation) ProtoMessage() {}
+
+func (x *DeclinedInvitation) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclinedInvitation.ProtoReflect.Descriptor instead.
+func (*DeclinedInvitation) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DeclinedInvitation) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *DeclinedInvitation) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DeclinedInvitation) GetDeclineTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeclineTime
+	}
+	return nil
+}
+
+// An approver's permission to invite a provider whose standing is
+// VERY_POOR.
+type InvitationOverride struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `providers/{provider}`.
+	Provider string `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Why it is invited anyway.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The approver.
+	ApprovedBy string `protobuf:"bytes,3,opt,name=approved_by,json=approvedBy,proto3" json:"approved_by,omitempty"`
+	// When.
+	ApproveTime   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=approve_time,json=approveTime,proto3" json:"approve_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InvitationOverride) Reset() {
+	*x = InvitationOverride{}
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InvitationOverride) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InvitationOverride) ProtoMessage() {}
+
+func (x *InvitationOverride) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InvitationOverride.ProtoReflect.Descriptor instead.
+func (*InvitationOverride) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *InvitationOverride) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *InvitationOverride) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *InvitationOverride) GetApprovedBy() string {
+	if x != nil {
+		return x.ApprovedBy
+	}
+	return ""
+}
+
+func (x *InvitationOverride) GetApproveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ApproveTime
+	}
+	return nil
+}
+
+// A sourcing manager's override of a proposal's automatic location score.
+type LocationOverride struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The score that stands, 0–10.
+	Score int32 `protobuf:"varint,1,opt,name=score,proto3" json:"score,omitempty"`
+	// Why.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The sourcing manager.
+	OverriddenBy string `protobuf:"bytes,3,opt,name=overridden_by,json=overriddenBy,proto3" json:"overridden_by,omitempty"`
+	// When.
+	OverrideTime  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=override_time,json=overrideTime,proto3" json:"override_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LocationOverride) Reset() {
+	*x = LocationOverride{}
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocationOverride) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocationOverride) ProtoMessage() {}
+
+func (x *LocationOverride) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocationOverride.ProtoReflect.Descriptor instead.
+func (*LocationOverride) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LocationOverride) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *LocationOverride) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *LocationOverride) GetOverriddenBy() string {
+	if x != nil {
+		return x.OverriddenBy
+	}
+	return ""
+}
+
+func (x *LocationOverride) GetOverrideTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OverrideTime
+	}
+	return nil
+}
+
 // A provider's proposal to a sourcing event. Sealed until the event is
 // CLOSED: everyone but its own provider sees only `name`, `provider`,
 // `state` and `submit_time`. A provider never sees another's proposal.
@@ -610,6 +959,11 @@ type Proposal struct {
 	ShoreModel ShoreModel `protobuf:"varint,14,opt,name=shore_model,json=shoreModel,proto3,enum=bpo.catalog.v1.ShoreModel" json:"shore_model,omitempty"`
 	// The best proposed center's business-hours overlap, hours per weekday.
 	OverlapHours float64 `protobuf:"fixed64,15,opt,name=overlap_hours,json=overlapHours,proto3" json:"overlap_hours,omitempty"`
+	// A sourcing manager's override of the automatic location score.
+	LocationOverride *LocationOverride `protobuf:"bytes,16,opt,name=location_override,json=locationOverride,proto3" json:"location_override,omitempty"`
+	// When the provider last confirmed the proposal after the requirements
+	// changed (ConfirmProposal).
+	ConfirmTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=confirm_time,json=confirmTime,proto3" json:"confirm_time,omitempty"`
 	// When it was (last) submitted.
 	SubmitTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
 	// Opaque version.
@@ -620,7 +974,7 @@ type Proposal struct {
 
 func (x *Proposal) Reset() {
 	*x = Proposal{}
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[3]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -632,7 +986,7 @@ func (x *Proposal) String() string {
 func (*Proposal) ProtoMessage() {}
 
 func (x *Proposal) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[3]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -645,7 +999,7 @@ func (x *Proposal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Proposal.ProtoReflect.Descriptor instead.
 func (*Proposal) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{3}
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Proposal) GetName() string {
@@ -753,6 +1107,20 @@ func (x *Proposal) GetOverlapHours() float64 {
 	return 0
 }
 
+func (x *Proposal) GetLocationOverride() *LocationOverride {
+	if x != nil {
+		return x.LocationOverride
+	}
+	return nil
+}
+
+func (x *Proposal) GetConfirmTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ConfirmTime
+	}
+	return nil
+}
+
 func (x *Proposal) GetSubmitTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.SubmitTime
@@ -791,7 +1159,7 @@ type ProposalPricing struct {
 
 func (x *ProposalPricing) Reset() {
 	*x = ProposalPricing{}
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[4]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -803,7 +1171,7 @@ func (x *ProposalPricing) String() string {
 func (*ProposalPricing) ProtoMessage() {}
 
 func (x *ProposalPricing) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[4]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -816,7 +1184,7 @@ func (x *ProposalPricing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposalPricing.ProtoReflect.Descriptor instead.
 func (*ProposalPricing) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{4}
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ProposalPricing) GetModel() PricingModel {
@@ -881,7 +1249,7 @@ type ProposedServiceLevel struct {
 
 func (x *ProposedServiceLevel) Reset() {
 	*x = ProposedServiceLevel{}
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[5]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -893,7 +1261,7 @@ func (x *ProposedServiceLevel) String() string {
 func (*ProposedServiceLevel) ProtoMessage() {}
 
 func (x *ProposedServiceLevel) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[5]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +1274,7 @@ func (x *ProposedServiceLevel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProposedServiceLevel.ProtoReflect.Descriptor instead.
 func (*ProposedServiceLevel) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{5}
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ProposedServiceLevel) GetKey() string {
@@ -941,7 +1309,7 @@ type Evaluation struct {
 
 func (x *Evaluation) Reset() {
 	*x = Evaluation{}
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[6]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -953,7 +1321,7 @@ func (x *Evaluation) String() string {
 func (*Evaluation) ProtoMessage() {}
 
 func (x *Evaluation) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[6]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -966,7 +1334,7 @@ func (x *Evaluation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evaluation.ProtoReflect.Descriptor instead.
 func (*Evaluation) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{6}
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Evaluation) GetName() string {
@@ -1012,7 +1380,7 @@ type CriterionScore struct {
 
 func (x *CriterionScore) Reset() {
 	*x = CriterionScore{}
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[7]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1024,7 +1392,7 @@ func (x *CriterionScore) String() string {
 func (*CriterionScore) ProtoMessage() {}
 
 func (x *CriterionScore) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[7]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1037,7 +1405,7 @@ func (x *CriterionScore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CriterionScore.ProtoReflect.Descriptor instead.
 func (*CriterionScore) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{7}
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CriterionScore) GetCriterion() Criterion {
@@ -1074,13 +1442,15 @@ type Ranking struct {
 	// revise them (ScoreProposal again) or a sourcing manager confirms them
 	// (ConfirmModeration).
 	NeedsModeration bool `protobuf:"varint,3,opt,name=needs_moderation,json=needsModeration,proto3" json:"needs_moderation,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// How robust the order of the top two is; unset with fewer than two.
+	Robustness    *Robustness `protobuf:"bytes,4,opt,name=robustness,proto3" json:"robustness,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Ranking) Reset() {
 	*x = Ranking{}
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[8]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1462,7 @@ func (x *Ranking) String() string {
 func (*Ranking) ProtoMessage() {}
 
 func (x *Ranking) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[8]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1475,7 @@ func (x *Ranking) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ranking.ProtoReflect.Descriptor instead.
 func (*Ranking) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{8}
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Ranking) GetProposals() []*RankedProposal {
@@ -1129,7 +1499,201 @@ func (x *Ranking) GetNeedsModeration() bool {
 	return false
 }
 
-// A proposal's place in the ranking.
+func (x *Ranking) GetRobustness() *Robustness {
+	if x != nil {
+		return x.Robustness
+	}
+	return nil
+}
+
+// The smallest change of one criterion's weight that would swap the top
+// two of a ranking. spec: catalog.md §3 "Evaluation" step 5.
+type Robustness struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The first-ranked proposal.
+	Leader string `protobuf:"bytes,1,opt,name=leader,proto3" json:"leader,omitempty"`
+	// The second-ranked proposal.
+	RunnerUp string `protobuf:"bytes,2,opt,name=runner_up,json=runnerUp,proto3" json:"runner_up,omitempty"`
+	// The criterion whose weight would change; unset when no change of a
+	// single weight swaps them.
+	Criterion Criterion `protobuf:"varint,3,opt,name=criterion,proto3,enum=bpo.catalog.v1.Criterion" json:"criterion,omitempty"`
+	// Its weight now.
+	Weight int32 `protobuf:"varint,4,opt,name=weight,proto3" json:"weight,omitempty"`
+	// The smallest change, in whole points (+ up, − down), after which the
+	// runner-up's total exceeds the leader's, the other weights rescaled in
+	// proportion to keep the sum at 100; 0 when none does.
+	ChangePoints int32 `protobuf:"varint,5,opt,name=change_points,json=changePoints,proto3" json:"change_points,omitempty"`
+	// The sentence shown with the ranking.
+	Summary       string `protobuf:"bytes,6,opt,name=summary,proto3" json:"summary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Robustness) Reset() {
+	*x = Robustness{}
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Robustness) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Robustness) ProtoMessage() {}
+
+func (x *Robustness) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Robustness.ProtoReflect.Descriptor instead.
+func (*Robustness) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Robustness) GetLeader() string {
+	if x != nil {
+		return x.Leader
+	}
+	return ""
+}
+
+func (x *Robustness) GetRunnerUp() string {
+	if x != nil {
+		return x.RunnerUp
+	}
+	return ""
+}
+
+func (x *Robustness) GetCriterion() Criterion {
+	if x != nil {
+		return x.Criterion
+	}
+	return Criterion_CRITERION_UNSPECIFIED
+}
+
+func (x *Robustness) GetWeight() int32 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+func (x *Robustness) GetChangePoints() int32 {
+	if x != nil {
+		return x.ChangePoints
+	}
+	return 0
+}
+
+func (x *Robustness) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+// A message to a provider about a sourcing event
+// (`providers/{provider}/notifications/{notification}`), e.g. that it was
+// not selected. It never holds another provider's price, score or rank.
+type Notification struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The sourcing event it is about.
+	SourcingEvent string `protobuf:"bytes,2,opt,name=sourcing_event,json=sourcingEvent,proto3" json:"sourcing_event,omitempty"`
+	// The provider's proposal to it.
+	Proposal string `protobuf:"bytes,3,opt,name=proposal,proto3" json:"proposal,omitempty"`
+	// What happened.
+	Kind NotificationKind `protobuf:"varint,4,opt,name=kind,proto3,enum=bpo.catalog.v1.NotificationKind" json:"kind,omitempty"`
+	// The message, in words.
+	Message string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	// When it was sent.
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Notification) Reset() {
+	*x = Notification{}
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Notification) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Notification) ProtoMessage() {}
+
+func (x *Notification) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Notification.ProtoReflect.Descriptor instead.
+func (*Notification) Descriptor() ([]byte, []int) {
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Notification) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Notification) GetSourcingEvent() string {
+	if x != nil {
+		return x.SourcingEvent
+	}
+	return ""
+}
+
+func (x *Notification) GetProposal() string {
+	if x != nil {
+		return x.Proposal
+	}
+	return ""
+}
+
+func (x *Notification) GetKind() NotificationKind {
+	if x != nil {
+		return x.Kind
+	}
+	return NotificationKind_NOTIFICATION_KIND_UNSPECIFIED
+}
+
+func (x *Notification) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Notification) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 type RankedProposal struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 = best.
@@ -1143,14 +1707,18 @@ type RankedProposal struct {
 	// Each criterion's score (0–10, two decimals) and weight.
 	Criteria []*RankedCriterion `protobuf:"bytes,5,rep,name=criteria,proto3" json:"criteria,omitempty"`
 	// Σ weight × score / 10, 0–100, two decimals.
-	Total         string `protobuf:"bytes,6,opt,name=total,proto3" json:"total,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Total string `protobuf:"bytes,6,opt,name=total,proto3" json:"total,omitempty"`
+	// Evidence for the evaluators' EXPERTISE scores: the provider's standing
+	// from the period scores monitoring reported on its earlier contracts
+	// (e.g. `AVERAGE: average 62.50 over 12 period(s)`), or that it has none.
+	ExpertiseEvidence string `protobuf:"bytes,7,opt,name=expertise_evidence,json=expertiseEvidence,proto3" json:"expertise_evidence,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RankedProposal) Reset() {
 	*x = RankedProposal{}
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[9]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1162,7 +1730,7 @@ func (x *RankedProposal) String() string {
 func (*RankedProposal) ProtoMessage() {}
 
 func (x *RankedProposal) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[9]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1175,7 +1743,7 @@ func (x *RankedProposal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankedProposal.ProtoReflect.Descriptor instead.
 func (*RankedProposal) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{9}
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RankedProposal) GetRank() int32 {
@@ -1220,6 +1788,13 @@ func (x *RankedProposal) GetTotal() string {
 	return ""
 }
 
+func (x *RankedProposal) GetExpertiseEvidence() string {
+	if x != nil {
+		return x.ExpertiseEvidence
+	}
+	return ""
+}
+
 // A criterion's score in a ranking.
 type RankedCriterion struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1243,7 +1818,7 @@ type RankedCriterion struct {
 
 func (x *RankedCriterion) Reset() {
 	*x = RankedCriterion{}
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[10]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1255,7 +1830,7 @@ func (x *RankedCriterion) String() string {
 func (*RankedCriterion) ProtoMessage() {}
 
 func (x *RankedCriterion) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[10]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1268,7 +1843,7 @@ func (x *RankedCriterion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankedCriterion.ProtoReflect.Descriptor instead.
 func (*RankedCriterion) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{10}
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RankedCriterion) GetCriterion() Criterion {
@@ -1333,7 +1908,7 @@ type Moderation struct {
 
 func (x *Moderation) Reset() {
 	*x = Moderation{}
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[11]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1345,7 +1920,7 @@ func (x *Moderation) String() string {
 func (*Moderation) ProtoMessage() {}
 
 func (x *Moderation) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[11]
+	mi := &file_bpo_catalog_v1_sourcing_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1358,7 +1933,7 @@ func (x *Moderation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Moderation.ProtoReflect.Descriptor instead.
 func (*Moderation) Descriptor() ([]byte, []int) {
-	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{11}
+	return file_bpo_catalog_v1_sourcing_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Moderation) GetName() string {
@@ -1414,11 +1989,11 @@ var File_bpo_catalog_v1_sourcing_proto protoreflect.FileDescriptor
 
 const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\n" +
-	"\x1dbpo/catalog/v1/sourcing.proto\x12\x0ebpo.catalog.v1\x1a\x1fbpo/catalog/v1/engagement.proto\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x17bpo/type/v1/money.proto\x1a\x19bpo/type/v1/pricing.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x89\b\n" +
+	"\x1dbpo/catalog/v1/sourcing.proto\x12\x0ebpo.catalog.v1\x1a\x1fbpo/catalog/v1/engagement.proto\x1a\x1cbpo/catalog/v1/process.proto\x1a\x1dbpo/catalog/v1/provider.proto\x1a\x17bpo/type/v1/money.proto\x1a\x19bpo/type/v1/pricing.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\v\n" +
 	"\rSourcingEvent\x12\x18\n" +
-	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12L\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12O\n" +
 	"\n" +
-	"engagement\x18\x02 \x01(\tB,\xe2A\x02\x02\x05\xbaH$r\"2 ^engagements/[0-9A-Za-z-]{1,64}$R\n" +
+	"engagement\x18\x02 \x01(\tB/\xe2A\x02\x02\x05\xbaH'\xd8\x01\x01r\"2 ^engagements/[0-9A-Za-z-]{1,64}$R\n" +
 	"engagement\x12/\n" +
 	"\fdisplay_name\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12+\n" +
 	"\x0escope_revision\x18\x04 \x01(\x03B\x04\xe2A\x01\x03R\rscopeRevision\x12I\n" +
@@ -1433,7 +2008,12 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	" \x01(\x0e2\".bpo.catalog.v1.SourcingEventStateB\x04\xe2A\x01\x03R\x05state\x12)\n" +
 	"\rcancel_reason\x18\v \x01(\tB\x04\xe2A\x01\x03R\fcancelReason\x121\n" +
 	"\x05award\x18\f \x01(\v2\x15.bpo.catalog.v1.AwardB\x04\xe2A\x01\x03R\x05award\x12\x1a\n" +
-	"\x05owner\x18\r \x01(\tB\x04\xe2A\x01\x03R\x05owner\x12A\n" +
+	"\x05owner\x18\r \x01(\tB\x04\xe2A\x01\x03R\x05owner\x12[\n" +
+	"\x14declined_invitations\x18\x0e \x03(\v2\".bpo.catalog.v1.DeclinedInvitationB\x04\xe2A\x01\x03R\x13declinedInvitations\x12 \n" +
+	"\bwarnings\x18\x0f \x03(\tB\x04\xe2A\x01\x03R\bwarnings\x12[\n" +
+	"\x14invitation_overrides\x18\x10 \x03(\v2\".bpo.catalog.v1.InvitationOverrideB\x04\xe2A\x01\x03R\x13invitationOverrides\x12Z\n" +
+	"\x18requirements_change_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\x16requirementsChangeTime\x12F\n" +
+	"\x10withdrawn_awards\x18\x12 \x03(\v2\x15.bpo.catalog.v1.AwardB\x04\xe2A\x01\x03R\x0fwithdrawnAwards\x12A\n" +
 	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
@@ -1443,7 +2023,7 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\x0fCriterionWeight\x12C\n" +
 	"\tcriterion\x18\x01 \x01(\x0e2\x19.bpo.catalog.v1.CriterionB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\tcriterion\x12!\n" +
-	"\x06weight\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x06weight\"\xa5\x02\n" +
+	"\x06weight\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x06weight\"\xb2\x03\n" +
 	"\x05Award\x12\x1a\n" +
 	"\bproposal\x18\x01 \x01(\tR\bproposal\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12$\n" +
@@ -1453,7 +2033,26 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\vapproved_by\x18\x05 \x01(\tR\n" +
 	"approvedBy\x12=\n" +
 	"\fpropose_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vproposeTime\x12=\n" +
-	"\fapprove_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vapproveTime\"\x8c\b\n" +
+	"\fapprove_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vapproveTime\x12'\n" +
+	"\x0fwithdraw_reason\x18\b \x01(\tR\x0ewithdrawReason\x12!\n" +
+	"\fwithdrawn_by\x18\t \x01(\tR\vwithdrawnBy\x12?\n" +
+	"\rwithdraw_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\fwithdrawTime\"\x87\x01\n" +
+	"\x12DeclinedInvitation\x12\x1a\n" +
+	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12=\n" +
+	"\fdecline_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\vdeclineTime\"\xa8\x01\n" +
+	"\x12InvitationOverride\x12\x1a\n" +
+	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1f\n" +
+	"\vapproved_by\x18\x03 \x01(\tR\n" +
+	"approvedBy\x12=\n" +
+	"\fapprove_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vapproveTime\"\xa6\x01\n" +
+	"\x10LocationOverride\x12\x14\n" +
+	"\x05score\x18\x01 \x01(\x05R\x05score\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12#\n" +
+	"\roverridden_by\x18\x03 \x01(\tR\foverriddenBy\x12?\n" +
+	"\roverride_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\foverrideTime\"\xa6\t\n" +
 	"\bProposal\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12 \n" +
 	"\bprovider\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\bprovider\x129\n" +
@@ -1471,7 +2070,9 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\x18disqualification_reasons\x18\r \x03(\tB\x04\xe2A\x01\x03R\x17disqualificationReasons\x12A\n" +
 	"\vshore_model\x18\x0e \x01(\x0e2\x1a.bpo.catalog.v1.ShoreModelB\x04\xe2A\x01\x03R\n" +
 	"shoreModel\x12)\n" +
-	"\roverlap_hours\x18\x0f \x01(\x01B\x04\xe2A\x01\x03R\foverlapHours\x12A\n" +
+	"\roverlap_hours\x18\x0f \x01(\x01B\x04\xe2A\x01\x03R\foverlapHours\x12S\n" +
+	"\x11location_override\x18\x10 \x01(\v2 .bpo.catalog.v1.LocationOverrideB\x04\xe2A\x01\x03R\x10locationOverride\x12C\n" +
+	"\fconfirm_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\vconfirmTime\x12A\n" +
 	"\vsubmit_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"submitTime\x12\x18\n" +
 	"\x04etag\x18\x15 \x01(\tB\x04\xe2A\x01\x01R\x04etag:m\xeaAj\n" +
@@ -1503,19 +2104,40 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\tcriterion\x12\x1f\n" +
 	"\x05score\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x00R\x05score\x12\"\n" +
-	"\acomment\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\acomment\"\xed\x01\n" +
+	"\acomment\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\acomment\"\xa9\x02\n" +
 	"\aRanking\x12<\n" +
 	"\tproposals\x18\x01 \x03(\v2\x1e.bpo.catalog.v1.RankedProposalR\tproposals\x12\x1a\n" +
 	"\bcomplete\x18\x02 \x01(\bR\bcomplete\x12)\n" +
-	"\x10needs_moderation\x18\x03 \x01(\bR\x0fneedsModeration:]\xeaAZ\n" +
-	"\x1ccatalog.bpo.acme.com/Ranking\x12'sourcingEvents/{sourcing_event}/ranking*\brankings2\aranking\"\xf5\x01\n" +
+	"\x10needs_moderation\x18\x03 \x01(\bR\x0fneedsModeration\x12:\n" +
+	"\n" +
+	"robustness\x18\x04 \x01(\v2\x1a.bpo.catalog.v1.RobustnessR\n" +
+	"robustness:]\xeaAZ\n" +
+	"\x1ccatalog.bpo.acme.com/Ranking\x12'sourcingEvents/{sourcing_event}/ranking*\brankings2\aranking\"\xd1\x01\n" +
+	"\n" +
+	"Robustness\x12\x16\n" +
+	"\x06leader\x18\x01 \x01(\tR\x06leader\x12\x1b\n" +
+	"\trunner_up\x18\x02 \x01(\tR\brunnerUp\x127\n" +
+	"\tcriterion\x18\x03 \x01(\x0e2\x19.bpo.catalog.v1.CriterionR\tcriterion\x12\x16\n" +
+	"\x06weight\x18\x04 \x01(\x05R\x06weight\x12#\n" +
+	"\rchange_points\x18\x05 \x01(\x05R\fchangePoints\x12\x18\n" +
+	"\asummary\x18\x06 \x01(\tR\asummary\"\x8e\x03\n" +
+	"\fNotification\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12+\n" +
+	"\x0esourcing_event\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\rsourcingEvent\x12 \n" +
+	"\bproposal\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\bproposal\x12:\n" +
+	"\x04kind\x18\x04 \x01(\x0e2 .bpo.catalog.v1.NotificationKindB\x04\xe2A\x01\x03R\x04kind\x12\x1e\n" +
+	"\amessage\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\amessage\x12A\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"createTime:v\xeaAs\n" +
+	"!catalog.bpo.acme.com/Notification\x121providers/{provider}/notifications/{notification}*\rnotifications2\fnotification\"\xa4\x02\n" +
 	"\x0eRankedProposal\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12\x1a\n" +
 	"\bproposal\x18\x02 \x01(\tR\bproposal\x12\x1a\n" +
 	"\bprovider\x18\x03 \x01(\tR\bprovider\x12D\n" +
 	"\x14total_contract_value\x18\x04 \x01(\v2\x12.bpo.type.v1.MoneyR\x12totalContractValue\x12;\n" +
 	"\bcriteria\x18\x05 \x03(\v2\x1f.bpo.catalog.v1.RankedCriterionR\bcriteria\x12\x14\n" +
-	"\x05total\x18\x06 \x01(\tR\x05total\"\xdf\x01\n" +
+	"\x05total\x18\x06 \x01(\tR\x05total\x12-\n" +
+	"\x12expertise_evidence\x18\a \x01(\tR\x11expertiseEvidence\"\xdf\x01\n" +
 	"\x0fRankedCriterion\x127\n" +
 	"\tcriterion\x18\x01 \x01(\x0e2\x19.bpo.catalog.v1.CriterionR\tcriterion\x12\x16\n" +
 	"\x06weight\x18\x02 \x01(\x05R\x06weight\x12\x14\n" +
@@ -1550,7 +2172,7 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\x15CRITERION_SCALABILITY\x10\x04\x12!\n" +
 	"\x1dCRITERION_SECURITY_COMPLIANCE\x10\x05\x12\x16\n" +
 	"\x12CRITERION_LOCATION\x10\x06\x12\x12\n" +
-	"\x0eCRITERION_COST\x10\a*\xf0\x01\n" +
+	"\x0eCRITERION_COST\x10\a*\x8e\x02\n" +
 	"\rProposalState\x12\x1e\n" +
 	"\x1aPROPOSAL_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18PROPOSAL_STATE_SUBMITTED\x10\x01\x12%\n" +
@@ -1558,7 +2180,13 @@ const file_bpo_catalog_v1_sourcing_proto_rawDesc = "" +
 	"\x18PROPOSAL_STATE_QUALIFIED\x10\x03\x12\x1f\n" +
 	"\x1bPROPOSAL_STATE_DISQUALIFIED\x10\x04\x12\x1a\n" +
 	"\x16PROPOSAL_STATE_AWARDED\x10\x05\x12\x1f\n" +
-	"\x1bPROPOSAL_STATE_NOT_SELECTED\x10\x06B5Z3github.com/acme/bpo/gen/go/bpo/catalog/v1;catalogv1b\x06proto3"
+	"\x1bPROPOSAL_STATE_NOT_SELECTED\x10\x06\x12\x1c\n" +
+	"\x18PROPOSAL_STATE_WITHDRAWN\x10\a*\xa3\x01\n" +
+	"\x10NotificationKind\x12!\n" +
+	"\x1dNOTIFICATION_KIND_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eNOTIFICATION_KIND_NOT_SELECTED\x10\x01\x12)\n" +
+	"%NOTIFICATION_KIND_CONFIRMATION_NEEDED\x10\x02\x12\x1d\n" +
+	"\x19NOTIFICATION_KIND_AWARDED\x10\x03B5Z3github.com/acme/bpo/gen/go/bpo/catalog/v1;catalogv1b\x06proto3"
 
 var (
 	file_bpo_catalog_v1_sourcing_proto_rawDescOnce sync.Once
@@ -1572,69 +2200,89 @@ func file_bpo_catalog_v1_sourcing_proto_rawDescGZIP() []byte {
 	return file_bpo_catalog_v1_sourcing_proto_rawDescData
 }
 
-var file_bpo_catalog_v1_sourcing_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_bpo_catalog_v1_sourcing_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_bpo_catalog_v1_sourcing_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_bpo_catalog_v1_sourcing_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_bpo_catalog_v1_sourcing_proto_goTypes = []any{
 	(SourcingEventState)(0),       // 0: bpo.catalog.v1.SourcingEventState
 	(Criterion)(0),                // 1: bpo.catalog.v1.Criterion
 	(ProposalState)(0),            // 2: bpo.catalog.v1.ProposalState
-	(*SourcingEvent)(nil),         // 3: bpo.catalog.v1.SourcingEvent
-	(*CriterionWeight)(nil),       // 4: bpo.catalog.v1.CriterionWeight
-	(*Award)(nil),                 // 5: bpo.catalog.v1.Award
-	(*Proposal)(nil),              // 6: bpo.catalog.v1.Proposal
-	(*ProposalPricing)(nil),       // 7: bpo.catalog.v1.ProposalPricing
-	(*ProposedServiceLevel)(nil),  // 8: bpo.catalog.v1.ProposedServiceLevel
-	(*Evaluation)(nil),            // 9: bpo.catalog.v1.Evaluation
-	(*CriterionScore)(nil),        // 10: bpo.catalog.v1.CriterionScore
-	(*Ranking)(nil),               // 11: bpo.catalog.v1.Ranking
-	(*RankedProposal)(nil),        // 12: bpo.catalog.v1.RankedProposal
-	(*RankedCriterion)(nil),       // 13: bpo.catalog.v1.RankedCriterion
-	(*Moderation)(nil),            // 14: bpo.catalog.v1.Moderation
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(CertificationType)(0),        // 16: bpo.catalog.v1.CertificationType
-	(*v1.Money)(nil),              // 17: bpo.type.v1.Money
-	(ShoreModel)(0),               // 18: bpo.catalog.v1.ShoreModel
-	(PricingModel)(0),             // 19: bpo.catalog.v1.PricingModel
-	(*v1.RateCardEntry)(nil),      // 20: bpo.type.v1.RateCardEntry
+	(NotificationKind)(0),         // 3: bpo.catalog.v1.NotificationKind
+	(*SourcingEvent)(nil),         // 4: bpo.catalog.v1.SourcingEvent
+	(*CriterionWeight)(nil),       // 5: bpo.catalog.v1.CriterionWeight
+	(*Award)(nil),                 // 6: bpo.catalog.v1.Award
+	(*DeclinedInvitation)(nil),    // 7: bpo.catalog.v1.DeclinedInvitation
+	(*InvitationOverride)(nil),    // 8: bpo.catalog.v1.InvitationOverride
+	(*LocationOverride)(nil),      // 9: bpo.catalog.v1.LocationOverride
+	(*Proposal)(nil),              // 10: bpo.catalog.v1.Proposal
+	(*ProposalPricing)(nil),       // 11: bpo.catalog.v1.ProposalPricing
+	(*ProposedServiceLevel)(nil),  // 12: bpo.catalog.v1.ProposedServiceLevel
+	(*Evaluation)(nil),            // 13: bpo.catalog.v1.Evaluation
+	(*CriterionScore)(nil),        // 14: bpo.catalog.v1.CriterionScore
+	(*Ranking)(nil),               // 15: bpo.catalog.v1.Ranking
+	(*Robustness)(nil),            // 16: bpo.catalog.v1.Robustness
+	(*Notification)(nil),          // 17: bpo.catalog.v1.Notification
+	(*RankedProposal)(nil),        // 18: bpo.catalog.v1.RankedProposal
+	(*RankedCriterion)(nil),       // 19: bpo.catalog.v1.RankedCriterion
+	(*Moderation)(nil),            // 20: bpo.catalog.v1.Moderation
+	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
+	(CertificationType)(0),        // 22: bpo.catalog.v1.CertificationType
+	(*v1.Money)(nil),              // 23: bpo.type.v1.Money
+	(ShoreModel)(0),               // 24: bpo.catalog.v1.ShoreModel
+	(PricingModel)(0),             // 25: bpo.catalog.v1.PricingModel
+	(*v1.RateCardEntry)(nil),      // 26: bpo.type.v1.RateCardEntry
 }
 var file_bpo_catalog_v1_sourcing_proto_depIdxs = []int32{
-	4,  // 0: bpo.catalog.v1.SourcingEvent.criteria:type_name -> bpo.catalog.v1.CriterionWeight
-	15, // 1: bpo.catalog.v1.SourcingEvent.proposal_deadline:type_name -> google.protobuf.Timestamp
+	5,  // 0: bpo.catalog.v1.SourcingEvent.criteria:type_name -> bpo.catalog.v1.CriterionWeight
+	21, // 1: bpo.catalog.v1.SourcingEvent.proposal_deadline:type_name -> google.protobuf.Timestamp
 	0,  // 2: bpo.catalog.v1.SourcingEvent.state:type_name -> bpo.catalog.v1.SourcingEventState
-	5,  // 3: bpo.catalog.v1.SourcingEvent.award:type_name -> bpo.catalog.v1.Award
-	15, // 4: bpo.catalog.v1.SourcingEvent.create_time:type_name -> google.protobuf.Timestamp
-	15, // 5: bpo.catalog.v1.SourcingEvent.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 6: bpo.catalog.v1.CriterionWeight.criterion:type_name -> bpo.catalog.v1.Criterion
-	15, // 7: bpo.catalog.v1.Award.propose_time:type_name -> google.protobuf.Timestamp
-	15, // 8: bpo.catalog.v1.Award.approve_time:type_name -> google.protobuf.Timestamp
-	2,  // 9: bpo.catalog.v1.Proposal.state:type_name -> bpo.catalog.v1.ProposalState
-	7,  // 10: bpo.catalog.v1.Proposal.pricing:type_name -> bpo.catalog.v1.ProposalPricing
-	8,  // 11: bpo.catalog.v1.Proposal.service_levels:type_name -> bpo.catalog.v1.ProposedServiceLevel
-	16, // 12: bpo.catalog.v1.Proposal.certifications:type_name -> bpo.catalog.v1.CertificationType
-	17, // 13: bpo.catalog.v1.Proposal.total_contract_value:type_name -> bpo.type.v1.Money
-	18, // 14: bpo.catalog.v1.Proposal.shore_model:type_name -> bpo.catalog.v1.ShoreModel
-	15, // 15: bpo.catalog.v1.Proposal.submit_time:type_name -> google.protobuf.Timestamp
-	19, // 16: bpo.catalog.v1.ProposalPricing.model:type_name -> bpo.catalog.v1.PricingModel
-	17, // 17: bpo.catalog.v1.ProposalPricing.monthly_fee:type_name -> bpo.type.v1.Money
-	20, // 18: bpo.catalog.v1.ProposalPricing.rate_card:type_name -> bpo.type.v1.RateCardEntry
-	17, // 19: bpo.catalog.v1.ProposalPricing.monthly_not_to_exceed:type_name -> bpo.type.v1.Money
-	17, // 20: bpo.catalog.v1.ProposalPricing.base_monthly_fee:type_name -> bpo.type.v1.Money
-	17, // 21: bpo.catalog.v1.ProposalPricing.bonus_pool:type_name -> bpo.type.v1.Money
-	10, // 22: bpo.catalog.v1.Evaluation.scores:type_name -> bpo.catalog.v1.CriterionScore
-	15, // 23: bpo.catalog.v1.Evaluation.submit_time:type_name -> google.protobuf.Timestamp
-	1,  // 24: bpo.catalog.v1.CriterionScore.criterion:type_name -> bpo.catalog.v1.Criterion
-	12, // 25: bpo.catalog.v1.Ranking.proposals:type_name -> bpo.catalog.v1.RankedProposal
-	17, // 26: bpo.catalog.v1.RankedProposal.total_contract_value:type_name -> bpo.type.v1.Money
-	13, // 27: bpo.catalog.v1.RankedProposal.criteria:type_name -> bpo.catalog.v1.RankedCriterion
-	1,  // 28: bpo.catalog.v1.RankedCriterion.criterion:type_name -> bpo.catalog.v1.Criterion
-	14, // 29: bpo.catalog.v1.RankedCriterion.moderation:type_name -> bpo.catalog.v1.Moderation
-	1,  // 30: bpo.catalog.v1.Moderation.criterion:type_name -> bpo.catalog.v1.Criterion
-	15, // 31: bpo.catalog.v1.Moderation.confirm_time:type_name -> google.protobuf.Timestamp
-	32, // [32:32] is the sub-list for method output_type
-	32, // [32:32] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	6,  // 3: bpo.catalog.v1.SourcingEvent.award:type_name -> bpo.catalog.v1.Award
+	7,  // 4: bpo.catalog.v1.SourcingEvent.declined_invitations:type_name -> bpo.catalog.v1.DeclinedInvitation
+	8,  // 5: bpo.catalog.v1.SourcingEvent.invitation_overrides:type_name -> bpo.catalog.v1.InvitationOverride
+	21, // 6: bpo.catalog.v1.SourcingEvent.requirements_change_time:type_name -> google.protobuf.Timestamp
+	6,  // 7: bpo.catalog.v1.SourcingEvent.withdrawn_awards:type_name -> bpo.catalog.v1.Award
+	21, // 8: bpo.catalog.v1.SourcingEvent.create_time:type_name -> google.protobuf.Timestamp
+	21, // 9: bpo.catalog.v1.SourcingEvent.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 10: bpo.catalog.v1.CriterionWeight.criterion:type_name -> bpo.catalog.v1.Criterion
+	21, // 11: bpo.catalog.v1.Award.propose_time:type_name -> google.protobuf.Timestamp
+	21, // 12: bpo.catalog.v1.Award.approve_time:type_name -> google.protobuf.Timestamp
+	21, // 13: bpo.catalog.v1.Award.withdraw_time:type_name -> google.protobuf.Timestamp
+	21, // 14: bpo.catalog.v1.DeclinedInvitation.decline_time:type_name -> google.protobuf.Timestamp
+	21, // 15: bpo.catalog.v1.InvitationOverride.approve_time:type_name -> google.protobuf.Timestamp
+	21, // 16: bpo.catalog.v1.LocationOverride.override_time:type_name -> google.protobuf.Timestamp
+	2,  // 17: bpo.catalog.v1.Proposal.state:type_name -> bpo.catalog.v1.ProposalState
+	11, // 18: bpo.catalog.v1.Proposal.pricing:type_name -> bpo.catalog.v1.ProposalPricing
+	12, // 19: bpo.catalog.v1.Proposal.service_levels:type_name -> bpo.catalog.v1.ProposedServiceLevel
+	22, // 20: bpo.catalog.v1.Proposal.certifications:type_name -> bpo.catalog.v1.CertificationType
+	23, // 21: bpo.catalog.v1.Proposal.total_contract_value:type_name -> bpo.type.v1.Money
+	24, // 22: bpo.catalog.v1.Proposal.shore_model:type_name -> bpo.catalog.v1.ShoreModel
+	9,  // 23: bpo.catalog.v1.Proposal.location_override:type_name -> bpo.catalog.v1.LocationOverride
+	21, // 24: bpo.catalog.v1.Proposal.confirm_time:type_name -> google.protobuf.Timestamp
+	21, // 25: bpo.catalog.v1.Proposal.submit_time:type_name -> google.protobuf.Timestamp
+	25, // 26: bpo.catalog.v1.ProposalPricing.model:type_name -> bpo.catalog.v1.PricingModel
+	23, // 27: bpo.catalog.v1.ProposalPricing.monthly_fee:type_name -> bpo.type.v1.Money
+	26, // 28: bpo.catalog.v1.ProposalPricing.rate_card:type_name -> bpo.type.v1.RateCardEntry
+	23, // 29: bpo.catalog.v1.ProposalPricing.monthly_not_to_exceed:type_name -> bpo.type.v1.Money
+	23, // 30: bpo.catalog.v1.ProposalPricing.base_monthly_fee:type_name -> bpo.type.v1.Money
+	23, // 31: bpo.catalog.v1.ProposalPricing.bonus_pool:type_name -> bpo.type.v1.Money
+	14, // 32: bpo.catalog.v1.Evaluation.scores:type_name -> bpo.catalog.v1.CriterionScore
+	21, // 33: bpo.catalog.v1.Evaluation.submit_time:type_name -> google.protobuf.Timestamp
+	1,  // 34: bpo.catalog.v1.CriterionScore.criterion:type_name -> bpo.catalog.v1.Criterion
+	18, // 35: bpo.catalog.v1.Ranking.proposals:type_name -> bpo.catalog.v1.RankedProposal
+	16, // 36: bpo.catalog.v1.Ranking.robustness:type_name -> bpo.catalog.v1.Robustness
+	1,  // 37: bpo.catalog.v1.Robustness.criterion:type_name -> bpo.catalog.v1.Criterion
+	3,  // 38: bpo.catalog.v1.Notification.kind:type_name -> bpo.catalog.v1.NotificationKind
+	21, // 39: bpo.catalog.v1.Notification.create_time:type_name -> google.protobuf.Timestamp
+	23, // 40: bpo.catalog.v1.RankedProposal.total_contract_value:type_name -> bpo.type.v1.Money
+	19, // 41: bpo.catalog.v1.RankedProposal.criteria:type_name -> bpo.catalog.v1.RankedCriterion
+	1,  // 42: bpo.catalog.v1.RankedCriterion.criterion:type_name -> bpo.catalog.v1.Criterion
+	20, // 43: bpo.catalog.v1.RankedCriterion.moderation:type_name -> bpo.catalog.v1.Moderation
+	1,  // 44: bpo.catalog.v1.Moderation.criterion:type_name -> bpo.catalog.v1.Criterion
+	21, // 45: bpo.catalog.v1.Moderation.confirm_time:type_name -> google.protobuf.Timestamp
+	46, // [46:46] is the sub-list for method output_type
+	46, // [46:46] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_bpo_catalog_v1_sourcing_proto_init() }
@@ -1650,8 +2298,8 @@ func file_bpo_catalog_v1_sourcing_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_catalog_v1_sourcing_proto_rawDesc), len(file_bpo_catalog_v1_sourcing_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   12,
+			NumEnums:      4,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

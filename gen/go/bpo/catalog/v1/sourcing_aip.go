@@ -246,3 +246,93 @@ func (n RankingResourceName) SourcingEventResourceName() SourcingEventResourceNa
 		SourcingEvent: n.SourcingEvent,
 	}
 }
+
+type NotificationResourceName struct {
+	Provider     string
+	Notification string
+}
+
+func (n ProviderResourceName) NotificationResourceName(
+	notification string,
+) NotificationResourceName {
+	return NotificationResourceName{
+		Provider:     n.Provider,
+		Notification: notification,
+	}
+}
+
+func (n NotificationResourceName) Validate() error {
+	if n.Provider == "" {
+		return fmt.Errorf("provider: empty")
+	}
+	if strings.IndexByte(n.Provider, '/') != -1 {
+		return fmt.Errorf("provider: contains illegal character '/'")
+	}
+	if n.Notification == "" {
+		return fmt.Errorf("notification: empty")
+	}
+	if strings.IndexByte(n.Notification, '/') != -1 {
+		return fmt.Errorf("notification: contains illegal character '/'")
+	}
+	return nil
+}
+
+func (n NotificationResourceName) ContainsWildcard() bool {
+	return false || n.Provider == "-" || n.Notification == "-"
+}
+
+func (n NotificationResourceName) String() string {
+	return resourcename.Sprint(
+		"providers/{provider}/notifications/{notification}",
+		n.Provider,
+		n.Notification,
+	)
+}
+
+func (n NotificationResourceName) MarshalString() (string, error) {
+	if err := n.Validate(); err != nil {
+		return "", err
+	}
+	return n.String(), nil
+}
+
+// MarshalText implements the encoding.TextMarshaler interface.
+func (n NotificationResourceName) MarshalText() ([]byte, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return []byte(n.String()), nil
+}
+
+func (n *NotificationResourceName) UnmarshalString(name string) error {
+	err := resourcename.Sscan(
+		name,
+		"providers/{provider}/notifications/{notification}",
+		&n.Provider,
+		&n.Notification,
+	)
+	if err != nil {
+		return err
+	}
+	return n.Validate()
+}
+
+// UnmarshalText implements the encoding.TextUnmarshaler interface.
+func (n *NotificationResourceName) UnmarshalText(text []byte) error {
+	return n.UnmarshalString(string(text))
+}
+
+func (n NotificationResourceName) Type() string {
+	return "catalog.bpo.acme.com/Notification"
+}
+
+// Pattern returns the resource name pattern for NotificationResourceName as a string.
+func (n NotificationResourceName) Pattern() string {
+	return "providers/{provider}/notifications/{notification}"
+}
+
+func (n NotificationResourceName) ProviderResourceName() ProviderResourceName {
+	return ProviderResourceName{
+		Provider: n.Provider,
+	}
+}
