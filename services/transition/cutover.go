@@ -47,8 +47,9 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 			return nil, apperr.Invalid(apperr.FieldViolation{Field: "commencement_date", Description: "is not a calendar date"})
 		}
 	}
+	s.reconcileTermination(ctx, name)
 	var current *transitionv1.TransitionPlan
-	var tasks []*transitionv1.Task
+	var cutoverErr error
 	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
 		var err error
 		current, _, err = loadPlan(ctx, tx, name, req.GetEtag())
@@ -58,7 +59,14 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 		if err != nil {
 			return err
 		}
-		tasks, err = loadTasks(ctx, tx, name)
+		if current.GetState() == transitionv1.PlanState_PLAN_STATE_LIVE {
+			return nil
+		}
+		tasks, err := loadTasks(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		cutoverErr, err = checkCutover(ctx, tx, current, tasks)
 		return err
 	})
 	if err != nil {
@@ -69,8 +77,8 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 	// the request id of the cutover that made it LIVE is answered with that
 	// result by sqlstore.Idempotent below, any other call is refused there.
 	if current.GetState() != transitionv1.PlanState_PLAN_STATE_LIVE {
-		if err := checkCutover(current, tasks); err != nil {
-			return nil, err
+		if cutoverErr != nil {
+			return nil, cutoverErr
 		}
 		if day, err = s.commencementDate(ctx, current, req.GetCommencementDate()); err != nil {
 			return nil, err
@@ -98,8 +106,12 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 				if err != nil {
 					return nil, err
 				}
-				if err := checkCutover(before, tasks); err != nil {
+				refusal, err := checkCutover(ctx, tx, before, tasks)
+				if err != nil {
 					return nil, err
+				}
+				if refusal != nil {
+					return nil, refusal
 				}
 				p := proto.CloneOf(before)
 				p.State, p.CommencementDate = transitionv1.PlanState_PLAN_STATE_LIVE, day
@@ -113,12 +125,27 @@ func (s *Server) CompleteCutover(ctx context.Context, req *transitionv1.Complete
 }
 
 // checkCutover checks what a cutover of p needs (its etag is checked when
-// it is read): a state that can cut over, and every readiness gate.
-func checkCutover(p *transitionv1.TransitionPlan, tasks []*transitionv1.Task) error {
-	if _, err := plan.NextPlanState(p, plan.Cutover); err != nil {
-		return err
+// it is read): a state that can cut over (CUTOVER_READY), and every
+// readiness gate, evaluated again rather than trusted from the state. The
+// first result is the refusal, the second a failure to read.
+//
+// An ACTIVE plan is ACTIVE because a gate fails, so its refusal names the
+// gates and what is missing rather than only the state.
+func checkCutover(ctx context.Context, tx *sqlstore.Tx, p *transitionv1.TransitionPlan, tasks []*transitionv1.Task) (error, error) {
+	if _, err := plan.NextPlanState(p, plan.Cutover); err != nil && p.GetState() != transitionv1.PlanState_PLAN_STATE_ACTIVE {
+		return err, nil
 	}
-	return plan.CheckReady(p.GetName(), plan.Readiness(tasks))
+	f, err := loadFacts(ctx, tx, p, tasks)
+	if err != nil {
+		return nil, err
+	}
+	if err := plan.CheckReady(p.GetName(), plan.Readiness(f)); err != nil {
+		return err, nil
+	}
+	// Every gate passes but the plan is still ACTIVE: it has not been
+	// settled since (cannot happen: every change settles it).
+	_, err = plan.NextPlanState(p, plan.Cutover)
+	return err, nil
 }
 
 // commencementDate is the service commencement date of a cutover of p: the

@@ -22,3 +22,14 @@ var taskFilter = listing.Schema[*transitionv1.Task]{Fields: []listing.Field[*tra
 	listing.Enum("state", (*transitionv1.Task).GetState),
 	listing.Enum("owner_side", (*transitionv1.Task).GetOwnerSide),
 }}
+
+// itemFilter is ListKnowledgeItems' filter: kind (SOP or
+// KNOWLEDGE_ITEM_KIND_SOP).
+var itemFilter = listing.Schema[*transitionv1.KnowledgeItem]{Fields: []listing.Field[*transitionv1.KnowledgeItem]{
+	listing.Enum("kind", (*transitionv1.KnowledgeItem).GetKind),
+}}
+
+// sessionFilter is ListTrainingSessions' filter: topic.
+var sessionFilter = listing.Schema[*transitionv1.TrainingSession]{Fields: []listing.Field[*transitionv1.TrainingSession]{
+	{Name: "topic", Values: listing.One((*transitionv1.TrainingSession).GetTopic)},
+}}

@@ -3,6 +3,7 @@ package transition
 import (
 	"context"
 
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/apperr"
@@ -16,6 +17,7 @@ import (
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/plan"
 	"github.com/acme/bpo/services/transition/templates"
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -31,16 +33,28 @@ func (s *Server) CreateTransitionPlan(ctx context.Context, req *transitionv1.Cre
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := templates.Get(in.GetTemplate())
-	if err != nil {
-		return nil, err // shipped templates are checked by their tests
-	}
-	// Contract is asked before the transaction opens, so no write lock is
-	// held across a network call; a retry with the same request id still
-	// answers the first result.
+	// Contract and catalog are asked before the transaction opens, so no
+	// write lock is held across a network call; a retry with the same
+	// request id still answers the first result.
 	contract, err := s.signedContract(ctx, contractName)
 	if err != nil {
 		return nil, err
+	}
+	eng, err := s.engagementFacts(ctx, contract)
+	if err != nil {
+		return nil, err
+	}
+	tmplName := in.GetTemplate()
+	if tmplName == "" {
+		tmplName = templates.Choose(eng.office, eng.function)
+	}
+	tmpl, err := templates.Get(tmplName)
+	if err != nil {
+		return nil, err // shipped templates are checked by their tests
+	}
+	tmpl = tmpl.For(modelWord(eng.model))
+	if in.GetTargetGoLive() == nil {
+		in.TargetGoLive = scopeGoLive(in, eng.scope)
 	}
 	return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CreateTransitionPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 		func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
@@ -51,6 +65,12 @@ func (s *Server) CreateTransitionPlan(ctx context.Context, req *transitionv1.Cre
 			p.Engagement, p.Provider = contract.GetEngagement(), contract.GetProvider()
 			p.Template = tmpl.Name
 			p.Holidays = plan.Holidays(in.GetHolidays())
+			p.ScopeRevision = eng.scope.GetRevision()
+			p.ParallelRunWeeks = eng.scope.GetTransition().GetParallelRunWeeks()
+			for _, i := range eng.scope.GetIntegrations() {
+				p.Integrations = append(p.Integrations, i.GetSystem())
+			}
+			p.CriticalServiceLevels = plan.CriticalLevels(contract.GetServiceLevels())
 			p.State = transitionv1.PlanState_PLAN_STATE_DRAFT
 			p.CreateTime, p.UpdateTime = now, now
 			if err := claimContract(ctx, tx, contractName, p); err != nil {
@@ -91,11 +111,76 @@ func (s *Server) signedContract(ctx context.Context, name contractv1.ContractRes
 	if err != nil {
 		return nil, err
 	}
-	if c.GetState() != contractv1.ContractState_CONTRACT_STATE_SIGNED {
+	if st := c.GetState(); st != contractv1.ContractState_CONTRACT_STATE_SIGNED && st != contractv1.ContractState_CONTRACT_STATE_ACTIVE { // ACTIVE: signed, and its start date has come
 		return nil, apperr.New(apperr.FailedPrecondition, "%s is %s, not SIGNED: both parties must sign before a transition plan starts",
 			name, protoenum.Short(c.GetState()))
 	}
 	return c, nil
+}
+
+// engagement is what a new plan takes from catalog: the office and
+// function of the engagement's first process (template), its collaboration
+// model (which tasks apply), and the approved scope revision the award was
+// made on (go-live, integrations, parallel-run weeks).
+type engagement struct {
+	office   catalogv1.Office
+	function catalogv1.BusinessFunction
+	model    catalogv1.CollaborationModel
+	scope    *catalogv1.Scope
+}
+
+// engagementFacts asks catalog, with the caller's token, about contract's
+// engagement. The scope read is the revision the sourcing event was
+// published on (the approved one the award, and so the contract, rests
+// on), or the latest when the engagement has no award on record.
+func (s *Server) engagementFacts(ctx context.Context, contract *contractv1.Contract) (*engagement, error) {
+	e, err := s.catalog.GetEngagement(ctx, &catalogv1.GetEngagementRequest{Name: contract.GetEngagement()})
+	if err != nil {
+		return nil, err
+	}
+	out := &engagement{model: e.GetCollaborationModel()}
+	if ps := e.GetProcesses(); len(ps) > 0 {
+		p, err := s.catalog.GetProcess(ctx, &catalogv1.GetProcessRequest{Name: ps[0]})
+		if err != nil {
+			return nil, err
+		}
+		out.office, out.function = p.GetOffice(), p.GetFunction()
+	}
+	var revision int64
+	if ev := e.GetAward().GetSourcingEvent(); ev != "" {
+		se, err := s.catalog.GetSourcingEvent(ctx, &catalogv1.GetSourcingEventRequest{Name: ev})
+		if err != nil {
+			return nil, err
+		}
+		revision = se.GetScopeRevision()
+	}
+	if out.scope, err = s.catalog.GetScope(ctx, &catalogv1.GetScopeRequest{Name: contract.GetEngagement() + "/scope", Revision: revision}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// modelWord is a collaboration model as templates name it (COMPLETE), or
+// "" when unset.
+func modelWord(m catalogv1.CollaborationModel) string {
+	if m == catalogv1.CollaborationModel_COLLABORATION_MODEL_UNSPECIFIED {
+		return ""
+	}
+	return protoenum.Short(m)
+}
+
+// scopeGoLive is the scope's go-live date as a plan's default target,
+// unless it is before the plan's start (then the plan has no target and
+// the transition manager sets one).
+func scopeGoLive(in *transitionv1.TransitionPlan, scope *catalogv1.Scope) *date.Date {
+	goLive, ok := plan.Day(scope.GetTransition().GetGoLiveDate())
+	if !ok {
+		return nil
+	}
+	if start, ok := plan.Day(in.GetStartDate()); ok && goLive.Before(start) {
+		return nil
+	}
+	return scope.GetTransition().GetGoLiveDate()
 }
 
 // claimContract records p as its contract's plan, or answers ALREADY_EXISTS
@@ -148,9 +233,55 @@ func (s *Server) GetTransitionPlan(ctx context.Context, req *transitionv1.GetTra
 	if err != nil {
 		return nil, err
 	}
+	s.reconcileTermination(ctx, name)
 	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
 		p, _, err := loadPlan(ctx, tx, name, "")
 		return p, err
+	})
+}
+
+// UpdateTransitionPlan implements transitionv1.TransitionServiceServer.
+// What may change: target_go_live, holidays (stored sorted, each once) and
+// training_pass_threshold_bps at any time before the plan is over, and
+// start_date only while it is DRAFT (day 0 of a schedule under way is
+// history). A changed threshold may make the plan CUTOVER_READY or take it
+// back to ACTIVE.
+func (s *Server) UpdateTransitionPlan(ctx context.Context, req *transitionv1.UpdateTransitionPlanRequest) (*transitionv1.TransitionPlan, error) {
+	in := req.GetTransitionPlan()
+	name, err := names.Parse[transitionv1.TransitionPlanResourceName]("transition_plan.name", in.GetName())
+	if err != nil {
+		return nil, err
+	}
+	s.reconcileTermination(ctx, name)
+	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
+		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_UpdateTransitionPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
+			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
+				before, v, err := loadPlan(ctx, tx, name, in.GetEtag())
+				if err != nil {
+					return nil, err
+				}
+				if err := plan.CheckEditable(before); err != nil {
+					return nil, err
+				}
+				p := proto.CloneOf(before)
+				if err := fieldmask.Apply(p, in, req.GetUpdateMask().GetPaths(), "create a new plan for another contract or template", nil); err != nil {
+					return nil, err
+				}
+				if err := plan.ValidateUpdate(before, p, "transition_plan"); err != nil {
+					return nil, err
+				}
+				p.Holidays = plan.Holidays(p.GetHolidays())
+				if proto.Equal(before, p) {
+					return before, nil
+				}
+				tasks, err := loadTasks(ctx, tx, name)
+				if err != nil {
+					return nil, err
+				}
+				// One write, one audit record: the change and the state the
+				// gates give it.
+				return s.settlePlan(ctx, tx, req.GetRequestId(), before, p, v, tasks)
+			})
 	})
 }
 
@@ -172,6 +303,7 @@ func (s *Server) StartTransitionPlan(ctx context.Context, req *transitionv1.Star
 	if err != nil {
 		return nil, err
 	}
+	s.reconcileTermination(ctx, name)
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.TransitionPlan, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_StartTransitionPlan_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.TransitionPlan, error) {
@@ -195,11 +327,16 @@ func (s *Server) StartTransitionPlan(ctx context.Context, req *transitionv1.Star
 }
 
 // settlePlan brings p (a copy of before, read at v) up to date with its
-// tasks — the counts, and CUTOVER_READY as the gates say — and writes it
-// with its audit record when anything changed.
+// tasks and the other facts of its readiness (read in tx, so a change
+// written before it in tx counts) — the counts, and CUTOVER_READY as the
+// gates say — and writes it with its audit record when anything changed.
 func (s *Server) settlePlan(ctx context.Context, tx *sqlstore.Tx, requestID string, before, p *transitionv1.TransitionPlan, v sqlstore.Version, tasks []*transitionv1.Task) (*transitionv1.TransitionPlan, error) {
+	facts, err := loadFacts(ctx, tx, p, tasks)
+	if err != nil {
+		return nil, err
+	}
 	p.TasksTotal, p.TasksFinished = plan.Count(tasks)
-	p.State = plan.Settle(p.GetState(), plan.Readiness(tasks).GetReady())
+	p.State = plan.Settle(p.GetState(), plan.Readiness(facts).GetReady())
 	if proto.Equal(before, p) {
 		return p, nil
 	}
@@ -210,19 +347,41 @@ func (s *Server) settlePlan(ctx context.Context, tx *sqlstore.Tx, requestID stri
 	return p, audit.Record(ctx, tx, p.GetName(), requestID, before, p)
 }
 
+// maxItems bounds the knowledge items, training sessions and results a
+// plan may have (each is read whole for the readiness gates).
+const maxItems = 2000
+
+// loadFacts reads what the readiness gates of p look at besides its tasks.
+func loadFacts(ctx context.Context, tx *sqlstore.Tx, p *transitionv1.TransitionPlan, tasks []*transitionv1.Task) (plan.Facts, error) {
+	f := plan.Facts{Plan: p, Tasks: tasks}
+	q := docstore.Query{Parent: p.GetName(), Limit: maxItems + 1}
+	var err error
+	if f.Items, err = itemDocs.List(ctx, tx, q); err != nil {
+		return f, err
+	}
+	if f.Sessions, err = sessionDocs.List(ctx, tx, q); err != nil {
+		return f, err
+	}
+	f.Results, err = resultDocs.List(ctx, tx, q)
+	return f, err
+}
+
 // CheckReadiness implements transitionv1.TransitionServiceServer.
 func (s *Server) CheckReadiness(ctx context.Context, req *transitionv1.CheckReadinessRequest) (*transitionv1.Readiness, error) {
 	name, err := names.Parse[transitionv1.TransitionPlanResourceName]("name", req.GetName())
 	if err != nil {
 		return nil, err
 	}
-	var tasks []*transitionv1.Task
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		_, tasks, err = planAndTasks(ctx, tx, name)
-		return err
+	s.reconcileTermination(ctx, name)
+	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*transitionv1.Readiness, error) {
+		p, tasks, err := planAndTasks(ctx, tx, name)
+		if err != nil {
+			return nil, err
+		}
+		f, err := loadFacts(ctx, tx, p, tasks)
+		if err != nil {
+			return nil, err
+		}
+		return plan.Readiness(f), nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return plan.Readiness(tasks), nil
 }

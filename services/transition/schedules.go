@@ -12,6 +12,7 @@ import (
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/plan"
 	"github.com/acme/bpo/services/transition/schedule"
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -23,8 +24,31 @@ func (s *Server) GetSchedule(ctx context.Context, req *transitionv1.GetScheduleR
 		return nil, err
 	}
 	name := sched.TransitionPlanResourceName()
+	asOf, err := asOfDate(req.GetAsOf())
+	if err != nil {
+		return nil, err
+	}
+	s.reconcileTermination(ctx, name)
+	return s.schedule(ctx, name, asOf)
+}
+
+// asOfDate checks a requested status date; zero when none.
+func asOfDate(d *date.Date) (time.Time, error) {
+	if d == nil {
+		return time.Time{}, nil
+	}
+	t, ok := plan.Day(d)
+	if !ok {
+		return time.Time{}, apperr.Invalid(apperr.FieldViolation{Field: "as_of", Description: "is not a full calendar date"})
+	}
+	return t, nil
+}
+
+// schedule reads plan name (kept to a provider user's own) with its tasks
+// and latest baseline, and computes its schedule as of asOf (zero: none).
+func (s *Server) schedule(ctx context.Context, name transitionv1.TransitionPlanResourceName, asOf time.Time) (*transitionv1.Schedule, error) {
 	var out *transitionv1.Schedule
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
+	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
 		p, tasks, err := planAndTasks(ctx, tx, name)
 		if err != nil {
 			return err
@@ -35,7 +59,7 @@ func (s *Server) GetSchedule(ctx context.Context, req *transitionv1.GetScheduleR
 		} else if err != nil {
 			return err
 		}
-		out, err = computeSchedule(name, p, tasks, base)
+		out, err = computeSchedule(name, p, tasks, base, asOf)
 		return err
 	})
 	if err != nil {
@@ -56,7 +80,7 @@ func (s *Server) SaveBaseline(ctx context.Context, req *transitionv1.SaveBaselin
 			if err != nil {
 				return nil, err
 			}
-			now, err := computeSchedule(planName, p, tasks, nil)
+			now, err := computeSchedule(planName, p, tasks, nil, time.Time{})
 			if err != nil {
 				return nil, err
 			}
@@ -78,7 +102,7 @@ func (s *Server) SaveBaseline(ctx context.Context, req *transitionv1.SaveBaselin
 			}
 			// The answer is the schedule as GetSchedule shows it from now on:
 			// every task on its baseline, variance 0.
-			return computeSchedule(planName, p, tasks, now)
+			return computeSchedule(planName, p, tasks, now, time.Time{})
 		})
 }
 
@@ -95,8 +119,9 @@ func planAndTasks(ctx context.Context, tx *sqlstore.Tx, name transitionv1.Transi
 
 // computeSchedule translates the plan name, p, and its tasks for the
 // schedule package, and its result into a Schedule, with each task's
-// variance against base when there is one (nil: no baseline).
-func computeSchedule(name transitionv1.TransitionPlanResourceName, p *transitionv1.TransitionPlan, tasks []*transitionv1.Task, base *transitionv1.Schedule) (*transitionv1.Schedule, error) {
+// variance against base when there is one (nil: no baseline), as of the
+// status date asOf (zero: none).
+func computeSchedule(name transitionv1.TransitionPlanResourceName, p *transitionv1.TransitionPlan, tasks []*transitionv1.Task, base *transitionv1.Schedule, asOf time.Time) (*transitionv1.Schedule, error) {
 	start, _ := plan.Day(p.GetStartDate()) // checked at creation
 	var holidays []time.Time
 	for _, h := range p.GetHolidays() {
@@ -114,7 +139,7 @@ func computeSchedule(name transitionv1.TransitionPlanResourceName, p *transition
 			Skipped:  t.GetState() == transitionv1.TaskState_TASK_STATE_SKIPPED,
 		}
 		for _, d := range t.GetDependsOn() {
-			st.Deps = append(st.Deps, schedule.Dep{ID: d.GetTask(), Lag: int(d.GetLagDays())})
+			st.Deps = append(st.Deps, schedule.Dep{ID: d.GetTask(), Lag: int(d.GetLagDays()), Type: depType(d.GetType())})
 		}
 		// Actual times are instants; the schedule counts days, and takes the
 		// day each fell on in UTC (the plan has no time zone of its own).
@@ -126,13 +151,16 @@ func computeSchedule(name transitionv1.TransitionPlanResourceName, p *transition
 		}
 		in[i] = st
 	}
-	r, err := schedule.Compute(cal, in)
+	r, err := schedule.ComputeWith(cal, in, schedule.Options{AsOf: asOf})
 	if err != nil {
 		return nil, err // the graph is kept acyclic and closed when written: a bug
 	}
 
 	var baseline map[string]*transitionv1.ScheduledTask
 	out := &transitionv1.Schedule{Name: name.ScheduleResourceName().String(), FinishDate: plan.DateOf(r.Finish)}
+	if !asOf.IsZero() {
+		out.AsOf = plan.DateOf(asOf)
+	}
 	if base != nil {
 		out.BaselineTime = base.GetBaselineTime()
 		baseline = make(map[string]*transitionv1.ScheduledTask, len(base.GetTasks()))
@@ -172,4 +200,17 @@ func computeSchedule(name transitionv1.TransitionPlanResourceName, p *transition
 		out.SlipDays = proto.Int32(int32(cal.Between(target, r.Forecast)))
 	}
 	return out, nil
+}
+
+// depType is a dependency type as the schedule package counts it.
+func depType(t transitionv1.DependencyType) schedule.DepType {
+	switch t {
+	case transitionv1.DependencyType_DEPENDENCY_TYPE_START_TO_START:
+		return schedule.SS
+	case transitionv1.DependencyType_DEPENDENCY_TYPE_FINISH_TO_FINISH:
+		return schedule.FF
+	case transitionv1.DependencyType_DEPENDENCY_TYPE_START_TO_FINISH:
+		return schedule.SF
+	}
+	return schedule.FS
 }

@@ -13,6 +13,12 @@ var (
 	// Task ids are ULIDs made in template order, so name order is plan
 	// order.
 	taskDocs = docstore.Resource(taskFilter)
+	// Knowledge items, training sessions and parallel-run results, each
+	// under its plan; names are ULIDs (creation order) for the first two and
+	// the service level's key for results.
+	itemDocs    = docstore.Resource(itemFilter)
+	sessionDocs = docstore.Resource(sessionFilter)
+	resultDocs  = docstore.Resource(listing.Schema[*transitionv1.ParallelRunResult]{})
 )
 
 // planClaimPattern names the document that holds a contract's one plan
@@ -42,4 +48,4 @@ func baselineOf(plan transitionv1.TransitionPlanResourceName) string {
 
 // Collections are the documents the transition service keeps (bpo serve
 // prepares them at start-up).
-var Collections = []docstore.Preparer{planDocs, taskDocs, planClaims, baselines}
+var Collections = []docstore.Preparer{planDocs, taskDocs, planClaims, baselines, itemDocs, sessionDocs, resultDocs}

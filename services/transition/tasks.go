@@ -12,7 +12,9 @@ import (
 	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/plan"
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -22,6 +24,7 @@ func (s *Server) CreateTask(ctx context.Context, req *transitionv1.CreateTaskReq
 	if err != nil {
 		return nil, err
 	}
+	s.reconcileTermination(ctx, parent)
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.Task, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_CreateTask_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
@@ -106,6 +109,7 @@ func (s *Server) UpdateTask(ctx context.Context, req *transitionv1.UpdateTaskReq
 	if err != nil {
 		return nil, err
 	}
+	s.reconcileTermination(ctx, name.TransitionPlanResourceName())
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.Task, error) {
 		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_UpdateTask_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
@@ -175,6 +179,12 @@ type taskChange interface {
 	GetRequestId() string
 }
 
+// actualDated is a task change that may carry the day the work actually
+// started or finished (StartTask, CompleteTask).
+type actualDated interface {
+	GetActualDate() *date.Date
+}
+
 // changeTask runs one task state change: the etag matches, the caller may
 // take it (the policy checked the role; the provider and owner side are
 // checked here), the plan is under way, the state machine allows it, and
@@ -186,6 +196,14 @@ func (s *Server) changeTask(ctx context.Context, method string, req taskChange, 
 		return nil, err
 	}
 	caller := taskCaller(auth.FromContext(ctx))
+	var actual *date.Date
+	if d, ok := req.(actualDated); ok && d.GetActualDate() != nil {
+		actual = d.GetActualDate()
+		if _, ok := plan.Day(actual); !ok {
+			return nil, apperr.Invalid(apperr.FieldViolation{Field: "actual_date", Description: "is not a full calendar date"})
+		}
+	}
+	s.reconcileTermination(ctx, name.TransitionPlanResourceName())
 	return sqlstore.RetryConflicts(ctx, func() (*transitionv1.Task, error) {
 		return sqlstore.Idempotent(ctx, s.db, method, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*transitionv1.Task, error) {
@@ -216,16 +234,19 @@ func (s *Server) changeTask(ctx context.Context, method string, req taskChange, 
 						return nil, err
 					}
 				}
-				now := timestamppb.New(s.now())
+				when, err := plan.ActualTime(p, before, action, actual, s.now())
+				if err != nil {
+					return nil, err
+				}
 				t := proto.CloneOf(before)
 				t.State, t.StateReason = next, strings.TrimSpace(reason)
 				switch next {
 				case transitionv1.TaskState_TASK_STATE_IN_PROGRESS:
 					if t.ActualStart == nil { // resuming a blocked task keeps its start
-						t.ActualStart = now
+						t.ActualStart = timestamppb.New(when)
 					}
 				case transitionv1.TaskState_TASK_STATE_DONE:
-					t.ActualFinish = now
+					t.ActualFinish = timestamppb.New(when)
 				}
 				if err := taskDocs.Update(ctx, tx, t.GetName(), t, v); err != nil {
 					return nil, err
@@ -268,4 +289,49 @@ func (s *Server) BlockTask(ctx context.Context, req *transitionv1.BlockTaskReque
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "reason", Description: "is required: say what blocks the task"})
 	}
 	return s.changeTask(ctx, transitionv1.TransitionService_BlockTask_FullMethodName, req, plan.Block, req.GetReason())
+}
+
+// DeleteTask implements transitionv1.TransitionServiceServer. A task that
+// other tasks depend on is refused, naming them (remove those dependencies
+// first); so is a task that has started or finished (its actual dates are
+// the plan's history: skip it instead). The deletion is audited with the
+// task as it was.
+func (s *Server) DeleteTask(ctx context.Context, req *transitionv1.DeleteTaskRequest) (*emptypb.Empty, error) {
+	name, err := names.Parse[transitionv1.TaskResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	s.reconcileTermination(ctx, name.TransitionPlanResourceName())
+	return sqlstore.RetryConflicts(ctx, func() (*emptypb.Empty, error) {
+		return sqlstore.Idempotent(ctx, s.db, transitionv1.TransitionService_DeleteTask_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
+			func(tx *sqlstore.Tx) (*emptypb.Empty, error) {
+				p, pv, tasks, err := editablePlan(ctx, tx, name.TransitionPlanResourceName())
+				if err != nil {
+					return nil, err
+				}
+				before, v, err := taskDocs.GetForChange(ctx, tx, name.String(), req.GetEtag())
+				if err != nil {
+					return nil, err
+				}
+				if err := plan.CheckDeletable(before, tasks); err != nil {
+					return nil, err
+				}
+				if err := taskDocs.Delete(ctx, tx, before.GetName(), v); err != nil {
+					return nil, err
+				}
+				if err := audit.Record(ctx, tx, before.GetName(), req.GetRequestId(), before, nil); err != nil {
+					return nil, err
+				}
+				rest := make([]*transitionv1.Task, 0, len(tasks))
+				for _, t := range tasks {
+					if t.GetName() != before.GetName() {
+						rest = append(rest, t)
+					}
+				}
+				if _, err := s.settlePlan(ctx, tx, req.GetRequestId(), p, proto.CloneOf(p), pv, rest); err != nil {
+					return nil, err
+				}
+				return &emptypb.Empty{}, nil
+			})
+	})
 }

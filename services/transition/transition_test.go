@@ -99,7 +99,7 @@ func planBeforeSignature(t *testing.T, e *testenv.Env) {
 	})
 	wantCode(t, err, codes.NotFound)
 	_, err = e.Transition.CreateTransitionPlan(tm, &transitionv1.CreateTransitionPlanRequest{
-		TransitionPlan: &transitionv1.TransitionPlan{Contract: c.GetName(), StartDate: day(2026, 2, 30), Template: "payroll"},
+		TransitionPlan: &transitionv1.TransitionPlan{Contract: c.GetName(), StartDate: day(2026, 2, 30), Template: "shared_services"},
 	})
 	wantViolations(t, err, "transition_plan.start_date", "transition_plan.template")
 
@@ -347,8 +347,23 @@ func cutover(t *testing.T, e *testenv.Env) {
 			pre = append(pre, task)
 		}
 	}
-	if r.GetReady() || len(r.GetGates()) != 1 || r.GetGates()[0].GetGate() != "tasks" || len(r.GetGates()[0].GetMissing()) != len(pre) {
+	if r.GetReady() || len(r.GetGates()) != 5 || r.GetGates()[0].GetGate() != "tasks" || len(r.GetGates()[0].GetMissing()) != len(pre) {
 		t.Fatalf("readiness %v: want the tasks gate failing on the %d pre-cutover tasks", r, len(pre))
+	}
+	// The other four: nothing handed over yet; the scope lists no
+	// integration (its gate passes); its two weeks of parallel run and
+	// its one CRITICAL level (asa_20s ≥ 80) are still to come.
+	wantGates := map[string][]string{
+		"knowledge":   {"no knowledge item is recorded: add the SOPs, documents, recorded sessions and system accesses handed over (CreateKnowledgeItem)"},
+		"training":    {"no trainee is recorded: schedule the provider staff's training sessions (CreateTrainingSession) and record their results"},
+		"integration": nil,
+		"parallel_run": {"the parallel run has not started: the scope asks for 2 weeks (14 days) of it",
+			"CRITICAL level asa_20s (Calls answered within 20 s, at least 80) has no parallel-run result: the provider reports it (ReportParallelRunResult)"},
+	}
+	for _, g := range r.GetGates()[1:] {
+		if want, ok := wantGates[g.GetGate()]; !ok || strings.Join(g.GetMissing(), "|") != strings.Join(want, "|") || g.GetPassed() != (len(want) == 0) {
+			t.Errorf("gate %s: passed %v, missing %q; want %q", g.GetGate(), g.GetPassed(), g.GetMissing(), want)
+		}
 	}
 	_, err = e.Transition.CompleteCutover(tm, &transitionv1.CompleteCutoverRequest{Name: p.GetName(), CommencementDate: s.GoLive})
 	wantMessage(t, err, codes.FailedPrecondition, p.GetName()+` is not ready for cutover: gate "tasks": PLANNING task "Transition kick-off"`)
@@ -484,7 +499,7 @@ func TestContractDown(t *testing.T) {
 	must(t, err)
 	srv, err := grpcserver.New(grpcserver.Config{Log: zaptest.NewLogger(t), Verifier: verifier, Policy: transition.Policy})
 	must(t, err)
-	transitionv1.RegisterTransitionServiceServer(srv, transition.New(sqltest.Open(t, sqltest.SQLite, "transition", nil), contractv1.NewContractServiceClient(conn)))
+	transitionv1.RegisterTransitionServiceServer(srv, transition.New(sqltest.Open(t, sqltest.SQLite, "transition", nil), contractv1.NewContractServiceClient(conn), nil))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	ctx, stop := context.WithCancel(context.Background())

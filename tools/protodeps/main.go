@@ -21,6 +21,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	_ "google.golang.org/genproto/googleapis/api/httpbody"
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
 	_ "google.golang.org/genproto/googleapis/rpc/status"
 	_ "google.golang.org/genproto/googleapis/type/date"
@@ -33,6 +34,7 @@ var files = []string{
 	"buf/validate/validate.proto",
 	"google/api/annotations.proto",
 	"google/api/field_behavior.proto",
+	"google/api/httpbody.proto",
 	"google/api/resource.proto",
 	"google/rpc/error_details.proto",
 	"google/rpc/status.proto",

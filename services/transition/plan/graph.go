@@ -52,7 +52,7 @@ func (g *Graph) CheckDependencies(t *transitionv1.Task, prefix string) error {
 			seen[dep] = true
 			if path := g.pathTo(dep, t.GetName()); path != nil {
 				cycle := append([]string{t.GetName()}, path...)
-				v.Add(field, "closes a cycle: %s (each task depends on the next); remove one of these dependencies", g.describe(cycle, t))
+				v.Add(field, "closes a cycle: %s (each task depends on the next); remove one of these dependencies", g.describe(cycle, t, d.GetType()))
 			}
 		}
 	}
@@ -115,17 +115,45 @@ func (g *Graph) pathTo(from, to string) []string {
 }
 
 // describe renders a chain of task names as "A → B → C", labelling the
-// task being changed from t (it may not be stored yet).
-func (g *Graph) describe(names []string, t *transitionv1.Task) string {
-	labels := make([]string, len(names))
+// task being changed from t (it may not be stored yet). An arrow of a
+// dependency that is not finish-to-start carries its type ("A →SS B"):
+// the first is t's dependency of type first, each next one the stored
+// dependency of a task on the next.
+func (g *Graph) describe(names []string, t *transitionv1.Task, first transitionv1.DependencyType) string {
+	var b strings.Builder
 	for i, n := range names {
+		if i > 0 {
+			typ := first
+			if i > 1 {
+				for _, d := range g.tasks[names[i-1]].GetDependsOn() {
+					if d.GetTask() == n {
+						typ = d.GetType()
+					}
+				}
+			}
+			b.WriteString(" →" + TypeCode(typ) + " ")
+		}
 		if n == t.GetName() {
-			labels[i] = Label(t)
+			b.WriteString(Label(t))
 		} else {
-			labels[i] = Label(g.tasks[n])
+			b.WriteString(Label(g.tasks[n]))
 		}
 	}
-	return strings.Join(labels, " → ")
+	return b.String()
+}
+
+// TypeCode is a dependency type's code for messages: "" for
+// finish-to-start (the default), else SS, FF or SF.
+func TypeCode(t transitionv1.DependencyType) string {
+	switch t {
+	case transitionv1.DependencyType_DEPENDENCY_TYPE_START_TO_START:
+		return "SS"
+	case transitionv1.DependencyType_DEPENDENCY_TYPE_FINISH_TO_FINISH:
+		return "FF"
+	case transitionv1.DependencyType_DEPENDENCY_TYPE_START_TO_FINISH:
+		return "SF"
+	}
+	return ""
 }
 
 // Cycle returns one dependency cycle among tasks, in order and closed (its

@@ -152,3 +152,41 @@ func TestCycle(t *testing.T) {
 		})
 	}
 }
+
+// A cycle is a cycle whatever the dependencies' types: each arrow shows
+// the type of the dependency it stands for (none for finish-to-start).
+func TestCheckDependenciesEveryType(t *testing.T) {
+	typed := func(id, dep string, ty transitionv1.DependencyType) *transitionv1.Task {
+		x := task(id, dep)
+		x.DependsOn[0].Type = ty
+		return x
+	}
+	// A depends on B start-to-start, B on C finish-to-finish, D on C
+	// finish-to-start.
+	stored := []*transitionv1.Task{
+		typed("A", "B", transitionv1.DependencyType_DEPENDENCY_TYPE_START_TO_START),
+		typed("B", "C", transitionv1.DependencyType_DEPENDENCY_TYPE_FINISH_TO_FINISH),
+		task("C"), task("D", "C"),
+	}
+	for _, tt := range []struct {
+		ty   transitionv1.DependencyType
+		want string
+	}{
+		{transitionv1.DependencyType_DEPENDENCY_TYPE_UNSPECIFIED, `"C" (C) → "A" (A) →SS "B" (B) →FF "C" (C)`},
+		{transitionv1.DependencyType_DEPENDENCY_TYPE_FINISH_TO_START, `"C" (C) → "A" (A) →SS "B" (B) →FF "C" (C)`},
+		{transitionv1.DependencyType_DEPENDENCY_TYPE_START_TO_START, `"C" (C) →SS "A" (A) →SS "B" (B) →FF "C" (C)`},
+		{transitionv1.DependencyType_DEPENDENCY_TYPE_FINISH_TO_FINISH, `"C" (C) →FF "A" (A) →SS "B" (B) →FF "C" (C)`},
+		{transitionv1.DependencyType_DEPENDENCY_TYPE_START_TO_FINISH, `"C" (C) →SF "A" (A) →SS "B" (B) →FF "C" (C)`},
+	} {
+		err := plan.NewGraph(p1Name, stored).CheckDependencies(typed("C", "A", tt.ty), "task")
+		got := violations(t, err)["task.depends_on[0].task"]
+		if !strings.Contains(got, "closes a cycle: "+tt.want+" (each task depends on the next)") {
+			t.Errorf("%v: %q, want the cycle %s", tt.ty, got, tt.want)
+		}
+		// C → D (any type) closes nothing: D depends on C, not C on D's
+		// dependants.
+		if err := plan.NewGraph(p1Name, stored).CheckDependencies(typed("D", "A", tt.ty), "task"); err != nil {
+			t.Errorf("%v: D → A is no cycle: %v", tt.ty, err)
+		}
+	}
+}

@@ -33,8 +33,8 @@ type planMove struct {
 
 // planMoves is the plan state machine. spec: transition.md, "state".
 // CUTOVER_READY is not entered by a method: it follows from the gates
-// (see Settle). Cutover is allowed from ACTIVE as well, since the gates are
-// checked again at cutover. Close ends hypercare (its gate is
+// (see Settle), and only a CUTOVER_READY plan may cut over (the gates are
+// checked again at cutover too). Close ends hypercare (its gate is
 // CheckHypercareFinished). Abort abandons a plan before go-live only: once
 // LIVE the provider runs the service and the contract has commenced, so
 // ending it is the contract's termination, not the plan's abort.
@@ -44,10 +44,11 @@ var planMoves = map[PlanAction]planMove{
 		to:   transitionv1.PlanState_PLAN_STATE_ACTIVE,
 	},
 	Cutover: {
-		from: []transitionv1.PlanState{transitionv1.PlanState_PLAN_STATE_ACTIVE, transitionv1.PlanState_PLAN_STATE_CUTOVER_READY},
+		from: []transitionv1.PlanState{transitionv1.PlanState_PLAN_STATE_CUTOVER_READY},
 		to:   transitionv1.PlanState_PLAN_STATE_LIVE,
 		hint: map[transitionv1.PlanState]string{
-			transitionv1.PlanState_PLAN_STATE_DRAFT: "start it first (StartTransitionPlan)",
+			transitionv1.PlanState_PLAN_STATE_DRAFT:  "start it first (StartTransitionPlan), then pass every readiness gate",
+			transitionv1.PlanState_PLAN_STATE_ACTIVE: "a plan becomes CUTOVER_READY when every readiness gate passes; CheckReadiness lists what is missing",
 		},
 	},
 	Close: {

@@ -138,9 +138,9 @@ func TestPlanStates(t *testing.T) {
 	}{
 		{"start a draft", draft, plan.StartPlan, active, ""},
 		{"start twice", active, plan.StartPlan, active, "it is ACTIVE; only a plan that is DRAFT can be"},
-		{"cut over an active plan", active, plan.Cutover, live, ""},
+		{"an active plan cannot cut over: its gates have not all passed", active, plan.Cutover, active, "it is ACTIVE; only a plan that is CUTOVER_READY can be; a plan becomes CUTOVER_READY when every readiness gate passes"},
 		{"cut over a ready plan", ready, plan.Cutover, live, ""},
-		{"cut over a draft says to start it", draft, plan.Cutover, draft, "it is DRAFT; only a plan that is ACTIVE or CUTOVER_READY can be; start it first"},
+		{"cut over a draft says to start it", draft, plan.Cutover, draft, "it is DRAFT; only a plan that is CUTOVER_READY can be; start it first"},
 		{"cut over twice", live, plan.Cutover, live, "it is LIVE"},
 		{"cut over an aborted plan", abort, plan.Cutover, abort, "it is ABORTED"},
 		{"close a live plan", live, plan.Close, closed, ""},
@@ -195,44 +195,6 @@ func TestPlanStates(t *testing.T) {
 				t.Fatalf("Settle(%v, %v) = %v, want %v", tt.from, tt.ready, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestReadiness(t *testing.T) {
-	mk := func(id string, phase transitionv1.Phase, state transitionv1.TaskState) *transitionv1.Task {
-		return &transitionv1.Task{Name: p1 + "/tasks/" + id, Title: id, Phase: phase, State: state}
-	}
-	tasks := []*transitionv1.Task{
-		mk("plan", transitionv1.Phase_PHASE_PLANNING, done),
-		mk("kt", transitionv1.Phase_PHASE_KNOWLEDGE_TRANSFER, skipped),
-		mk("pilot", transitionv1.Phase_PHASE_PARALLEL_RUN, inProgress),
-		mk("infra", transitionv1.Phase_PHASE_INFRASTRUCTURE, notStarted),
-		// The cutover and hypercare tasks happen at and after cutover: not
-		// part of the gate.
-		mk("go-live", transitionv1.Phase_PHASE_CUTOVER, notStarted),
-		mk("care", transitionv1.Phase_PHASE_HYPERCARE, notStarted),
-	}
-	r := plan.Readiness(tasks)
-	if r.GetReady() || len(r.GetGates()) != 1 || r.GetGates()[0].GetGate() != plan.GateTasks || r.GetGates()[0].GetPassed() {
-		t.Fatalf("readiness %v: want one failing tasks gate", r)
-	}
-	// Exactly the two open pre-cutover tasks, in plan order.
-	want := []string{`PARALLEL_RUN task "pilot" (pilot) is IN_PROGRESS`, `INFRASTRUCTURE task "infra" (infra) is NOT_STARTED`}
-	if got := r.GetGates()[0].GetMissing(); strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Fatalf("missing %q, want %q", got, want)
-	}
-	err := plan.CheckReady(p1, r)
-	if apperr.KindOf(err) != apperr.FailedPrecondition || !strings.Contains(err.Error(), want[0]) || !strings.Contains(err.Error(), "complete or skip these tasks") {
-		t.Fatalf("CheckReady: got %v", err)
-	}
-
-	tasks[2].State, tasks[3].State = done, skipped
-	r = plan.Readiness(tasks)
-	if !r.GetReady() || len(r.GetGates()[0].GetMissing()) != 0 {
-		t.Fatalf("readiness %v: want ready", r)
-	}
-	if err := plan.CheckReady(p1, r); err != nil {
-		t.Fatalf("CheckReady: %v", err)
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/protoenum"
+	"google.golang.org/genproto/googleapis/type/date"
 )
 
 // Action is a state change of a task, one per custom method.
@@ -128,4 +130,60 @@ func CheckDependenciesFinished(t *transitionv1.Task, byName map[string]*transiti
 	}
 	return apperr.New(apperr.FailedPrecondition, "task %s cannot be DONE while its dependencies are not DONE or SKIPPED: %s; complete or skip them first",
 		Label(t), strings.Join(open, ", "))
+}
+
+// ActualTime is the instant recorded as task t's actual start (action
+// Start) or finish (Complete) in plan p: now, or the day given (midnight
+// UTC; the schedule counts days in UTC) when recorded after the fact. A
+// given day may not be in the future, before the plan's start date, nor
+// (finishing) before the task's actual start.
+func ActualTime(p *transitionv1.TransitionPlan, t *transitionv1.Task, action Action, day *date.Date, now time.Time) (time.Time, error) {
+	if day == nil || (action != Start && action != Complete) {
+		return now, nil
+	}
+	d, _ := Day(day)
+	today := time.Date(now.UTC().Year(), now.UTC().Month(), now.UTC().Day(), 0, 0, 0, 0, time.UTC)
+	var v apperr.Violations
+	if d.After(today) {
+		v.Add("actual_date", "%s is in the future (today is %s in UTC); record work when it has happened", d.Format(time.DateOnly), today.Format(time.DateOnly))
+	}
+	if start, ok := Day(p.GetStartDate()); ok && d.Before(start) {
+		v.Add("actual_date", "%s is before the plan's start date %s", d.Format(time.DateOnly), start.Format(time.DateOnly))
+	}
+	if action == Complete && t.GetActualStart() != nil {
+		started := t.GetActualStart().AsTime().UTC()
+		if d.Before(time.Date(started.Year(), started.Month(), started.Day(), 0, 0, 0, 0, time.UTC)) {
+			v.Add("actual_date", "%s is before the task's actual start %s", d.Format(time.DateOnly), started.Format(time.DateOnly))
+		}
+	}
+	if err := v.Err(); err != nil {
+		return now, err
+	}
+	if d.Equal(today) {
+		return now, nil
+	}
+	return d, nil
+}
+
+// CheckDeletable refuses to delete task t of a plan with tasks (in plan
+// order) while other tasks depend on it, naming each with how, or once it
+// has started or finished.
+func CheckDeletable(t *transitionv1.Task, tasks []*transitionv1.Task) error {
+	var dependants []string
+	for _, x := range tasks {
+		for _, d := range x.GetDependsOn() {
+			if d.GetTask() == t.GetName() {
+				dependants = append(dependants, Label(x))
+			}
+		}
+	}
+	if len(dependants) > 0 {
+		return apperr.New(apperr.FailedPrecondition, "cannot delete task %s: %s depend on it; remove those dependencies first (UpdateTask)",
+			Label(t), strings.Join(dependants, ", "))
+	}
+	if t.GetState() != transitionv1.TaskState_TASK_STATE_NOT_STARTED {
+		return apperr.New(apperr.FailedPrecondition, "cannot delete task %s: it is %s, and its work is part of the plan's record; skip it instead (SkipTask)",
+			Label(t), protoenum.Short(t.GetState()))
+	}
+	return nil
 }

@@ -58,6 +58,14 @@ func ValidateTask(t *transitionv1.Task, prefix string) error {
 	if t.GetPhase() == transitionv1.Phase_PHASE_UNSPECIFIED {
 		v.Add(prefix+".phase", "is required: one of PLANNING, KNOWLEDGE_TRANSFER, DOCUMENTATION, TRAINING, INFRASTRUCTURE, INTEGRATION_TESTING, PARALLEL_RUN, CUTOVER, HYPERCARE")
 	}
+	if len(t.GetIntegrations()) > 0 && t.GetPhase() != transitionv1.Phase_PHASE_INTEGRATION_TESTING {
+		v.Add(prefix+".integrations", "only an INTEGRATION_TESTING task names the integrations it tests; this task is %s", strings.TrimPrefix(t.GetPhase().String(), "PHASE_"))
+	}
+	for i, sys := range t.GetIntegrations() {
+		if strings.TrimSpace(sys) == "" {
+			v.Add(fmt.Sprintf("%s.integrations[%d]", prefix, i), "is empty: name the system as the scope does")
+		}
+	}
 	return v.Err()
 }
 
@@ -119,4 +127,38 @@ func Holidays(in []*date.Date) []*date.Date {
 	out := slices.Clone(in)
 	slices.SortFunc(out, func(a, b *date.Date) int { return strings.Compare(formatDate(a), formatDate(b)) })
 	return slices.CompactFunc(out, func(a, b *date.Date) bool { return formatDate(a) == formatDate(b) })
+}
+
+// ValidateUpdate checks plan after, before with an update applied: the
+// start date changes only while DRAFT, dates are full calendar dates, the
+// target is not before the start.
+func ValidateUpdate(before, after *transitionv1.TransitionPlan, prefix string) error {
+	var v apperr.Violations
+	start, startOK := Day(after.GetStartDate())
+	if !proto.Equal(before.GetStartDate(), after.GetStartDate()) {
+		switch {
+		case before.GetState() != transitionv1.PlanState_PLAN_STATE_DRAFT:
+			v.Add(prefix+".start_date", "can change only while the plan is DRAFT; it is %s", strings.TrimPrefix(before.GetState().String(), "PLAN_STATE_"))
+		case !startOK:
+			v.Add(prefix+".start_date", "is required: a full calendar date")
+		}
+	}
+	if d := after.GetTargetGoLive(); d != nil {
+		goLive, ok := Day(d)
+		switch {
+		case !ok:
+			v.Add(prefix+".target_go_live", "%s is not a calendar date", formatDate(d))
+		case startOK && goLive.Before(start):
+			v.Add(prefix+".target_go_live", "%s is before the start date %s", formatDate(d), formatDate(after.GetStartDate()))
+		}
+	}
+	for i, h := range after.GetHolidays() {
+		if _, ok := Day(h); !ok {
+			v.Add(fmt.Sprintf("%s.holidays[%d]", prefix, i), "%s is not a calendar date", formatDate(h))
+		}
+	}
+	if t := after.GetTrainingPassThresholdBps(); t < 0 || t > 10000 {
+		v.Add(prefix+".training_pass_threshold_bps", "%d is not between 0 (the default, 9000) and 10000", t)
+	}
+	return v.Err()
 }

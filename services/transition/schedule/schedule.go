@@ -24,11 +24,40 @@ type Task struct {
 	ActualStart, ActualFinish time.Time
 }
 
-// Dep is a finish-to-start dependency: the task may start Lag working days
-// after the task ID finishes (before it, when Lag is negative).
+// Dep is a dependency on task ID, of a Type, with a Lag in working days
+// (negative: a lead).
 type Dep struct {
-	ID  string
-	Lag int
+	ID   string
+	Lag  int
+	Type DepType
+}
+
+// DepType is how a task depends on its predecessor.
+type DepType int
+
+// The dependency types. With a task occupying working days [es, ef):
+//
+//	FS  es ≥ ef(pred) + lag   the task starts after the predecessor finishes
+//	SS  es ≥ es(pred) + lag   the task starts after the predecessor starts
+//	FF  ef ≥ ef(pred) + lag   the task finishes after the predecessor finishes
+//	SF  ef ≥ es(pred) + lag   the task finishes after the predecessor starts
+const (
+	FS DepType = iota
+	SS
+	FF
+	SF
+)
+
+// String is the type's two-letter code.
+func (t DepType) String() string { return [...]string{"FS", "SS", "FF", "SF"}[t] }
+
+// Options are a schedule's optional inputs.
+type Options struct {
+	// AsOf is the status date; zero means none. With a status date the
+	// schedule is the plan as it stood (or will stand) that day: actual
+	// dates after it are ignored, work not started by then cannot start
+	// before it, and work in progress cannot finish before it.
+	AsOf time.Time
 }
 
 // Slot is the scheduled dates of one task. A finish is the last working
@@ -61,7 +90,10 @@ type Result struct {
 }
 
 // link is a dependency resolved to task indexes.
-type link struct{ task, lag int }
+type link struct {
+	task, lag int
+	typ       DepType
+}
 
 // Compute schedules tasks on cal by the critical-path method. spec:
 // transition.md, "Schedule".
@@ -84,6 +116,17 @@ type link struct{ task, lag int }
 // An unknown dependency or a cycle is an error; the service refuses both
 // when tasks are written, so they mean a bug.
 func Compute(cal *Calendar, tasks []Task) (*Result, error) {
+	return ComputeWith(cal, tasks, Options{})
+}
+
+// ComputeWith is Compute with options (a status date).
+//
+// With dependency types the passes read, for a predecessor p of task t
+// (d is t's duration, dp p's, both in working days):
+//
+//	forward  FS: es ≥ ef_p+lag   SS: es ≥ es_p+lag   FF: es ≥ ef_p+lag−d   SF: es ≥ es_p+lag−d
+//	backward FS: lf_p ≤ ls_t−lag SS: lf_p ≤ ls_t−lag+dp FF: lf_p ≤ lf_t−lag SF: lf_p ≤ lf_t−lag+dp
+func ComputeWith(cal *Calendar, tasks []Task, opt Options) (*Result, error) {
 	n := len(tasks)
 	index := make(map[string]int, n)
 	for i, t := range tasks {
@@ -98,8 +141,8 @@ func Compute(cal *Calendar, tasks []Task) (*Result, error) {
 			if !ok {
 				return nil, fmt.Errorf("schedule: task %s depends on unknown task %s", t.ID, d.ID)
 			}
-			preds[i] = append(preds[i], link{p, d.Lag})
-			succs[p] = append(succs[p], link{i, d.Lag})
+			preds[i] = append(preds[i], link{p, d.Lag, d.Type})
+			succs[p] = append(succs[p], link{i, d.Lag, d.Type})
 			waiting[i]++
 		}
 	}
@@ -120,24 +163,44 @@ func Compute(cal *Calendar, tasks []Task) (*Result, error) {
 		return nil, fmt.Errorf("schedule: the dependencies of %d tasks form a cycle", n-len(order))
 	}
 
+	// With a status date, actual dates after it have not happened yet.
+	asOf, hasAsOf := 0, !opt.AsOf.IsZero()
+	started, finished := make([]bool, n), make([]bool, n)
+	asOfDay := day(opt.AsOf)
+	for i, t := range tasks {
+		started[i] = !t.ActualStart.IsZero() && (!hasAsOf || !day(t.ActualStart).After(asOfDay))
+		finished[i] = started[i] && !t.ActualFinish.IsZero() && (!hasAsOf || !day(t.ActualFinish).After(asOfDay))
+	}
+	if hasAsOf {
+		asOf = cal.Index(opt.AsOf)
+	}
+
 	es, ef := make([]int, n), make([]int, n)
 	finish := 0
 	for _, i := range order {
 		t := &tasks[i]
-		if !t.ActualStart.IsZero() {
+		dur := t.Duration
+		if t.Skipped {
+			dur = 0
+		}
+		switch {
+		case started[i]:
 			es[i] = cal.Index(t.ActualStart)
-		} else {
+		default:
 			for _, p := range preds[i] {
-				es[i] = max(es[i], ef[p.task]+p.lag)
+				es[i] = max(es[i], earliestStart(p, es, ef, dur))
+			}
+			if hasAsOf && !t.Skipped {
+				es[i] = max(es[i], asOf)
 			}
 		}
 		switch {
-		case !t.ActualFinish.IsZero():
+		case finished[i]:
 			ef[i] = max(es[i], cal.Index(t.ActualFinish.AddDate(0, 0, 1)))
-		case t.Skipped:
-			ef[i] = es[i]
+		case started[i] && hasAsOf:
+			ef[i] = max(es[i]+dur, asOf+1)
 		default:
-			ef[i] = es[i] + t.Duration
+			ef[i] = es[i] + dur
 		}
 		finish = max(finish, ef[i])
 	}
@@ -145,11 +208,12 @@ func Compute(cal *Calendar, tasks []Task) (*Result, error) {
 	ls, lf := make([]int, n), make([]int, n)
 	for k := n - 1; k >= 0; k-- {
 		i := order[k]
+		d := ef[i] - es[i]
 		lf[i] = finish
 		for _, s := range succs[i] {
-			lf[i] = min(lf[i], ls[s.task]-s.lag)
+			lf[i] = min(lf[i], latestFinish(s, d, ls, lf))
 		}
-		ls[i] = lf[i] - (ef[i] - es[i])
+		ls[i] = lf[i] - d
 	}
 
 	r := &Result{Tasks: make([]Slot, n), GoLive: goLive(tasks, ef)}
@@ -163,10 +227,10 @@ func Compute(cal *Calendar, tasks []Task) (*Result, error) {
 		}
 		s.Critical = s.Slack <= 0
 		// Actual dates are shown as they were, even on a weekend.
-		if !t.ActualStart.IsZero() {
+		if started[i] {
 			s.EarlyStart = day(t.ActualStart)
 		}
-		if !t.ActualFinish.IsZero() {
+		if finished[i] {
 			s.EarlyFinish = day(t.ActualFinish)
 		}
 		r.Tasks[i] = s
@@ -207,7 +271,7 @@ func drivingChain(end int, preds [][]link, es, ef []int, slots []Slot) []int {
 	for cur := end; ; {
 		next := -1
 		for _, p := range preds[cur] {
-			if ef[p.task]+p.lag == es[cur] && (next < 0 || slots[p.task].Slack < slots[next].Slack) {
+			if drives(p, es, ef, cur) && (next < 0 || slots[p.task].Slack < slots[next].Slack) {
 				next = p.task
 			}
 		}
@@ -233,3 +297,45 @@ func lastDay(cal *Calendar, start, end int) time.Time {
 }
 
 func day(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+
+// earliestStart is the earliest start that dependency p allows a task of
+// dur working days: see ComputeWith.
+func earliestStart(p link, es, ef []int, dur int) int {
+	switch p.typ {
+	case SS:
+		return es[p.task] + p.lag
+	case FF:
+		return ef[p.task] + p.lag - dur
+	case SF:
+		return es[p.task] + p.lag - dur
+	}
+	return ef[p.task] + p.lag
+}
+
+// latestFinish is the latest finish that the dependency of successor s
+// allows its predecessor of d working days: see ComputeWith.
+func latestFinish(s link, d int, ls, lf []int) int {
+	switch s.typ {
+	case SS:
+		return ls[s.task] - s.lag + d
+	case FF:
+		return lf[s.task] - s.lag
+	case SF:
+		return lf[s.task] - s.lag + d
+	}
+	return ls[s.task] - s.lag
+}
+
+// drives reports whether dependency p of task t is the one that binds t's
+// dates (its constraint holds with equality).
+func drives(p link, es, ef []int, t int) bool {
+	switch p.typ {
+	case SS:
+		return es[p.task]+p.lag == es[t]
+	case FF:
+		return ef[p.task]+p.lag == ef[t]
+	case SF:
+		return es[p.task]+p.lag == ef[t]
+	}
+	return ef[p.task]+p.lag == es[t]
+}

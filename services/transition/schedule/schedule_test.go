@@ -84,12 +84,12 @@ type slot struct {
 func plan() []Task {
 	return []Task{
 		{ID: "K", Duration: 1},
-		{ID: "A", Duration: 4, Deps: []Dep{{"K", 0}}},
-		{ID: "B", Duration: 3, Deps: []Dep{{"K", 2}}},
-		{ID: "C", Duration: 5, Deps: []Dep{{"A", -1}}},
-		{ID: "D", Duration: 2, Deps: []Dep{{"B", 0}, {"C", 0}}},
-		{ID: "G", Duration: 0, Cutover: true, Deps: []Dep{{"D", 0}}},
-		{ID: "H", Duration: 3, Deps: []Dep{{"G", 0}}},
+		{ID: "A", Duration: 4, Deps: []Dep{{ID: "K", Lag: 0}}},
+		{ID: "B", Duration: 3, Deps: []Dep{{ID: "K", Lag: 2}}},
+		{ID: "C", Duration: 5, Deps: []Dep{{ID: "A", Lag: -1}}},
+		{ID: "D", Duration: 2, Deps: []Dep{{ID: "B", Lag: 0}, {ID: "C", Lag: 0}}},
+		{ID: "G", Duration: 0, Cutover: true, Deps: []Dep{{ID: "D", Lag: 0}}},
+		{ID: "H", Duration: 3, Deps: []Dep{{ID: "G", Lag: 0}}},
 	}
 }
 
@@ -276,8 +276,8 @@ func TestGoLiveChoice(t *testing.T) {
 	// go-live; without a CUTOVER task, the last-finishing task.
 	tasks := []Task{
 		{ID: "X", Duration: 2},
-		{ID: "Y", Duration: 1, Cutover: true, Deps: []Dep{{"X", 0}}},
-		{ID: "Z", Duration: 5, Deps: []Dep{{"X", 0}}},
+		{ID: "Y", Duration: 1, Cutover: true, Deps: []Dep{{ID: "X", Lag: 0}}},
+		{ID: "Z", Duration: 5, Deps: []Dep{{ID: "X", Lag: 0}}},
 	}
 	r, err := Compute(testCalendar(), tasks)
 	if err != nil {
@@ -295,10 +295,10 @@ func TestGoLiveChoice(t *testing.T) {
 }
 
 func TestComputeRefusesBadGraphs(t *testing.T) {
-	if _, err := Compute(testCalendar(), []Task{{ID: "A", Deps: []Dep{{"B", 0}}}, {ID: "B", Deps: []Dep{{"A", 0}}}}); err == nil {
+	if _, err := Compute(testCalendar(), []Task{{ID: "A", Deps: []Dep{{ID: "B", Lag: 0}}}, {ID: "B", Deps: []Dep{{ID: "A", Lag: 0}}}}); err == nil {
 		t.Error("a cycle was scheduled")
 	}
-	if _, err := Compute(testCalendar(), []Task{{ID: "A", Deps: []Dep{{"NOPE", 0}}}}); err == nil {
+	if _, err := Compute(testCalendar(), []Task{{ID: "A", Deps: []Dep{{ID: "NOPE", Lag: 0}}}}); err == nil {
 		t.Error("an unknown dependency was scheduled")
 	}
 	r, err := Compute(testCalendar(), nil)
@@ -321,11 +321,11 @@ func generated(n int) []Task {
 	for i := range work {
 		t := Task{ID: id(i), Duration: rng.IntN(10)}
 		if i >= chains {
-			t.Deps = append(t.Deps, Dep{id(i - chains), 0})
+			t.Deps = append(t.Deps, Dep{ID: id(i - chains)})
 		}
 		for range rng.IntN(3) {
 			if j := i - chains + 1 + rng.IntN(chains-1) - 3*chains; j >= 0 {
-				t.Deps = append(t.Deps, Dep{id(j), rng.IntN(7) - 3})
+				t.Deps = append(t.Deps, Dep{ID: id(j), Lag: rng.IntN(7) - 3, Type: DepType(rng.IntN(4))})
 			}
 		}
 		tasks = append(tasks, t)
@@ -337,12 +337,12 @@ func generated(n int) []Task {
 	}
 	gate := Task{ID: "go-no-go", Duration: 1, Cutover: true}
 	for i := work - chains; i < work; i++ {
-		gate.Deps = append(gate.Deps, Dep{id(i), 0})
+		gate.Deps = append(gate.Deps, Dep{ID: id(i), Lag: 0})
 	}
 	return append(tasks, gate,
-		Task{ID: "go-live", Cutover: true, Deps: []Dep{{"go-no-go", 0}}},
-		Task{ID: "hypercare", Duration: 20, Deps: []Dep{{"go-live", 0}}},
-		Task{ID: "hypercare-exit", Duration: 1, Deps: []Dep{{"hypercare", 0}}},
+		Task{ID: "go-live", Cutover: true, Deps: []Dep{{ID: "go-no-go", Lag: 0}}},
+		Task{ID: "hypercare", Duration: 20, Deps: []Dep{{ID: "go-live", Lag: 0}}},
+		Task{ID: "hypercare-exit", Duration: 1, Deps: []Dep{{ID: "hypercare", Lag: 0}}},
 	)
 }
 
@@ -380,3 +380,153 @@ func BenchmarkSchedule2000(b *testing.B) {
 }
 
 func fmtDate(t time.Time) string { return t.Format(time.DateOnly) }
+
+// network is a hand-worked plan with every dependency type (calendar as
+// testCalendar: Mon 2 March 2026 is day 0, Fri 13 a holiday):
+//
+//	K  kickoff    2 days
+//	S  3 days, start-to-start on K, lag +1
+//	F  4 days, finish-to-finish on S, lag +2
+//	X  2 days, start-to-finish on K, lag +5
+//	L  3 days, finish-to-start on F, lag −1 (a lead)
+//	G  go-live milestone (CUTOVER), finish-to-start on L and on X
+//	H  hypercare 3 days, finish-to-start on G
+func network() []Task {
+	return []Task{
+		{ID: "K", Duration: 2},
+		{ID: "S", Duration: 3, Deps: []Dep{{ID: "K", Lag: 1, Type: SS}}},
+		{ID: "F", Duration: 4, Deps: []Dep{{ID: "S", Lag: 2, Type: FF}}},
+		{ID: "X", Duration: 2, Deps: []Dep{{ID: "K", Lag: 5, Type: SF}}},
+		{ID: "L", Duration: 3, Deps: []Dep{{ID: "F", Lag: -1, Type: FS}}},
+		{ID: "G", Cutover: true, Deps: []Dep{{ID: "L"}, {ID: "X"}}},
+		{ID: "H", Duration: 3, Deps: []Dep{{ID: "G"}}},
+	}
+}
+
+func TestComputeEveryDependencyType(t *testing.T) {
+	// Forward pass, working days [es, ef):
+	//   K [0,2)                                  Mon 2 – Tue 3
+	//   S SS+1: es ≥ es_K+1 = 1        → [1,4)   Tue 3 – Thu 5
+	//   F FF+2: ef ≥ ef_S+2 = 6, es = 6−4 = 2 → [2,6)  Wed 4 – Mon 9
+	//   X SF+5: ef ≥ es_K+5 = 5, es = 5−2 = 3 → [3,5)  Thu 5 – Fri 6
+	//   L FS−1: es ≥ ef_F−1 = 5        → [5,8)   Mon 9 – Wed 11
+	//   G FS:   es = max(ef_L, ef_X) = max(8, 5) = 8   Thu 12
+	//   H FS:   [8,11)                            Thu 12 – Tue 17 (Fri 13 holiday)
+	// The plan finishes at 11. Backward pass:
+	//   H lf 11, ls 8 · G lf = ls_H = 8, ls 8
+	//   L lf = ls_G = 8, ls 5 · X lf = ls_G = 8, ls 6: slack 6−3 = 3
+	//   F (FS−1 to L): lf = ls_L − (−1) = 6, ls 2
+	//   S (FF+2 to F): lf = lf_F − 2 = 4, ls 1
+	//   K: SS+1 to S allows lf ≤ ls_S − 1 + d_K = 1−1+2 = 2;
+	//      SF+5 to X allows lf ≤ lf_X − 5 + d_K = 8−5+2 = 5; lf 2, ls 0
+	// Critical path to G: L drives G (8 = 8, X's 5 does not); F drives L
+	// (6−1 = 5); S drives F (4+2 = 6 = ef_F); K drives S (0+1 = 1).
+	r, err := Compute(testCalendar(), network())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]slot{
+		"K": {"2026-03-02", "2026-03-03", "2026-03-02", "2026-03-03", 0},
+		"S": {"2026-03-03", "2026-03-05", "2026-03-03", "2026-03-05", 0},
+		"F": {"2026-03-04", "2026-03-09", "2026-03-04", "2026-03-09", 0},
+		"X": {"2026-03-05", "2026-03-06", "2026-03-10", "2026-03-11", 3},
+		"L": {"2026-03-09", "2026-03-11", "2026-03-09", "2026-03-11", 0},
+		"G": {"2026-03-12", "2026-03-12", "2026-03-12", "2026-03-12", 0},
+		"H": {"2026-03-12", "2026-03-17", "2026-03-12", "2026-03-17", 0},
+	}
+	tasks := network()
+	for i, task := range tasks {
+		s := r.Tasks[i]
+		got := slot{fmtDate(s.EarlyStart), fmtDate(s.EarlyFinish), fmtDate(s.LateStart), fmtDate(s.LateFinish), s.Slack}
+		if got != want[task.ID] {
+			t.Errorf("%s: got %+v, want %+v", task.ID, got, want[task.ID])
+		}
+	}
+	var path []string
+	for _, i := range r.CriticalPath {
+		path = append(path, tasks[i].ID)
+	}
+	if !slices.Equal(path, []string{"K", "S", "F", "L", "G"}) {
+		t.Errorf("critical path %v, want K S F L G", path)
+	}
+	if fmtDate(r.Forecast) != "2026-03-12" || fmtDate(r.Finish) != "2026-03-17" {
+		t.Errorf("forecast %s, finish %s; want 2026-03-12 and 2026-03-17", fmtDate(r.Forecast), fmtDate(r.Finish))
+	}
+}
+
+func TestComputeAsOf(t *testing.T) {
+	tasks := network()
+	// K ran Mon 2 – Tue 3 as planned; S started on Thu 5.
+	tasks[0].ActualStart, tasks[0].ActualFinish = d(2026, 3, 2), d(2026, 3, 3)
+	tasks[1].ActualStart = d(2026, 3, 5)
+	type row struct{ es, ef string }
+	tests := []struct {
+		name     string
+		asOf     time.Time
+		want     map[string]row
+		forecast string
+	}{
+		{
+			// As it stood on Wed 4 (day 2): S's start on Thu 5 had not
+			// happened, so S, not started, cannot start before day 2.
+			//   K [0,2) done · S: max(es_K+1 = 1, 2) → [2,5) Wed 4 – Fri 6
+			//   F: ef ≥ 5+2 = 7, es 3 (≥ 2) → [3,7) Thu 5 – Tue 10
+			//   X: ef ≥ 0+5, es 3 → [3,5) Thu 5 – Fri 6
+			//   L: es ≥ 7−1 = 6 → [6,9) Tue 10 – Thu 12 · G max(9, 5) = 9: Mon 16
+			name: "as it stood before S started",
+			asOf: d(2026, 3, 4),
+			want: map[string]row{
+				"K": {"2026-03-02", "2026-03-03"}, "S": {"2026-03-04", "2026-03-06"}, "F": {"2026-03-05", "2026-03-10"},
+				"X": {"2026-03-05", "2026-03-06"}, "L": {"2026-03-10", "2026-03-12"}, "G": {"2026-03-16", "2026-03-16"},
+			},
+			forecast: "2026-03-16",
+		},
+		{
+			// On Tue 10 (day 6): S, in progress since Thu 5 (day 3), should
+			// have finished at 6 but is not done, so it finishes on day 6
+			// at the earliest: ef = max(3+3, 6+1) = 7 (last day Tue 10).
+			//   F: ef ≥ 7+2 = 9, es 5, not started: max(5, 6) → [6,10) Tue 10 – Mon 16
+			//   X: es 3, not started: 6 → [6,8) Tue 10 – Wed 11
+			//   L: es ≥ 10−1 = 9 → [9,12) Mon 16 – Wed 18 · G max(12, 8) = 12: Thu 19
+			name: "will stand with S running late",
+			asOf: d(2026, 3, 10),
+			want: map[string]row{
+				"K": {"2026-03-02", "2026-03-03"}, "S": {"2026-03-05", "2026-03-10"}, "F": {"2026-03-10", "2026-03-16"},
+				"X": {"2026-03-10", "2026-03-11"}, "L": {"2026-03-16", "2026-03-18"}, "G": {"2026-03-19", "2026-03-19"},
+			},
+			forecast: "2026-03-19",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := ComputeWith(testCalendar(), tasks, Options{AsOf: tt.asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, task := range tasks {
+				w, ok := tt.want[task.ID]
+				if !ok {
+					continue
+				}
+				if got := (row{fmtDate(r.Tasks[i].EarlyStart), fmtDate(r.Tasks[i].EarlyFinish)}); got != w {
+					t.Errorf("%s: got %+v, want %+v", task.ID, got, w)
+				}
+			}
+			if fmtDate(r.Forecast) != tt.forecast {
+				t.Errorf("forecast %s, want %s", fmtDate(r.Forecast), tt.forecast)
+			}
+		})
+	}
+}
+
+// BenchmarkSchedule2000AsOf is BenchmarkSchedule2000 with a status date,
+// with every dependency type among the cross-links.
+func BenchmarkSchedule2000AsOf(b *testing.B) {
+	tasks := generated(2000)
+	holidays := []time.Time{d(2026, 1, 19), d(2026, 2, 16), d(2026, 5, 25), d(2026, 7, 3), d(2026, 9, 7), d(2026, 11, 26), d(2026, 12, 25)}
+	for b.Loop() {
+		if _, err := ComputeWith(NewCalendar(d(2026, 1, 5), holidays), tasks, Options{AsOf: d(2026, 3, 2)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

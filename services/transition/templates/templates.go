@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/services/transition/plan"
 )
@@ -46,6 +47,101 @@ type Task struct {
 	DependsOn []string `json:"depends_on"`
 	// LagDays gives the lag of a dependency, by key, when it is not 0.
 	LagDays map[string]int32 `json:"lag_days"`
+	// DepTypes gives the type of a dependency, by key, when it is not
+	// finish-to-start: SS, FF or SF.
+	DepTypes map[string]string `json:"dep_types"`
+	// Models lists the collaboration models (COMPLETE, FUNCTION_SPECIFIC,
+	// HYBRID) the task belongs to; empty means every model.
+	Models []string `json:"models"`
+}
+
+// depTypes are the dependency types a template may name.
+var depTypes = map[string]transitionv1.DependencyType{
+	"FS": transitionv1.DependencyType_DEPENDENCY_TYPE_FINISH_TO_START,
+	"SS": transitionv1.DependencyType_DEPENDENCY_TYPE_START_TO_START,
+	"FF": transitionv1.DependencyType_DEPENDENCY_TYPE_FINISH_TO_FINISH,
+	"SF": transitionv1.DependencyType_DEPENDENCY_TYPE_START_TO_FINISH,
+}
+
+// Choose names the template for an engagement whose (first) process has
+// office and function: payroll gets the payroll template with its
+// parallel payroll runs, other back-office work the back-office one,
+// knowledge work (KPO, LPO, RPO) the knowledge one, and front-office work
+// — or an engagement whose office is not known — the front-office one.
+// Offices are derived by catalog from functions; the function decides
+// when the office is unset.
+func Choose(office catalogv1.Office, function catalogv1.BusinessFunction) string {
+	if function == catalogv1.BusinessFunction_BUSINESS_FUNCTION_PAYROLL {
+		return "payroll"
+	}
+	switch office {
+	case catalogv1.Office_OFFICE_BACK_OFFICE:
+		return "back_office"
+	case catalogv1.Office_OFFICE_KNOWLEDGE:
+		return "knowledge"
+	case catalogv1.Office_OFFICE_FRONT_OFFICE:
+		return "front_office"
+	}
+	switch function {
+	case catalogv1.BusinessFunction_BUSINESS_FUNCTION_FINANCE_ACCOUNTING, catalogv1.BusinessFunction_BUSINESS_FUNCTION_HUMAN_RESOURCES,
+		catalogv1.BusinessFunction_BUSINESS_FUNCTION_PROCUREMENT, catalogv1.BusinessFunction_BUSINESS_FUNCTION_DATA_ENTRY,
+		catalogv1.BusinessFunction_BUSINESS_FUNCTION_MEDICAL_BILLING, catalogv1.BusinessFunction_BUSINESS_FUNCTION_TRANSCRIPTION:
+		return "back_office"
+	case catalogv1.BusinessFunction_BUSINESS_FUNCTION_MARKET_RESEARCH, catalogv1.BusinessFunction_BUSINESS_FUNCTION_LEGAL,
+		catalogv1.BusinessFunction_BUSINESS_FUNCTION_RESEARCH:
+		return "knowledge"
+	}
+	return Default
+}
+
+// For returns the template as it applies to the collaboration model
+// (COMPLETE, FUNCTION_SPECIFIC or HYBRID; empty or unknown keeps every
+// task): tasks of other models are left out, and a task that depended on
+// one left out depends on what that one depended on instead (its lag and
+// type dropped), so the order of the rest stands.
+func (t *Template) For(model string) *Template {
+	if model == "" {
+		return t
+	}
+	dropped := map[string]Task{}
+	for _, tt := range t.Tasks {
+		if len(tt.Models) > 0 && !slices.Contains(tt.Models, model) {
+			dropped[tt.Key] = tt
+		}
+	}
+	if len(dropped) == 0 {
+		return t
+	}
+	// through returns the kept tasks dep stands for.
+	var through func(dep string) []string
+	through = func(dep string) []string {
+		d, ok := dropped[dep]
+		if !ok {
+			return []string{dep}
+		}
+		var out []string
+		for _, x := range d.DependsOn {
+			out = append(out, through(x)...)
+		}
+		return out
+	}
+	out := &Template{Name: t.Name, Title: t.Title, Description: t.Description}
+	for _, tt := range t.Tasks {
+		if _, ok := dropped[tt.Key]; ok {
+			continue
+		}
+		var deps []string
+		for _, d := range tt.DependsOn {
+			for _, k := range through(d) {
+				if !slices.Contains(deps, k) {
+					deps = append(deps, k)
+				}
+			}
+		}
+		tt.DependsOn = deps
+		out.Tasks = append(out.Tasks, tt)
+	}
+	return out
 }
 
 // Names lists the shipped templates, sorted.
@@ -121,7 +217,23 @@ func (t *Template) Instantiate(p transitionv1.TransitionPlanResourceName, id fun
 			if names[d] == "" {
 				return nil, fmt.Errorf("template %s: task %s depends on %q, which is not a task of the template", t.Name, tt.Key, d)
 			}
-			task.DependsOn = append(task.DependsOn, &transitionv1.Dependency{Task: names[d], LagDays: tt.LagDays[d]})
+			dep := &transitionv1.Dependency{Task: names[d], LagDays: tt.LagDays[d]}
+			if ty, ok := tt.DepTypes[d]; ok {
+				if dep.Type, ok = depTypes[ty]; !ok {
+					return nil, fmt.Errorf("template %s: task %s has an unknown dependency type %q for %q (FS, SS, FF or SF)", t.Name, tt.Key, ty, d)
+				}
+			}
+			task.DependsOn = append(task.DependsOn, dep)
+		}
+		for d := range tt.DepTypes {
+			if !slices.Contains(tt.DependsOn, d) {
+				return nil, fmt.Errorf("template %s: task %s has a dependency type for %q, which it does not depend on", t.Name, tt.Key, d)
+			}
+		}
+		for _, m := range tt.Models {
+			if v, ok := catalogv1.CollaborationModel_value["COLLABORATION_MODEL_"+m]; !ok || v == 0 {
+				return nil, fmt.Errorf("template %s: task %s names an unknown collaboration model %q", t.Name, tt.Key, m)
+			}
 		}
 		for d := range tt.LagDays {
 			if !slices.Contains(tt.DependsOn, d) {

@@ -8,6 +8,7 @@ package transitionv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	v1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -95,6 +96,67 @@ func (PlanState) EnumDescriptor() ([]byte, []int) {
 	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{0}
 }
 
+// How a task depends on another (its predecessor).
+type DependencyType int32
+
+const (
+	// Finish-to-start (the default).
+	DependencyType_DEPENDENCY_TYPE_UNSPECIFIED DependencyType = 0
+	// The task starts after the predecessor finishes, plus the lag.
+	DependencyType_DEPENDENCY_TYPE_FINISH_TO_START DependencyType = 1
+	// The task starts after the predecessor starts, plus the lag.
+	DependencyType_DEPENDENCY_TYPE_START_TO_START DependencyType = 2
+	// The task finishes after the predecessor finishes, plus the lag.
+	DependencyType_DEPENDENCY_TYPE_FINISH_TO_FINISH DependencyType = 3
+	// The task finishes after the predecessor starts, plus the lag.
+	DependencyType_DEPENDENCY_TYPE_START_TO_FINISH DependencyType = 4
+)
+
+// Enum value maps for DependencyType.
+var (
+	DependencyType_name = map[int32]string{
+		0: "DEPENDENCY_TYPE_UNSPECIFIED",
+		1: "DEPENDENCY_TYPE_FINISH_TO_START",
+		2: "DEPENDENCY_TYPE_START_TO_START",
+		3: "DEPENDENCY_TYPE_FINISH_TO_FINISH",
+		4: "DEPENDENCY_TYPE_START_TO_FINISH",
+	}
+	DependencyType_value = map[string]int32{
+		"DEPENDENCY_TYPE_UNSPECIFIED":      0,
+		"DEPENDENCY_TYPE_FINISH_TO_START":  1,
+		"DEPENDENCY_TYPE_START_TO_START":   2,
+		"DEPENDENCY_TYPE_FINISH_TO_FINISH": 3,
+		"DEPENDENCY_TYPE_START_TO_FINISH":  4,
+	}
+)
+
+func (x DependencyType) Enum() *DependencyType {
+	p := new(DependencyType)
+	*p = x
+	return p
+}
+
+func (x DependencyType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DependencyType) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_transition_v1_transition_proto_enumTypes[1].Descriptor()
+}
+
+func (DependencyType) Type() protoreflect.EnumType {
+	return &file_bpo_transition_v1_transition_proto_enumTypes[1]
+}
+
+func (x DependencyType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DependencyType.Descriptor instead.
+func (DependencyType) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{1}
+}
+
 // Phase of a task.
 type Phase int32
 
@@ -160,11 +222,11 @@ func (x Phase) String() string {
 }
 
 func (Phase) Descriptor() protoreflect.EnumDescriptor {
-	return file_bpo_transition_v1_transition_proto_enumTypes[1].Descriptor()
+	return file_bpo_transition_v1_transition_proto_enumTypes[2].Descriptor()
 }
 
 func (Phase) Type() protoreflect.EnumType {
-	return &file_bpo_transition_v1_transition_proto_enumTypes[1]
+	return &file_bpo_transition_v1_transition_proto_enumTypes[2]
 }
 
 func (x Phase) Number() protoreflect.EnumNumber {
@@ -173,7 +235,7 @@ func (x Phase) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Phase.Descriptor instead.
 func (Phase) EnumDescriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{1}
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{2}
 }
 
 // Side that owns a task.
@@ -213,11 +275,11 @@ func (x OwnerSide) String() string {
 }
 
 func (OwnerSide) Descriptor() protoreflect.EnumDescriptor {
-	return file_bpo_transition_v1_transition_proto_enumTypes[2].Descriptor()
+	return file_bpo_transition_v1_transition_proto_enumTypes[3].Descriptor()
 }
 
 func (OwnerSide) Type() protoreflect.EnumType {
-	return &file_bpo_transition_v1_transition_proto_enumTypes[2]
+	return &file_bpo_transition_v1_transition_proto_enumTypes[3]
 }
 
 func (x OwnerSide) Number() protoreflect.EnumNumber {
@@ -226,7 +288,7 @@ func (x OwnerSide) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OwnerSide.Descriptor instead.
 func (OwnerSide) EnumDescriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{2}
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{3}
 }
 
 // State of a task.
@@ -278,11 +340,11 @@ func (x TaskState) String() string {
 }
 
 func (TaskState) Descriptor() protoreflect.EnumDescriptor {
-	return file_bpo_transition_v1_transition_proto_enumTypes[3].Descriptor()
+	return file_bpo_transition_v1_transition_proto_enumTypes[4].Descriptor()
 }
 
 func (TaskState) Type() protoreflect.EnumType {
-	return &file_bpo_transition_v1_transition_proto_enumTypes[3]
+	return &file_bpo_transition_v1_transition_proto_enumTypes[4]
 }
 
 func (x TaskState) Number() protoreflect.EnumNumber {
@@ -291,7 +353,129 @@ func (x TaskState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TaskState.Descriptor instead.
 func (TaskState) EnumDescriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{3}
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{4}
+}
+
+// Kind of knowledge item.
+type KnowledgeItemKind int32
+
+const (
+	// Not used.
+	KnowledgeItemKind_KNOWLEDGE_ITEM_KIND_UNSPECIFIED KnowledgeItemKind = 0
+	// A standard operating procedure.
+	KnowledgeItemKind_KNOWLEDGE_ITEM_KIND_SOP KnowledgeItemKind = 1
+	// A document.
+	KnowledgeItemKind_KNOWLEDGE_ITEM_KIND_DOCUMENT KnowledgeItemKind = 2
+	// A recorded session.
+	KnowledgeItemKind_KNOWLEDGE_ITEM_KIND_RECORDED_SESSION KnowledgeItemKind = 3
+	// Access to a system.
+	KnowledgeItemKind_KNOWLEDGE_ITEM_KIND_SYSTEM_ACCESS KnowledgeItemKind = 4
+)
+
+// Enum value maps for KnowledgeItemKind.
+var (
+	KnowledgeItemKind_name = map[int32]string{
+		0: "KNOWLEDGE_ITEM_KIND_UNSPECIFIED",
+		1: "KNOWLEDGE_ITEM_KIND_SOP",
+		2: "KNOWLEDGE_ITEM_KIND_DOCUMENT",
+		3: "KNOWLEDGE_ITEM_KIND_RECORDED_SESSION",
+		4: "KNOWLEDGE_ITEM_KIND_SYSTEM_ACCESS",
+	}
+	KnowledgeItemKind_value = map[string]int32{
+		"KNOWLEDGE_ITEM_KIND_UNSPECIFIED":      0,
+		"KNOWLEDGE_ITEM_KIND_SOP":              1,
+		"KNOWLEDGE_ITEM_KIND_DOCUMENT":         2,
+		"KNOWLEDGE_ITEM_KIND_RECORDED_SESSION": 3,
+		"KNOWLEDGE_ITEM_KIND_SYSTEM_ACCESS":    4,
+	}
+)
+
+func (x KnowledgeItemKind) Enum() *KnowledgeItemKind {
+	p := new(KnowledgeItemKind)
+	*p = x
+	return p
+}
+
+func (x KnowledgeItemKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (KnowledgeItemKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_transition_v1_transition_proto_enumTypes[5].Descriptor()
+}
+
+func (KnowledgeItemKind) Type() protoreflect.EnumType {
+	return &file_bpo_transition_v1_transition_proto_enumTypes[5]
+}
+
+func (x KnowledgeItemKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use KnowledgeItemKind.Descriptor instead.
+func (KnowledgeItemKind) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{5}
+}
+
+// A trainee's result.
+type TraineeResult int32
+
+const (
+	// Not recorded yet.
+	TraineeResult_TRAINEE_RESULT_UNSPECIFIED TraineeResult = 0
+	// Attended; not assessed (does not pass the gate).
+	TraineeResult_TRAINEE_RESULT_ATTENDED TraineeResult = 1
+	// Assessed and passed.
+	TraineeResult_TRAINEE_RESULT_PASSED TraineeResult = 2
+	// Assessed and failed.
+	TraineeResult_TRAINEE_RESULT_FAILED TraineeResult = 3
+	// Did not attend.
+	TraineeResult_TRAINEE_RESULT_ABSENT TraineeResult = 4
+)
+
+// Enum value maps for TraineeResult.
+var (
+	TraineeResult_name = map[int32]string{
+		0: "TRAINEE_RESULT_UNSPECIFIED",
+		1: "TRAINEE_RESULT_ATTENDED",
+		2: "TRAINEE_RESULT_PASSED",
+		3: "TRAINEE_RESULT_FAILED",
+		4: "TRAINEE_RESULT_ABSENT",
+	}
+	TraineeResult_value = map[string]int32{
+		"TRAINEE_RESULT_UNSPECIFIED": 0,
+		"TRAINEE_RESULT_ATTENDED":    1,
+		"TRAINEE_RESULT_PASSED":      2,
+		"TRAINEE_RESULT_FAILED":      3,
+		"TRAINEE_RESULT_ABSENT":      4,
+	}
+)
+
+func (x TraineeResult) Enum() *TraineeResult {
+	p := new(TraineeResult)
+	*p = x
+	return p
+}
+
+func (x TraineeResult) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TraineeResult) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_transition_v1_transition_proto_enumTypes[6].Descriptor()
+}
+
+func (TraineeResult) Type() protoreflect.EnumType {
+	return &file_bpo_transition_v1_transition_proto_enumTypes[6]
+}
+
+func (x TraineeResult) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TraineeResult.Descriptor instead.
+func (TraineeResult) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{6}
 }
 
 // The transition plan of a signed contract. spec: transition.md.
@@ -305,12 +489,13 @@ type TransitionPlan struct {
 	Engagement string `protobuf:"bytes,3,opt,name=engagement,proto3" json:"engagement,omitempty"`
 	// The contracted provider, copied from the contract.
 	Provider string `protobuf:"bytes,4,opt,name=provider,proto3" json:"provider,omitempty"`
-	// Template the tasks were created from: `front_office` (default),
-	// `back_office` or `knowledge`.
+	// Template the tasks were created from: `front_office`, `back_office`,
+	// `payroll` or `knowledge`. When not named, chosen from the engagement's
+	// process function and collaboration model (read from catalog).
 	Template string `protobuf:"bytes,5,opt,name=template,proto3" json:"template,omitempty"`
 	// Day 0 of the schedule. Required.
 	StartDate *date.Date `protobuf:"bytes,6,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	// Target go-live date.
+	// Target go-live date; defaults to the approved scope's go-live date.
 	TargetGoLive *date.Date `protobuf:"bytes,7,opt,name=target_go_live,json=targetGoLive,proto3" json:"target_go_live,omitempty"`
 	// Lifecycle state.
 	State PlanState `protobuf:"varint,8,opt,name=state,proto3,enum=bpo.transition.v1.PlanState" json:"state,omitempty"`
@@ -328,6 +513,19 @@ type TransitionPlan struct {
 	StateReason string `protobuf:"bytes,13,opt,name=state_reason,json=stateReason,proto3" json:"state_reason,omitempty"`
 	// When the plan was CLOSED or ABORTED.
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// The training gate's threshold: passed trainees ÷ trainees, in basis
+	// points; 0 means the default, 9000 (90 %).
+	TrainingPassThresholdBps int32 `protobuf:"varint,15,opt,name=training_pass_threshold_bps,json=trainingPassThresholdBps,proto3" json:"training_pass_threshold_bps,omitempty"`
+	// The approved scope revision the plan's readiness terms come from.
+	ScopeRevision int64 `protobuf:"varint,16,opt,name=scope_revision,json=scopeRevision,proto3" json:"scope_revision,omitempty"`
+	// The systems of the approved scope's integrations: each needs a DONE
+	// INTEGRATION_TESTING task that names it (the integration gate).
+	Integrations []string `protobuf:"bytes,17,rep,name=integrations,proto3" json:"integrations,omitempty"`
+	// The approved scope's weeks of parallel run (the parallel-run gate).
+	ParallelRunWeeks int32 `protobuf:"varint,18,opt,name=parallel_run_weeks,json=parallelRunWeeks,proto3" json:"parallel_run_weeks,omitempty"`
+	// The contract's CRITICAL service levels when the plan was created: the
+	// parallel-run gate judges the provider's reported results against them.
+	CriticalServiceLevels []*v1.ServiceLevel `protobuf:"bytes,19,rep,name=critical_service_levels,json=criticalServiceLevels,proto3" json:"critical_service_levels,omitempty"`
 	// When the plan was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed.
@@ -466,6 +664,41 @@ func (x *TransitionPlan) GetEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *TransitionPlan) GetTrainingPassThresholdBps() int32 {
+	if x != nil {
+		return x.TrainingPassThresholdBps
+	}
+	return 0
+}
+
+func (x *TransitionPlan) GetScopeRevision() int64 {
+	if x != nil {
+		return x.ScopeRevision
+	}
+	return 0
+}
+
+func (x *TransitionPlan) GetIntegrations() []string {
+	if x != nil {
+		return x.Integrations
+	}
+	return nil
+}
+
+func (x *TransitionPlan) GetParallelRunWeeks() int32 {
+	if x != nil {
+		return x.ParallelRunWeeks
+	}
+	return 0
+}
+
+func (x *TransitionPlan) GetCriticalServiceLevels() []*v1.ServiceLevel {
+	if x != nil {
+		return x.CriticalServiceLevels
+	}
+	return nil
+}
+
 func (x *TransitionPlan) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -504,7 +737,8 @@ type Task struct {
 	Assignee string `protobuf:"bytes,6,opt,name=assignee,proto3" json:"assignee,omitempty"`
 	// Working days; 0 = milestone.
 	DurationDays int32 `protobuf:"varint,7,opt,name=duration_days,json=durationDays,proto3" json:"duration_days,omitempty"`
-	// Finish-to-start dependencies on tasks of the same plan.
+	// Dependencies on tasks of the same plan, each finish-to-start unless
+	// its type says otherwise, with a lag (negative: a lead).
 	DependsOn []*Dependency `protobuf:"bytes,8,rep,name=depends_on,json=dependsOn,proto3" json:"depends_on,omitempty"`
 	// State; changed by StartTask, CompleteTask, SkipTask, BlockTask.
 	State TaskState `protobuf:"varint,9,opt,name=state,proto3,enum=bpo.transition.v1.TaskState" json:"state,omitempty"`
@@ -515,7 +749,11 @@ type Task struct {
 	// When it finished.
 	ActualFinish *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=actual_finish,json=actualFinish,proto3" json:"actual_finish,omitempty"`
 	// Opaque version.
-	Etag          string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
+	// For an INTEGRATION_TESTING task: the systems of the scope's
+	// integrations it tests (as the scope names them, e.g. `Zendesk`); a
+	// DONE task passes the integration gate for each.
+	Integrations  []string `protobuf:"bytes,14,rep,name=integrations,proto3" json:"integrations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -641,13 +879,22 @@ func (x *Task) GetEtag() string {
 	return ""
 }
 
-// A finish-to-start dependency.
+func (x *Task) GetIntegrations() []string {
+	if x != nil {
+		return x.Integrations
+	}
+	return nil
+}
+
+// A dependency on another task of the same plan.
 type Dependency struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// `transitionPlans/{plan}/tasks/{task}` of the same plan.
 	Task string `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
-	// Lag in working days; negative means the tasks may overlap.
-	LagDays       int32 `protobuf:"varint,2,opt,name=lag_days,json=lagDays,proto3" json:"lag_days,omitempty"`
+	// Lag in working days; negative is a lead (the tasks may overlap).
+	LagDays int32 `protobuf:"varint,2,opt,name=lag_days,json=lagDays,proto3" json:"lag_days,omitempty"`
+	// How the two tasks are linked; unset is FINISH_TO_START.
+	Type          DependencyType `protobuf:"varint,3,opt,name=type,proto3,enum=bpo.transition.v1.DependencyType" json:"type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -694,6 +941,13 @@ func (x *Dependency) GetLagDays() int32 {
 		return x.LagDays
 	}
 	return 0
+}
+
+func (x *Dependency) GetType() DependencyType {
+	if x != nil {
+		return x.Type
+	}
+	return DependencyType_DEPENDENCY_TYPE_UNSPECIFIED
 }
 
 // The result of CheckReadiness.
@@ -847,7 +1101,9 @@ type Schedule struct {
 	FinishDate *date.Date `protobuf:"bytes,7,opt,name=finish_date,json=finishDate,proto3" json:"finish_date,omitempty"`
 	// When the latest baseline (SaveBaseline) was frozen; unset when the
 	// plan has none. Each task's baseline dates and variance refer to it.
-	BaselineTime  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=baseline_time,json=baselineTime,proto3" json:"baseline_time,omitempty"`
+	BaselineTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=baseline_time,json=baselineTime,proto3" json:"baseline_time,omitempty"`
+	// The status date the schedule was computed as of, when one was asked.
+	AsOf          *date.Date `protobuf:"bytes,9,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -934,6 +1190,13 @@ func (x *Schedule) GetFinishDate() *date.Date {
 func (x *Schedule) GetBaselineTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.BaselineTime
+	}
+	return nil
+}
+
+func (x *Schedule) GetAsOf() *date.Date {
+	if x != nil {
+		return x.AsOf
 	}
 	return nil
 }
@@ -1087,14 +1350,534 @@ func (x *ScheduledTask) GetVarianceDays() int32 {
 	return 0
 }
 
+// A piece of knowledge handed over from the client to the provider
+// (`transitionPlans/{plan}/knowledgeItems/{item}`), signed off by both
+// sides (the knowledge gate).
+type KnowledgeItem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Title. Required.
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// Description.
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// What it is. Required.
+	Kind KnowledgeItemKind `protobuf:"varint,4,opt,name=kind,proto3,enum=bpo.transition.v1.KnowledgeItemKind" json:"kind,omitempty"`
+	// The client-side owner (a user). Required.
+	Owner string `protobuf:"bytes,5,opt,name=owner,proto3" json:"owner,omitempty"`
+	// The provider-side receiver (a user of the provider). Required.
+	Receiver string `protobuf:"bytes,6,opt,name=receiver,proto3" json:"receiver,omitempty"`
+	// Where it is kept (a link).
+	Location string `protobuf:"bytes,7,opt,name=location,proto3" json:"location,omitempty"`
+	// The client side's sign-off (SignOffKnowledgeItem by a client user).
+	ClientSignOff *SignOff `protobuf:"bytes,8,opt,name=client_sign_off,json=clientSignOff,proto3" json:"client_sign_off,omitempty"`
+	// The provider side's sign-off (SignOffKnowledgeItem by a provider user).
+	ProviderSignOff *SignOff `protobuf:"bytes,9,opt,name=provider_sign_off,json=providerSignOff,proto3" json:"provider_sign_off,omitempty"`
+	// When it was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it was last changed.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Opaque version.
+	Etag          string `protobuf:"bytes,22,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KnowledgeItem) Reset() {
+	*x = KnowledgeItem{}
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KnowledgeItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KnowledgeItem) ProtoMessage() {}
+
+func (x *KnowledgeItem) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KnowledgeItem.ProtoReflect.Descriptor instead.
+func (*KnowledgeItem) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *KnowledgeItem) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *KnowledgeItem) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *KnowledgeItem) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *KnowledgeItem) GetKind() KnowledgeItemKind {
+	if x != nil {
+		return x.Kind
+	}
+	return KnowledgeItemKind_KNOWLEDGE_ITEM_KIND_UNSPECIFIED
+}
+
+func (x *KnowledgeItem) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *KnowledgeItem) GetReceiver() string {
+	if x != nil {
+		return x.Receiver
+	}
+	return ""
+}
+
+func (x *KnowledgeItem) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+func (x *KnowledgeItem) GetClientSignOff() *SignOff {
+	if x != nil {
+		return x.ClientSignOff
+	}
+	return nil
+}
+
+func (x *KnowledgeItem) GetProviderSignOff() *SignOff {
+	if x != nil {
+		return x.ProviderSignOff
+	}
+	return nil
+}
+
+func (x *KnowledgeItem) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *KnowledgeItem) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *KnowledgeItem) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// One side's sign-off.
+type SignOff struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Who signed.
+	Signer string `protobuf:"bytes,1,opt,name=signer,proto3" json:"signer,omitempty"`
+	// When.
+	SignTime      *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=sign_time,json=signTime,proto3" json:"sign_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignOff) Reset() {
+	*x = SignOff{}
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOff) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOff) ProtoMessage() {}
+
+func (x *SignOff) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOff.ProtoReflect.Descriptor instead.
+func (*SignOff) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SignOff) GetSigner() string {
+	if x != nil {
+		return x.Signer
+	}
+	return ""
+}
+
+func (x *SignOff) GetSignTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SignTime
+	}
+	return nil
+}
+
+// A training session of the provider's staff
+// (`transitionPlans/{plan}/trainingSessions/{session}`), with each
+// trainee's result (the training gate).
+type TrainingSession struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Topic. Required; a later session of the same topic is a retake.
+	Topic string `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	// The day it is held. Required.
+	SessionDate *date.Date `protobuf:"bytes,3,opt,name=session_date,json=sessionDate,proto3" json:"session_date,omitempty"`
+	// Who trains.
+	Trainer string `protobuf:"bytes,4,opt,name=trainer,proto3" json:"trainer,omitempty"`
+	// The trainees (provider staff identifiers, each once) and their
+	// results; results are recorded by RecordTrainingResults.
+	Trainees []*Trainee `protobuf:"bytes,5,rep,name=trainees,proto3" json:"trainees,omitempty"`
+	// When it was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it was last changed.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Opaque version.
+	Etag          string `protobuf:"bytes,22,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainingSession) Reset() {
+	*x = TrainingSession{}
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainingSession) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainingSession) ProtoMessage() {}
+
+func (x *TrainingSession) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainingSession.ProtoReflect.Descriptor instead.
+func (*TrainingSession) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TrainingSession) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TrainingSession) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *TrainingSession) GetSessionDate() *date.Date {
+	if x != nil {
+		return x.SessionDate
+	}
+	return nil
+}
+
+func (x *TrainingSession) GetTrainer() string {
+	if x != nil {
+		return x.Trainer
+	}
+	return ""
+}
+
+func (x *TrainingSession) GetTrainees() []*Trainee {
+	if x != nil {
+		return x.Trainees
+	}
+	return nil
+}
+
+func (x *TrainingSession) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *TrainingSession) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *TrainingSession) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// A trainee of a session.
+type Trainee struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider staff identifier.
+	Trainee string `protobuf:"bytes,1,opt,name=trainee,proto3" json:"trainee,omitempty"`
+	// The result; unset until recorded.
+	Result        TraineeResult `protobuf:"varint,2,opt,name=result,proto3,enum=bpo.transition.v1.TraineeResult" json:"result,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Trainee) Reset() {
+	*x = Trainee{}
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Trainee) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Trainee) ProtoMessage() {}
+
+func (x *Trainee) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Trainee.ProtoReflect.Descriptor instead.
+func (*Trainee) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Trainee) GetTrainee() string {
+	if x != nil {
+		return x.Trainee
+	}
+	return ""
+}
+
+func (x *Trainee) GetResult() TraineeResult {
+	if x != nil {
+		return x.Result
+	}
+	return TraineeResult_TRAINEE_RESULT_UNSPECIFIED
+}
+
+// The provider's reported result of one CRITICAL service level during the
+// parallel run (`transitionPlans/{plan}/parallelRunResults/{key}`, the
+// level's key), judged against the contract's target (the parallel-run
+// gate). Kept by transition only: monitoring never sees it, so live
+// periods stay clean.
+type ParallelRunResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name; the last segment is the service level's key.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The service level's key, e.g. `asa_20s`. Required when reporting.
+	ServiceLevel string `protobuf:"bytes,2,opt,name=service_level,json=serviceLevel,proto3" json:"service_level,omitempty"`
+	// The observed value over the parallel run, a decimal in the level's
+	// unit (`82.5` for a percentage, `4.31` for a mean). Required.
+	Value string `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	// How many events the value is computed from.
+	SampleSize int64 `protobuf:"varint,4,opt,name=sample_size,json=sampleSize,proto3" json:"sample_size,omitempty"`
+	// First day of the parallel run the value covers.
+	StartDate *date.Date `protobuf:"bytes,5,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// Last day it covers.
+	EndDate *date.Date `protobuf:"bytes,6,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// The contract's target, copied when judged.
+	Target string `protobuf:"bytes,7,opt,name=target,proto3" json:"target,omitempty"`
+	// The contract's comparator.
+	Comparator v1.Comparator `protobuf:"varint,8,opt,name=comparator,proto3,enum=bpo.type.v1.Comparator" json:"comparator,omitempty"`
+	// Whether the value meets the target.
+	Met bool `protobuf:"varint,9,opt,name=met,proto3" json:"met,omitempty"`
+	// Who reported it.
+	Reporter string `protobuf:"bytes,10,opt,name=reporter,proto3" json:"reporter,omitempty"`
+	// When it was last reported.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Opaque version.
+	Etag          string `protobuf:"bytes,22,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ParallelRunResult) Reset() {
+	*x = ParallelRunResult{}
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParallelRunResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParallelRunResult) ProtoMessage() {}
+
+func (x *ParallelRunResult) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParallelRunResult.ProtoReflect.Descriptor instead.
+func (*ParallelRunResult) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ParallelRunResult) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ParallelRunResult) GetServiceLevel() string {
+	if x != nil {
+		return x.ServiceLevel
+	}
+	return ""
+}
+
+func (x *ParallelRunResult) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *ParallelRunResult) GetSampleSize() int64 {
+	if x != nil {
+		return x.SampleSize
+	}
+	return 0
+}
+
+func (x *ParallelRunResult) GetStartDate() *date.Date {
+	if x != nil {
+		return x.StartDate
+	}
+	return nil
+}
+
+func (x *ParallelRunResult) GetEndDate() *date.Date {
+	if x != nil {
+		return x.EndDate
+	}
+	return nil
+}
+
+func (x *ParallelRunResult) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *ParallelRunResult) GetComparator() v1.Comparator {
+	if x != nil {
+		return x.Comparator
+	}
+	return v1.Comparator(0)
+}
+
+func (x *ParallelRunResult) GetMet() bool {
+	if x != nil {
+		return x.Met
+	}
+	return false
+}
+
+func (x *ParallelRunResult) GetReporter() string {
+	if x != nil {
+		return x.Reporter
+	}
+	return ""
+}
+
+func (x *ParallelRunResult) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *ParallelRunResult) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
 var File_bpo_transition_v1_transition_proto protoreflect.FileDescriptor
 
 const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"\n" +
-	"\"bpo/transition/v1/transition.proto\x12\x11bpo.transition.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xe5\a\n" +
+	"\"bpo/transition/v1/transition.proto\x12\x11bpo.transition.v1\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x9a\n" +
+	"\n" +
 	"\x0eTransitionPlan\x12\x18\n" +
-	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12F\n" +
-	"\bcontract\x18\x02 \x01(\tB*\xe2A\x02\x02\x05\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\bcontract\x12$\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12I\n" +
+	"\bcontract\x18\x02 \x01(\tB-\xe2A\x02\x02\x05\xbaH%\xd8\x01\x01r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\bcontract\x12$\n" +
 	"\n" +
 	"engagement\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\n" +
 	"engagement\x12 \n" +
@@ -1108,16 +1891,21 @@ const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"tasksTotal\x12+\n" +
 	"\x0etasks_finished\x18\n" +
 	" \x01(\x05B\x04\xe2A\x01\x03R\rtasksFinished\x12D\n" +
-	"\x11commencement_date\x18\v \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x10commencementDate\x12=\n" +
-	"\bholidays\x18\f \x03(\v2\x11.google.type.DateB\x0e\xe2A\x02\x01\x05\xbaH\x06\x92\x01\x03\x10\xe8\aR\bholidays\x12'\n" +
+	"\x11commencement_date\x18\v \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x10commencementDate\x12<\n" +
+	"\bholidays\x18\f \x03(\v2\x11.google.type.DateB\r\xe2A\x01\x01\xbaH\x06\x92\x01\x03\x10\xe8\aR\bholidays\x12'\n" +
 	"\fstate_reason\x18\r \x01(\tB\x04\xe2A\x01\x03R\vstateReason\x12;\n" +
-	"\bend_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\aendTime\x12A\n" +
+	"\bend_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\aendTime\x12M\n" +
+	"\x1btraining_pass_threshold_bps\x18\x0f \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\x90N(\x00R\x18trainingPassThresholdBps\x12+\n" +
+	"\x0escope_revision\x18\x10 \x01(\x03B\x04\xe2A\x01\x03R\rscopeRevision\x12(\n" +
+	"\fintegrations\x18\x11 \x03(\tB\x04\xe2A\x01\x03R\fintegrations\x122\n" +
+	"\x12parallel_run_weeks\x18\x12 \x01(\x05B\x04\xe2A\x01\x03R\x10parallelRunWeeks\x12W\n" +
+	"\x17critical_service_levels\x18\x13 \x03(\v2\x19.bpo.type.v1.ServiceLevelB\x04\xe2A\x01\x03R\x15criticalServiceLevels\x12A\n" +
 	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x18\n" +
 	"\x04etag\x18\x16 \x01(\tB\x04\xe2A\x01\x01R\x04etag:o\xeaAl\n" +
-	"&transition.bpo.acme.com/TransitionPlan\x12!transitionPlans/{transition_plan}*\x0ftransitionPlans2\x0etransitionPlan\"\x91\x06\n" +
+	"&transition.bpo.acme.com/TransitionPlan\x12!transitionPlans/{transition_plan}*\x0ftransitionPlans2\x0etransitionPlan\"\xca\x06\n" +
 	"\x04Task\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\"\n" +
 	"\x05title\x18\x02 \x01(\tB\f\xe2A\x01\x02\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12.\n" +
@@ -1134,19 +1922,21 @@ const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	" \x01(\tB\x04\xe2A\x01\x03R\vstateReason\x12C\n" +
 	"\factual_start\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\vactualStart\x12E\n" +
 	"\ractual_finish\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\factualFinish\x12\x18\n" +
-	"\x04etag\x18\r \x01(\tB\x04\xe2A\x01\x01R\x04etag:^\xeaA[\n" +
-	"\x1ctransition.bpo.acme.com/Task\x12.transitionPlans/{transition_plan}/tasks/{task}*\x05tasks2\x04task\"\x96\x01\n" +
+	"\x04etag\x18\r \x01(\tB\x04\xe2A\x01\x01R\x04etag\x127\n" +
+	"\fintegrations\x18\x0e \x03(\tB\x13\xe2A\x01\x01\xbaH\f\x92\x01\t\x10d\"\x05r\x03\x18\xc8\x01R\fintegrations:^\xeaA[\n" +
+	"\x1ctransition.bpo.acme.com/Task\x12.transitionPlans/{transition_plan}/tasks/{task}*\x05tasks2\x04task\"\xd7\x01\n" +
 	"\n" +
 	"Dependency\x12X\n" +
 	"\x04task\x18\x01 \x01(\tBD\xbaHAr?2=^transitionPlans/[0-9A-Za-z-]{1,64}/tasks/[0-9A-Za-z-]{1,64}$R\x04task\x12.\n" +
-	"\blag_days\x18\x02 \x01(\x05B\x13\xbaH\x10\x1a\x0e\x18\xed\x02(\x93\xfd\xff\xff\xff\xff\xff\xff\xff\x01R\alagDays\"P\n" +
+	"\blag_days\x18\x02 \x01(\x05B\x13\xbaH\x10\x1a\x0e\x18\xed\x02(\x93\xfd\xff\xff\xff\xff\xff\xff\xff\x01R\alagDays\x12?\n" +
+	"\x04type\x18\x03 \x01(\x0e2!.bpo.transition.v1.DependencyTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04type\"P\n" +
 	"\tReadiness\x12\x14\n" +
 	"\x05ready\x18\x01 \x01(\bR\x05ready\x12-\n" +
 	"\x05gates\x18\x02 \x03(\v2\x17.bpo.transition.v1.GateR\x05gates\"L\n" +
 	"\x04Gate\x12\x12\n" +
 	"\x04gate\x18\x01 \x01(\tR\x04gate\x12\x16\n" +
 	"\x06passed\x18\x02 \x01(\bR\x06passed\x12\x18\n" +
-	"\amissing\x18\x03 \x03(\tR\amissing\"\x97\x04\n" +
+	"\amissing\x18\x03 \x03(\tR\amissing\"\xc5\x04\n" +
 	"\bSchedule\x12\x18\n" +
 	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12<\n" +
 	"\x05tasks\x18\x02 \x03(\v2 .bpo.transition.v1.ScheduledTaskB\x04\xe2A\x01\x03R\x05tasks\x12)\n" +
@@ -1157,7 +1947,8 @@ const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"\tslip_days\x18\x06 \x01(\x05B\x04\xe2A\x01\x03H\x00R\bslipDays\x88\x01\x01\x128\n" +
 	"\vfinish_date\x18\a \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\n" +
 	"finishDate\x12E\n" +
-	"\rbaseline_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\fbaselineTime:f\xeaAc\n" +
+	"\rbaseline_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\fbaselineTime\x12,\n" +
+	"\x05as_of\x18\t \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x04asOf:f\xeaAc\n" +
 	" transition.bpo.acme.com/Schedule\x12*transitionPlans/{transition_plan}/schedule*\tschedules2\bscheduleB\f\n" +
 	"\n" +
 	"_slip_days\"\x86\x05\n" +
@@ -1176,7 +1967,62 @@ const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	" \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\rbaselineStart\x12@\n" +
 	"\x0fbaseline_finish\x18\v \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\x0ebaselineFinish\x12.\n" +
 	"\rvariance_days\x18\f \x01(\x05B\x04\xe2A\x01\x03H\x00R\fvarianceDays\x88\x01\x01B\x10\n" +
-	"\x0e_variance_days*\xb6\x01\n" +
+	"\x0e_variance_days\"\x85\x06\n" +
+	"\rKnowledgeItem\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\"\n" +
+	"\x05title\x18\x02 \x01(\tB\f\xe2A\x01\x02\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12.\n" +
+	"\vdescription\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xa0\x1fR\vdescription\x12F\n" +
+	"\x04kind\x18\x04 \x01(\x0e2$.bpo.transition.v1.KnowledgeItemKindB\f\xe2A\x01\x02\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12\"\n" +
+	"\x05owner\x18\x05 \x01(\tB\f\xe2A\x01\x02\xbaH\x05r\x03\x18\xc8\x01R\x05owner\x12(\n" +
+	"\breceiver\x18\x06 \x01(\tB\f\xe2A\x01\x02\xbaH\x05r\x03\x18\xc8\x01R\breceiver\x12(\n" +
+	"\blocation\x18\a \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\blocation\x12H\n" +
+	"\x0fclient_sign_off\x18\b \x01(\v2\x1a.bpo.transition.v1.SignOffB\x04\xe2A\x01\x03R\rclientSignOff\x12L\n" +
+	"\x11provider_sign_off\x18\t \x01(\v2\x1a.bpo.transition.v1.SignOffB\x04\xe2A\x01\x03R\x0fproviderSignOff\x12A\n" +
+	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"createTime\x12A\n" +
+	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"updateTime\x12\x18\n" +
+	"\x04etag\x18\x16 \x01(\tB\x04\xe2A\x01\x01R\x04etag:\x8d\x01\xeaA\x89\x01\n" +
+	"%transition.bpo.acme.com/KnowledgeItem\x12AtransitionPlans/{transition_plan}/knowledgeItems/{knowledge_item}*\x0eknowledgeItems2\rknowledgeItem\"f\n" +
+	"\aSignOff\x12\x1c\n" +
+	"\x06signer\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x06signer\x12=\n" +
+	"\tsign_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\bsignTime\"\xb4\x04\n" +
+	"\x0fTrainingSession\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12\"\n" +
+	"\x05topic\x18\x02 \x01(\tB\f\xe2A\x01\x02\xbaH\x05r\x03\x18\xc8\x01R\x05topic\x12:\n" +
+	"\fsession_date\x18\x03 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x02R\vsessionDate\x12&\n" +
+	"\atrainer\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xc8\x01R\atrainer\x12E\n" +
+	"\btrainees\x18\x05 \x03(\v2\x1a.bpo.transition.v1.TraineeB\r\xe2A\x01\x02\xbaH\x06\x92\x01\x03\x10\xe8\aR\btrainees\x12A\n" +
+	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"createTime\x12A\n" +
+	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"updateTime\x12\x18\n" +
+	"\x04etag\x18\x16 \x01(\tB\x04\xe2A\x01\x01R\x04etag:\x97\x01\xeaA\x93\x01\n" +
+	"'transition.bpo.acme.com/TrainingSession\x12EtransitionPlans/{transition_plan}/trainingSessions/{training_session}*\x10trainingSessions2\x0ftrainingSession\"s\n" +
+	"\aTrainee\x12$\n" +
+	"\atrainee\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\atrainee\x12B\n" +
+	"\x06result\x18\x02 \x01(\x0e2 .bpo.transition.v1.TraineeResultB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06result\"\xb6\x05\n" +
+	"\x11ParallelRunResult\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x121\n" +
+	"\rservice_level\x18\x02 \x01(\tB\f\xe2A\x02\x02\x05\xbaH\x04r\x02\x18@R\fserviceLevel\x12!\n" +
+	"\x05value\x18\x03 \x01(\tB\v\xe2A\x01\x02\xbaH\x04r\x02\x18(R\x05value\x12,\n" +
+	"\vsample_size\x18\x04 \x01(\x03B\v\xe2A\x01\x01\xbaH\x04\"\x02(\x00R\n" +
+	"sampleSize\x126\n" +
+	"\n" +
+	"start_date\x18\x05 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\tstartDate\x122\n" +
+	"\bend_date\x18\x06 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\aendDate\x12\x1c\n" +
+	"\x06target\x18\a \x01(\tB\x04\xe2A\x01\x03R\x06target\x12=\n" +
+	"\n" +
+	"comparator\x18\b \x01(\x0e2\x17.bpo.type.v1.ComparatorB\x04\xe2A\x01\x03R\n" +
+	"comparator\x12\x16\n" +
+	"\x03met\x18\t \x01(\bB\x04\xe2A\x01\x03R\x03met\x12 \n" +
+	"\breporter\x18\n" +
+	" \x01(\tB\x04\xe2A\x01\x03R\breporter\x12A\n" +
+	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"updateTime\x12\x18\n" +
+	"\x04etag\x18\x16 \x01(\tB\x04\xe2A\x01\x01R\x04etag:\xa2\x01\xeaA\x9e\x01\n" +
+	")transition.bpo.acme.com/ParallelRunResult\x12JtransitionPlans/{transition_plan}/parallelRunResults/{parallel_run_result}*\x12parallelRunResults2\x11parallelRunResult*\xb6\x01\n" +
 	"\tPlanState\x12\x1a\n" +
 	"\x16PLAN_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10PLAN_STATE_DRAFT\x10\x01\x12\x15\n" +
@@ -1184,7 +2030,13 @@ const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"\x18PLAN_STATE_CUTOVER_READY\x10\x03\x12\x13\n" +
 	"\x0fPLAN_STATE_LIVE\x10\x04\x12\x15\n" +
 	"\x11PLAN_STATE_CLOSED\x10\x05\x12\x16\n" +
-	"\x12PLAN_STATE_ABORTED\x10\x06*\xf6\x01\n" +
+	"\x12PLAN_STATE_ABORTED\x10\x06*\xc5\x01\n" +
+	"\x0eDependencyType\x12\x1f\n" +
+	"\x1bDEPENDENCY_TYPE_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fDEPENDENCY_TYPE_FINISH_TO_START\x10\x01\x12\"\n" +
+	"\x1eDEPENDENCY_TYPE_START_TO_START\x10\x02\x12$\n" +
+	" DEPENDENCY_TYPE_FINISH_TO_FINISH\x10\x03\x12#\n" +
+	"\x1fDEPENDENCY_TYPE_START_TO_FINISH\x10\x04*\xf6\x01\n" +
 	"\x05Phase\x12\x15\n" +
 	"\x11PHASE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0ePHASE_PLANNING\x10\x01\x12\x1c\n" +
@@ -1206,7 +2058,19 @@ const file_bpo_transition_v1_transition_proto_rawDesc = "" +
 	"\x16TASK_STATE_IN_PROGRESS\x10\x02\x12\x16\n" +
 	"\x12TASK_STATE_BLOCKED\x10\x03\x12\x13\n" +
 	"\x0fTASK_STATE_DONE\x10\x04\x12\x16\n" +
-	"\x12TASK_STATE_SKIPPED\x10\x05B;Z9github.com/acme/bpo/gen/go/bpo/transition/v1;transitionv1b\x06proto3"
+	"\x12TASK_STATE_SKIPPED\x10\x05*\xc8\x01\n" +
+	"\x11KnowledgeItemKind\x12#\n" +
+	"\x1fKNOWLEDGE_ITEM_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17KNOWLEDGE_ITEM_KIND_SOP\x10\x01\x12 \n" +
+	"\x1cKNOWLEDGE_ITEM_KIND_DOCUMENT\x10\x02\x12(\n" +
+	"$KNOWLEDGE_ITEM_KIND_RECORDED_SESSION\x10\x03\x12%\n" +
+	"!KNOWLEDGE_ITEM_KIND_SYSTEM_ACCESS\x10\x04*\x9d\x01\n" +
+	"\rTraineeResult\x12\x1e\n" +
+	"\x1aTRAINEE_RESULT_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17TRAINEE_RESULT_ATTENDED\x10\x01\x12\x19\n" +
+	"\x15TRAINEE_RESULT_PASSED\x10\x02\x12\x19\n" +
+	"\x15TRAINEE_RESULT_FAILED\x10\x03\x12\x19\n" +
+	"\x15TRAINEE_RESULT_ABSENT\x10\x04B;Z9github.com/acme/bpo/gen/go/bpo/transition/v1;transitionv1b\x06proto3"
 
 var (
 	file_bpo_transition_v1_transition_proto_rawDescOnce sync.Once
@@ -1220,55 +2084,83 @@ func file_bpo_transition_v1_transition_proto_rawDescGZIP() []byte {
 	return file_bpo_transition_v1_transition_proto_rawDescData
 }
 
-var file_bpo_transition_v1_transition_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_bpo_transition_v1_transition_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_bpo_transition_v1_transition_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_bpo_transition_v1_transition_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_bpo_transition_v1_transition_proto_goTypes = []any{
 	(PlanState)(0),                // 0: bpo.transition.v1.PlanState
-	(Phase)(0),                    // 1: bpo.transition.v1.Phase
-	(OwnerSide)(0),                // 2: bpo.transition.v1.OwnerSide
-	(TaskState)(0),                // 3: bpo.transition.v1.TaskState
-	(*TransitionPlan)(nil),        // 4: bpo.transition.v1.TransitionPlan
-	(*Task)(nil),                  // 5: bpo.transition.v1.Task
-	(*Dependency)(nil),            // 6: bpo.transition.v1.Dependency
-	(*Readiness)(nil),             // 7: bpo.transition.v1.Readiness
-	(*Gate)(nil),                  // 8: bpo.transition.v1.Gate
-	(*Schedule)(nil),              // 9: bpo.transition.v1.Schedule
-	(*ScheduledTask)(nil),         // 10: bpo.transition.v1.ScheduledTask
-	(*date.Date)(nil),             // 11: google.type.Date
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(DependencyType)(0),           // 1: bpo.transition.v1.DependencyType
+	(Phase)(0),                    // 2: bpo.transition.v1.Phase
+	(OwnerSide)(0),                // 3: bpo.transition.v1.OwnerSide
+	(TaskState)(0),                // 4: bpo.transition.v1.TaskState
+	(KnowledgeItemKind)(0),        // 5: bpo.transition.v1.KnowledgeItemKind
+	(TraineeResult)(0),            // 6: bpo.transition.v1.TraineeResult
+	(*TransitionPlan)(nil),        // 7: bpo.transition.v1.TransitionPlan
+	(*Task)(nil),                  // 8: bpo.transition.v1.Task
+	(*Dependency)(nil),            // 9: bpo.transition.v1.Dependency
+	(*Readiness)(nil),             // 10: bpo.transition.v1.Readiness
+	(*Gate)(nil),                  // 11: bpo.transition.v1.Gate
+	(*Schedule)(nil),              // 12: bpo.transition.v1.Schedule
+	(*ScheduledTask)(nil),         // 13: bpo.transition.v1.ScheduledTask
+	(*KnowledgeItem)(nil),         // 14: bpo.transition.v1.KnowledgeItem
+	(*SignOff)(nil),               // 15: bpo.transition.v1.SignOff
+	(*TrainingSession)(nil),       // 16: bpo.transition.v1.TrainingSession
+	(*Trainee)(nil),               // 17: bpo.transition.v1.Trainee
+	(*ParallelRunResult)(nil),     // 18: bpo.transition.v1.ParallelRunResult
+	(*date.Date)(nil),             // 19: google.type.Date
+	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
+	(*v1.ServiceLevel)(nil),       // 21: bpo.type.v1.ServiceLevel
+	(v1.Comparator)(0),            // 22: bpo.type.v1.Comparator
 }
 var file_bpo_transition_v1_transition_proto_depIdxs = []int32{
-	11, // 0: bpo.transition.v1.TransitionPlan.start_date:type_name -> google.type.Date
-	11, // 1: bpo.transition.v1.TransitionPlan.target_go_live:type_name -> google.type.Date
+	19, // 0: bpo.transition.v1.TransitionPlan.start_date:type_name -> google.type.Date
+	19, // 1: bpo.transition.v1.TransitionPlan.target_go_live:type_name -> google.type.Date
 	0,  // 2: bpo.transition.v1.TransitionPlan.state:type_name -> bpo.transition.v1.PlanState
-	11, // 3: bpo.transition.v1.TransitionPlan.commencement_date:type_name -> google.type.Date
-	11, // 4: bpo.transition.v1.TransitionPlan.holidays:type_name -> google.type.Date
-	12, // 5: bpo.transition.v1.TransitionPlan.end_time:type_name -> google.protobuf.Timestamp
-	12, // 6: bpo.transition.v1.TransitionPlan.create_time:type_name -> google.protobuf.Timestamp
-	12, // 7: bpo.transition.v1.TransitionPlan.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 8: bpo.transition.v1.Task.phase:type_name -> bpo.transition.v1.Phase
-	2,  // 9: bpo.transition.v1.Task.owner_side:type_name -> bpo.transition.v1.OwnerSide
-	6,  // 10: bpo.transition.v1.Task.depends_on:type_name -> bpo.transition.v1.Dependency
-	3,  // 11: bpo.transition.v1.Task.state:type_name -> bpo.transition.v1.TaskState
-	12, // 12: bpo.transition.v1.Task.actual_start:type_name -> google.protobuf.Timestamp
-	12, // 13: bpo.transition.v1.Task.actual_finish:type_name -> google.protobuf.Timestamp
-	8,  // 14: bpo.transition.v1.Readiness.gates:type_name -> bpo.transition.v1.Gate
-	10, // 15: bpo.transition.v1.Schedule.tasks:type_name -> bpo.transition.v1.ScheduledTask
-	11, // 16: bpo.transition.v1.Schedule.forecast_go_live:type_name -> google.type.Date
-	11, // 17: bpo.transition.v1.Schedule.finish_date:type_name -> google.type.Date
-	12, // 18: bpo.transition.v1.Schedule.baseline_time:type_name -> google.protobuf.Timestamp
-	3,  // 19: bpo.transition.v1.ScheduledTask.state:type_name -> bpo.transition.v1.TaskState
-	11, // 20: bpo.transition.v1.ScheduledTask.earliest_start:type_name -> google.type.Date
-	11, // 21: bpo.transition.v1.ScheduledTask.earliest_finish:type_name -> google.type.Date
-	11, // 22: bpo.transition.v1.ScheduledTask.latest_start:type_name -> google.type.Date
-	11, // 23: bpo.transition.v1.ScheduledTask.latest_finish:type_name -> google.type.Date
-	11, // 24: bpo.transition.v1.ScheduledTask.baseline_start:type_name -> google.type.Date
-	11, // 25: bpo.transition.v1.ScheduledTask.baseline_finish:type_name -> google.type.Date
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	19, // 3: bpo.transition.v1.TransitionPlan.commencement_date:type_name -> google.type.Date
+	19, // 4: bpo.transition.v1.TransitionPlan.holidays:type_name -> google.type.Date
+	20, // 5: bpo.transition.v1.TransitionPlan.end_time:type_name -> google.protobuf.Timestamp
+	21, // 6: bpo.transition.v1.TransitionPlan.critical_service_levels:type_name -> bpo.type.v1.ServiceLevel
+	20, // 7: bpo.transition.v1.TransitionPlan.create_time:type_name -> google.protobuf.Timestamp
+	20, // 8: bpo.transition.v1.TransitionPlan.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 9: bpo.transition.v1.Task.phase:type_name -> bpo.transition.v1.Phase
+	3,  // 10: bpo.transition.v1.Task.owner_side:type_name -> bpo.transition.v1.OwnerSide
+	9,  // 11: bpo.transition.v1.Task.depends_on:type_name -> bpo.transition.v1.Dependency
+	4,  // 12: bpo.transition.v1.Task.state:type_name -> bpo.transition.v1.TaskState
+	20, // 13: bpo.transition.v1.Task.actual_start:type_name -> google.protobuf.Timestamp
+	20, // 14: bpo.transition.v1.Task.actual_finish:type_name -> google.protobuf.Timestamp
+	1,  // 15: bpo.transition.v1.Dependency.type:type_name -> bpo.transition.v1.DependencyType
+	11, // 16: bpo.transition.v1.Readiness.gates:type_name -> bpo.transition.v1.Gate
+	13, // 17: bpo.transition.v1.Schedule.tasks:type_name -> bpo.transition.v1.ScheduledTask
+	19, // 18: bpo.transition.v1.Schedule.forecast_go_live:type_name -> google.type.Date
+	19, // 19: bpo.transition.v1.Schedule.finish_date:type_name -> google.type.Date
+	20, // 20: bpo.transition.v1.Schedule.baseline_time:type_name -> google.protobuf.Timestamp
+	19, // 21: bpo.transition.v1.Schedule.as_of:type_name -> google.type.Date
+	4,  // 22: bpo.transition.v1.ScheduledTask.state:type_name -> bpo.transition.v1.TaskState
+	19, // 23: bpo.transition.v1.ScheduledTask.earliest_start:type_name -> google.type.Date
+	19, // 24: bpo.transition.v1.ScheduledTask.earliest_finish:type_name -> google.type.Date
+	19, // 25: bpo.transition.v1.ScheduledTask.latest_start:type_name -> google.type.Date
+	19, // 26: bpo.transition.v1.ScheduledTask.latest_finish:type_name -> google.type.Date
+	19, // 27: bpo.transition.v1.ScheduledTask.baseline_start:type_name -> google.type.Date
+	19, // 28: bpo.transition.v1.ScheduledTask.baseline_finish:type_name -> google.type.Date
+	5,  // 29: bpo.transition.v1.KnowledgeItem.kind:type_name -> bpo.transition.v1.KnowledgeItemKind
+	15, // 30: bpo.transition.v1.KnowledgeItem.client_sign_off:type_name -> bpo.transition.v1.SignOff
+	15, // 31: bpo.transition.v1.KnowledgeItem.provider_sign_off:type_name -> bpo.transition.v1.SignOff
+	20, // 32: bpo.transition.v1.KnowledgeItem.create_time:type_name -> google.protobuf.Timestamp
+	20, // 33: bpo.transition.v1.KnowledgeItem.update_time:type_name -> google.protobuf.Timestamp
+	20, // 34: bpo.transition.v1.SignOff.sign_time:type_name -> google.protobuf.Timestamp
+	19, // 35: bpo.transition.v1.TrainingSession.session_date:type_name -> google.type.Date
+	17, // 36: bpo.transition.v1.TrainingSession.trainees:type_name -> bpo.transition.v1.Trainee
+	20, // 37: bpo.transition.v1.TrainingSession.create_time:type_name -> google.protobuf.Timestamp
+	20, // 38: bpo.transition.v1.TrainingSession.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 39: bpo.transition.v1.Trainee.result:type_name -> bpo.transition.v1.TraineeResult
+	19, // 40: bpo.transition.v1.ParallelRunResult.start_date:type_name -> google.type.Date
+	19, // 41: bpo.transition.v1.ParallelRunResult.end_date:type_name -> google.type.Date
+	22, // 42: bpo.transition.v1.ParallelRunResult.comparator:type_name -> bpo.type.v1.Comparator
+	20, // 43: bpo.transition.v1.ParallelRunResult.update_time:type_name -> google.protobuf.Timestamp
+	44, // [44:44] is the sub-list for method output_type
+	44, // [44:44] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_bpo_transition_v1_transition_proto_init() }
@@ -1283,8 +2175,8 @@ func file_bpo_transition_v1_transition_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_transition_v1_transition_proto_rawDesc), len(file_bpo_transition_v1_transition_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   7,
+			NumEnums:      7,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -246,3 +246,273 @@ func (n ScheduleResourceName) TransitionPlanResourceName() TransitionPlanResourc
 		TransitionPlan: n.TransitionPlan,
 	}
 }
+
+type KnowledgeItemResourceName struct {
+	TransitionPlan string
+	KnowledgeItem  string
+}
+
+func (n TransitionPlanResourceName) KnowledgeItemResourceName(
+	knowledgeItem string,
+) KnowledgeItemResourceName {
+	return KnowledgeItemResourceName{
+		TransitionPlan: n.TransitionPlan,
+		KnowledgeItem:  knowledgeItem,
+	}
+}
+
+func (n KnowledgeItemResourceName) Validate() error {
+	if n.TransitionPlan == "" {
+		return fmt.Errorf("transition_plan: empty")
+	}
+	if strings.IndexByte(n.TransitionPlan, '/') != -1 {
+		return fmt.Errorf("transition_plan: contains illegal character '/'")
+	}
+	if n.KnowledgeItem == "" {
+		return fmt.Errorf("knowledge_item: empty")
+	}
+	if strings.IndexByte(n.KnowledgeItem, '/') != -1 {
+		return fmt.Errorf("knowledge_item: contains illegal character '/'")
+	}
+	return nil
+}
+
+func (n KnowledgeItemResourceName) ContainsWildcard() bool {
+	return false || n.TransitionPlan == "-" || n.KnowledgeItem == "-"
+}
+
+func (n KnowledgeItemResourceName) String() string {
+	return resourcename.Sprint(
+		"transitionPlans/{transition_plan}/knowledgeItems/{knowledge_item}",
+		n.TransitionPlan,
+		n.KnowledgeItem,
+	)
+}
+
+func (n KnowledgeItemResourceName) MarshalString() (string, error) {
+	if err := n.Validate(); err != nil {
+		return "", err
+	}
+	return n.String(), nil
+}
+
+// MarshalText implements the encoding.TextMarshaler interface.
+func (n KnowledgeItemResourceName) MarshalText() ([]byte, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return []byte(n.String()), nil
+}
+
+func (n *KnowledgeItemResourceName) UnmarshalString(name string) error {
+	err := resourcename.Sscan(
+		name,
+		"transitionPlans/{transition_plan}/knowledgeItems/{knowledge_item}",
+		&n.TransitionPlan,
+		&n.KnowledgeItem,
+	)
+	if err != nil {
+		return err
+	}
+	return n.Validate()
+}
+
+// UnmarshalText implements the encoding.TextUnmarshaler interface.
+func (n *KnowledgeItemResourceName) UnmarshalText(text []byte) error {
+	return n.UnmarshalString(string(text))
+}
+
+func (n KnowledgeItemResourceName) Type() string {
+	return "transition.bpo.acme.com/KnowledgeItem"
+}
+
+// Pattern returns the resource name pattern for KnowledgeItemResourceName as a string.
+func (n KnowledgeItemResourceName) Pattern() string {
+	return "transitionPlans/{transition_plan}/knowledgeItems/{knowledge_item}"
+}
+
+func (n KnowledgeItemResourceName) TransitionPlanResourceName() TransitionPlanResourceName {
+	return TransitionPlanResourceName{
+		TransitionPlan: n.TransitionPlan,
+	}
+}
+
+type TrainingSessionResourceName struct {
+	TransitionPlan  string
+	TrainingSession string
+}
+
+func (n TransitionPlanResourceName) TrainingSessionResourceName(
+	trainingSession string,
+) TrainingSessionResourceName {
+	return TrainingSessionResourceName{
+		TransitionPlan:  n.TransitionPlan,
+		TrainingSession: trainingSession,
+	}
+}
+
+func (n TrainingSessionResourceName) Validate() error {
+	if n.TransitionPlan == "" {
+		return fmt.Errorf("transition_plan: empty")
+	}
+	if strings.IndexByte(n.TransitionPlan, '/') != -1 {
+		return fmt.Errorf("transition_plan: contains illegal character '/'")
+	}
+	if n.TrainingSession == "" {
+		return fmt.Errorf("training_session: empty")
+	}
+	if strings.IndexByte(n.TrainingSession, '/') != -1 {
+		return fmt.Errorf("training_session: contains illegal character '/'")
+	}
+	return nil
+}
+
+func (n TrainingSessionResourceName) ContainsWildcard() bool {
+	return false || n.TransitionPlan == "-" || n.TrainingSession == "-"
+}
+
+func (n TrainingSessionResourceName) String() string {
+	return resourcename.Sprint(
+		"transitionPlans/{transition_plan}/trainingSessions/{training_session}",
+		n.TransitionPlan,
+		n.TrainingSession,
+	)
+}
+
+func (n TrainingSessionResourceName) MarshalString() (string, error) {
+	if err := n.Validate(); err != nil {
+		return "", err
+	}
+	return n.String(), nil
+}
+
+// MarshalText implements the encoding.TextMarshaler interface.
+func (n TrainingSessionResourceName) MarshalText() ([]byte, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return []byte(n.String()), nil
+}
+
+func (n *TrainingSessionResourceName) UnmarshalString(name string) error {
+	err := resourcename.Sscan(
+		name,
+		"transitionPlans/{transition_plan}/trainingSessions/{training_session}",
+		&n.TransitionPlan,
+		&n.TrainingSession,
+	)
+	if err != nil {
+		return err
+	}
+	return n.Validate()
+}
+
+// UnmarshalText implements the encoding.TextUnmarshaler interface.
+func (n *TrainingSessionResourceName) UnmarshalText(text []byte) error {
+	return n.UnmarshalString(string(text))
+}
+
+func (n TrainingSessionResourceName) Type() string {
+	return "transition.bpo.acme.com/TrainingSession"
+}
+
+// Pattern returns the resource name pattern for TrainingSessionResourceName as a string.
+func (n TrainingSessionResourceName) Pattern() string {
+	return "transitionPlans/{transition_plan}/trainingSessions/{training_session}"
+}
+
+func (n TrainingSessionResourceName) TransitionPlanResourceName() TransitionPlanResourceName {
+	return TransitionPlanResourceName{
+		TransitionPlan: n.TransitionPlan,
+	}
+}
+
+type ParallelRunResultResourceName struct {
+	TransitionPlan    string
+	ParallelRunResult string
+}
+
+func (n TransitionPlanResourceName) ParallelRunResultResourceName(
+	parallelRunResult string,
+) ParallelRunResultResourceName {
+	return ParallelRunResultResourceName{
+		TransitionPlan:    n.TransitionPlan,
+		ParallelRunResult: parallelRunResult,
+	}
+}
+
+func (n ParallelRunResultResourceName) Validate() error {
+	if n.TransitionPlan == "" {
+		return fmt.Errorf("transition_plan: empty")
+	}
+	if strings.IndexByte(n.TransitionPlan, '/') != -1 {
+		return fmt.Errorf("transition_plan: contains illegal character '/'")
+	}
+	if n.ParallelRunResult == "" {
+		return fmt.Errorf("parallel_run_result: empty")
+	}
+	if strings.IndexByte(n.ParallelRunResult, '/') != -1 {
+		return fmt.Errorf("parallel_run_result: contains illegal character '/'")
+	}
+	return nil
+}
+
+func (n ParallelRunResultResourceName) ContainsWildcard() bool {
+	return false || n.TransitionPlan == "-" || n.ParallelRunResult == "-"
+}
+
+func (n ParallelRunResultResourceName) String() string {
+	return resourcename.Sprint(
+		"transitionPlans/{transition_plan}/parallelRunResults/{parallel_run_result}",
+		n.TransitionPlan,
+		n.ParallelRunResult,
+	)
+}
+
+func (n ParallelRunResultResourceName) MarshalString() (string, error) {
+	if err := n.Validate(); err != nil {
+		return "", err
+	}
+	return n.String(), nil
+}
+
+// MarshalText implements the encoding.TextMarshaler interface.
+func (n ParallelRunResultResourceName) MarshalText() ([]byte, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return []byte(n.String()), nil
+}
+
+func (n *ParallelRunResultResourceName) UnmarshalString(name string) error {
+	err := resourcename.Sscan(
+		name,
+		"transitionPlans/{transition_plan}/parallelRunResults/{parallel_run_result}",
+		&n.TransitionPlan,
+		&n.ParallelRunResult,
+	)
+	if err != nil {
+		return err
+	}
+	return n.Validate()
+}
+
+// UnmarshalText implements the encoding.TextUnmarshaler interface.
+func (n *ParallelRunResultResourceName) UnmarshalText(text []byte) error {
+	return n.UnmarshalString(string(text))
+}
+
+func (n ParallelRunResultResourceName) Type() string {
+	return "transition.bpo.acme.com/ParallelRunResult"
+}
+
+// Pattern returns the resource name pattern for ParallelRunResultResourceName as a string.
+func (n ParallelRunResultResourceName) Pattern() string {
+	return "transitionPlans/{transition_plan}/parallelRunResults/{parallel_run_result}"
+}
+
+func (n ParallelRunResultResourceName) TransitionPlanResourceName() TransitionPlanResourceName {
+	return TransitionPlanResourceName{
+		TransitionPlan: n.TransitionPlan,
+	}
+}

@@ -10,9 +10,11 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v1 "github.com/acme/bpo/gen/go/bpo/audit/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	reflect "reflect"
 	sync "sync"
@@ -620,7 +622,12 @@ type StartTaskRequest struct {
 	// When set, must match the current etag.
 	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Idempotency key; a retry returns the first result.
-	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The day the work actually started (StartTask) or finished
+	// (CompleteTask), when recorded after the fact; defaults to now. Not in
+	// the future, not before the plan's start date (nor, finishing, before
+	// the task's actual start).
+	ActualDate    *date.Date `protobuf:"bytes,4,opt,name=actual_date,json=actualDate,proto3" json:"actual_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -676,6 +683,13 @@ func (x *StartTaskRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *StartTaskRequest) GetActualDate() *date.Date {
+	if x != nil {
+		return x.ActualDate
+	}
+	return nil
+}
+
 // Request for CompleteTask.
 type CompleteTaskRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -684,7 +698,12 @@ type CompleteTaskRequest struct {
 	// When set, must match the current etag.
 	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Idempotency key; a retry returns the first result.
-	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The day the work actually started (StartTask) or finished
+	// (CompleteTask), when recorded after the fact; defaults to now. Not in
+	// the future, not before the plan's start date (nor, finishing, before
+	// the task's actual start).
+	ActualDate    *date.Date `protobuf:"bytes,4,opt,name=actual_date,json=actualDate,proto3" json:"actual_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -738,6 +757,13 @@ func (x *CompleteTaskRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CompleteTaskRequest) GetActualDate() *date.Date {
+	if x != nil {
+		return x.ActualDate
+	}
+	return nil
 }
 
 // Request for SkipTask.
@@ -1147,7 +1173,12 @@ func (x *AbortPlanRequest) GetRequestId() string {
 type GetScheduleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// `transitionPlans/{transition_plan}/schedule`.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The status date: the schedule as it stood (actual dates after it are
+	// ignored) or will stand on that day (work not started cannot start
+	// before it, work in progress cannot finish before it). Unset: no status
+	// date; actual dates as recorded, unstarted work on its planned dates.
+	AsOf          *date.Date `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1187,6 +1218,13 @@ func (x *GetScheduleRequest) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+func (x *GetScheduleRequest) GetAsOf() *date.Date {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 // Request for SaveBaseline.
@@ -1244,6 +1282,1049 @@ func (x *SaveBaselineRequest) GetRequestId() string {
 	return ""
 }
 
+// Request for UpdateTransitionPlan.
+type UpdateTransitionPlanRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plan with its `name`; a set `etag` must match.
+	TransitionPlan *TransitionPlan `protobuf:"bytes,1,opt,name=transition_plan,json=transitionPlan,proto3" json:"transition_plan,omitempty"`
+	// Top-level fields to update; empty means every field set.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTransitionPlanRequest) Reset() {
+	*x = UpdateTransitionPlanRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTransitionPlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTransitionPlanRequest) ProtoMessage() {}
+
+func (x *UpdateTransitionPlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTransitionPlanRequest.ProtoReflect.Descriptor instead.
+func (*UpdateTransitionPlanRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UpdateTransitionPlanRequest) GetTransitionPlan() *TransitionPlan {
+	if x != nil {
+		return x.TransitionPlan
+	}
+	return nil
+}
+
+func (x *UpdateTransitionPlanRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateTransitionPlanRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for DeleteTask.
+type DeleteTaskRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTaskRequest) Reset() {
+	*x = DeleteTaskRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTaskRequest) ProtoMessage() {}
+
+func (x *DeleteTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTaskRequest.ProtoReflect.Descriptor instead.
+func (*DeleteTaskRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *DeleteTaskRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteTaskRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *DeleteTaskRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for CreateKnowledgeItem.
+type CreateKnowledgeItemRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plan, `transitionPlans/{plan}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The item.
+	KnowledgeItem *KnowledgeItem `protobuf:"bytes,2,opt,name=knowledge_item,json=knowledgeItem,proto3" json:"knowledge_item,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateKnowledgeItemRequest) Reset() {
+	*x = CreateKnowledgeItemRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateKnowledgeItemRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateKnowledgeItemRequest) ProtoMessage() {}
+
+func (x *CreateKnowledgeItemRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateKnowledgeItemRequest.ProtoReflect.Descriptor instead.
+func (*CreateKnowledgeItemRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CreateKnowledgeItemRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateKnowledgeItemRequest) GetKnowledgeItem() *KnowledgeItem {
+	if x != nil {
+		return x.KnowledgeItem
+	}
+	return nil
+}
+
+func (x *CreateKnowledgeItemRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetKnowledgeItem.
+type GetKnowledgeItemRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetKnowledgeItemRequest) Reset() {
+	*x = GetKnowledgeItemRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetKnowledgeItemRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetKnowledgeItemRequest) ProtoMessage() {}
+
+func (x *GetKnowledgeItemRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetKnowledgeItemRequest.ProtoReflect.Descriptor instead.
+func (*GetKnowledgeItemRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetKnowledgeItemRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListKnowledgeItems.
+type ListKnowledgeItemsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Parent plan.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `kind`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListKnowledgeItemsRequest) Reset() {
+	*x = ListKnowledgeItemsRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListKnowledgeItemsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListKnowledgeItemsRequest) ProtoMessage() {}
+
+func (x *ListKnowledgeItemsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListKnowledgeItemsRequest.ProtoReflect.Descriptor instead.
+func (*ListKnowledgeItemsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListKnowledgeItemsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListKnowledgeItemsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListKnowledgeItemsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListKnowledgeItemsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListKnowledgeItems.
+type ListKnowledgeItemsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	KnowledgeItems []*KnowledgeItem `protobuf:"bytes,1,rep,name=knowledge_items,json=knowledgeItems,proto3" json:"knowledge_items,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListKnowledgeItemsResponse) Reset() {
+	*x = ListKnowledgeItemsResponse{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListKnowledgeItemsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListKnowledgeItemsResponse) ProtoMessage() {}
+
+func (x *ListKnowledgeItemsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListKnowledgeItemsResponse.ProtoReflect.Descriptor instead.
+func (*ListKnowledgeItemsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListKnowledgeItemsResponse) GetKnowledgeItems() []*KnowledgeItem {
+	if x != nil {
+		return x.KnowledgeItems
+	}
+	return nil
+}
+
+func (x *ListKnowledgeItemsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for SignOffKnowledgeItem.
+type SignOffKnowledgeItemRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignOffKnowledgeItemRequest) Reset() {
+	*x = SignOffKnowledgeItemRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignOffKnowledgeItemRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignOffKnowledgeItemRequest) ProtoMessage() {}
+
+func (x *SignOffKnowledgeItemRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignOffKnowledgeItemRequest.ProtoReflect.Descriptor instead.
+func (*SignOffKnowledgeItemRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SignOffKnowledgeItemRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SignOffKnowledgeItemRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *SignOffKnowledgeItemRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for CreateTrainingSession.
+type CreateTrainingSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plan, `transitionPlans/{plan}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The session.
+	TrainingSession *TrainingSession `protobuf:"bytes,2,opt,name=training_session,json=trainingSession,proto3" json:"training_session,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTrainingSessionRequest) Reset() {
+	*x = CreateTrainingSessionRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTrainingSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTrainingSessionRequest) ProtoMessage() {}
+
+func (x *CreateTrainingSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTrainingSessionRequest.ProtoReflect.Descriptor instead.
+func (*CreateTrainingSessionRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CreateTrainingSessionRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateTrainingSessionRequest) GetTrainingSession() *TrainingSession {
+	if x != nil {
+		return x.TrainingSession
+	}
+	return nil
+}
+
+func (x *CreateTrainingSessionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetTrainingSession.
+type GetTrainingSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTrainingSessionRequest) Reset() {
+	*x = GetTrainingSessionRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTrainingSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTrainingSessionRequest) ProtoMessage() {}
+
+func (x *GetTrainingSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTrainingSessionRequest.ProtoReflect.Descriptor instead.
+func (*GetTrainingSessionRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetTrainingSessionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListTrainingSessions.
+type ListTrainingSessionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Parent plan.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `topic`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTrainingSessionsRequest) Reset() {
+	*x = ListTrainingSessionsRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTrainingSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTrainingSessionsRequest) ProtoMessage() {}
+
+func (x *ListTrainingSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTrainingSessionsRequest.ProtoReflect.Descriptor instead.
+func (*ListTrainingSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ListTrainingSessionsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListTrainingSessionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTrainingSessionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListTrainingSessionsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListTrainingSessions.
+type ListTrainingSessionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	TrainingSessions []*TrainingSession `protobuf:"bytes,1,rep,name=training_sessions,json=trainingSessions,proto3" json:"training_sessions,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTrainingSessionsResponse) Reset() {
+	*x = ListTrainingSessionsResponse{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTrainingSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTrainingSessionsResponse) ProtoMessage() {}
+
+func (x *ListTrainingSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTrainingSessionsResponse.ProtoReflect.Descriptor instead.
+func (*ListTrainingSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListTrainingSessionsResponse) GetTrainingSessions() []*TrainingSession {
+	if x != nil {
+		return x.TrainingSessions
+	}
+	return nil
+}
+
+func (x *ListTrainingSessionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for RecordTrainingResults.
+type RecordTrainingResultsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The results: each a trainee of the session, once.
+	Results []*Trainee `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty"`
+	// When set, must match the current etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordTrainingResultsRequest) Reset() {
+	*x = RecordTrainingResultsRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordTrainingResultsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordTrainingResultsRequest) ProtoMessage() {}
+
+func (x *RecordTrainingResultsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordTrainingResultsRequest.ProtoReflect.Descriptor instead.
+func (*RecordTrainingResultsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *RecordTrainingResultsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RecordTrainingResultsRequest) GetResults() []*Trainee {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+func (x *RecordTrainingResultsRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *RecordTrainingResultsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for ReportParallelRunResult.
+type ReportParallelRunResultRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The plan, `transitionPlans/{plan}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The result: `service_level` and `value` are required.
+	ParallelRunResult *ParallelRunResult `protobuf:"bytes,2,opt,name=parallel_run_result,json=parallelRunResult,proto3" json:"parallel_run_result,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportParallelRunResultRequest) Reset() {
+	*x = ReportParallelRunResultRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportParallelRunResultRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportParallelRunResultRequest) ProtoMessage() {}
+
+func (x *ReportParallelRunResultRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportParallelRunResultRequest.ProtoReflect.Descriptor instead.
+func (*ReportParallelRunResultRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ReportParallelRunResultRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ReportParallelRunResultRequest) GetParallelRunResult() *ParallelRunResult {
+	if x != nil {
+		return x.ParallelRunResult
+	}
+	return nil
+}
+
+func (x *ReportParallelRunResultRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetParallelRunResult.
+type GetParallelRunResultRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resource name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetParallelRunResultRequest) Reset() {
+	*x = GetParallelRunResultRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetParallelRunResultRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetParallelRunResultRequest) ProtoMessage() {}
+
+func (x *GetParallelRunResultRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetParallelRunResultRequest.ProtoReflect.Descriptor instead.
+func (*GetParallelRunResultRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetParallelRunResultRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListParallelRunResults.
+type ListParallelRunResultsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Parent plan.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum results: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Not used yet; must be empty.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListParallelRunResultsRequest) Reset() {
+	*x = ListParallelRunResultsRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListParallelRunResultsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListParallelRunResultsRequest) ProtoMessage() {}
+
+func (x *ListParallelRunResultsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListParallelRunResultsRequest.ProtoReflect.Descriptor instead.
+func (*ListParallelRunResultsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListParallelRunResultsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListParallelRunResultsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListParallelRunResultsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListParallelRunResultsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListParallelRunResults.
+type ListParallelRunResultsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	ParallelRunResults []*ParallelRunResult `protobuf:"bytes,1,rep,name=parallel_run_results,json=parallelRunResults,proto3" json:"parallel_run_results,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListParallelRunResultsResponse) Reset() {
+	*x = ListParallelRunResultsResponse{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListParallelRunResultsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListParallelRunResultsResponse) ProtoMessage() {}
+
+func (x *ListParallelRunResultsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListParallelRunResultsResponse.ProtoReflect.Descriptor instead.
+func (*ListParallelRunResultsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListParallelRunResultsResponse) GetParallelRunResults() []*ParallelRunResult {
+	if x != nil {
+		return x.ParallelRunResults
+	}
+	return nil
+}
+
+func (x *ListParallelRunResultsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for ExportSchedule.
+type ExportScheduleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `transitionPlans/{transition_plan}/schedule`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// `csv` or `svg`. Required.
+	Format string `protobuf:"bytes,2,opt,name=format,proto3" json:"format,omitempty"`
+	// The status date, as in GetSchedule.
+	AsOf          *date.Date `protobuf:"bytes,3,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportScheduleRequest) Reset() {
+	*x = ExportScheduleRequest{}
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportScheduleRequest) ProtoMessage() {}
+
+func (x *ExportScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportScheduleRequest.ProtoReflect.Descriptor instead.
+func (*ExportScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ExportScheduleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExportScheduleRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *ExportScheduleRequest) GetAsOf() *date.Date {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
 // Request for ListAuditEvents.
 type ListAuditEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1259,7 +2340,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1271,7 +2352,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[20]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1284,7 +2365,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{20}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -1321,7 +2402,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1333,7 +2414,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[21]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1346,7 +2427,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{21}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -1379,7 +2460,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1391,7 +2472,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[22]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1404,7 +2485,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{22}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *VerifyAuditLogRequest) GetCheckpoint() *v1.AuditCheckpoint {
@@ -1425,7 +2506,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[23]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1437,7 +2518,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[23]
+	mi := &file_bpo_transition_v1_transition_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1450,7 +2531,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{23}
+	return file_bpo_transition_v1_transition_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -1464,7 +2545,7 @@ var File_bpo_transition_v1_transition_service_proto protoreflect.FileDescriptor
 
 const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\n" +
-	"*bpo/transition/v1/transition_service.proto\x12\x11bpo.transition.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\"bpo/transition/v1/transition.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x16google/type/date.proto\"\xa1\x01\n" +
+	"*bpo/transition/v1/transition_service.proto\x12\x11bpo.transition.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\"bpo/transition/v1/transition.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x16google/type/date.proto\"\xa1\x01\n" +
 	"\x1bCreateTransitionPlanRequest\x12V\n" +
 	"\x0ftransition_plan\x18\x01 \x01(\v2!.bpo.transition.v1.TransitionPlanB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x0etransitionPlan\x12*\n" +
@@ -1511,19 +2592,23 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x01R\n" +
 	"updateMask\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xd7\x01\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x91\x02\n" +
 	"\x10StartTaskRequest\x12}\n" +
 	"\x04name\x18\x01 \x01(\tBi\xe2A\x01\x02\xfaA\x1e\n" +
 	"\x1ctransition.bpo.acme.com/Task\xbaHAr?2=^transitionPlans/[0-9A-Za-z-]{1,64}/tasks/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
 	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xda\x01\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\x128\n" +
+	"\vactual_date\x18\x04 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\n" +
+	"actualDate\"\x94\x02\n" +
 	"\x13CompleteTaskRequest\x12}\n" +
 	"\x04name\x18\x01 \x01(\tBi\xe2A\x01\x02\xfaA\x1e\n" +
 	"\x1ctransition.bpo.acme.com/Task\xbaHAr?2=^transitionPlans/[0-9A-Za-z-]{1,64}/tasks/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
 	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xfe\x01\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\x128\n" +
+	"\vactual_date\x18\x04 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\n" +
+	"actualDate\"\xfe\x01\n" +
 	"\x0fSkipTaskRequest\x12}\n" +
 	"\x04name\x18\x01 \x01(\tBi\xe2A\x01\x02\xfaA\x1e\n" +
 	"\x1ctransition.bpo.acme.com/Task\xbaHAr?2=^transitionPlans/[0-9A-Za-z-]{1,64}/tasks/[0-9A-Za-z-]{1,64}$R\x04name\x12&\n" +
@@ -1560,15 +2645,102 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06reason\x12\x18\n" +
 	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x87\x01\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xb5\x01\n" +
 	"\x12GetScheduleRequest\x12q\n" +
 	"\x04name\x18\x01 \x01(\tB]\xe2A\x01\x02\xfaA\"\n" +
-	" transition.bpo.acme.com/Schedule\xbaH1r/2-^transitionPlans/[0-9A-Za-z-]{1,64}/schedule$R\x04name\"\xb1\x01\n" +
+	" transition.bpo.acme.com/Schedule\xbaH1r/2-^transitionPlans/[0-9A-Za-z-]{1,64}/schedule$R\x04name\x12,\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\x04asOf\"\xb1\x01\n" +
 	"\x13SaveBaselineRequest\x12n\n" +
 	"\x04name\x18\x01 \x01(\tBZ\xe2A\x01\x02\xfaA(\n" +
 	"&transition.bpo.acme.com/TransitionPlan\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x04name\x12*\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x98\x01\n" +
+	"request_id\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xe4\x01\n" +
+	"\x1bUpdateTransitionPlanRequest\x12V\n" +
+	"\x0ftransition_plan\x18\x01 \x01(\v2!.bpo.transition.v1.TransitionPlanB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x0etransitionPlan\x12A\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x01R\n" +
+	"updateMask\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xd8\x01\n" +
+	"\x11DeleteTaskRequest\x12}\n" +
+	"\x04name\x18\x01 \x01(\tBi\xe2A\x01\x02\xfaA\x1e\n" +
+	"\x1ctransition.bpo.acme.com/Task\xbaHAr?2=^transitionPlans/[0-9A-Za-z-]{1,64}/tasks/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x90\x02\n" +
+	"\x1aCreateKnowledgeItemRequest\x12q\n" +
+	"\x06parent\x18\x01 \x01(\tBY\xe2A\x01\x02\xfaA'\x12%transition.bpo.acme.com/KnowledgeItem\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x12S\n" +
+	"\x0eknowledge_item\x18\x02 \x01(\v2 .bpo.transition.v1.KnowledgeItemB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\rknowledgeItem\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xab\x01\n" +
+	"\x17GetKnowledgeItemRequest\x12\x8f\x01\n" +
+	"\x04name\x18\x01 \x01(\tB{\xe2A\x01\x02\xfaA'\n" +
+	"%transition.bpo.acme.com/KnowledgeItem\xbaHJrH2F^transitionPlans/[0-9A-Za-z-]{1,64}/knowledgeItems/[0-9A-Za-z-]{1,64}$R\x04name\"\x8e\x02\n" +
+	"\x19ListKnowledgeItemsRequest\x12q\n" +
+	"\x06parent\x18\x01 \x01(\tBY\xe2A\x01\x02\xfaA'\x12%transition.bpo.acme.com/KnowledgeItem\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"\x8f\x01\n" +
+	"\x1aListKnowledgeItemsResponse\x12I\n" +
+	"\x0fknowledge_items\x18\x01 \x03(\v2 .bpo.transition.v1.KnowledgeItemR\x0eknowledgeItems\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf5\x01\n" +
+	"\x1bSignOffKnowledgeItemRequest\x12\x8f\x01\n" +
+	"\x04name\x18\x01 \x01(\tB{\xe2A\x01\x02\xfaA'\n" +
+	"%transition.bpo.acme.com/KnowledgeItem\xbaHJrH2F^transitionPlans/[0-9A-Za-z-]{1,64}/knowledgeItems/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x9a\x02\n" +
+	"\x1cCreateTrainingSessionRequest\x12s\n" +
+	"\x06parent\x18\x01 \x01(\tB[\xe2A\x01\x02\xfaA)\x12'transition.bpo.acme.com/TrainingSession\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x12Y\n" +
+	"\x10training_session\x18\x02 \x01(\v2\".bpo.transition.v1.TrainingSessionB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x0ftrainingSession\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xb1\x01\n" +
+	"\x19GetTrainingSessionRequest\x12\x93\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x7f\xe2A\x01\x02\xfaA)\n" +
+	"'transition.bpo.acme.com/TrainingSession\xbaHLrJ2H^transitionPlans/[0-9A-Za-z-]{1,64}/trainingSessions/[0-9A-Za-z-]{1,64}$R\x04name\"\x92\x02\n" +
+	"\x1bListTrainingSessionsRequest\x12s\n" +
+	"\x06parent\x18\x01 \x01(\tB[\xe2A\x01\x02\xfaA)\x12'transition.bpo.acme.com/TrainingSession\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"\x97\x01\n" +
+	"\x1cListTrainingSessionsResponse\x12O\n" +
+	"\x11training_sessions\x18\x01 \x03(\v2\".bpo.transition.v1.TrainingSessionR\x10trainingSessions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc1\x02\n" +
+	"\x1cRecordTrainingResultsRequest\x12\x93\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x7f\xe2A\x01\x02\xfaA)\n" +
+	"'transition.bpo.acme.com/TrainingSession\xbaHLrJ2H^transitionPlans/[0-9A-Za-z-]{1,64}/trainingSessions/[0-9A-Za-z-]{1,64}$R\x04name\x12E\n" +
+	"\aresults\x18\x02 \x03(\v2\x1a.bpo.transition.v1.TraineeB\x0f\xe2A\x01\x02\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\aresults\x12\x18\n" +
+	"\x04etag\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xa5\x02\n" +
+	"\x1eReportParallelRunResultRequest\x12u\n" +
+	"\x06parent\x18\x01 \x01(\tB]\xe2A\x01\x02\xfaA+\x12)transition.bpo.acme.com/ParallelRunResult\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x12`\n" +
+	"\x13parallel_run_result\x18\x02 \x01(\v2$.bpo.transition.v1.ParallelRunResultB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x11parallelRunResult\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xb9\x01\n" +
+	"\x1bGetParallelRunResultRequest\x12\x99\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\x84\x01\xe2A\x01\x02\xfaA+\n" +
+	")transition.bpo.acme.com/ParallelRunResult\xbaHOrM2K^transitionPlans/[0-9A-Za-z-]{1,64}/parallelRunResults/[0-9A-Za-z_-]{1,64}$R\x04name\"\x96\x02\n" +
+	"\x1dListParallelRunResultsRequest\x12u\n" +
+	"\x06parent\x18\x01 \x01(\tB]\xe2A\x01\x02\xfaA+\x12)transition.bpo.acme.com/ParallelRunResult\xbaH(r&2$^transitionPlans/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"\xa0\x01\n" +
+	"\x1eListParallelRunResultsResponse\x12V\n" +
+	"\x14parallel_run_results\x18\x01 \x03(\v2$.bpo.transition.v1.ParallelRunResultR\x12parallelRunResults\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xdd\x01\n" +
+	"\x15ExportScheduleRequest\x12q\n" +
+	"\x04name\x18\x01 \x01(\tB]\xe2A\x01\x02\xfaA\"\n" +
+	" transition.bpo.acme.com/Schedule\xbaH1r/2-^transitionPlans/[0-9A-Za-z-]{1,64}/schedule$R\x04name\x12#\n" +
+	"\x06format\x18\x02 \x01(\tB\v\xe2A\x01\x02\xbaH\x04r\x02\x18\n" +
+	"R\x06format\x12,\n" +
+	"\x05as_of\x18\x03 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x01R\x04asOf\"\x98\x01\n" +
 	"\x16ListAuditEventsRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
 	"\n" +
@@ -1582,7 +2754,7 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"checkpoint\x18\x01 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x01R\n" +
 	"checkpoint\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xe1\x15\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\xb2(\n" +
 	"\x11TransitionService\x12\x97\x01\n" +
 	"\x14CreateTransitionPlan\x12..bpo.transition.v1.CreateTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\",\x82\xd3\xe4\x93\x02&:\x0ftransition_plan\"\x13/v1/transitionPlans\x12\x89\x01\n" +
 	"\x11GetTransitionPlan\x12+.bpo.transition.v1.GetTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=transitionPlans/*}\x12\x91\x01\n" +
@@ -1603,7 +2775,22 @@ const file_bpo_transition_v1_transition_service_proto_rawDesc = "" +
 	"\tClosePlan\x12#.bpo.transition.v1.ClosePlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=transitionPlans/*}:close\x12\x82\x01\n" +
 	"\tAbortPlan\x12#.bpo.transition.v1.AbortPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=transitionPlans/*}:abort\x12\x80\x01\n" +
 	"\vGetSchedule\x12%.bpo.transition.v1.GetScheduleRequest\x1a\x1b.bpo.transition.v1.Schedule\"-\x82\xd3\xe4\x93\x02'\x12%/v1/{name=transitionPlans/*/schedule}\x12\x89\x01\n" +
-	"\fSaveBaseline\x12&.bpo.transition.v1.SaveBaselineRequest\x1a\x1b.bpo.transition.v1.Schedule\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=transitionPlans/*}:saveBaseline\x12\x8c\x01\n" +
+	"\fSaveBaseline\x12&.bpo.transition.v1.SaveBaselineRequest\x1a\x1b.bpo.transition.v1.Schedule\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=transitionPlans/*}:saveBaseline\x12\xb0\x01\n" +
+	"\x14UpdateTransitionPlan\x12..bpo.transition.v1.UpdateTransitionPlanRequest\x1a!.bpo.transition.v1.TransitionPlan\"E\x82\xd3\xe4\x93\x02?:\x0ftransition_plan2,/v1/{transition_plan.name=transitionPlans/*}\x12x\n" +
+	"\n" +
+	"DeleteTask\x12$.bpo.transition.v1.DeleteTaskRequest\x1a\x16.google.protobuf.Empty\",\x82\xd3\xe4\x93\x02&*$/v1/{name=transitionPlans/*/tasks/*}\x12\xad\x01\n" +
+	"\x13CreateKnowledgeItem\x12-.bpo.transition.v1.CreateKnowledgeItemRequest\x1a .bpo.transition.v1.KnowledgeItem\"E\x82\xd3\xe4\x93\x02?:\x0eknowledge_item\"-/v1/{parent=transitionPlans/*}/knowledgeItems\x12\x97\x01\n" +
+	"\x10GetKnowledgeItem\x12*.bpo.transition.v1.GetKnowledgeItemRequest\x1a .bpo.transition.v1.KnowledgeItem\"5\x82\xd3\xe4\x93\x02/\x12-/v1/{name=transitionPlans/*/knowledgeItems/*}\x12\xa8\x01\n" +
+	"\x12ListKnowledgeItems\x12,.bpo.transition.v1.ListKnowledgeItemsRequest\x1a-.bpo.transition.v1.ListKnowledgeItemsResponse\"5\x82\xd3\xe4\x93\x02/\x12-/v1/{parent=transitionPlans/*}/knowledgeItems\x12\xaa\x01\n" +
+	"\x14SignOffKnowledgeItem\x12..bpo.transition.v1.SignOffKnowledgeItemRequest\x1a .bpo.transition.v1.KnowledgeItem\"@\x82\xd3\xe4\x93\x02::\x01*\"5/v1/{name=transitionPlans/*/knowledgeItems/*}:signOff\x12\xb7\x01\n" +
+	"\x15CreateTrainingSession\x12/.bpo.transition.v1.CreateTrainingSessionRequest\x1a\".bpo.transition.v1.TrainingSession\"I\x82\xd3\xe4\x93\x02C:\x10training_session\"//v1/{parent=transitionPlans/*}/trainingSessions\x12\x9f\x01\n" +
+	"\x12GetTrainingSession\x12,.bpo.transition.v1.GetTrainingSessionRequest\x1a\".bpo.transition.v1.TrainingSession\"7\x82\xd3\xe4\x93\x021\x12//v1/{name=transitionPlans/*/trainingSessions/*}\x12\xb0\x01\n" +
+	"\x14ListTrainingSessions\x12..bpo.transition.v1.ListTrainingSessionsRequest\x1a/.bpo.transition.v1.ListTrainingSessionsResponse\"7\x82\xd3\xe4\x93\x021\x12//v1/{parent=transitionPlans/*}/trainingSessions\x12\xb6\x01\n" +
+	"\x15RecordTrainingResults\x12/.bpo.transition.v1.RecordTrainingResultsRequest\x1a\".bpo.transition.v1.TrainingSession\"H\x82\xd3\xe4\x93\x02B:\x01*\"=/v1/{name=transitionPlans/*/trainingSessions/*}:recordResults\x12\xc9\x01\n" +
+	"\x17ReportParallelRunResult\x121.bpo.transition.v1.ReportParallelRunResultRequest\x1a$.bpo.transition.v1.ParallelRunResult\"U\x82\xd3\xe4\x93\x02O:\x13parallel_run_result\"8/v1/{parent=transitionPlans/*}/parallelRunResults:report\x12\xa7\x01\n" +
+	"\x14GetParallelRunResult\x12..bpo.transition.v1.GetParallelRunResultRequest\x1a$.bpo.transition.v1.ParallelRunResult\"9\x82\xd3\xe4\x93\x023\x121/v1/{name=transitionPlans/*/parallelRunResults/*}\x12\xb8\x01\n" +
+	"\x16ListParallelRunResults\x120.bpo.transition.v1.ListParallelRunResultsRequest\x1a1.bpo.transition.v1.ListParallelRunResultsResponse\"9\x82\xd3\xe4\x93\x023\x121/v1/{parent=transitionPlans/*}/parallelRunResults\x12\x86\x01\n" +
+	"\x0eExportSchedule\x12(.bpo.transition.v1.ExportScheduleRequest\x1a\x14.google.api.HttpBody\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{name=transitionPlans/*/schedule}:export\x12\x8c\x01\n" +
 	"\x0fListAuditEvents\x12).bpo.transition.v1.ListAuditEventsRequest\x1a*.bpo.transition.v1.ListAuditEventsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/transition/auditEvents\x12\x90\x01\n" +
 	"\x0eVerifyAuditLog\x12(.bpo.transition.v1.VerifyAuditLogRequest\x1a).bpo.transition.v1.VerifyAuditLogResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/transition/auditEvents:verifyB;Z9github.com/acme/bpo/gen/go/bpo/transition/v1;transitionv1b\x06proto3"
 
@@ -1619,98 +2806,162 @@ func file_bpo_transition_v1_transition_service_proto_rawDescGZIP() []byte {
 	return file_bpo_transition_v1_transition_service_proto_rawDescData
 }
 
-var file_bpo_transition_v1_transition_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_bpo_transition_v1_transition_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_bpo_transition_v1_transition_service_proto_goTypes = []any{
-	(*CreateTransitionPlanRequest)(nil), // 0: bpo.transition.v1.CreateTransitionPlanRequest
-	(*GetTransitionPlanRequest)(nil),    // 1: bpo.transition.v1.GetTransitionPlanRequest
-	(*ListTransitionPlansRequest)(nil),  // 2: bpo.transition.v1.ListTransitionPlansRequest
-	(*ListTransitionPlansResponse)(nil), // 3: bpo.transition.v1.ListTransitionPlansResponse
-	(*StartTransitionPlanRequest)(nil),  // 4: bpo.transition.v1.StartTransitionPlanRequest
-	(*CreateTaskRequest)(nil),           // 5: bpo.transition.v1.CreateTaskRequest
-	(*GetTaskRequest)(nil),              // 6: bpo.transition.v1.GetTaskRequest
-	(*ListTasksRequest)(nil),            // 7: bpo.transition.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),           // 8: bpo.transition.v1.ListTasksResponse
-	(*UpdateTaskRequest)(nil),           // 9: bpo.transition.v1.UpdateTaskRequest
-	(*StartTaskRequest)(nil),            // 10: bpo.transition.v1.StartTaskRequest
-	(*CompleteTaskRequest)(nil),         // 11: bpo.transition.v1.CompleteTaskRequest
-	(*SkipTaskRequest)(nil),             // 12: bpo.transition.v1.SkipTaskRequest
-	(*BlockTaskRequest)(nil),            // 13: bpo.transition.v1.BlockTaskRequest
-	(*CheckReadinessRequest)(nil),       // 14: bpo.transition.v1.CheckReadinessRequest
-	(*CompleteCutoverRequest)(nil),      // 15: bpo.transition.v1.CompleteCutoverRequest
-	(*ClosePlanRequest)(nil),            // 16: bpo.transition.v1.ClosePlanRequest
-	(*AbortPlanRequest)(nil),            // 17: bpo.transition.v1.AbortPlanRequest
-	(*GetScheduleRequest)(nil),          // 18: bpo.transition.v1.GetScheduleRequest
-	(*SaveBaselineRequest)(nil),         // 19: bpo.transition.v1.SaveBaselineRequest
-	(*ListAuditEventsRequest)(nil),      // 20: bpo.transition.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),     // 21: bpo.transition.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),       // 22: bpo.transition.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),      // 23: bpo.transition.v1.VerifyAuditLogResponse
-	(*TransitionPlan)(nil),              // 24: bpo.transition.v1.TransitionPlan
-	(*Task)(nil),                        // 25: bpo.transition.v1.Task
-	(*fieldmaskpb.FieldMask)(nil),       // 26: google.protobuf.FieldMask
-	(*date.Date)(nil),                   // 27: google.type.Date
-	(*v1.AuditEvent)(nil),               // 28: bpo.audit.v1.AuditEvent
-	(*v1.AuditCheckpoint)(nil),          // 29: bpo.audit.v1.AuditCheckpoint
-	(*v1.Verification)(nil),             // 30: bpo.audit.v1.Verification
-	(*Readiness)(nil),                   // 31: bpo.transition.v1.Readiness
-	(*Schedule)(nil),                    // 32: bpo.transition.v1.Schedule
+	(*CreateTransitionPlanRequest)(nil),    // 0: bpo.transition.v1.CreateTransitionPlanRequest
+	(*GetTransitionPlanRequest)(nil),       // 1: bpo.transition.v1.GetTransitionPlanRequest
+	(*ListTransitionPlansRequest)(nil),     // 2: bpo.transition.v1.ListTransitionPlansRequest
+	(*ListTransitionPlansResponse)(nil),    // 3: bpo.transition.v1.ListTransitionPlansResponse
+	(*StartTransitionPlanRequest)(nil),     // 4: bpo.transition.v1.StartTransitionPlanRequest
+	(*CreateTaskRequest)(nil),              // 5: bpo.transition.v1.CreateTaskRequest
+	(*GetTaskRequest)(nil),                 // 6: bpo.transition.v1.GetTaskRequest
+	(*ListTasksRequest)(nil),               // 7: bpo.transition.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),              // 8: bpo.transition.v1.ListTasksResponse
+	(*UpdateTaskRequest)(nil),              // 9: bpo.transition.v1.UpdateTaskRequest
+	(*StartTaskRequest)(nil),               // 10: bpo.transition.v1.StartTaskRequest
+	(*CompleteTaskRequest)(nil),            // 11: bpo.transition.v1.CompleteTaskRequest
+	(*SkipTaskRequest)(nil),                // 12: bpo.transition.v1.SkipTaskRequest
+	(*BlockTaskRequest)(nil),               // 13: bpo.transition.v1.BlockTaskRequest
+	(*CheckReadinessRequest)(nil),          // 14: bpo.transition.v1.CheckReadinessRequest
+	(*CompleteCutoverRequest)(nil),         // 15: bpo.transition.v1.CompleteCutoverRequest
+	(*ClosePlanRequest)(nil),               // 16: bpo.transition.v1.ClosePlanRequest
+	(*AbortPlanRequest)(nil),               // 17: bpo.transition.v1.AbortPlanRequest
+	(*GetScheduleRequest)(nil),             // 18: bpo.transition.v1.GetScheduleRequest
+	(*SaveBaselineRequest)(nil),            // 19: bpo.transition.v1.SaveBaselineRequest
+	(*UpdateTransitionPlanRequest)(nil),    // 20: bpo.transition.v1.UpdateTransitionPlanRequest
+	(*DeleteTaskRequest)(nil),              // 21: bpo.transition.v1.DeleteTaskRequest
+	(*CreateKnowledgeItemRequest)(nil),     // 22: bpo.transition.v1.CreateKnowledgeItemRequest
+	(*GetKnowledgeItemRequest)(nil),        // 23: bpo.transition.v1.GetKnowledgeItemRequest
+	(*ListKnowledgeItemsRequest)(nil),      // 24: bpo.transition.v1.ListKnowledgeItemsRequest
+	(*ListKnowledgeItemsResponse)(nil),     // 25: bpo.transition.v1.ListKnowledgeItemsResponse
+	(*SignOffKnowledgeItemRequest)(nil),    // 26: bpo.transition.v1.SignOffKnowledgeItemRequest
+	(*CreateTrainingSessionRequest)(nil),   // 27: bpo.transition.v1.CreateTrainingSessionRequest
+	(*GetTrainingSessionRequest)(nil),      // 28: bpo.transition.v1.GetTrainingSessionRequest
+	(*ListTrainingSessionsRequest)(nil),    // 29: bpo.transition.v1.ListTrainingSessionsRequest
+	(*ListTrainingSessionsResponse)(nil),   // 30: bpo.transition.v1.ListTrainingSessionsResponse
+	(*RecordTrainingResultsRequest)(nil),   // 31: bpo.transition.v1.RecordTrainingResultsRequest
+	(*ReportParallelRunResultRequest)(nil), // 32: bpo.transition.v1.ReportParallelRunResultRequest
+	(*GetParallelRunResultRequest)(nil),    // 33: bpo.transition.v1.GetParallelRunResultRequest
+	(*ListParallelRunResultsRequest)(nil),  // 34: bpo.transition.v1.ListParallelRunResultsRequest
+	(*ListParallelRunResultsResponse)(nil), // 35: bpo.transition.v1.ListParallelRunResultsResponse
+	(*ExportScheduleRequest)(nil),          // 36: bpo.transition.v1.ExportScheduleRequest
+	(*ListAuditEventsRequest)(nil),         // 37: bpo.transition.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),        // 38: bpo.transition.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),          // 39: bpo.transition.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),         // 40: bpo.transition.v1.VerifyAuditLogResponse
+	(*TransitionPlan)(nil),                 // 41: bpo.transition.v1.TransitionPlan
+	(*Task)(nil),                           // 42: bpo.transition.v1.Task
+	(*fieldmaskpb.FieldMask)(nil),          // 43: google.protobuf.FieldMask
+	(*date.Date)(nil),                      // 44: google.type.Date
+	(*KnowledgeItem)(nil),                  // 45: bpo.transition.v1.KnowledgeItem
+	(*TrainingSession)(nil),                // 46: bpo.transition.v1.TrainingSession
+	(*Trainee)(nil),                        // 47: bpo.transition.v1.Trainee
+	(*ParallelRunResult)(nil),              // 48: bpo.transition.v1.ParallelRunResult
+	(*v1.AuditEvent)(nil),                  // 49: bpo.audit.v1.AuditEvent
+	(*v1.AuditCheckpoint)(nil),             // 50: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),                // 51: bpo.audit.v1.Verification
+	(*Readiness)(nil),                      // 52: bpo.transition.v1.Readiness
+	(*Schedule)(nil),                       // 53: bpo.transition.v1.Schedule
+	(*emptypb.Empty)(nil),                  // 54: google.protobuf.Empty
+	(*httpbody.HttpBody)(nil),              // 55: google.api.HttpBody
 }
 var file_bpo_transition_v1_transition_service_proto_depIdxs = []int32{
-	24, // 0: bpo.transition.v1.CreateTransitionPlanRequest.transition_plan:type_name -> bpo.transition.v1.TransitionPlan
-	24, // 1: bpo.transition.v1.ListTransitionPlansResponse.transition_plans:type_name -> bpo.transition.v1.TransitionPlan
-	25, // 2: bpo.transition.v1.CreateTaskRequest.task:type_name -> bpo.transition.v1.Task
-	25, // 3: bpo.transition.v1.ListTasksResponse.tasks:type_name -> bpo.transition.v1.Task
-	25, // 4: bpo.transition.v1.UpdateTaskRequest.task:type_name -> bpo.transition.v1.Task
-	26, // 5: bpo.transition.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
-	27, // 6: bpo.transition.v1.CompleteCutoverRequest.commencement_date:type_name -> google.type.Date
-	28, // 7: bpo.transition.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	29, // 8: bpo.transition.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
-	30, // 9: bpo.transition.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 10: bpo.transition.v1.TransitionService.CreateTransitionPlan:input_type -> bpo.transition.v1.CreateTransitionPlanRequest
-	1,  // 11: bpo.transition.v1.TransitionService.GetTransitionPlan:input_type -> bpo.transition.v1.GetTransitionPlanRequest
-	2,  // 12: bpo.transition.v1.TransitionService.ListTransitionPlans:input_type -> bpo.transition.v1.ListTransitionPlansRequest
-	4,  // 13: bpo.transition.v1.TransitionService.StartTransitionPlan:input_type -> bpo.transition.v1.StartTransitionPlanRequest
-	5,  // 14: bpo.transition.v1.TransitionService.CreateTask:input_type -> bpo.transition.v1.CreateTaskRequest
-	6,  // 15: bpo.transition.v1.TransitionService.GetTask:input_type -> bpo.transition.v1.GetTaskRequest
-	7,  // 16: bpo.transition.v1.TransitionService.ListTasks:input_type -> bpo.transition.v1.ListTasksRequest
-	9,  // 17: bpo.transition.v1.TransitionService.UpdateTask:input_type -> bpo.transition.v1.UpdateTaskRequest
-	10, // 18: bpo.transition.v1.TransitionService.StartTask:input_type -> bpo.transition.v1.StartTaskRequest
-	11, // 19: bpo.transition.v1.TransitionService.CompleteTask:input_type -> bpo.transition.v1.CompleteTaskRequest
-	12, // 20: bpo.transition.v1.TransitionService.SkipTask:input_type -> bpo.transition.v1.SkipTaskRequest
-	13, // 21: bpo.transition.v1.TransitionService.BlockTask:input_type -> bpo.transition.v1.BlockTaskRequest
-	14, // 22: bpo.transition.v1.TransitionService.CheckReadiness:input_type -> bpo.transition.v1.CheckReadinessRequest
-	15, // 23: bpo.transition.v1.TransitionService.CompleteCutover:input_type -> bpo.transition.v1.CompleteCutoverRequest
-	16, // 24: bpo.transition.v1.TransitionService.ClosePlan:input_type -> bpo.transition.v1.ClosePlanRequest
-	17, // 25: bpo.transition.v1.TransitionService.AbortPlan:input_type -> bpo.transition.v1.AbortPlanRequest
-	18, // 26: bpo.transition.v1.TransitionService.GetSchedule:input_type -> bpo.transition.v1.GetScheduleRequest
-	19, // 27: bpo.transition.v1.TransitionService.SaveBaseline:input_type -> bpo.transition.v1.SaveBaselineRequest
-	20, // 28: bpo.transition.v1.TransitionService.ListAuditEvents:input_type -> bpo.transition.v1.ListAuditEventsRequest
-	22, // 29: bpo.transition.v1.TransitionService.VerifyAuditLog:input_type -> bpo.transition.v1.VerifyAuditLogRequest
-	24, // 30: bpo.transition.v1.TransitionService.CreateTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	24, // 31: bpo.transition.v1.TransitionService.GetTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	3,  // 32: bpo.transition.v1.TransitionService.ListTransitionPlans:output_type -> bpo.transition.v1.ListTransitionPlansResponse
-	24, // 33: bpo.transition.v1.TransitionService.StartTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
-	25, // 34: bpo.transition.v1.TransitionService.CreateTask:output_type -> bpo.transition.v1.Task
-	25, // 35: bpo.transition.v1.TransitionService.GetTask:output_type -> bpo.transition.v1.Task
-	8,  // 36: bpo.transition.v1.TransitionService.ListTasks:output_type -> bpo.transition.v1.ListTasksResponse
-	25, // 37: bpo.transition.v1.TransitionService.UpdateTask:output_type -> bpo.transition.v1.Task
-	25, // 38: bpo.transition.v1.TransitionService.StartTask:output_type -> bpo.transition.v1.Task
-	25, // 39: bpo.transition.v1.TransitionService.CompleteTask:output_type -> bpo.transition.v1.Task
-	25, // 40: bpo.transition.v1.TransitionService.SkipTask:output_type -> bpo.transition.v1.Task
-	25, // 41: bpo.transition.v1.TransitionService.BlockTask:output_type -> bpo.transition.v1.Task
-	31, // 42: bpo.transition.v1.TransitionService.CheckReadiness:output_type -> bpo.transition.v1.Readiness
-	24, // 43: bpo.transition.v1.TransitionService.CompleteCutover:output_type -> bpo.transition.v1.TransitionPlan
-	24, // 44: bpo.transition.v1.TransitionService.ClosePlan:output_type -> bpo.transition.v1.TransitionPlan
-	24, // 45: bpo.transition.v1.TransitionService.AbortPlan:output_type -> bpo.transition.v1.TransitionPlan
-	32, // 46: bpo.transition.v1.TransitionService.GetSchedule:output_type -> bpo.transition.v1.Schedule
-	32, // 47: bpo.transition.v1.TransitionService.SaveBaseline:output_type -> bpo.transition.v1.Schedule
-	21, // 48: bpo.transition.v1.TransitionService.ListAuditEvents:output_type -> bpo.transition.v1.ListAuditEventsResponse
-	23, // 49: bpo.transition.v1.TransitionService.VerifyAuditLog:output_type -> bpo.transition.v1.VerifyAuditLogResponse
-	30, // [30:50] is the sub-list for method output_type
-	10, // [10:30] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	41, // 0: bpo.transition.v1.CreateTransitionPlanRequest.transition_plan:type_name -> bpo.transition.v1.TransitionPlan
+	41, // 1: bpo.transition.v1.ListTransitionPlansResponse.transition_plans:type_name -> bpo.transition.v1.TransitionPlan
+	42, // 2: bpo.transition.v1.CreateTaskRequest.task:type_name -> bpo.transition.v1.Task
+	42, // 3: bpo.transition.v1.ListTasksResponse.tasks:type_name -> bpo.transition.v1.Task
+	42, // 4: bpo.transition.v1.UpdateTaskRequest.task:type_name -> bpo.transition.v1.Task
+	43, // 5: bpo.transition.v1.UpdateTaskRequest.update_mask:type_name -> google.protobuf.FieldMask
+	44, // 6: bpo.transition.v1.StartTaskRequest.actual_date:type_name -> google.type.Date
+	44, // 7: bpo.transition.v1.CompleteTaskRequest.actual_date:type_name -> google.type.Date
+	44, // 8: bpo.transition.v1.CompleteCutoverRequest.commencement_date:type_name -> google.type.Date
+	44, // 9: bpo.transition.v1.GetScheduleRequest.as_of:type_name -> google.type.Date
+	41, // 10: bpo.transition.v1.UpdateTransitionPlanRequest.transition_plan:type_name -> bpo.transition.v1.TransitionPlan
+	43, // 11: bpo.transition.v1.UpdateTransitionPlanRequest.update_mask:type_name -> google.protobuf.FieldMask
+	45, // 12: bpo.transition.v1.CreateKnowledgeItemRequest.knowledge_item:type_name -> bpo.transition.v1.KnowledgeItem
+	45, // 13: bpo.transition.v1.ListKnowledgeItemsResponse.knowledge_items:type_name -> bpo.transition.v1.KnowledgeItem
+	46, // 14: bpo.transition.v1.CreateTrainingSessionRequest.training_session:type_name -> bpo.transition.v1.TrainingSession
+	46, // 15: bpo.transition.v1.ListTrainingSessionsResponse.training_sessions:type_name -> bpo.transition.v1.TrainingSession
+	47, // 16: bpo.transition.v1.RecordTrainingResultsRequest.results:type_name -> bpo.transition.v1.Trainee
+	48, // 17: bpo.transition.v1.ReportParallelRunResultRequest.parallel_run_result:type_name -> bpo.transition.v1.ParallelRunResult
+	48, // 18: bpo.transition.v1.ListParallelRunResultsResponse.parallel_run_results:type_name -> bpo.transition.v1.ParallelRunResult
+	44, // 19: bpo.transition.v1.ExportScheduleRequest.as_of:type_name -> google.type.Date
+	49, // 20: bpo.transition.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	50, // 21: bpo.transition.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	51, // 22: bpo.transition.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	0,  // 23: bpo.transition.v1.TransitionService.CreateTransitionPlan:input_type -> bpo.transition.v1.CreateTransitionPlanRequest
+	1,  // 24: bpo.transition.v1.TransitionService.GetTransitionPlan:input_type -> bpo.transition.v1.GetTransitionPlanRequest
+	2,  // 25: bpo.transition.v1.TransitionService.ListTransitionPlans:input_type -> bpo.transition.v1.ListTransitionPlansRequest
+	4,  // 26: bpo.transition.v1.TransitionService.StartTransitionPlan:input_type -> bpo.transition.v1.StartTransitionPlanRequest
+	5,  // 27: bpo.transition.v1.TransitionService.CreateTask:input_type -> bpo.transition.v1.CreateTaskRequest
+	6,  // 28: bpo.transition.v1.TransitionService.GetTask:input_type -> bpo.transition.v1.GetTaskRequest
+	7,  // 29: bpo.transition.v1.TransitionService.ListTasks:input_type -> bpo.transition.v1.ListTasksRequest
+	9,  // 30: bpo.transition.v1.TransitionService.UpdateTask:input_type -> bpo.transition.v1.UpdateTaskRequest
+	10, // 31: bpo.transition.v1.TransitionService.StartTask:input_type -> bpo.transition.v1.StartTaskRequest
+	11, // 32: bpo.transition.v1.TransitionService.CompleteTask:input_type -> bpo.transition.v1.CompleteTaskRequest
+	12, // 33: bpo.transition.v1.TransitionService.SkipTask:input_type -> bpo.transition.v1.SkipTaskRequest
+	13, // 34: bpo.transition.v1.TransitionService.BlockTask:input_type -> bpo.transition.v1.BlockTaskRequest
+	14, // 35: bpo.transition.v1.TransitionService.CheckReadiness:input_type -> bpo.transition.v1.CheckReadinessRequest
+	15, // 36: bpo.transition.v1.TransitionService.CompleteCutover:input_type -> bpo.transition.v1.CompleteCutoverRequest
+	16, // 37: bpo.transition.v1.TransitionService.ClosePlan:input_type -> bpo.transition.v1.ClosePlanRequest
+	17, // 38: bpo.transition.v1.TransitionService.AbortPlan:input_type -> bpo.transition.v1.AbortPlanRequest
+	18, // 39: bpo.transition.v1.TransitionService.GetSchedule:input_type -> bpo.transition.v1.GetScheduleRequest
+	19, // 40: bpo.transition.v1.TransitionService.SaveBaseline:input_type -> bpo.transition.v1.SaveBaselineRequest
+	20, // 41: bpo.transition.v1.TransitionService.UpdateTransitionPlan:input_type -> bpo.transition.v1.UpdateTransitionPlanRequest
+	21, // 42: bpo.transition.v1.TransitionService.DeleteTask:input_type -> bpo.transition.v1.DeleteTaskRequest
+	22, // 43: bpo.transition.v1.TransitionService.CreateKnowledgeItem:input_type -> bpo.transition.v1.CreateKnowledgeItemRequest
+	23, // 44: bpo.transition.v1.TransitionService.GetKnowledgeItem:input_type -> bpo.transition.v1.GetKnowledgeItemRequest
+	24, // 45: bpo.transition.v1.TransitionService.ListKnowledgeItems:input_type -> bpo.transition.v1.ListKnowledgeItemsRequest
+	26, // 46: bpo.transition.v1.TransitionService.SignOffKnowledgeItem:input_type -> bpo.transition.v1.SignOffKnowledgeItemRequest
+	27, // 47: bpo.transition.v1.TransitionService.CreateTrainingSession:input_type -> bpo.transition.v1.CreateTrainingSessionRequest
+	28, // 48: bpo.transition.v1.TransitionService.GetTrainingSession:input_type -> bpo.transition.v1.GetTrainingSessionRequest
+	29, // 49: bpo.transition.v1.TransitionService.ListTrainingSessions:input_type -> bpo.transition.v1.ListTrainingSessionsRequest
+	31, // 50: bpo.transition.v1.TransitionService.RecordTrainingResults:input_type -> bpo.transition.v1.RecordTrainingResultsRequest
+	32, // 51: bpo.transition.v1.TransitionService.ReportParallelRunResult:input_type -> bpo.transition.v1.ReportParallelRunResultRequest
+	33, // 52: bpo.transition.v1.TransitionService.GetParallelRunResult:input_type -> bpo.transition.v1.GetParallelRunResultRequest
+	34, // 53: bpo.transition.v1.TransitionService.ListParallelRunResults:input_type -> bpo.transition.v1.ListParallelRunResultsRequest
+	36, // 54: bpo.transition.v1.TransitionService.ExportSchedule:input_type -> bpo.transition.v1.ExportScheduleRequest
+	37, // 55: bpo.transition.v1.TransitionService.ListAuditEvents:input_type -> bpo.transition.v1.ListAuditEventsRequest
+	39, // 56: bpo.transition.v1.TransitionService.VerifyAuditLog:input_type -> bpo.transition.v1.VerifyAuditLogRequest
+	41, // 57: bpo.transition.v1.TransitionService.CreateTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	41, // 58: bpo.transition.v1.TransitionService.GetTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	3,  // 59: bpo.transition.v1.TransitionService.ListTransitionPlans:output_type -> bpo.transition.v1.ListTransitionPlansResponse
+	41, // 60: bpo.transition.v1.TransitionService.StartTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	42, // 61: bpo.transition.v1.TransitionService.CreateTask:output_type -> bpo.transition.v1.Task
+	42, // 62: bpo.transition.v1.TransitionService.GetTask:output_type -> bpo.transition.v1.Task
+	8,  // 63: bpo.transition.v1.TransitionService.ListTasks:output_type -> bpo.transition.v1.ListTasksResponse
+	42, // 64: bpo.transition.v1.TransitionService.UpdateTask:output_type -> bpo.transition.v1.Task
+	42, // 65: bpo.transition.v1.TransitionService.StartTask:output_type -> bpo.transition.v1.Task
+	42, // 66: bpo.transition.v1.TransitionService.CompleteTask:output_type -> bpo.transition.v1.Task
+	42, // 67: bpo.transition.v1.TransitionService.SkipTask:output_type -> bpo.transition.v1.Task
+	42, // 68: bpo.transition.v1.TransitionService.BlockTask:output_type -> bpo.transition.v1.Task
+	52, // 69: bpo.transition.v1.TransitionService.CheckReadiness:output_type -> bpo.transition.v1.Readiness
+	41, // 70: bpo.transition.v1.TransitionService.CompleteCutover:output_type -> bpo.transition.v1.TransitionPlan
+	41, // 71: bpo.transition.v1.TransitionService.ClosePlan:output_type -> bpo.transition.v1.TransitionPlan
+	41, // 72: bpo.transition.v1.TransitionService.AbortPlan:output_type -> bpo.transition.v1.TransitionPlan
+	53, // 73: bpo.transition.v1.TransitionService.GetSchedule:output_type -> bpo.transition.v1.Schedule
+	53, // 74: bpo.transition.v1.TransitionService.SaveBaseline:output_type -> bpo.transition.v1.Schedule
+	41, // 75: bpo.transition.v1.TransitionService.UpdateTransitionPlan:output_type -> bpo.transition.v1.TransitionPlan
+	54, // 76: bpo.transition.v1.TransitionService.DeleteTask:output_type -> google.protobuf.Empty
+	45, // 77: bpo.transition.v1.TransitionService.CreateKnowledgeItem:output_type -> bpo.transition.v1.KnowledgeItem
+	45, // 78: bpo.transition.v1.TransitionService.GetKnowledgeItem:output_type -> bpo.transition.v1.KnowledgeItem
+	25, // 79: bpo.transition.v1.TransitionService.ListKnowledgeItems:output_type -> bpo.transition.v1.ListKnowledgeItemsResponse
+	45, // 80: bpo.transition.v1.TransitionService.SignOffKnowledgeItem:output_type -> bpo.transition.v1.KnowledgeItem
+	46, // 81: bpo.transition.v1.TransitionService.CreateTrainingSession:output_type -> bpo.transition.v1.TrainingSession
+	46, // 82: bpo.transition.v1.TransitionService.GetTrainingSession:output_type -> bpo.transition.v1.TrainingSession
+	30, // 83: bpo.transition.v1.TransitionService.ListTrainingSessions:output_type -> bpo.transition.v1.ListTrainingSessionsResponse
+	46, // 84: bpo.transition.v1.TransitionService.RecordTrainingResults:output_type -> bpo.transition.v1.TrainingSession
+	48, // 85: bpo.transition.v1.TransitionService.ReportParallelRunResult:output_type -> bpo.transition.v1.ParallelRunResult
+	48, // 86: bpo.transition.v1.TransitionService.GetParallelRunResult:output_type -> bpo.transition.v1.ParallelRunResult
+	35, // 87: bpo.transition.v1.TransitionService.ListParallelRunResults:output_type -> bpo.transition.v1.ListParallelRunResultsResponse
+	55, // 88: bpo.transition.v1.TransitionService.ExportSchedule:output_type -> google.api.HttpBody
+	38, // 89: bpo.transition.v1.TransitionService.ListAuditEvents:output_type -> bpo.transition.v1.ListAuditEventsResponse
+	40, // 90: bpo.transition.v1.TransitionService.VerifyAuditLog:output_type -> bpo.transition.v1.VerifyAuditLogResponse
+	57, // [57:91] is the sub-list for method output_type
+	23, // [23:57] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_bpo_transition_v1_transition_service_proto_init() }
@@ -1725,7 +2976,7 @@ func file_bpo_transition_v1_transition_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_transition_v1_transition_service_proto_rawDesc), len(file_bpo_transition_v1_transition_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

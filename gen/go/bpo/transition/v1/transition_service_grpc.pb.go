@@ -8,9 +8,11 @@ package transitionv1
 
 import (
 	context "context"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -19,26 +21,40 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TransitionService_CreateTransitionPlan_FullMethodName = "/bpo.transition.v1.TransitionService/CreateTransitionPlan"
-	TransitionService_GetTransitionPlan_FullMethodName    = "/bpo.transition.v1.TransitionService/GetTransitionPlan"
-	TransitionService_ListTransitionPlans_FullMethodName  = "/bpo.transition.v1.TransitionService/ListTransitionPlans"
-	TransitionService_StartTransitionPlan_FullMethodName  = "/bpo.transition.v1.TransitionService/StartTransitionPlan"
-	TransitionService_CreateTask_FullMethodName           = "/bpo.transition.v1.TransitionService/CreateTask"
-	TransitionService_GetTask_FullMethodName              = "/bpo.transition.v1.TransitionService/GetTask"
-	TransitionService_ListTasks_FullMethodName            = "/bpo.transition.v1.TransitionService/ListTasks"
-	TransitionService_UpdateTask_FullMethodName           = "/bpo.transition.v1.TransitionService/UpdateTask"
-	TransitionService_StartTask_FullMethodName            = "/bpo.transition.v1.TransitionService/StartTask"
-	TransitionService_CompleteTask_FullMethodName         = "/bpo.transition.v1.TransitionService/CompleteTask"
-	TransitionService_SkipTask_FullMethodName             = "/bpo.transition.v1.TransitionService/SkipTask"
-	TransitionService_BlockTask_FullMethodName            = "/bpo.transition.v1.TransitionService/BlockTask"
-	TransitionService_CheckReadiness_FullMethodName       = "/bpo.transition.v1.TransitionService/CheckReadiness"
-	TransitionService_CompleteCutover_FullMethodName      = "/bpo.transition.v1.TransitionService/CompleteCutover"
-	TransitionService_ClosePlan_FullMethodName            = "/bpo.transition.v1.TransitionService/ClosePlan"
-	TransitionService_AbortPlan_FullMethodName            = "/bpo.transition.v1.TransitionService/AbortPlan"
-	TransitionService_GetSchedule_FullMethodName          = "/bpo.transition.v1.TransitionService/GetSchedule"
-	TransitionService_SaveBaseline_FullMethodName         = "/bpo.transition.v1.TransitionService/SaveBaseline"
-	TransitionService_ListAuditEvents_FullMethodName      = "/bpo.transition.v1.TransitionService/ListAuditEvents"
-	TransitionService_VerifyAuditLog_FullMethodName       = "/bpo.transition.v1.TransitionService/VerifyAuditLog"
+	TransitionService_CreateTransitionPlan_FullMethodName    = "/bpo.transition.v1.TransitionService/CreateTransitionPlan"
+	TransitionService_GetTransitionPlan_FullMethodName       = "/bpo.transition.v1.TransitionService/GetTransitionPlan"
+	TransitionService_ListTransitionPlans_FullMethodName     = "/bpo.transition.v1.TransitionService/ListTransitionPlans"
+	TransitionService_StartTransitionPlan_FullMethodName     = "/bpo.transition.v1.TransitionService/StartTransitionPlan"
+	TransitionService_CreateTask_FullMethodName              = "/bpo.transition.v1.TransitionService/CreateTask"
+	TransitionService_GetTask_FullMethodName                 = "/bpo.transition.v1.TransitionService/GetTask"
+	TransitionService_ListTasks_FullMethodName               = "/bpo.transition.v1.TransitionService/ListTasks"
+	TransitionService_UpdateTask_FullMethodName              = "/bpo.transition.v1.TransitionService/UpdateTask"
+	TransitionService_StartTask_FullMethodName               = "/bpo.transition.v1.TransitionService/StartTask"
+	TransitionService_CompleteTask_FullMethodName            = "/bpo.transition.v1.TransitionService/CompleteTask"
+	TransitionService_SkipTask_FullMethodName                = "/bpo.transition.v1.TransitionService/SkipTask"
+	TransitionService_BlockTask_FullMethodName               = "/bpo.transition.v1.TransitionService/BlockTask"
+	TransitionService_CheckReadiness_FullMethodName          = "/bpo.transition.v1.TransitionService/CheckReadiness"
+	TransitionService_CompleteCutover_FullMethodName         = "/bpo.transition.v1.TransitionService/CompleteCutover"
+	TransitionService_ClosePlan_FullMethodName               = "/bpo.transition.v1.TransitionService/ClosePlan"
+	TransitionService_AbortPlan_FullMethodName               = "/bpo.transition.v1.TransitionService/AbortPlan"
+	TransitionService_GetSchedule_FullMethodName             = "/bpo.transition.v1.TransitionService/GetSchedule"
+	TransitionService_SaveBaseline_FullMethodName            = "/bpo.transition.v1.TransitionService/SaveBaseline"
+	TransitionService_UpdateTransitionPlan_FullMethodName    = "/bpo.transition.v1.TransitionService/UpdateTransitionPlan"
+	TransitionService_DeleteTask_FullMethodName              = "/bpo.transition.v1.TransitionService/DeleteTask"
+	TransitionService_CreateKnowledgeItem_FullMethodName     = "/bpo.transition.v1.TransitionService/CreateKnowledgeItem"
+	TransitionService_GetKnowledgeItem_FullMethodName        = "/bpo.transition.v1.TransitionService/GetKnowledgeItem"
+	TransitionService_ListKnowledgeItems_FullMethodName      = "/bpo.transition.v1.TransitionService/ListKnowledgeItems"
+	TransitionService_SignOffKnowledgeItem_FullMethodName    = "/bpo.transition.v1.TransitionService/SignOffKnowledgeItem"
+	TransitionService_CreateTrainingSession_FullMethodName   = "/bpo.transition.v1.TransitionService/CreateTrainingSession"
+	TransitionService_GetTrainingSession_FullMethodName      = "/bpo.transition.v1.TransitionService/GetTrainingSession"
+	TransitionService_ListTrainingSessions_FullMethodName    = "/bpo.transition.v1.TransitionService/ListTrainingSessions"
+	TransitionService_RecordTrainingResults_FullMethodName   = "/bpo.transition.v1.TransitionService/RecordTrainingResults"
+	TransitionService_ReportParallelRunResult_FullMethodName = "/bpo.transition.v1.TransitionService/ReportParallelRunResult"
+	TransitionService_GetParallelRunResult_FullMethodName    = "/bpo.transition.v1.TransitionService/GetParallelRunResult"
+	TransitionService_ListParallelRunResults_FullMethodName  = "/bpo.transition.v1.TransitionService/ListParallelRunResults"
+	TransitionService_ExportSchedule_FullMethodName          = "/bpo.transition.v1.TransitionService/ExportSchedule"
+	TransitionService_ListAuditEvents_FullMethodName         = "/bpo.transition.v1.TransitionService/ListAuditEvents"
+	TransitionService_VerifyAuditLog_FullMethodName          = "/bpo.transition.v1.TransitionService/VerifyAuditLog"
 )
 
 // TransitionServiceClient is the client API for TransitionService service.
@@ -83,7 +99,8 @@ type TransitionServiceClient interface {
 	BlockTask(ctx context.Context, in *BlockTaskRequest, opts ...grpc.CallOption) (*Task, error)
 	// Evaluates the readiness gates and lists what is missing.
 	CheckReadiness(ctx context.Context, in *CheckReadinessRequest, opts ...grpc.CallOption) (*Readiness, error)
-	// Cuts over: requires every gate, sets the plan LIVE and records the
+	// Cuts over a CUTOVER_READY plan: requires every gate (evaluated again),
+	// sets the plan LIVE and records the
 	// service commencement date on the contract. Roles: `transition_manager`.
 	CompleteCutover(ctx context.Context, in *CompleteCutoverRequest, opts ...grpc.CallOption) (*TransitionPlan, error)
 	// Closes a LIVE plan after hypercare (→ CLOSED): refused with
@@ -105,6 +122,46 @@ type TransitionServiceClient interface {
 	// schedules show each task's variance against the latest baseline. The
 	// previous baseline stays in the audit log. Roles: `transition_manager`.
 	SaveBaseline(ctx context.Context, in *SaveBaselineRequest, opts ...grpc.CallOption) (*Schedule, error)
+	// Updates a plan: target_go_live, holidays, training_pass_threshold_bps,
+	// and start_date while DRAFT. Roles: `transition_manager`.
+	UpdateTransitionPlan(ctx context.Context, in *UpdateTransitionPlanRequest, opts ...grpc.CallOption) (*TransitionPlan, error)
+	// Deletes a task that no other task depends on (FAILED_PRECONDITION
+	// naming the dependants otherwise) and that has not started. Roles:
+	// `transition_manager`.
+	DeleteTask(ctx context.Context, in *DeleteTaskRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Adds a knowledge item. Roles: `transition_manager`.
+	CreateKnowledgeItem(ctx context.Context, in *CreateKnowledgeItemRequest, opts ...grpc.CallOption) (*KnowledgeItem, error)
+	// Gets a knowledge item. A provider user reads only its own plans'.
+	GetKnowledgeItem(ctx context.Context, in *GetKnowledgeItemRequest, opts ...grpc.CallOption) (*KnowledgeItem, error)
+	// Lists a plan's knowledge items by creation. Filter fields: `kind`.
+	ListKnowledgeItems(ctx context.Context, in *ListKnowledgeItemsRequest, opts ...grpc.CallOption) (*ListKnowledgeItemsResponse, error)
+	// Signs a knowledge item off for the caller's side: a provider user
+	// signs for the provider (its own plans only), a transition manager for
+	// the client. Each side signs once. Roles: `transition_manager`,
+	// `provider`.
+	SignOffKnowledgeItem(ctx context.Context, in *SignOffKnowledgeItemRequest, opts ...grpc.CallOption) (*KnowledgeItem, error)
+	// Schedules a training session with its trainees. Roles:
+	// `transition_manager`, `provider` (its own plans).
+	CreateTrainingSession(ctx context.Context, in *CreateTrainingSessionRequest, opts ...grpc.CallOption) (*TrainingSession, error)
+	// Gets a training session. A provider user reads only its own plans'.
+	GetTrainingSession(ctx context.Context, in *GetTrainingSessionRequest, opts ...grpc.CallOption) (*TrainingSession, error)
+	// Lists a plan's training sessions by creation. Filter fields: `topic`.
+	ListTrainingSessions(ctx context.Context, in *ListTrainingSessionsRequest, opts ...grpc.CallOption) (*ListTrainingSessionsResponse, error)
+	// Records trainees' results in a session (each a listed trainee).
+	// Roles: `transition_manager`, `provider` (its own plans).
+	RecordTrainingResults(ctx context.Context, in *RecordTrainingResultsRequest, opts ...grpc.CallOption) (*TrainingSession, error)
+	// Reports (or replaces) the provider's observed value of one CRITICAL
+	// service level during the parallel run; transition judges it against
+	// the contract's target. Roles: `provider` (its own plans).
+	ReportParallelRunResult(ctx context.Context, in *ReportParallelRunResultRequest, opts ...grpc.CallOption) (*ParallelRunResult, error)
+	// Gets a parallel-run result. A provider user reads only its own plans'.
+	GetParallelRunResult(ctx context.Context, in *GetParallelRunResultRequest, opts ...grpc.CallOption) (*ParallelRunResult, error)
+	// Lists a plan's parallel-run results by key.
+	ListParallelRunResults(ctx context.Context, in *ListParallelRunResultsRequest, opts ...grpc.CallOption) (*ListParallelRunResultsResponse, error)
+	// Exports the schedule for a project manager: `format` `csv` (text/csv,
+	// one row per task with its four dates, slack and critical flag) or
+	// `svg` (image/svg+xml, a Gantt chart with one bar per task).
+	ExportSchedule(ctx context.Context, in *ExportScheduleRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// Lists the transition service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Verifies the transition service's audit hash chain. Roles: `auditor`, `admin`.
@@ -299,6 +356,146 @@ func (c *transitionServiceClient) SaveBaseline(ctx context.Context, in *SaveBase
 	return out, nil
 }
 
+func (c *transitionServiceClient) UpdateTransitionPlan(ctx context.Context, in *UpdateTransitionPlanRequest, opts ...grpc.CallOption) (*TransitionPlan, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TransitionPlan)
+	err := c.cc.Invoke(ctx, TransitionService_UpdateTransitionPlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) DeleteTask(ctx context.Context, in *DeleteTaskRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, TransitionService_DeleteTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) CreateKnowledgeItem(ctx context.Context, in *CreateKnowledgeItemRequest, opts ...grpc.CallOption) (*KnowledgeItem, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KnowledgeItem)
+	err := c.cc.Invoke(ctx, TransitionService_CreateKnowledgeItem_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) GetKnowledgeItem(ctx context.Context, in *GetKnowledgeItemRequest, opts ...grpc.CallOption) (*KnowledgeItem, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KnowledgeItem)
+	err := c.cc.Invoke(ctx, TransitionService_GetKnowledgeItem_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) ListKnowledgeItems(ctx context.Context, in *ListKnowledgeItemsRequest, opts ...grpc.CallOption) (*ListKnowledgeItemsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListKnowledgeItemsResponse)
+	err := c.cc.Invoke(ctx, TransitionService_ListKnowledgeItems_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) SignOffKnowledgeItem(ctx context.Context, in *SignOffKnowledgeItemRequest, opts ...grpc.CallOption) (*KnowledgeItem, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KnowledgeItem)
+	err := c.cc.Invoke(ctx, TransitionService_SignOffKnowledgeItem_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) CreateTrainingSession(ctx context.Context, in *CreateTrainingSessionRequest, opts ...grpc.CallOption) (*TrainingSession, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TrainingSession)
+	err := c.cc.Invoke(ctx, TransitionService_CreateTrainingSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) GetTrainingSession(ctx context.Context, in *GetTrainingSessionRequest, opts ...grpc.CallOption) (*TrainingSession, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TrainingSession)
+	err := c.cc.Invoke(ctx, TransitionService_GetTrainingSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) ListTrainingSessions(ctx context.Context, in *ListTrainingSessionsRequest, opts ...grpc.CallOption) (*ListTrainingSessionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTrainingSessionsResponse)
+	err := c.cc.Invoke(ctx, TransitionService_ListTrainingSessions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) RecordTrainingResults(ctx context.Context, in *RecordTrainingResultsRequest, opts ...grpc.CallOption) (*TrainingSession, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TrainingSession)
+	err := c.cc.Invoke(ctx, TransitionService_RecordTrainingResults_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) ReportParallelRunResult(ctx context.Context, in *ReportParallelRunResultRequest, opts ...grpc.CallOption) (*ParallelRunResult, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ParallelRunResult)
+	err := c.cc.Invoke(ctx, TransitionService_ReportParallelRunResult_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) GetParallelRunResult(ctx context.Context, in *GetParallelRunResultRequest, opts ...grpc.CallOption) (*ParallelRunResult, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ParallelRunResult)
+	err := c.cc.Invoke(ctx, TransitionService_GetParallelRunResult_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) ListParallelRunResults(ctx context.Context, in *ListParallelRunResultsRequest, opts ...grpc.CallOption) (*ListParallelRunResultsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListParallelRunResultsResponse)
+	err := c.cc.Invoke(ctx, TransitionService_ListParallelRunResults_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *transitionServiceClient) ExportSchedule(ctx context.Context, in *ExportScheduleRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, TransitionService_ExportSchedule_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *transitionServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditEventsResponse)
@@ -361,7 +558,8 @@ type TransitionServiceServer interface {
 	BlockTask(context.Context, *BlockTaskRequest) (*Task, error)
 	// Evaluates the readiness gates and lists what is missing.
 	CheckReadiness(context.Context, *CheckReadinessRequest) (*Readiness, error)
-	// Cuts over: requires every gate, sets the plan LIVE and records the
+	// Cuts over a CUTOVER_READY plan: requires every gate (evaluated again),
+	// sets the plan LIVE and records the
 	// service commencement date on the contract. Roles: `transition_manager`.
 	CompleteCutover(context.Context, *CompleteCutoverRequest) (*TransitionPlan, error)
 	// Closes a LIVE plan after hypercare (→ CLOSED): refused with
@@ -383,6 +581,46 @@ type TransitionServiceServer interface {
 	// schedules show each task's variance against the latest baseline. The
 	// previous baseline stays in the audit log. Roles: `transition_manager`.
 	SaveBaseline(context.Context, *SaveBaselineRequest) (*Schedule, error)
+	// Updates a plan: target_go_live, holidays, training_pass_threshold_bps,
+	// and start_date while DRAFT. Roles: `transition_manager`.
+	UpdateTransitionPlan(context.Context, *UpdateTransitionPlanRequest) (*TransitionPlan, error)
+	// Deletes a task that no other task depends on (FAILED_PRECONDITION
+	// naming the dependants otherwise) and that has not started. Roles:
+	// `transition_manager`.
+	DeleteTask(context.Context, *DeleteTaskRequest) (*emptypb.Empty, error)
+	// Adds a knowledge item. Roles: `transition_manager`.
+	CreateKnowledgeItem(context.Context, *CreateKnowledgeItemRequest) (*KnowledgeItem, error)
+	// Gets a knowledge item. A provider user reads only its own plans'.
+	GetKnowledgeItem(context.Context, *GetKnowledgeItemRequest) (*KnowledgeItem, error)
+	// Lists a plan's knowledge items by creation. Filter fields: `kind`.
+	ListKnowledgeItems(context.Context, *ListKnowledgeItemsRequest) (*ListKnowledgeItemsResponse, error)
+	// Signs a knowledge item off for the caller's side: a provider user
+	// signs for the provider (its own plans only), a transition manager for
+	// the client. Each side signs once. Roles: `transition_manager`,
+	// `provider`.
+	SignOffKnowledgeItem(context.Context, *SignOffKnowledgeItemRequest) (*KnowledgeItem, error)
+	// Schedules a training session with its trainees. Roles:
+	// `transition_manager`, `provider` (its own plans).
+	CreateTrainingSession(context.Context, *CreateTrainingSessionRequest) (*TrainingSession, error)
+	// Gets a training session. A provider user reads only its own plans'.
+	GetTrainingSession(context.Context, *GetTrainingSessionRequest) (*TrainingSession, error)
+	// Lists a plan's training sessions by creation. Filter fields: `topic`.
+	ListTrainingSessions(context.Context, *ListTrainingSessionsRequest) (*ListTrainingSessionsResponse, error)
+	// Records trainees' results in a session (each a listed trainee).
+	// Roles: `transition_manager`, `provider` (its own plans).
+	RecordTrainingResults(context.Context, *RecordTrainingResultsRequest) (*TrainingSession, error)
+	// Reports (or replaces) the provider's observed value of one CRITICAL
+	// service level during the parallel run; transition judges it against
+	// the contract's target. Roles: `provider` (its own plans).
+	ReportParallelRunResult(context.Context, *ReportParallelRunResultRequest) (*ParallelRunResult, error)
+	// Gets a parallel-run result. A provider user reads only its own plans'.
+	GetParallelRunResult(context.Context, *GetParallelRunResultRequest) (*ParallelRunResult, error)
+	// Lists a plan's parallel-run results by key.
+	ListParallelRunResults(context.Context, *ListParallelRunResultsRequest) (*ListParallelRunResultsResponse, error)
+	// Exports the schedule for a project manager: `format` `csv` (text/csv,
+	// one row per task with its four dates, slack and critical flag) or
+	// `svg` (image/svg+xml, a Gantt chart with one bar per task).
+	ExportSchedule(context.Context, *ExportScheduleRequest) (*httpbody.HttpBody, error)
 	// Lists the transition service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Verifies the transition service's audit hash chain. Roles: `auditor`, `admin`.
@@ -450,6 +688,48 @@ func (UnimplementedTransitionServiceServer) GetSchedule(context.Context, *GetSch
 }
 func (UnimplementedTransitionServiceServer) SaveBaseline(context.Context, *SaveBaselineRequest) (*Schedule, error) {
 	return nil, status.Error(codes.Unimplemented, "method SaveBaseline not implemented")
+}
+func (UnimplementedTransitionServiceServer) UpdateTransitionPlan(context.Context, *UpdateTransitionPlanRequest) (*TransitionPlan, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateTransitionPlan not implemented")
+}
+func (UnimplementedTransitionServiceServer) DeleteTask(context.Context, *DeleteTaskRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteTask not implemented")
+}
+func (UnimplementedTransitionServiceServer) CreateKnowledgeItem(context.Context, *CreateKnowledgeItemRequest) (*KnowledgeItem, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateKnowledgeItem not implemented")
+}
+func (UnimplementedTransitionServiceServer) GetKnowledgeItem(context.Context, *GetKnowledgeItemRequest) (*KnowledgeItem, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetKnowledgeItem not implemented")
+}
+func (UnimplementedTransitionServiceServer) ListKnowledgeItems(context.Context, *ListKnowledgeItemsRequest) (*ListKnowledgeItemsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListKnowledgeItems not implemented")
+}
+func (UnimplementedTransitionServiceServer) SignOffKnowledgeItem(context.Context, *SignOffKnowledgeItemRequest) (*KnowledgeItem, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignOffKnowledgeItem not implemented")
+}
+func (UnimplementedTransitionServiceServer) CreateTrainingSession(context.Context, *CreateTrainingSessionRequest) (*TrainingSession, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateTrainingSession not implemented")
+}
+func (UnimplementedTransitionServiceServer) GetTrainingSession(context.Context, *GetTrainingSessionRequest) (*TrainingSession, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetTrainingSession not implemented")
+}
+func (UnimplementedTransitionServiceServer) ListTrainingSessions(context.Context, *ListTrainingSessionsRequest) (*ListTrainingSessionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTrainingSessions not implemented")
+}
+func (UnimplementedTransitionServiceServer) RecordTrainingResults(context.Context, *RecordTrainingResultsRequest) (*TrainingSession, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordTrainingResults not implemented")
+}
+func (UnimplementedTransitionServiceServer) ReportParallelRunResult(context.Context, *ReportParallelRunResultRequest) (*ParallelRunResult, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportParallelRunResult not implemented")
+}
+func (UnimplementedTransitionServiceServer) GetParallelRunResult(context.Context, *GetParallelRunResultRequest) (*ParallelRunResult, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetParallelRunResult not implemented")
+}
+func (UnimplementedTransitionServiceServer) ListParallelRunResults(context.Context, *ListParallelRunResultsRequest) (*ListParallelRunResultsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListParallelRunResults not implemented")
+}
+func (UnimplementedTransitionServiceServer) ExportSchedule(context.Context, *ExportScheduleRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportSchedule not implemented")
 }
 func (UnimplementedTransitionServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
@@ -802,6 +1082,258 @@ func _TransitionService_SaveBaseline_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TransitionService_UpdateTransitionPlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateTransitionPlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).UpdateTransitionPlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_UpdateTransitionPlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).UpdateTransitionPlan(ctx, req.(*UpdateTransitionPlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_DeleteTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteTaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).DeleteTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_DeleteTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).DeleteTask(ctx, req.(*DeleteTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_CreateKnowledgeItem_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateKnowledgeItemRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).CreateKnowledgeItem(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_CreateKnowledgeItem_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).CreateKnowledgeItem(ctx, req.(*CreateKnowledgeItemRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_GetKnowledgeItem_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetKnowledgeItemRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).GetKnowledgeItem(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_GetKnowledgeItem_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).GetKnowledgeItem(ctx, req.(*GetKnowledgeItemRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_ListKnowledgeItems_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListKnowledgeItemsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).ListKnowledgeItems(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_ListKnowledgeItems_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).ListKnowledgeItems(ctx, req.(*ListKnowledgeItemsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_SignOffKnowledgeItem_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignOffKnowledgeItemRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).SignOffKnowledgeItem(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_SignOffKnowledgeItem_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).SignOffKnowledgeItem(ctx, req.(*SignOffKnowledgeItemRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_CreateTrainingSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateTrainingSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).CreateTrainingSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_CreateTrainingSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).CreateTrainingSession(ctx, req.(*CreateTrainingSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_GetTrainingSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTrainingSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).GetTrainingSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_GetTrainingSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).GetTrainingSession(ctx, req.(*GetTrainingSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_ListTrainingSessions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTrainingSessionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).ListTrainingSessions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_ListTrainingSessions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).ListTrainingSessions(ctx, req.(*ListTrainingSessionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_RecordTrainingResults_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordTrainingResultsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).RecordTrainingResults(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_RecordTrainingResults_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).RecordTrainingResults(ctx, req.(*RecordTrainingResultsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_ReportParallelRunResult_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportParallelRunResultRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).ReportParallelRunResult(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_ReportParallelRunResult_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).ReportParallelRunResult(ctx, req.(*ReportParallelRunResultRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_GetParallelRunResult_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetParallelRunResultRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).GetParallelRunResult(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_GetParallelRunResult_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).GetParallelRunResult(ctx, req.(*GetParallelRunResultRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_ListParallelRunResults_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListParallelRunResultsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).ListParallelRunResults(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_ListParallelRunResults_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).ListParallelRunResults(ctx, req.(*ListParallelRunResultsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TransitionService_ExportSchedule_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportScheduleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TransitionServiceServer).ExportSchedule(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TransitionService_ExportSchedule_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TransitionServiceServer).ExportSchedule(ctx, req.(*ExportScheduleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TransitionService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditEventsRequest)
 	if err := dec(in); err != nil {
@@ -916,6 +1448,62 @@ var TransitionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SaveBaseline",
 			Handler:    _TransitionService_SaveBaseline_Handler,
+		},
+		{
+			MethodName: "UpdateTransitionPlan",
+			Handler:    _TransitionService_UpdateTransitionPlan_Handler,
+		},
+		{
+			MethodName: "DeleteTask",
+			Handler:    _TransitionService_DeleteTask_Handler,
+		},
+		{
+			MethodName: "CreateKnowledgeItem",
+			Handler:    _TransitionService_CreateKnowledgeItem_Handler,
+		},
+		{
+			MethodName: "GetKnowledgeItem",
+			Handler:    _TransitionService_GetKnowledgeItem_Handler,
+		},
+		{
+			MethodName: "ListKnowledgeItems",
+			Handler:    _TransitionService_ListKnowledgeItems_Handler,
+		},
+		{
+			MethodName: "SignOffKnowledgeItem",
+			Handler:    _TransitionService_SignOffKnowledgeItem_Handler,
+		},
+		{
+			MethodName: "CreateTrainingSession",
+			Handler:    _TransitionService_CreateTrainingSession_Handler,
+		},
+		{
+			MethodName: "GetTrainingSession",
+			Handler:    _TransitionService_GetTrainingSession_Handler,
+		},
+		{
+			MethodName: "ListTrainingSessions",
+			Handler:    _TransitionService_ListTrainingSessions_Handler,
+		},
+		{
+			MethodName: "RecordTrainingResults",
+			Handler:    _TransitionService_RecordTrainingResults_Handler,
+		},
+		{
+			MethodName: "ReportParallelRunResult",
+			Handler:    _TransitionService_ReportParallelRunResult_Handler,
+		},
+		{
+			MethodName: "GetParallelRunResult",
+			Handler:    _TransitionService_GetParallelRunResult_Handler,
+		},
+		{
+			MethodName: "ListParallelRunResults",
+			Handler:    _TransitionService_ListParallelRunResults_Handler,
+		},
+		{
+			MethodName: "ExportSchedule",
+			Handler:    _TransitionService_ExportSchedule_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",
