@@ -208,7 +208,7 @@ func TestAvailabilityAndRatio(t *testing.T) {
 		}
 		text := strings.Join(ev.GetExplanation(), "\n")
 		for _, words := range []string{
-			"outages 300 minutes (3 outages within the period, 2 after merging overlaps; 3 measurements)",
+			"outages in it 300 minutes (3 outages within the period, 2 after merging overlaps; 3 measurements)",
 			"Σ numerator 7 ÷ Σ denominator 10 over 7 measurements = 70 %",
 		} {
 			if !strings.Contains(text, words) {

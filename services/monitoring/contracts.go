@@ -52,7 +52,7 @@ func commenced(name contractv1.ContractResourceName, c *contractv1.Contract, wha
 	d := c.GetServiceCommencementDate()
 	if d == nil || d.GetYear() == 0 {
 		msg := "%s has no service commencement yet: %s from cutover"
-		if st := c.GetState(); st != contractv1.ContractState_CONTRACT_STATE_SIGNED {
+		if st := c.GetState(); st != contractv1.ContractState_CONTRACT_STATE_SIGNED && st != contractv1.ContractState_CONTRACT_STATE_ACTIVE {
 			return nil, apperr.New(apperr.FailedPrecondition, msg+" (the contract is %s; it must be signed and its transition cut over)", c.GetName(), what, protoenum.Short(st))
 		}
 		return nil, apperr.New(apperr.FailedPrecondition, msg+" (complete the transition plan's cutover first)", c.GetName(), what)

@@ -12,6 +12,7 @@ import (
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/grpcserver"
 	"github.com/acme/bpo/kit/names"
+	"github.com/acme/bpo/kit/opsmetrics"
 	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/monitoring/evaluation"
@@ -95,8 +96,16 @@ func (s *Server) reportable(ctx context.Context, name contractv1.ContractResourc
 	if caller := auth.FromContext(ctx); !caller.Has(auth.Admin) && caller.Provider != c.GetProvider() {
 		return nil, apperr.New(apperr.PermissionDenied, "only users of the contracted provider (%s) may report measurements for %s", c.GetProvider(), name)
 	}
-	if st := c.GetState(); st != contractv1.ContractState_CONTRACT_STATE_SIGNED && c.GetServiceCommencementDate() != nil {
-		return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: measurements are accepted only while the contract is signed and live", name, protoenum.Short(st))
+	// An ended (expired or terminated) contract still takes late
+	// measurements of its service until its last period closes (the
+	// intake refuses those after the last day of service and those of
+	// closed periods: month-end, periods.go).
+	switch st := c.GetState(); st {
+	case contractv1.ContractState_CONTRACT_STATE_SIGNED, contractv1.ContractState_CONTRACT_STATE_ACTIVE, contractv1.ContractState_CONTRACT_STATE_EXPIRED, contractv1.ContractState_CONTRACT_STATE_TERMINATED:
+	default:
+		if c.GetServiceCommencementDate() != nil {
+			return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: measurements are accepted only while the contract is signed and live", name, protoenum.Short(st))
+		}
 	}
 	return commenced(name, c, "measurements are accepted")
 }
@@ -107,8 +116,24 @@ func (s *Server) reportable(ctx context.Context, name contractv1.ContractResourc
 // with the same event ids needs no retry: store.Save decides each item
 // from what its insert did.
 func (s *Server) storeBatch(ctx context.Context, t *terms, in []*monitoringv1.Measurement) (*monitoringv1.BatchCreateMeasurementsResponse, error) {
+	// A period that closes between the intake and the write sends the
+	// batch round again, to be checked against it (periods.go).
+	for range 3 {
+		resp, err := s.storeBatchOnce(ctx, t, in)
+		if !errors.Is(err, errClosedMeanwhile) {
+			return resp, err
+		}
+	}
+	return nil, apperr.New(apperr.Aborted, "periods of %s kept closing while the batch was stored; send it again", t.name)
+}
+
+func (s *Server) storeBatchOnce(ctx context.Context, t *terms, in []*monitoringv1.Measurement) (*monitoringv1.BatchCreateMeasurementsResponse, error) {
 	name := t.name.String()
 	intake := evaluation.NewIntake(t.contract.GetServiceLevels(), t.commencement, s.now())
+	seen, err := s.monthEndIntake(ctx, t, intake) // periods.go
+	if err != nil {
+		return nil, err
+	}
 	resp := &monitoringv1.BatchCreateMeasurementsResponse{Results: make([]*monitoringv1.MeasurementResult, len(in))}
 	var (
 		candidates []evaluation.Stored
@@ -144,7 +169,11 @@ func (s *Server) storeBatch(ctx context.Context, t *terms, in []*monitoringv1.Me
 		candidates = append(candidates, st)
 		index = append(index, i)
 	}
-	err := s.db.Write(ctx, func(tx *sqlstore.Tx) error {
+	// Committed with the batches that arrive meanwhile (store.Writer).
+	err = store.WriterOf(s.db).Write(ctx, func(ctx context.Context, tx *sqlstore.Tx) error {
+		if err := stillClosed(ctx, tx, t.name, seen); err != nil {
+			return err
+		}
 		fates, err := store.Save(ctx, tx, name, candidates, s.now())
 		if err != nil {
 			return err
@@ -182,6 +211,8 @@ func (s *Server) storeBatch(ctx context.Context, t *terms, in []*monitoringv1.Me
 	if err != nil {
 		return nil, err
 	}
+	opsmetrics.Measurements(resp.Accepted, resp.Duplicates, resp.Rejected)
+	s.alertsAfterIngest(ctx, t, candidates) // early warning, after the commit (alerts.go)
 	return resp, nil
 }
 

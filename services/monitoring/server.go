@@ -20,6 +20,8 @@ type Server struct {
 	contract contractv1.ContractServiceClient
 	catalog  catalogv1.CatalogServiceClient
 	now      func() time.Time
+	// alerts wakes alert watchers and throttles checks on ingestion (alerts.go).
+	alerts *alertHub
 }
 
 // New returns the monitoring service on db (migrated); contract is asked
@@ -29,7 +31,7 @@ func New(db *sqlstore.DB, contract contractv1.ContractServiceClient, catalog cat
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{db: db, contract: contract, catalog: catalog, now: now}
+	return &Server{db: db, contract: contract, catalog: catalog, now: now, alerts: newAlertHub()}
 }
 
 // Policy says which roles may call each method (admins may call all).
@@ -39,9 +41,34 @@ var Policy = auth.Policy{
 	monitoringv1.MonitoringService_EvaluatePeriod_FullMethodName:          {auth.GovernanceManager, auth.ContractManager, auth.Auditor, auth.SourcingManager, auth.ProviderUser},
 	monitoringv1.MonitoringService_ListAuditEvents_FullMethodName:         {auth.Auditor},
 	monitoringv1.MonitoringService_VerifyAuditLog_FullMethodName:          {auth.Auditor},
+	// The month-end (periods.go, exclusions.go).
+	monitoringv1.MonitoringService_GetPeriod_FullMethodName:        monthEndReaders,
+	monitoringv1.MonitoringService_ListPeriods_FullMethodName:      monthEndReaders,
+	monitoringv1.MonitoringService_GetStatement_FullMethodName:     monthEndReaders,
+	monitoringv1.MonitoringService_ListStatements_FullMethodName:   monthEndReaders,
+	monitoringv1.MonitoringService_GetExclusion_FullMethodName:     monthEndReaders,
+	monitoringv1.MonitoringService_ListExclusions_FullMethodName:   monthEndReaders,
+	monitoringv1.MonitoringService_ClosePeriod_FullMethodName:      {auth.GovernanceManager},
+	monitoringv1.MonitoringService_RestatePeriod_FullMethodName:    {auth.GovernanceManager},
+	monitoringv1.MonitoringService_CreateExclusion_FullMethodName:  {auth.GovernanceManager, auth.ProviderUser},
+	monitoringv1.MonitoringService_ApproveExclusion_FullMethodName: {auth.GovernanceManager, auth.ProviderUser},
+	monitoringv1.MonitoringService_RejectExclusion_FullMethodName:  {auth.GovernanceManager, auth.ProviderUser},
+	// Early warning, scorecards, reviews, trends (alerts.go, scorecards.go, reviews.go, reports.go).
+	monitoringv1.MonitoringService_ListAlerts_FullMethodName:           readers,
+	monitoringv1.MonitoringService_WatchAlerts_FullMethodName:          readers,
+	monitoringv1.MonitoringService_AcknowledgeAlert_FullMethodName:     {auth.GovernanceManager, auth.ProviderUser},
+	monitoringv1.MonitoringService_GetServiceLevelTrend_FullMethodName: readers,
+	monitoringv1.MonitoringService_GetScorecard_FullMethodName:         readers,
+	monitoringv1.MonitoringService_ListScorecards_FullMethodName:       readers,
+	monitoringv1.MonitoringService_GetReview_FullMethodName:            readers,
+	monitoringv1.MonitoringService_ListReviews_FullMethodName:          readers,
+	monitoringv1.MonitoringService_CreateReview_FullMethodName:         {auth.GovernanceManager},
+	monitoringv1.MonitoringService_UpdateReview_FullMethodName:         {auth.GovernanceManager},
+	monitoringv1.MonitoringService_DecideReview_FullMethodName:         {auth.GovernanceManager},
 }
 
-// Collections is empty: monitoring keeps its measurements in tables of its
-// own (store), not as documents. It is declared so that the wiring treats
-// every service alike.
-var Collections []docstore.Preparer
+// Collections are the documents monitoring keeps; its measurements live
+// in tables of their own (store). The month-end: periods, statements,
+// exclusions (periods.go, exclusions.go).
+var Collections = []docstore.Preparer{periodDocs, statementDocs, exclusionDocs,
+	alertDocs, scorecardDocs, reviewDocs} // early warning, scorecards, reviews

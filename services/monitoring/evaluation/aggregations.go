@@ -69,25 +69,29 @@ func (a *Aggregate) nearestRank(unit string) (*big.Rat, string, string) {
 	return v, how, unit
 }
 
-// availability is (period − outage time in the period) ÷ period, in %.
-// Overlapping outages are merged first so that no minute counts twice. The
-// whole period is service time: a contract cannot yet state service hours
-// (spec: monitoring.md "Metric definitions" counts outage minutes "in
-// service hours").
+// availability is (service time − outage time in service time) ÷ service
+// time, in %. Overlapping outages are merged first so that no minute
+// counts twice. Service time is the window, or the contract's service
+// hours in it less approved exclusions (SetService). spec: monitoring.md
+// "Metric definitions" (outage minutes in service hours).
 func (a *Aggregate) availability() (*big.Rat, string, string) {
 	merged := mergeIntervals(a.outages)
-	var down time.Duration
-	for _, o := range merged {
-		down += o.End.Sub(o.Start)
+	service := a.service
+	words := "the whole period is service time"
+	if service == nil {
+		service = []Interval{{Start: a.window.Start, End: a.window.End}}
+	} else {
+		words = a.serviceWords
 	}
-	period := a.window.End.Sub(a.window.Start)
+	period := Length(service)
+	down := Overlap(merged, service)
 	// Nanoseconds give the same fraction as minutes, without rounding an
 	// outage that does not start or end on a whole minute.
 	v := new(big.Rat).SetFrac(
 		new(big.Int).Mul(big.NewInt(int64(period-down)), big.NewInt(100)),
 		big.NewInt(int64(period)))
-	how := fmt.Sprintf("period %s minutes, outages %s minutes (%d outages within the period, %d after merging overlaps; %d measurements) → (%s − %s) / %s = %s %%",
-		minutes(period), minutes(down), len(a.outages), len(merged), a.n,
+	how := fmt.Sprintf("service time %s minutes (%s), outages in it %s minutes (%d outages within the period, %d after merging overlaps; %d measurements) → (%s − %s) / %s = %s %%",
+		minutes(period), words, minutes(down), len(a.outages), len(merged), a.n,
 		minutes(period), minutes(down), minutes(period), FormatDecimal(v, DisplayPlaces))
 	return v, how, "%"
 }

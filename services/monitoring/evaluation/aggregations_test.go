@@ -244,7 +244,7 @@ func TestAvailability(t *testing.T) {
 			name:    "30-day month with two overlapping outages and one more",
 			outages: []*Interval{out(at(10, 10, 0), at(10, 11, 0)), out(at(10, 10, 30), at(10, 12, 0)), out(at(20, 0, 0), at(20, 0, 30))},
 			want:    Met, wantValue: "99.652778", wantUsed: 3,
-			wantWords: "period 43200 minutes, outages 150 minutes (3 outages within the period, 2 after merging overlaps; 3 measurements) → (43200 − 150) / 43200 = 99.652778 %; target at least 99.5 % → MET",
+			wantWords: "service time 43200 minutes (the whole period is service time), outages in it 150 minutes (3 outages within the period, 2 after merging overlaps; 3 measurements) → (43200 − 150) / 43200 = 99.652778 %; target at least 99.5 % → MET",
 		},
 		{
 			// 1:00–5:00 contains 2:00–3:00; 5:00–5:36 touches it: merged
@@ -252,7 +252,7 @@ func TestAvailability(t *testing.T) {
 			// = 99.361111…% < 99.5 → MISSED.
 			name:    "contained and touching outages count once",
 			outages: []*Interval{out(at(3, 1, 0), at(3, 5, 0)), out(at(3, 2, 0), at(3, 3, 0)), out(at(3, 5, 0), at(3, 5, 36))},
-			want:    Missed, wantValue: "99.361111", wantUsed: 3, wantWords: "outages 276 minutes",
+			want:    Missed, wantValue: "99.361111", wantUsed: 3, wantWords: "outages in it 276 minutes",
 		},
 		{
 			// 31 Mar 23:00 – 1 Apr 01:00: only the 60 minutes in April
@@ -260,7 +260,7 @@ func TestAvailability(t *testing.T) {
 			// 43 140 / 43 200 = 99.861111…% → MET.
 			name:    "an outage across the period start counts within the period only",
 			outages: []*Interval{out(time.Date(2025, 3, 31, 23, 0, 0, 0, time.UTC), at(1, 1, 0)), nil},
-			want:    Met, wantValue: "99.861111", wantUsed: 2, wantWords: "outages 60 minutes",
+			want:    Met, wantValue: "99.861111", wantUsed: 2, wantWords: "outages in it 60 minutes",
 		},
 		{
 			// 30 Apr 23:45 – 1 May 02:00: 15 minutes in April, and 90
@@ -268,7 +268,7 @@ func TestAvailability(t *testing.T) {
 			// 43 200 = 43 183.5 / 43 200 = 99.961805…% → 99.961806.
 			name:    "an outage across the period end, and one of fractional minutes",
 			outages: []*Interval{out(at(30, 23, 45), time.Date(2025, 5, 1, 2, 0, 0, 0, time.UTC)), out(at(2, 8, 0), at(2, 8, 0).Add(90*time.Second))},
-			want:    Met, wantValue: "99.961806", wantUsed: 2, wantWords: "outages 16.5 minutes",
+			want:    Met, wantValue: "99.961806", wantUsed: 2, wantWords: "outages in it 16.5 minutes",
 		},
 		{
 			// Reports without outages: 43 200 / 43 200 = 100 %.

@@ -133,14 +133,16 @@ func TestAggregate(t *testing.T) {
 			want:   NotEvaluated, wantWords: "no percentile (1–100); amend the contract (2 measurements stored",
 		},
 		{
-			name: "weekly window is not evaluated yet",
+			// The window (a week) is chosen by Service.Spans; the aggregate
+			// evaluates whatever window it is given.
+			name: "a weekly level is evaluated over its window",
 			level: func() *typev1.ServiceLevel {
 				l := level("csat", typev1.Aggregation_AGGREGATION_MEAN, typev1.Comparator_COMPARATOR_AT_LEAST, "4.2", false, 0)
 				l.Window = typev1.MeasurementWindow_MEASUREMENT_WINDOW_WEEKLY
 				return l
 			}(),
 			values: []string{"5"},
-			want:   NotEvaluated, wantWords: "window WEEKLY not evaluated yet",
+			want:   Met, wantValue: "5", wantUsed: 1, wantWords: "mean of 1 measurements = 5 / 1 = 5",
 		},
 	}
 	for _, tt := range tests {
@@ -253,7 +255,7 @@ func TestStatement(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Compute(tt.terms, tt.results)
+			s, err := Compute(tt.terms, "2025-06", tt.results, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +277,7 @@ func TestStatement(t *testing.T) {
 				t.Errorf("credits %v net %v, want %v and %v", s.Credits, s.Net, usd(tt.credits), usd(tt.net))
 			}
 			if len(s.Lines) < 4 {
-				t.Errorf("statement explains %d lines, want charges, at-risk, credits, net: %q", len(s.Lines), s.Lines)
+				t.Errorf("statement explains %d lines, want charges, at-risk, credits, net: %q", len(s.Lines), s.Texts())
 			}
 		})
 	}
@@ -283,19 +285,19 @@ func TestStatement(t *testing.T) {
 
 func TestStatementExplainsEachLine(t *testing.T) {
 	asa := percentWithin("asa_20s", "20", typev1.Comparator_COMPARATOR_AT_MOST, "80", true, 6000)
-	s, err := Compute(Terms{MonthlyFee: money.New("USD", 5_000_000), AtRiskBps: 1200}, []Result{{Level: asa, Outcome: Missed}})
+	s, err := Compute(Terms{MonthlyFee: money.New("USD", 5_000_000), AtRiskBps: 1200}, "2025-06", []Result{{Level: asa, Outcome: Missed}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
-		"Charges: USD 50000.00, the fixed monthly fee.",
+		"Charges: USD 50000.00 = the fixed monthly fee USD 50000.00.",
 		"At-risk amount: USD 6000.00 = charges USD 50000.00 × 1200 bps (12 %) / 10 000, rounded half-even to the minor unit.",
 		"Credit for asa_20s (critical, MISSED): USD 3600.00 = at-risk USD 6000.00 × allocation 6000 bps (60 %), rounded half-even to the minor unit.",
 		"Credits: USD 3600.00 = the sum of the level credits (within the at-risk amount USD 6000.00).",
-		"Net: USD 46400.00 = charges USD 50000.00 − credits USD 3600.00.",
+		"Net: USD 46400.00 = charges USD 50000.00 − credits USD 3600.00 + earn-backs USD 0.00 + bonus USD 0.00.",
 	}
-	if strings.Join(s.Lines, "\n") != strings.Join(want, "\n") {
-		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(s.Lines, "\n"), strings.Join(want, "\n"))
+	if strings.Join(s.Texts(), "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(s.Texts(), "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -496,7 +498,7 @@ func TestAStatementBeyondInt64IsAnErrorNeverAWrongAmount(t *testing.T) {
 	asa := percentWithin("asa_20s", "20", typev1.Comparator_COMPARATOR_AT_MOST, "80", true, 25_000)
 	// At-risk 100 % of the largest fee, and a credit of 250 % of that:
 	// 2.5 × 9,223,372,036,854,775,807 minor units has no int64.
-	_, err := Compute(Terms{MonthlyFee: money.New("USD", math.MaxInt64), AtRiskBps: 10_000}, []Result{{Level: asa, Outcome: Missed}})
+	_, err := Compute(Terms{MonthlyFee: money.New("USD", math.MaxInt64), AtRiskBps: 10_000}, "2025-06", []Result{{Level: asa, Outcome: Missed}}, nil)
 	if !errors.Is(err, money.ErrOverflow) {
 		t.Fatalf("got %v, want money.ErrOverflow", err)
 	}

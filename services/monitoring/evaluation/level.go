@@ -3,6 +3,7 @@ package evaluation
 import (
 	"fmt"
 	"math/big"
+	"time"
 
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/kit/protoenum"
@@ -35,6 +36,21 @@ type Result struct {
 	Used int64
 	// Explanation says how the value and the outcome were reached.
 	Explanation string
+	// Share is, for a level evaluated over several windows in the period
+	// (weekly), the share of them missed: its credit is that share of the
+	// allocation. nil means the whole (one window).
+	Share *big.Rat
+	// Windows are the level's results per window (weekly, quarterly).
+	Windows []WindowResult
+}
+
+// WindowResult is a level's result over one of its windows.
+type WindowResult struct {
+	Label      string
+	Start, End time.Time
+	Outcome    Outcome
+	Value      *big.Rat
+	Used       int64
 }
 
 // Critical reports whether the level carries service credits.
@@ -92,6 +108,11 @@ type Aggregate struct {
 	values     []fixed
 	// outages are AVAILABILITY's outages, clipped to the window.
 	outages []Interval
+	// service is AVAILABILITY's service time in the window (service hours
+	// less exclusions); nil means the whole window.
+	service []Interval
+	// serviceWords says what the service time is.
+	serviceWords string
 	// sum, den, bound, v, d and tmp are exact scaled integers reused for
 	// every value; den is RATIO's Σ denominator.
 	sum, den, bound, v, d fixed
@@ -103,12 +124,6 @@ type Aggregate struct {
 func NewAggregate(level *typev1.ServiceLevel, w Window) *Aggregate {
 	m := level.GetMetric()
 	a := &Aggregate{level: level, agg: m.GetAggregation(), window: w}
-	switch w := level.GetWindow(); w {
-	case typev1.MeasurementWindow_MEASUREMENT_WINDOW_UNSPECIFIED, typev1.MeasurementWindow_MEASUREMENT_WINDOW_MONTHLY:
-	default:
-		a.why = fmt.Sprintf("window %s not evaluated yet (only monthly windows are)", protoenum.Short(w))
-		return a
-	}
 	switch a.agg {
 	case typev1.Aggregation_AGGREGATION_PERCENT_WITHIN:
 		t, err := ParseDecimal(m.GetThreshold())
@@ -143,6 +158,14 @@ func NewAggregate(level *typev1.ServiceLevel, w Window) *Aggregate {
 	}
 	a.target = t
 	return a
+}
+
+// SetService sets AVAILABILITY's service time within the window: the
+// contract's service hours, less the exclusions applied; words say which.
+// Outage time outside it does not count. spec: monitoring.md "Metric
+// definitions" (outage minutes in service hours).
+func (a *Aggregate) SetService(service []Interval, words string) {
+	a.service, a.serviceWords = service, words
 }
 
 // Input says what the aggregation reads of the stored measurements.
@@ -242,6 +265,10 @@ func (a *Aggregate) Result() Result {
 	head := l.GetKey()
 	if a.why != "" {
 		r.Explanation = fmt.Sprintf("%s: %s (%d measurements stored for the period, kept for when it is).", head, a.why, a.n)
+		return r
+	}
+	if a.agg == typev1.Aggregation_AGGREGATION_AVAILABILITY && a.service != nil && Length(a.service) == 0 {
+		r.Explanation = fmt.Sprintf("%s: no service time in the window (%s), so availability is not measured and the level costs nothing.", head, a.serviceWords)
 		return r
 	}
 	if a.n == 0 {

@@ -66,6 +66,12 @@ type Intake struct {
 	// ranges are the levels' valid values, worked out once per intake
 	// rather than per measurement.
 	ranges map[string]Range
+	// End is the first instant after the last day of service; zero when
+	// the contract has no end. Later events are rejected.
+	End time.Time
+	// Closed, when set, says why a measurement of level at t is refused
+	// because the statement period it belongs to is closed ("" if open).
+	Closed func(level *typev1.ServiceLevel, t time.Time) string
 }
 
 // NewIntake returns the intake of a contract with levels.
@@ -82,12 +88,10 @@ func NewIntake(levels []*typev1.ServiceLevel, commencement, now time.Time) *Inta
 }
 
 // Check returns the measurement as it would be stored, or the reason it is
-// rejected, in words the provider can act on. Measurements of every
-// aggregation and window are accepted (weekly and quarterly windows are not
-// evaluated yet; their measurements are kept so their history is complete
-// when they are). spec: monitoring.md "Measurements": unknown key, event
-// time before commencement or in the future, non-finite values are
-// rejected; "Metric definitions" for what a RATIO or AVAILABILITY event
+// rejected, in words the provider can act on. spec: monitoring.md
+// "Measurements": unknown key, event time before commencement, after the
+// last day of service (End), in a closed period (Closed) or in the future,
+// non-finite values are rejected; "Metric definitions" for what a RATIO or AVAILABILITY event
 // carries; a value outside the level's range (ValueRange) is rejected too.
 func (in *Intake) Check(m Measurement) (Stored, string) {
 	l, ok := in.Levels[m.Key]
@@ -97,6 +101,15 @@ func (in *Intake) Check(m Measurement) (Stored, string) {
 	if m.Time.Before(in.Commencement) {
 		return Stored{}, fmt.Sprintf("event time %s is before service commencement (%s)",
 			m.Time.UTC().Format(time.RFC3339Nano), in.Commencement.UTC().Format(time.RFC3339))
+	}
+	if !in.End.IsZero() && !m.Time.Before(in.End) {
+		return Stored{}, fmt.Sprintf("event time %s is after the contract's last day of service (service ended %s)",
+			m.Time.UTC().Format(time.RFC3339Nano), in.End.UTC().Format(time.RFC3339))
+	}
+	if in.Closed != nil {
+		if why := in.Closed(l, m.Time); why != "" {
+			return Stored{}, why
+		}
 	}
 	if m.Time.After(in.Now.Add(MaxSkew)) {
 		return Stored{}, fmt.Sprintf("event time %s is in the future (more than %v ahead of the server's clock)",

@@ -54,6 +54,9 @@ type Window struct {
 	// FromCommencement is set when the month began before service
 	// commencement and the window starts at commencement instead.
 	FromCommencement bool
+	// ToEnd is set when the last day of service ends the window before the
+	// month does.
+	ToEnd bool
 }
 
 // WindowOf bounds period p in the contract's service time zone loc: from

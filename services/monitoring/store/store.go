@@ -30,7 +30,9 @@ const (
 )
 
 // chunk bounds the rows of one statement: 200 rows × 9 values stays far
-// below both dialects' limits on bound parameters.
+// below both dialects' limits on bound parameters. Statements of 1 000
+// rows measured no faster on SQLite and a third slower on PostgreSQL
+// (README, "Performance").
 const chunk = 200
 
 // Save stores the new measurements of items for contract in tx and answers,
@@ -287,4 +289,17 @@ func outage(from, to sql.NullInt64) *evaluation.Interval {
 		return nil
 	}
 	return &evaluation.Interval{Start: time.Unix(0, from.Int64), End: time.Unix(0, to.Int64)}
+}
+
+// Count is the number of stored measurements of contract's level key whose
+// event time is in [start, end): what an exclusion over that stretch
+// leaves out of an evaluation.
+func Count(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end time.Time) (int64, error) {
+	var n int64
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
+		contract, key, start.UnixNano(), end.UnixNano()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count measurements of %s: %w", key, err)
+	}
+	return n, nil
 }

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -137,6 +138,432 @@ func (x Outcome) Number() protoreflect.EnumNumber {
 // Deprecated: Use Outcome.Descriptor instead.
 func (Outcome) EnumDescriptor() ([]byte, []int) {
 	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{1}
+}
+
+// The state of a period.
+type PeriodState int32
+
+const (
+	// Not used.
+	PeriodState_PERIOD_STATE_UNSPECIFIED PeriodState = 0
+	// Measurements are accepted; its evaluation is provisional.
+	PeriodState_PERIOD_STATE_OPEN PeriodState = 1
+	// Its statement is stored; measurements for it are rejected.
+	PeriodState_PERIOD_STATE_CLOSED PeriodState = 2
+)
+
+// Enum value maps for PeriodState.
+var (
+	PeriodState_name = map[int32]string{
+		0: "PERIOD_STATE_UNSPECIFIED",
+		1: "PERIOD_STATE_OPEN",
+		2: "PERIOD_STATE_CLOSED",
+	}
+	PeriodState_value = map[string]int32{
+		"PERIOD_STATE_UNSPECIFIED": 0,
+		"PERIOD_STATE_OPEN":        1,
+		"PERIOD_STATE_CLOSED":      2,
+	}
+)
+
+func (x PeriodState) Enum() *PeriodState {
+	p := new(PeriodState)
+	*p = x
+	return p
+}
+
+func (x PeriodState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PeriodState) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_monitoring_v1_monitoring_proto_enumTypes[2].Descriptor()
+}
+
+func (PeriodState) Type() protoreflect.EnumType {
+	return &file_bpo_monitoring_v1_monitoring_proto_enumTypes[2]
+}
+
+func (x PeriodState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PeriodState.Descriptor instead.
+func (PeriodState) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{2}
+}
+
+// The kind of a statement line.
+type StatementLineKind int32
+
+const (
+	// Not used.
+	StatementLineKind_STATEMENT_LINE_KIND_UNSPECIFIED StatementLineKind = 0
+	// Step 1: one charge (the fee, a role's hours × rate, the base fee).
+	StatementLineKind_STATEMENT_LINE_KIND_CHARGE StatementLineKind = 1
+	// Step 1: the period's charges (after proration and the not-to-exceed).
+	StatementLineKind_STATEMENT_LINE_KIND_CHARGES StatementLineKind = 2
+	// Step 2: the at-risk amount.
+	StatementLineKind_STATEMENT_LINE_KIND_AT_RISK StatementLineKind = 3
+	// Step 3: one missed critical level's credit.
+	StatementLineKind_STATEMENT_LINE_KIND_CREDIT StatementLineKind = 4
+	// Step 3: the period's credits after the per-period and annual caps.
+	StatementLineKind_STATEMENT_LINE_KIND_CREDITS StatementLineKind = 5
+	// Step 4: a credit of an earlier period earned back.
+	StatementLineKind_STATEMENT_LINE_KIND_EARN_BACK StatementLineKind = 6
+	// Step 5: the bonus.
+	StatementLineKind_STATEMENT_LINE_KIND_BONUS StatementLineKind = 7
+	// Step 6: the net.
+	StatementLineKind_STATEMENT_LINE_KIND_NET StatementLineKind = 8
+	// Step 7: a chronic failure (no amount).
+	StatementLineKind_STATEMENT_LINE_KIND_CHRONIC_FAILURE StatementLineKind = 9
+)
+
+// Enum value maps for StatementLineKind.
+var (
+	StatementLineKind_name = map[int32]string{
+		0: "STATEMENT_LINE_KIND_UNSPECIFIED",
+		1: "STATEMENT_LINE_KIND_CHARGE",
+		2: "STATEMENT_LINE_KIND_CHARGES",
+		3: "STATEMENT_LINE_KIND_AT_RISK",
+		4: "STATEMENT_LINE_KIND_CREDIT",
+		5: "STATEMENT_LINE_KIND_CREDITS",
+		6: "STATEMENT_LINE_KIND_EARN_BACK",
+		7: "STATEMENT_LINE_KIND_BONUS",
+		8: "STATEMENT_LINE_KIND_NET",
+		9: "STATEMENT_LINE_KIND_CHRONIC_FAILURE",
+	}
+	StatementLineKind_value = map[string]int32{
+		"STATEMENT_LINE_KIND_UNSPECIFIED":     0,
+		"STATEMENT_LINE_KIND_CHARGE":          1,
+		"STATEMENT_LINE_KIND_CHARGES":         2,
+		"STATEMENT_LINE_KIND_AT_RISK":         3,
+		"STATEMENT_LINE_KIND_CREDIT":          4,
+		"STATEMENT_LINE_KIND_CREDITS":         5,
+		"STATEMENT_LINE_KIND_EARN_BACK":       6,
+		"STATEMENT_LINE_KIND_BONUS":           7,
+		"STATEMENT_LINE_KIND_NET":             8,
+		"STATEMENT_LINE_KIND_CHRONIC_FAILURE": 9,
+	}
+)
+
+func (x StatementLineKind) Enum() *StatementLineKind {
+	p := new(StatementLineKind)
+	*p = x
+	return p
+}
+
+func (x StatementLineKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StatementLineKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_monitoring_v1_monitoring_proto_enumTypes[3].Descriptor()
+}
+
+func (StatementLineKind) Type() protoreflect.EnumType {
+	return &file_bpo_monitoring_v1_monitoring_proto_enumTypes[3]
+}
+
+func (x StatementLineKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StatementLineKind.Descriptor instead.
+func (StatementLineKind) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{3}
+}
+
+// What an alert found.
+type AlertCondition int32
+
+const (
+	// Not used.
+	AlertCondition_ALERT_CONDITION_UNSPECIFIED AlertCondition = 0
+	// Half the period's error budget is used.
+	AlertCondition_ALERT_CONDITION_BUDGET_50 AlertCondition = 1
+	// Three quarters of the period's error budget are used.
+	AlertCondition_ALERT_CONDITION_BUDGET_75 AlertCondition = 2
+	// The whole budget is used: at the period's volume so far the level is
+	// missed even if every remaining event meets the threshold.
+	AlertCondition_ALERT_CONDITION_MISSED AlertCondition = 3
+	// The burn rate exceeds 1.0 over both the last 24 hours and the period
+	// so far.
+	AlertCondition_ALERT_CONDITION_BURN_RATE AlertCondition = 4
+	// A critical level has had no measurement for 24 hours.
+	AlertCondition_ALERT_CONDITION_NO_DATA_24H AlertCondition = 5
+)
+
+// Enum value maps for AlertCondition.
+var (
+	AlertCondition_name = map[int32]string{
+		0: "ALERT_CONDITION_UNSPECIFIED",
+		1: "ALERT_CONDITION_BUDGET_50",
+		2: "ALERT_CONDITION_BUDGET_75",
+		3: "ALERT_CONDITION_MISSED",
+		4: "ALERT_CONDITION_BURN_RATE",
+		5: "ALERT_CONDITION_NO_DATA_24H",
+	}
+	AlertCondition_value = map[string]int32{
+		"ALERT_CONDITION_UNSPECIFIED": 0,
+		"ALERT_CONDITION_BUDGET_50":   1,
+		"ALERT_CONDITION_BUDGET_75":   2,
+		"ALERT_CONDITION_MISSED":      3,
+		"ALERT_CONDITION_BURN_RATE":   4,
+		"ALERT_CONDITION_NO_DATA_24H": 5,
+	}
+)
+
+func (x AlertCondition) Enum() *AlertCondition {
+	p := new(AlertCondition)
+	*p = x
+	return p
+}
+
+func (x AlertCondition) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AlertCondition) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_monitoring_v1_monitoring_proto_enumTypes[4].Descriptor()
+}
+
+func (AlertCondition) Type() protoreflect.EnumType {
+	return &file_bpo_monitoring_v1_monitoring_proto_enumTypes[4]
+}
+
+func (x AlertCondition) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AlertCondition.Descriptor instead.
+func (AlertCondition) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{4}
+}
+
+// The state of an alert.
+type AlertState int32
+
+const (
+	// Not used.
+	AlertState_ALERT_STATE_UNSPECIFIED AlertState = 0
+	// Raised, not yet acknowledged.
+	AlertState_ALERT_STATE_OPEN AlertState = 1
+	// Someone acknowledged it.
+	AlertState_ALERT_STATE_ACKNOWLEDGED AlertState = 2
+)
+
+// Enum value maps for AlertState.
+var (
+	AlertState_name = map[int32]string{
+		0: "ALERT_STATE_UNSPECIFIED",
+		1: "ALERT_STATE_OPEN",
+		2: "ALERT_STATE_ACKNOWLEDGED",
+	}
+	AlertState_value = map[string]int32{
+		"ALERT_STATE_UNSPECIFIED":  0,
+		"ALERT_STATE_OPEN":         1,
+		"ALERT_STATE_ACKNOWLEDGED": 2,
+	}
+)
+
+func (x AlertState) Enum() *AlertState {
+	p := new(AlertState)
+	*p = x
+	return p
+}
+
+func (x AlertState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AlertState) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_monitoring_v1_monitoring_proto_enumTypes[5].Descriptor()
+}
+
+func (AlertState) Type() protoreflect.EnumType {
+	return &file_bpo_monitoring_v1_monitoring_proto_enumTypes[5]
+}
+
+func (x AlertState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AlertState.Descriptor instead.
+func (AlertState) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{5}
+}
+
+// The state of an action item.
+type ActionItemState int32
+
+const (
+	// Treated as OPEN.
+	ActionItemState_ACTION_ITEM_STATE_UNSPECIFIED ActionItemState = 0
+	// To be done.
+	ActionItemState_ACTION_ITEM_STATE_OPEN ActionItemState = 1
+	// Done.
+	ActionItemState_ACTION_ITEM_STATE_DONE ActionItemState = 2
+	// No longer needed.
+	ActionItemState_ACTION_ITEM_STATE_CANCELLED ActionItemState = 3
+)
+
+// Enum value maps for ActionItemState.
+var (
+	ActionItemState_name = map[int32]string{
+		0: "ACTION_ITEM_STATE_UNSPECIFIED",
+		1: "ACTION_ITEM_STATE_OPEN",
+		2: "ACTION_ITEM_STATE_DONE",
+		3: "ACTION_ITEM_STATE_CANCELLED",
+	}
+	ActionItemState_value = map[string]int32{
+		"ACTION_ITEM_STATE_UNSPECIFIED": 0,
+		"ACTION_ITEM_STATE_OPEN":        1,
+		"ACTION_ITEM_STATE_DONE":        2,
+		"ACTION_ITEM_STATE_CANCELLED":   3,
+	}
+)
+
+func (x ActionItemState) Enum() *ActionItemState {
+	p := new(ActionItemState)
+	*p = x
+	return p
+}
+
+func (x ActionItemState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ActionItemState) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_monitoring_v1_monitoring_proto_enumTypes[6].Descriptor()
+}
+
+func (ActionItemState) Type() protoreflect.EnumType {
+	return &file_bpo_monitoring_v1_monitoring_proto_enumTypes[6]
+}
+
+func (x ActionItemState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ActionItemState.Descriptor instead.
+func (ActionItemState) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{6}
+}
+
+// The state of a review.
+type ReviewState int32
+
+const (
+	// Not used.
+	ReviewState_REVIEW_STATE_UNSPECIFIED ReviewState = 0
+	// Findings and action items may change.
+	ReviewState_REVIEW_STATE_OPEN ReviewState = 1
+	// Decided: only action items' states may change.
+	ReviewState_REVIEW_STATE_DECIDED ReviewState = 2
+)
+
+// Enum value maps for ReviewState.
+var (
+	ReviewState_name = map[int32]string{
+		0: "REVIEW_STATE_UNSPECIFIED",
+		1: "REVIEW_STATE_OPEN",
+		2: "REVIEW_STATE_DECIDED",
+	}
+	ReviewState_value = map[string]int32{
+		"REVIEW_STATE_UNSPECIFIED": 0,
+		"REVIEW_STATE_OPEN":        1,
+		"REVIEW_STATE_DECIDED":     2,
+	}
+)
+
+func (x ReviewState) Enum() *ReviewState {
+	p := new(ReviewState)
+	*p = x
+	return p
+}
+
+func (x ReviewState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReviewState) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_monitoring_v1_monitoring_proto_enumTypes[7].Descriptor()
+}
+
+func (ReviewState) Type() protoreflect.EnumType {
+	return &file_bpo_monitoring_v1_monitoring_proto_enumTypes[7]
+}
+
+func (x ReviewState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReviewState.Descriptor instead.
+func (ReviewState) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{7}
+}
+
+// The decision of a review.
+type ReviewDecision int32
+
+const (
+	// Not decided.
+	ReviewDecision_REVIEW_DECISION_UNSPECIFIED ReviewDecision = 0
+	// The service continues as it is.
+	ReviewDecision_REVIEW_DECISION_CONTINUE ReviewDecision = 1
+	// The provider works to an improvement plan (the action items).
+	ReviewDecision_REVIEW_DECISION_IMPROVEMENT_PLAN ReviewDecision = 2
+	// Escalated to the executive sponsors.
+	ReviewDecision_REVIEW_DECISION_ESCALATE ReviewDecision = 3
+	// The client terminates for cause: only when the contract holds a
+	// chronic-failure right.
+	ReviewDecision_REVIEW_DECISION_TERMINATE_FOR_CAUSE ReviewDecision = 4
+)
+
+// Enum value maps for ReviewDecision.
+var (
+	ReviewDecision_name = map[int32]string{
+		0: "REVIEW_DECISION_UNSPECIFIED",
+		1: "REVIEW_DECISION_CONTINUE",
+		2: "REVIEW_DECISION_IMPROVEMENT_PLAN",
+		3: "REVIEW_DECISION_ESCALATE",
+		4: "REVIEW_DECISION_TERMINATE_FOR_CAUSE",
+	}
+	ReviewDecision_value = map[string]int32{
+		"REVIEW_DECISION_UNSPECIFIED":         0,
+		"REVIEW_DECISION_CONTINUE":            1,
+		"REVIEW_DECISION_IMPROVEMENT_PLAN":    2,
+		"REVIEW_DECISION_ESCALATE":            3,
+		"REVIEW_DECISION_TERMINATE_FOR_CAUSE": 4,
+	}
+)
+
+func (x ReviewDecision) Enum() *ReviewDecision {
+	p := new(ReviewDecision)
+	*p = x
+	return p
+}
+
+func (x ReviewDecision) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReviewDecision) Descriptor() protoreflect.EnumDescriptor {
+	return file_bpo_monitoring_v1_monitoring_proto_enumTypes[8].Descriptor()
+}
+
+func (ReviewDecision) Type() protoreflect.EnumType {
+	return &file_bpo_monitoring_v1_monitoring_proto_enumTypes[8]
+}
+
+func (x ReviewDecision) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReviewDecision.Descriptor instead.
+func (ReviewDecision) EnumDescriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{8}
 }
 
 // One raw measurement of a contracted service level. spec: monitoring.md
@@ -385,22 +812,49 @@ type PeriodEvaluation struct {
 	PeriodStart *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=period_start,json=periodStart,proto3" json:"period_start,omitempty"`
 	// End of the period (exclusive).
 	PeriodEnd *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=period_end,json=periodEnd,proto3" json:"period_end,omitempty"`
-	// True while the period is open (results may still change).
+	// True while the period is open (results may still change); false for
+	// a closed period's statement.
 	Provisional bool `protobuf:"varint,4,opt,name=provisional,proto3" json:"provisional,omitempty"`
 	// One result per service level of the contract.
 	Results []*LevelResult `protobuf:"bytes,5,rep,name=results,proto3" json:"results,omitempty"`
-	// Step 1: the period's charges (the fixed fee).
+	// Step 1: the period's charges (the fixed fee; Σ hours × rate capped at
+	// the not-to-exceed; or the base fee), prorated in a first or last period.
 	Charges *v1.Money `protobuf:"bytes,6,opt,name=charges,proto3" json:"charges,omitempty"`
 	// Step 2: charges × at_risk_bps / 10 000.
 	AtRiskAmount *v1.Money `protobuf:"bytes,7,opt,name=at_risk_amount,json=atRiskAmount,proto3" json:"at_risk_amount,omitempty"`
-	// Step 3: Σ credits of missed critical levels, capped at the at-risk amount.
+	// Step 3: Σ credits of missed critical levels, capped at the at-risk
+	// amount and at the annual cap's remainder.
 	Credits *v1.Money `protobuf:"bytes,8,opt,name=credits,proto3" json:"credits,omitempty"`
-	// Step 6: charges − credits.
+	// Step 6: charges − credits + earn-backs + bonus.
 	Net *v1.Money `protobuf:"bytes,9,opt,name=net,proto3" json:"net,omitempty"`
 	// How each line was computed, in words.
 	Explanation []string `protobuf:"bytes,10,rep,name=explanation,proto3" json:"explanation,omitempty"`
 	// When this evaluation was computed.
-	EvaluateTime  *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=evaluate_time,json=evaluateTime,proto3" json:"evaluate_time,omitempty"`
+	EvaluateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=evaluate_time,json=evaluateTime,proto3" json:"evaluate_time,omitempty"`
+	// OPEN (provisional) or CLOSED (the stored statement).
+	State PeriodState `protobuf:"varint,20,opt,name=state,proto3,enum=bpo.monitoring.v1.PeriodState" json:"state,omitempty"`
+	// Step 3: the annual cap's headroom left for this period's credits
+	// (cap over the last 12 periods − credits of the 11 before); unset when
+	// the contract sets no annual cap.
+	AnnualCapRemaining *v1.Money `protobuf:"bytes,21,opt,name=annual_cap_remaining,json=annualCapRemaining,proto3" json:"annual_cap_remaining,omitempty"`
+	// Step 4: credits of earlier periods earned back in this one.
+	EarnBacks *v1.Money `protobuf:"bytes,22,opt,name=earn_backs,json=earnBacks,proto3" json:"earn_backs,omitempty"`
+	// Step 5: the bonus (performance-based contracts).
+	Bonus *v1.Money `protobuf:"bytes,23,opt,name=bonus,proto3" json:"bonus,omitempty"`
+	// Every line of the statement (steps 1–7) with its amount and how it was
+	// computed, in order: what a CSV of the statement lists.
+	Lines []*StatementLine `protobuf:"bytes,24,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The approved exclusions applied, and what each removed.
+	Exclusions []*AppliedExclusion `protobuf:"bytes,25,rep,name=exclusions,proto3" json:"exclusions,omitempty"`
+	// Step 7: critical levels missed in K of the last N periods.
+	ChronicFailures []*ChronicFailure `protobuf:"bytes,26,rep,name=chronic_failures,json=chronicFailures,proto3" json:"chronic_failures,omitempty"`
+	// Days of service in the period and days in the month: the proration of
+	// a first or last period (equal for a full month).
+	ServiceDays int32 `protobuf:"varint,27,opt,name=service_days,json=serviceDays,proto3" json:"service_days,omitempty"`
+	// Days in the calendar month.
+	PeriodDays int32 `protobuf:"varint,28,opt,name=period_days,json=periodDays,proto3" json:"period_days,omitempty"`
+	// For a CLOSED period: the statement revision shown.
+	Statement     string `protobuf:"bytes,29,opt,name=statement,proto3" json:"statement,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -512,6 +966,76 @@ func (x *PeriodEvaluation) GetEvaluateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *PeriodEvaluation) GetState() PeriodState {
+	if x != nil {
+		return x.State
+	}
+	return PeriodState_PERIOD_STATE_UNSPECIFIED
+}
+
+func (x *PeriodEvaluation) GetAnnualCapRemaining() *v1.Money {
+	if x != nil {
+		return x.AnnualCapRemaining
+	}
+	return nil
+}
+
+func (x *PeriodEvaluation) GetEarnBacks() *v1.Money {
+	if x != nil {
+		return x.EarnBacks
+	}
+	return nil
+}
+
+func (x *PeriodEvaluation) GetBonus() *v1.Money {
+	if x != nil {
+		return x.Bonus
+	}
+	return nil
+}
+
+func (x *PeriodEvaluation) GetLines() []*StatementLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *PeriodEvaluation) GetExclusions() []*AppliedExclusion {
+	if x != nil {
+		return x.Exclusions
+	}
+	return nil
+}
+
+func (x *PeriodEvaluation) GetChronicFailures() []*ChronicFailure {
+	if x != nil {
+		return x.ChronicFailures
+	}
+	return nil
+}
+
+func (x *PeriodEvaluation) GetServiceDays() int32 {
+	if x != nil {
+		return x.ServiceDays
+	}
+	return 0
+}
+
+func (x *PeriodEvaluation) GetPeriodDays() int32 {
+	if x != nil {
+		return x.PeriodDays
+	}
+	return 0
+}
+
+func (x *PeriodEvaluation) GetStatement() string {
+	if x != nil {
+		return x.Statement
+	}
+	return ""
+}
+
 // One service level's result for a period.
 type LevelResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -534,7 +1058,15 @@ type LevelResult struct {
 	// Measurements used.
 	MeasurementsUsed int64 `protobuf:"varint,9,opt,name=measurements_used,json=measurementsUsed,proto3" json:"measurements_used,omitempty"`
 	// For a missed critical level: at-risk amount × allocation (before the cap).
-	Credit        *v1.Money `protobuf:"bytes,10,opt,name=credit,proto3" json:"credit,omitempty"`
+	Credit *v1.Money `protobuf:"bytes,10,opt,name=credit,proto3" json:"credit,omitempty"`
+	// The level's window: MONTHLY, WEEKLY or QUARTERLY.
+	Window v1.MeasurementWindow `protobuf:"varint,20,opt,name=window,proto3,enum=bpo.type.v1.MeasurementWindow" json:"window,omitempty"`
+	// For WEEKLY levels: one result per ISO week of the statement; for a
+	// QUARTERLY level: the quarter's result (in the quarter's last month).
+	Windows []*WindowResult `protobuf:"bytes,21,rep,name=windows,proto3" json:"windows,omitempty"`
+	// For a missed critical level: the credit after the per-period and
+	// annual caps (what the statement charged for it; earn-back returns it).
+	Credited      *v1.Money `protobuf:"bytes,22,opt,name=credited,proto3" json:"credited,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -639,11 +1171,1490 @@ func (x *LevelResult) GetCredit() *v1.Money {
 	return nil
 }
 
+func (x *LevelResult) GetWindow() v1.MeasurementWindow {
+	if x != nil {
+		return x.Window
+	}
+	return v1.MeasurementWindow(0)
+}
+
+func (x *LevelResult) GetWindows() []*WindowResult {
+	if x != nil {
+		return x.Windows
+	}
+	return nil
+}
+
+func (x *LevelResult) GetCredited() *v1.Money {
+	if x != nil {
+		return x.Credited
+	}
+	return nil
+}
+
+// A level's result over one of its windows within a statement.
+type WindowResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The window, e.g. `2026-W41` or `2026-Q3`.
+	Window string `protobuf:"bytes,1,opt,name=window,proto3" json:"window,omitempty"`
+	// Start (inclusive).
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// End (exclusive).
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// The value (empty for NO_DATA).
+	Value string `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
+	// MET, MISSED or NO_DATA.
+	Outcome Outcome `protobuf:"varint,5,opt,name=outcome,proto3,enum=bpo.monitoring.v1.Outcome" json:"outcome,omitempty"`
+	// Measurements used.
+	MeasurementsUsed int64 `protobuf:"varint,6,opt,name=measurements_used,json=measurementsUsed,proto3" json:"measurements_used,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *WindowResult) Reset() {
+	*x = WindowResult{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WindowResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WindowResult) ProtoMessage() {}
+
+func (x *WindowResult) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WindowResult.ProtoReflect.Descriptor instead.
+func (*WindowResult) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WindowResult) GetWindow() string {
+	if x != nil {
+		return x.Window
+	}
+	return ""
+}
+
+func (x *WindowResult) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *WindowResult) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *WindowResult) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *WindowResult) GetOutcome() Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return Outcome_OUTCOME_UNSPECIFIED
+}
+
+func (x *WindowResult) GetMeasurementsUsed() int64 {
+	if x != nil {
+		return x.MeasurementsUsed
+	}
+	return 0
+}
+
+// One line of a period statement, in statement order.
+type StatementLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The spec's statement step, 1–7.
+	Step int32 `protobuf:"varint,1,opt,name=step,proto3" json:"step,omitempty"`
+	// What the line is.
+	Kind StatementLineKind `protobuf:"varint,2,opt,name=kind,proto3,enum=bpo.monitoring.v1.StatementLineKind" json:"kind,omitempty"`
+	// The service level (or rate-card role's hours level) the line is about;
+	// empty for period totals.
+	ServiceLevelKey string `protobuf:"bytes,3,opt,name=service_level_key,json=serviceLevelKey,proto3" json:"service_level_key,omitempty"`
+	// The line's amount, rounded half-even to the minor unit once; unset
+	// for lines without money (a chronic failure).
+	Amount *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// How it was computed, in words.
+	Explanation   string `protobuf:"bytes,5,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatementLine) Reset() {
+	*x = StatementLine{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatementLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatementLine) ProtoMessage() {}
+
+func (x *StatementLine) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatementLine.ProtoReflect.Descriptor instead.
+func (*StatementLine) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *StatementLine) GetStep() int32 {
+	if x != nil {
+		return x.Step
+	}
+	return 0
+}
+
+func (x *StatementLine) GetKind() StatementLineKind {
+	if x != nil {
+		return x.Kind
+	}
+	return StatementLineKind_STATEMENT_LINE_KIND_UNSPECIFIED
+}
+
+func (x *StatementLine) GetServiceLevelKey() string {
+	if x != nil {
+		return x.ServiceLevelKey
+	}
+	return ""
+}
+
+func (x *StatementLine) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *StatementLine) GetExplanation() string {
+	if x != nil {
+		return x.Explanation
+	}
+	return ""
+}
+
+// An approved exclusion a statement applied, and what it removed.
+type AppliedExclusion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/exclusions/{exclusion}`.
+	Exclusion string `protobuf:"bytes,1,opt,name=exclusion,proto3" json:"exclusion,omitempty"`
+	// The service level it was applied to.
+	ServiceLevelKey string `protobuf:"bytes,2,opt,name=service_level_key,json=serviceLevelKey,proto3" json:"service_level_key,omitempty"`
+	// Measurements left out (their event time lay in the exclusion).
+	MeasurementsRemoved int64 `protobuf:"varint,3,opt,name=measurements_removed,json=measurementsRemoved,proto3" json:"measurements_removed,omitempty"`
+	// For AVAILABILITY: minutes removed from both the service time and the
+	// outage time (a decimal string).
+	MinutesRemoved string `protobuf:"bytes,4,opt,name=minutes_removed,json=minutesRemoved,proto3" json:"minutes_removed,omitempty"`
+	// In words.
+	Explanation   string `protobuf:"bytes,5,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppliedExclusion) Reset() {
+	*x = AppliedExclusion{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppliedExclusion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppliedExclusion) ProtoMessage() {}
+
+func (x *AppliedExclusion) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppliedExclusion.ProtoReflect.Descriptor instead.
+func (*AppliedExclusion) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AppliedExclusion) GetExclusion() string {
+	if x != nil {
+		return x.Exclusion
+	}
+	return ""
+}
+
+func (x *AppliedExclusion) GetServiceLevelKey() string {
+	if x != nil {
+		return x.ServiceLevelKey
+	}
+	return ""
+}
+
+func (x *AppliedExclusion) GetMeasurementsRemoved() int64 {
+	if x != nil {
+		return x.MeasurementsRemoved
+	}
+	return 0
+}
+
+func (x *AppliedExclusion) GetMinutesRemoved() string {
+	if x != nil {
+		return x.MinutesRemoved
+	}
+	return ""
+}
+
+func (x *AppliedExclusion) GetExplanation() string {
+	if x != nil {
+		return x.Explanation
+	}
+	return ""
+}
+
+// A chronic failure a statement found: a critical level missed in K of the
+// last N periods.
+type ChronicFailure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The level.
+	ServiceLevelKey string `protobuf:"bytes,1,opt,name=service_level_key,json=serviceLevelKey,proto3" json:"service_level_key,omitempty"`
+	// The periods in which it was missed, oldest first.
+	MissedPeriods []string `protobuf:"bytes,2,rep,name=missed_periods,json=missedPeriods,proto3" json:"missed_periods,omitempty"`
+	// K of the rule.
+	Misses int32 `protobuf:"varint,3,opt,name=misses,proto3" json:"misses,omitempty"`
+	// N of the rule.
+	Window        int32 `protobuf:"varint,4,opt,name=window,proto3" json:"window,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChronicFailure) Reset() {
+	*x = ChronicFailure{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChronicFailure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChronicFailure) ProtoMessage() {}
+
+func (x *ChronicFailure) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChronicFailure.ProtoReflect.Descriptor instead.
+func (*ChronicFailure) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ChronicFailure) GetServiceLevelKey() string {
+	if x != nil {
+		return x.ServiceLevelKey
+	}
+	return ""
+}
+
+func (x *ChronicFailure) GetMissedPeriods() []string {
+	if x != nil {
+		return x.MissedPeriods
+	}
+	return nil
+}
+
+func (x *ChronicFailure) GetMisses() int32 {
+	if x != nil {
+		return x.Misses
+	}
+	return 0
+}
+
+func (x *ChronicFailure) GetWindow() int32 {
+	if x != nil {
+		return x.Window
+	}
+	return 0
+}
+
+// An early warning about one service level of a contract in one period:
+// its error budget half or three quarters used, the level missed beyond
+// recovery, a burn rate above 1.0, or a critical level without data for
+// 24 hours. Raised by the service, once per condition, level and period;
+// acknowledged by people. spec: monitoring.md "Early warning".
+type Alert struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/alerts/{alert}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The period, `contracts/{contract}/periods/{period}`.
+	Period string `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	// The service level's key in the contract.
+	ServiceLevelKey string `protobuf:"bytes,3,opt,name=service_level_key,json=serviceLevelKey,proto3" json:"service_level_key,omitempty"`
+	// What was found.
+	Condition AlertCondition `protobuf:"varint,4,opt,name=condition,proto3,enum=bpo.monitoring.v1.AlertCondition" json:"condition,omitempty"`
+	// OPEN until acknowledged.
+	State AlertState `protobuf:"varint,5,opt,name=state,proto3,enum=bpo.monitoring.v1.AlertState" json:"state,omitempty"`
+	// CRITICAL or KPI.
+	Kind v1.ServiceLevelKind `protobuf:"varint,6,opt,name=kind,proto3,enum=bpo.type.v1.ServiceLevelKind" json:"kind,omitempty"`
+	// Share of the period's error budget used when raised, in % (a decimal
+	// string, e.g. `62.5`); empty for NO_DATA_24H.
+	BudgetUsed string `protobuf:"bytes,7,opt,name=budget_used,json=budgetUsed,proto3" json:"budget_used,omitempty"`
+	// Burn rate over the last 24 hours (1.0 uses the budget exactly by the
+	// period's end), a decimal string; empty without events in them.
+	BurnRate_24H string `protobuf:"bytes,8,opt,name=burn_rate_24h,json=burnRate24h,proto3" json:"burn_rate_24h,omitempty"`
+	// Burn rate over the period so far.
+	BurnRatePeriod string `protobuf:"bytes,9,opt,name=burn_rate_period,json=burnRatePeriod,proto3" json:"burn_rate_period,omitempty"`
+	// The level's value over the period so far, a decimal string.
+	Value string `protobuf:"bytes,10,opt,name=value,proto3" json:"value,omitempty"`
+	// The level's target.
+	Target string `protobuf:"bytes,11,opt,name=target,proto3" json:"target,omitempty"`
+	// What was found and how it was computed, in words.
+	Message string `protobuf:"bytes,12,opt,name=message,proto3" json:"message,omitempty"`
+	// The alert's position in the contract's alert feed: WatchAlerts resumes
+	// after it (`after_cursor`; over Server-Sent Events the event id).
+	Cursor string `protobuf:"bytes,13,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// The contracted provider, `providers/{provider}`.
+	Provider string `protobuf:"bytes,14,opt,name=provider,proto3" json:"provider,omitempty"`
+	// Who acknowledged it.
+	AcknowledgedBy string `protobuf:"bytes,15,opt,name=acknowledged_by,json=acknowledgedBy,proto3" json:"acknowledged_by,omitempty"`
+	// When.
+	AcknowledgeTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=acknowledge_time,json=acknowledgeTime,proto3" json:"acknowledge_time,omitempty"`
+	// The acknowledger's note.
+	AcknowledgementNote string `protobuf:"bytes,17,opt,name=acknowledgement_note,json=acknowledgementNote,proto3" json:"acknowledgement_note,omitempty"`
+	// When it was raised.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it was last changed.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Opaque version: send it back on acknowledge to fail with ABORTED if the
+	// alert changed in between.
+	Etag          string `protobuf:"bytes,22,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Alert) Reset() {
+	*x = Alert{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Alert) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Alert) ProtoMessage() {}
+
+func (x *Alert) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Alert.ProtoReflect.Descriptor instead.
+func (*Alert) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Alert) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Alert) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *Alert) GetServiceLevelKey() string {
+	if x != nil {
+		return x.ServiceLevelKey
+	}
+	return ""
+}
+
+func (x *Alert) GetCondition() AlertCondition {
+	if x != nil {
+		return x.Condition
+	}
+	return AlertCondition_ALERT_CONDITION_UNSPECIFIED
+}
+
+func (x *Alert) GetState() AlertState {
+	if x != nil {
+		return x.State
+	}
+	return AlertState_ALERT_STATE_UNSPECIFIED
+}
+
+func (x *Alert) GetKind() v1.ServiceLevelKind {
+	if x != nil {
+		return x.Kind
+	}
+	return v1.ServiceLevelKind(0)
+}
+
+func (x *Alert) GetBudgetUsed() string {
+	if x != nil {
+		return x.BudgetUsed
+	}
+	return ""
+}
+
+func (x *Alert) GetBurnRate_24H() string {
+	if x != nil {
+		return x.BurnRate_24H
+	}
+	return ""
+}
+
+func (x *Alert) GetBurnRatePeriod() string {
+	if x != nil {
+		return x.BurnRatePeriod
+	}
+	return ""
+}
+
+func (x *Alert) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *Alert) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *Alert) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Alert) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *Alert) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *Alert) GetAcknowledgedBy() string {
+	if x != nil {
+		return x.AcknowledgedBy
+	}
+	return ""
+}
+
+func (x *Alert) GetAcknowledgeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcknowledgeTime
+	}
+	return nil
+}
+
+func (x *Alert) GetAcknowledgementNote() string {
+	if x != nil {
+		return x.AcknowledgementNote
+	}
+	return ""
+}
+
+func (x *Alert) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Alert) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Alert) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// One alert of a WatchAlerts stream.
+type AlertEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The alert as raised (or as it is now, when replayed).
+	Alert *Alert `protobuf:"bytes,1,opt,name=alert,proto3" json:"alert,omitempty"`
+	// Resume after this: `after_cursor` of the next WatchAlerts.
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlertEvent) Reset() {
+	*x = AlertEvent{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlertEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlertEvent) ProtoMessage() {}
+
+func (x *AlertEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlertEvent.ProtoReflect.Descriptor instead.
+func (*AlertEvent) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AlertEvent) GetAlert() *Alert {
+	if x != nil {
+		return x.Alert
+	}
+	return nil
+}
+
+func (x *AlertEvent) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+// A service level's value over a run of periods (the trend chart's data).
+type ServiceLevelTrend struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contract, `contracts/{contract}`.
+	Contract string `protobuf:"bytes,1,opt,name=contract,proto3" json:"contract,omitempty"`
+	// The level's key.
+	ServiceLevelKey string `protobuf:"bytes,2,opt,name=service_level_key,json=serviceLevelKey,proto3" json:"service_level_key,omitempty"`
+	// Its name.
+	DisplayName string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Its target.
+	Target string `protobuf:"bytes,4,opt,name=target,proto3" json:"target,omitempty"`
+	// Its comparator.
+	Comparator v1.Comparator `protobuf:"varint,5,opt,name=comparator,proto3,enum=bpo.type.v1.Comparator" json:"comparator,omitempty"`
+	// Its unit.
+	Unit string `protobuf:"bytes,6,opt,name=unit,proto3" json:"unit,omitempty"`
+	// One point per period, oldest first.
+	Points        []*TrendPoint `protobuf:"bytes,7,rep,name=points,proto3" json:"points,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceLevelTrend) Reset() {
+	*x = ServiceLevelTrend{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceLevelTrend) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceLevelTrend) ProtoMessage() {}
+
+func (x *ServiceLevelTrend) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceLevelTrend.ProtoReflect.Descriptor instead.
+func (*ServiceLevelTrend) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ServiceLevelTrend) GetContract() string {
+	if x != nil {
+		return x.Contract
+	}
+	return ""
+}
+
+func (x *ServiceLevelTrend) GetServiceLevelKey() string {
+	if x != nil {
+		return x.ServiceLevelKey
+	}
+	return ""
+}
+
+func (x *ServiceLevelTrend) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *ServiceLevelTrend) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *ServiceLevelTrend) GetComparator() v1.Comparator {
+	if x != nil {
+		return x.Comparator
+	}
+	return v1.Comparator(0)
+}
+
+func (x *ServiceLevelTrend) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *ServiceLevelTrend) GetPoints() []*TrendPoint {
+	if x != nil {
+		return x.Points
+	}
+	return nil
+}
+
+// One period of a trend.
+type TrendPoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The period, `YYYY-MM`.
+	Period string `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
+	// The level's value, a decimal string (empty for NO_DATA).
+	Value string `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// MET, MISSED or NO_DATA.
+	Outcome Outcome `protobuf:"varint,3,opt,name=outcome,proto3,enum=bpo.monitoring.v1.Outcome" json:"outcome,omitempty"`
+	// True while the period is open.
+	Provisional   bool `protobuf:"varint,4,opt,name=provisional,proto3" json:"provisional,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrendPoint) Reset() {
+	*x = TrendPoint{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrendPoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrendPoint) ProtoMessage() {}
+
+func (x *TrendPoint) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrendPoint.ProtoReflect.Descriptor instead.
+func (*TrendPoint) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *TrendPoint) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *TrendPoint) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *TrendPoint) GetOutcome() Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return Outcome_OUTCOME_UNSPECIFIED
+}
+
+func (x *TrendPoint) GetProvisional() bool {
+	if x != nil {
+		return x.Provisional
+	}
+	return false
+}
+
+// A provider's scorecard for one closed period of one contract: the share
+// of levels met (critical levels weighted by allocation), credits as a
+// share of charges, and a score 0–100 reported to catalog. The formula is
+// in services/monitoring/README.md. spec: monitoring.md "Scorecards and
+// reviews".
+type Scorecard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/scorecards/{scorecard}`; the id is the period
+	// (`2026-10`).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The contracted provider, `providers/{provider}`.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// The period, `contracts/{contract}/periods/{period}`.
+	Period string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	// The period's last day.
+	PeriodEnd *date.Date `protobuf:"bytes,4,opt,name=period_end,json=periodEnd,proto3" json:"period_end,omitempty"`
+	// Critical levels met, weighted by allocation, in % (decimal string).
+	CriticalMet string `protobuf:"bytes,5,opt,name=critical_met,json=criticalMet,proto3" json:"critical_met,omitempty"`
+	// KPIs met, in % of KPIs evaluated.
+	KpiMet string `protobuf:"bytes,6,opt,name=kpi_met,json=kpiMet,proto3" json:"kpi_met,omitempty"`
+	// Credits as % of charges.
+	CreditsOfCharges string `protobuf:"bytes,7,opt,name=credits_of_charges,json=creditsOfCharges,proto3" json:"credits_of_charges,omitempty"`
+	// Credits as % of the at-risk amount.
+	CreditsOfAtRisk string `protobuf:"bytes,8,opt,name=credits_of_at_risk,json=creditsOfAtRisk,proto3" json:"credits_of_at_risk,omitempty"`
+	// The score, 0–100.
+	Score int32 `protobuf:"varint,9,opt,name=score,proto3" json:"score,omitempty"`
+	// The scores of the last (up to) 12 scored periods, oldest first, this
+	// one last.
+	Trend []*PeriodScorePoint `protobuf:"bytes,10,rep,name=trend,proto3" json:"trend,omitempty"`
+	// This score minus the mean of the earlier scores of the trend; empty
+	// when there are none.
+	TrendDelta string `protobuf:"bytes,11,opt,name=trend_delta,json=trendDelta,proto3" json:"trend_delta,omitempty"`
+	// Levels met / levels evaluated.
+	LevelsMet int32 `protobuf:"varint,12,opt,name=levels_met,json=levelsMet,proto3" json:"levels_met,omitempty"`
+	// Levels evaluated.
+	LevelsEvaluated int32 `protobuf:"varint,13,opt,name=levels_evaluated,json=levelsEvaluated,proto3" json:"levels_evaluated,omitempty"`
+	// How each figure was computed, in words.
+	Explanation []string `protobuf:"bytes,14,rep,name=explanation,proto3" json:"explanation,omitempty"`
+	// True once catalog has the score.
+	Reported bool `protobuf:"varint,15,opt,name=reported,proto3" json:"reported,omitempty"`
+	// When it was first computed.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it was last recomputed (a restatement).
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Opaque version.
+	Etag          string `protobuf:"bytes,22,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Scorecard) Reset() {
+	*x = Scorecard{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Scorecard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Scorecard) ProtoMessage() {}
+
+func (x *Scorecard) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Scorecard.ProtoReflect.Descriptor instead.
+func (*Scorecard) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Scorecard) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Scorecard) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *Scorecard) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *Scorecard) GetPeriodEnd() *date.Date {
+	if x != nil {
+		return x.PeriodEnd
+	}
+	return nil
+}
+
+func (x *Scorecard) GetCriticalMet() string {
+	if x != nil {
+		return x.CriticalMet
+	}
+	return ""
+}
+
+func (x *Scorecard) GetKpiMet() string {
+	if x != nil {
+		return x.KpiMet
+	}
+	return ""
+}
+
+func (x *Scorecard) GetCreditsOfCharges() string {
+	if x != nil {
+		return x.CreditsOfCharges
+	}
+	return ""
+}
+
+func (x *Scorecard) GetCreditsOfAtRisk() string {
+	if x != nil {
+		return x.CreditsOfAtRisk
+	}
+	return ""
+}
+
+func (x *Scorecard) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *Scorecard) GetTrend() []*PeriodScorePoint {
+	if x != nil {
+		return x.Trend
+	}
+	return nil
+}
+
+func (x *Scorecard) GetTrendDelta() string {
+	if x != nil {
+		return x.TrendDelta
+	}
+	return ""
+}
+
+func (x *Scorecard) GetLevelsMet() int32 {
+	if x != nil {
+		return x.LevelsMet
+	}
+	return 0
+}
+
+func (x *Scorecard) GetLevelsEvaluated() int32 {
+	if x != nil {
+		return x.LevelsEvaluated
+	}
+	return 0
+}
+
+func (x *Scorecard) GetExplanation() []string {
+	if x != nil {
+		return x.Explanation
+	}
+	return nil
+}
+
+func (x *Scorecard) GetReported() bool {
+	if x != nil {
+		return x.Reported
+	}
+	return false
+}
+
+func (x *Scorecard) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Scorecard) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Scorecard) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// One period's score in a trend.
+type PeriodScorePoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The period, `YYYY-MM`.
+	Period string `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
+	// The score, 0–100.
+	Score         int32 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeriodScorePoint) Reset() {
+	*x = PeriodScorePoint{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeriodScorePoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeriodScorePoint) ProtoMessage() {}
+
+func (x *PeriodScorePoint) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeriodScorePoint.ProtoReflect.Descriptor instead.
+func (*PeriodScorePoint) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PeriodScorePoint) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *PeriodScorePoint) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+// A performance review of a contract over a range of periods: pre-filled
+// with the periods' statements, alerts and scores; findings; action items;
+// a decision. spec: monitoring.md "Scorecards and reviews".
+type Review struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/reviews/{review}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// A title, e.g. `Q3 2026 quarterly review`. Required.
+	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// The first period reviewed, `YYYY-MM`.
+	FirstPeriod string `protobuf:"bytes,3,opt,name=first_period,json=firstPeriod,proto3" json:"first_period,omitempty"`
+	// The last period reviewed, `YYYY-MM`, not before the first; at most 12
+	// periods.
+	LastPeriod string `protobuf:"bytes,4,opt,name=last_period,json=lastPeriod,proto3" json:"last_period,omitempty"`
+	// OPEN until decided.
+	State ReviewState `protobuf:"varint,5,opt,name=state,proto3,enum=bpo.monitoring.v1.ReviewState" json:"state,omitempty"`
+	// The contracted provider.
+	Provider string `protobuf:"bytes,6,opt,name=provider,proto3" json:"provider,omitempty"`
+	// One summary per period reviewed, filled when the review is created.
+	Periods []*ReviewPeriod `protobuf:"bytes,7,rep,name=periods,proto3" json:"periods,omitempty"`
+	// Alerts raised in the periods reviewed, by condition (`BUDGET_50: 2`).
+	AlertSummary []string `protobuf:"bytes,8,rep,name=alert_summary,json=alertSummary,proto3" json:"alert_summary,omitempty"`
+	// The number of alerts raised in the periods reviewed.
+	AlertCount int32 `protobuf:"varint,9,opt,name=alert_count,json=alertCount,proto3" json:"alert_count,omitempty"`
+	// True when the contract holds a chronic-failure right, so that
+	// TERMINATE_FOR_CAUSE may be decided.
+	ChronicFailureRight bool `protobuf:"varint,10,opt,name=chronic_failure_right,json=chronicFailureRight,proto3" json:"chronic_failure_right,omitempty"`
+	// What the review found.
+	Findings []string `protobuf:"bytes,11,rep,name=findings,proto3" json:"findings,omitempty"`
+	// What is to be done, by whom, by when.
+	ActionItems []*ActionItem `protobuf:"bytes,12,rep,name=action_items,json=actionItems,proto3" json:"action_items,omitempty"`
+	// The decision, once decided.
+	Decision ReviewDecision `protobuf:"varint,13,opt,name=decision,proto3,enum=bpo.monitoring.v1.ReviewDecision" json:"decision,omitempty"`
+	// Why, in words.
+	DecisionRationale string `protobuf:"bytes,14,opt,name=decision_rationale,json=decisionRationale,proto3" json:"decision_rationale,omitempty"`
+	// Who decided.
+	DecidedBy string `protobuf:"bytes,15,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	// When.
+	DecideTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=decide_time,json=decideTime,proto3" json:"decide_time,omitempty"`
+	// Who created it.
+	Creator string `protobuf:"bytes,17,opt,name=creator,proto3" json:"creator,omitempty"`
+	// When it was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it was last changed.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Opaque version.
+	Etag          string `protobuf:"bytes,22,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Review) Reset() {
+	*x = Review{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Review) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Review) ProtoMessage() {}
+
+func (x *Review) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Review.ProtoReflect.Descriptor instead.
+func (*Review) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Review) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Review) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *Review) GetFirstPeriod() string {
+	if x != nil {
+		return x.FirstPeriod
+	}
+	return ""
+}
+
+func (x *Review) GetLastPeriod() string {
+	if x != nil {
+		return x.LastPeriod
+	}
+	return ""
+}
+
+func (x *Review) GetState() ReviewState {
+	if x != nil {
+		return x.State
+	}
+	return ReviewState_REVIEW_STATE_UNSPECIFIED
+}
+
+func (x *Review) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *Review) GetPeriods() []*ReviewPeriod {
+	if x != nil {
+		return x.Periods
+	}
+	return nil
+}
+
+func (x *Review) GetAlertSummary() []string {
+	if x != nil {
+		return x.AlertSummary
+	}
+	return nil
+}
+
+func (x *Review) GetAlertCount() int32 {
+	if x != nil {
+		return x.AlertCount
+	}
+	return 0
+}
+
+func (x *Review) GetChronicFailureRight() bool {
+	if x != nil {
+		return x.ChronicFailureRight
+	}
+	return false
+}
+
+func (x *Review) GetFindings() []string {
+	if x != nil {
+		return x.Findings
+	}
+	return nil
+}
+
+func (x *Review) GetActionItems() []*ActionItem {
+	if x != nil {
+		return x.ActionItems
+	}
+	return nil
+}
+
+func (x *Review) GetDecision() ReviewDecision {
+	if x != nil {
+		return x.Decision
+	}
+	return ReviewDecision_REVIEW_DECISION_UNSPECIFIED
+}
+
+func (x *Review) GetDecisionRationale() string {
+	if x != nil {
+		return x.DecisionRationale
+	}
+	return ""
+}
+
+func (x *Review) GetDecidedBy() string {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return ""
+}
+
+func (x *Review) GetDecideTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecideTime
+	}
+	return nil
+}
+
+func (x *Review) GetCreator() string {
+	if x != nil {
+		return x.Creator
+	}
+	return ""
+}
+
+func (x *Review) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Review) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Review) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// One period of a review.
+type ReviewPeriod struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The period, `YYYY-MM`.
+	Period string `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
+	// True while the period is open (the figures may still change).
+	Provisional bool `protobuf:"varint,2,opt,name=provisional,proto3" json:"provisional,omitempty"`
+	// Levels met of levels evaluated, e.g. `3 of 4`.
+	LevelsMet string `protobuf:"bytes,3,opt,name=levels_met,json=levelsMet,proto3" json:"levels_met,omitempty"`
+	// The keys of the levels missed (or without data).
+	Missed []string `protobuf:"bytes,4,rep,name=missed,proto3" json:"missed,omitempty"`
+	// Charges, credits and net of the statement.
+	Charges *v1.Money `protobuf:"bytes,5,opt,name=charges,proto3" json:"charges,omitempty"`
+	// Credits.
+	Credits *v1.Money `protobuf:"bytes,6,opt,name=credits,proto3" json:"credits,omitempty"`
+	// Net.
+	Net *v1.Money `protobuf:"bytes,7,opt,name=net,proto3" json:"net,omitempty"`
+	// The scorecard's score, when the period is scored.
+	Score *int32 `protobuf:"varint,8,opt,name=score,proto3,oneof" json:"score,omitempty"`
+	// Why a period has no statement (not begun, before commencement).
+	Note          string `protobuf:"bytes,9,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReviewPeriod) Reset() {
+	*x = ReviewPeriod{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewPeriod) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewPeriod) ProtoMessage() {}
+
+func (x *ReviewPeriod) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewPeriod.ProtoReflect.Descriptor instead.
+func (*ReviewPeriod) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ReviewPeriod) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *ReviewPeriod) GetProvisional() bool {
+	if x != nil {
+		return x.Provisional
+	}
+	return false
+}
+
+func (x *ReviewPeriod) GetLevelsMet() string {
+	if x != nil {
+		return x.LevelsMet
+	}
+	return ""
+}
+
+func (x *ReviewPeriod) GetMissed() []string {
+	if x != nil {
+		return x.Missed
+	}
+	return nil
+}
+
+func (x *ReviewPeriod) GetCharges() *v1.Money {
+	if x != nil {
+		return x.Charges
+	}
+	return nil
+}
+
+func (x *ReviewPeriod) GetCredits() *v1.Money {
+	if x != nil {
+		return x.Credits
+	}
+	return nil
+}
+
+func (x *ReviewPeriod) GetNet() *v1.Money {
+	if x != nil {
+		return x.Net
+	}
+	return nil
+}
+
+func (x *ReviewPeriod) GetScore() int32 {
+	if x != nil && x.Score != nil {
+		return *x.Score
+	}
+	return 0
+}
+
+func (x *ReviewPeriod) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// Something to be done after a review.
+type ActionItem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What, e.g. `Staff two more agents on the evening shift`.
+	Description string `protobuf:"bytes,1,opt,name=description,proto3" json:"description,omitempty"`
+	// Who owns it: a person or team, e.g. `provider: workforce planning`.
+	Owner string `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	// By when.
+	DueDate *date.Date `protobuf:"bytes,3,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	// OPEN, DONE or CANCELLED; OPEN when unset.
+	State         ActionItemState `protobuf:"varint,4,opt,name=state,proto3,enum=bpo.monitoring.v1.ActionItemState" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActionItem) Reset() {
+	*x = ActionItem{}
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActionItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActionItem) ProtoMessage() {}
+
+func (x *ActionItem) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActionItem.ProtoReflect.Descriptor instead.
+func (*ActionItem) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ActionItem) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ActionItem) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *ActionItem) GetDueDate() *date.Date {
+	if x != nil {
+		return x.DueDate
+	}
+	return nil
+}
+
+func (x *ActionItem) GetState() ActionItemState {
+	if x != nil {
+		return x.State
+	}
+	return ActionItemState_ACTION_ITEM_STATE_UNSPECIFIED
+}
+
 var File_bpo_monitoring_v1_monitoring_proto protoreflect.FileDescriptor
 
 const file_bpo_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\n" +
-	"\"bpo/monitoring/v1/monitoring.proto\x12\x11bpo.monitoring.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x02\n" +
+	"\"bpo/monitoring/v1/monitoring.proto\x12\x11bpo.monitoring.v1\x1a\x17bpo/type/v1/money.proto\x1a\x1fbpo/type/v1/service_level.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xf7\x02\n" +
 	"\vMeasurement\x12M\n" +
 	"\x11service_level_key\x18\x01 \x01(\tB!\xe2A\x01\x02\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,62}$R\x0fserviceLevelKey\x12)\n" +
 	"\bevent_id\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\aeventId\x12E\n" +
@@ -665,7 +2676,7 @@ const file_bpo_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12*\n" +
 	"\x11service_level_key\x18\x02 \x01(\tR\x0fserviceLevelKey\x12?\n" +
 	"\aoutcome\x18\x03 \x01(\x0e2%.bpo.monitoring.v1.MeasurementOutcomeR\aoutcome\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x9b\x04\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xc9\b\n" +
 	"\x10PeriodEvaluation\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12=\n" +
 	"\fperiod_start\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vperiodStart\x129\n" +
@@ -679,7 +2690,22 @@ const file_bpo_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\x03net\x18\t \x01(\v2\x12.bpo.type.v1.MoneyR\x03net\x12 \n" +
 	"\vexplanation\x18\n" +
 	" \x03(\tR\vexplanation\x12?\n" +
-	"\revaluate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\fevaluateTime\"\xa7\x03\n" +
+	"\revaluate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\fevaluateTime\x124\n" +
+	"\x05state\x18\x14 \x01(\x0e2\x1e.bpo.monitoring.v1.PeriodStateR\x05state\x12D\n" +
+	"\x14annual_cap_remaining\x18\x15 \x01(\v2\x12.bpo.type.v1.MoneyR\x12annualCapRemaining\x121\n" +
+	"\n" +
+	"earn_backs\x18\x16 \x01(\v2\x12.bpo.type.v1.MoneyR\tearnBacks\x12(\n" +
+	"\x05bonus\x18\x17 \x01(\v2\x12.bpo.type.v1.MoneyR\x05bonus\x126\n" +
+	"\x05lines\x18\x18 \x03(\v2 .bpo.monitoring.v1.StatementLineR\x05lines\x12C\n" +
+	"\n" +
+	"exclusions\x18\x19 \x03(\v2#.bpo.monitoring.v1.AppliedExclusionR\n" +
+	"exclusions\x12L\n" +
+	"\x10chronic_failures\x18\x1a \x03(\v2!.bpo.monitoring.v1.ChronicFailureR\x0fchronicFailures\x12!\n" +
+	"\fservice_days\x18\x1b \x01(\x05R\vserviceDays\x12\x1f\n" +
+	"\vperiod_days\x18\x1c \x01(\x05R\n" +
+	"periodDays\x12D\n" +
+	"\tstatement\x18\x1d \x01(\tB&\xfaA#\n" +
+	"!monitoring.bpo.acme.com/StatementR\tstatement\"\xca\x04\n" +
 	"\vLevelResult\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x121\n" +
@@ -693,7 +2719,163 @@ const file_bpo_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\aoutcome\x18\b \x01(\x0e2\x1a.bpo.monitoring.v1.OutcomeR\aoutcome\x12+\n" +
 	"\x11measurements_used\x18\t \x01(\x03R\x10measurementsUsed\x12*\n" +
 	"\x06credit\x18\n" +
-	" \x01(\v2\x12.bpo.type.v1.MoneyR\x06credit*\xa0\x01\n" +
+	" \x01(\v2\x12.bpo.type.v1.MoneyR\x06credit\x126\n" +
+	"\x06window\x18\x14 \x01(\x0e2\x1e.bpo.type.v1.MeasurementWindowR\x06window\x129\n" +
+	"\awindows\x18\x15 \x03(\v2\x1f.bpo.monitoring.v1.WindowResultR\awindows\x12.\n" +
+	"\bcredited\x18\x16 \x01(\v2\x12.bpo.type.v1.MoneyR\bcredited\"\x91\x02\n" +
+	"\fWindowResult\x12\x16\n" +
+	"\x06window\x18\x01 \x01(\tR\x06window\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x14\n" +
+	"\x05value\x18\x04 \x01(\tR\x05value\x124\n" +
+	"\aoutcome\x18\x05 \x01(\x0e2\x1a.bpo.monitoring.v1.OutcomeR\aoutcome\x12+\n" +
+	"\x11measurements_used\x18\x06 \x01(\x03R\x10measurementsUsed\"\xd7\x01\n" +
+	"\rStatementLine\x12\x12\n" +
+	"\x04step\x18\x01 \x01(\x05R\x04step\x128\n" +
+	"\x04kind\x18\x02 \x01(\x0e2$.bpo.monitoring.v1.StatementLineKindR\x04kind\x12*\n" +
+	"\x11service_level_key\x18\x03 \x01(\tR\x0fserviceLevelKey\x12*\n" +
+	"\x06amount\x18\x04 \x01(\v2\x12.bpo.type.v1.MoneyR\x06amount\x12 \n" +
+	"\vexplanation\x18\x05 \x01(\tR\vexplanation\"\x82\x02\n" +
+	"\x10AppliedExclusion\x12D\n" +
+	"\texclusion\x18\x01 \x01(\tB&\xfaA#\n" +
+	"!monitoring.bpo.acme.com/ExclusionR\texclusion\x12*\n" +
+	"\x11service_level_key\x18\x02 \x01(\tR\x0fserviceLevelKey\x121\n" +
+	"\x14measurements_removed\x18\x03 \x01(\x03R\x13measurementsRemoved\x12'\n" +
+	"\x0fminutes_removed\x18\x04 \x01(\tR\x0eminutesRemoved\x12 \n" +
+	"\vexplanation\x18\x05 \x01(\tR\vexplanation\"\x93\x01\n" +
+	"\x0eChronicFailure\x12*\n" +
+	"\x11service_level_key\x18\x01 \x01(\tR\x0fserviceLevelKey\x12%\n" +
+	"\x0emissed_periods\x18\x02 \x03(\tR\rmissedPeriods\x12\x16\n" +
+	"\x06misses\x18\x03 \x01(\x05R\x06misses\x12\x16\n" +
+	"\x06window\x18\x04 \x01(\x05R\x06window\"\x97\b\n" +
+	"\x05Alert\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12?\n" +
+	"\x06period\x18\x02 \x01(\tB'\xe2A\x01\x03\xfaA \n" +
+	"\x1emonitoring.bpo.acme.com/PeriodR\x06period\x120\n" +
+	"\x11service_level_key\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\x0fserviceLevelKey\x12E\n" +
+	"\tcondition\x18\x04 \x01(\x0e2!.bpo.monitoring.v1.AlertConditionB\x04\xe2A\x01\x03R\tcondition\x129\n" +
+	"\x05state\x18\x05 \x01(\x0e2\x1d.bpo.monitoring.v1.AlertStateB\x04\xe2A\x01\x03R\x05state\x127\n" +
+	"\x04kind\x18\x06 \x01(\x0e2\x1d.bpo.type.v1.ServiceLevelKindB\x04\xe2A\x01\x03R\x04kind\x12%\n" +
+	"\vbudget_used\x18\a \x01(\tB\x04\xe2A\x01\x03R\n" +
+	"budgetUsed\x12(\n" +
+	"\rburn_rate_24h\x18\b \x01(\tB\x04\xe2A\x01\x03R\vburnRate24h\x12.\n" +
+	"\x10burn_rate_period\x18\t \x01(\tB\x04\xe2A\x01\x03R\x0eburnRatePeriod\x12\x1a\n" +
+	"\x05value\x18\n" +
+	" \x01(\tB\x04\xe2A\x01\x03R\x05value\x12\x1c\n" +
+	"\x06target\x18\v \x01(\tB\x04\xe2A\x01\x03R\x06target\x12\x1e\n" +
+	"\amessage\x18\f \x01(\tB\x04\xe2A\x01\x03R\amessage\x12\x1c\n" +
+	"\x06cursor\x18\r \x01(\tB\x04\xe2A\x01\x03R\x06cursor\x12 \n" +
+	"\bprovider\x18\x0e \x01(\tB\x04\xe2A\x01\x03R\bprovider\x12-\n" +
+	"\x0facknowledged_by\x18\x0f \x01(\tB\x04\xe2A\x01\x03R\x0eacknowledgedBy\x12K\n" +
+	"\x10acknowledge_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\x0facknowledgeTime\x127\n" +
+	"\x14acknowledgement_note\x18\x11 \x01(\tB\x04\xe2A\x01\x03R\x13acknowledgementNote\x12A\n" +
+	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"createTime\x12A\n" +
+	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"updateTime\x12\x18\n" +
+	"\x04etag\x18\x16 \x01(\tB\x04\xe2A\x01\x01R\x04etag:V\xeaAS\n" +
+	"\x1dmonitoring.bpo.acme.com/Alert\x12#contracts/{contract}/alerts/{alert}*\x06alerts2\x05alert\"T\n" +
+	"\n" +
+	"AlertEvent\x12.\n" +
+	"\x05alert\x18\x01 \x01(\v2\x18.bpo.monitoring.v1.AlertR\x05alert\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\"\xbf\x02\n" +
+	"\x11ServiceLevelTrend\x12?\n" +
+	"\bcontract\x18\x01 \x01(\tB#\xfaA \n" +
+	"\x1econtract.bpo.acme.com/ContractR\bcontract\x12*\n" +
+	"\x11service_level_key\x18\x02 \x01(\tR\x0fserviceLevelKey\x12!\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x16\n" +
+	"\x06target\x18\x04 \x01(\tR\x06target\x127\n" +
+	"\n" +
+	"comparator\x18\x05 \x01(\x0e2\x17.bpo.type.v1.ComparatorR\n" +
+	"comparator\x12\x12\n" +
+	"\x04unit\x18\x06 \x01(\tR\x04unit\x125\n" +
+	"\x06points\x18\a \x03(\v2\x1d.bpo.monitoring.v1.TrendPointR\x06points\"\x92\x01\n" +
+	"\n" +
+	"TrendPoint\x12\x16\n" +
+	"\x06period\x18\x01 \x01(\tR\x06period\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x124\n" +
+	"\aoutcome\x18\x03 \x01(\x0e2\x1a.bpo.monitoring.v1.OutcomeR\aoutcome\x12 \n" +
+	"\vprovisional\x18\x04 \x01(\bR\vprovisional\"\x9f\a\n" +
+	"\tScorecard\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12 \n" +
+	"\bprovider\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\bprovider\x12?\n" +
+	"\x06period\x18\x03 \x01(\tB'\xe2A\x01\x03\xfaA \n" +
+	"\x1emonitoring.bpo.acme.com/PeriodR\x06period\x126\n" +
+	"\n" +
+	"period_end\x18\x04 \x01(\v2\x11.google.type.DateB\x04\xe2A\x01\x03R\tperiodEnd\x12'\n" +
+	"\fcritical_met\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\vcriticalMet\x12\x1d\n" +
+	"\akpi_met\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\x06kpiMet\x122\n" +
+	"\x12credits_of_charges\x18\a \x01(\tB\x04\xe2A\x01\x03R\x10creditsOfCharges\x121\n" +
+	"\x12credits_of_at_risk\x18\b \x01(\tB\x04\xe2A\x01\x03R\x0fcreditsOfAtRisk\x12\x1a\n" +
+	"\x05score\x18\t \x01(\x05B\x04\xe2A\x01\x03R\x05score\x12?\n" +
+	"\x05trend\x18\n" +
+	" \x03(\v2#.bpo.monitoring.v1.PeriodScorePointB\x04\xe2A\x01\x03R\x05trend\x12%\n" +
+	"\vtrend_delta\x18\v \x01(\tB\x04\xe2A\x01\x03R\n" +
+	"trendDelta\x12#\n" +
+	"\n" +
+	"levels_met\x18\f \x01(\x05B\x04\xe2A\x01\x03R\tlevelsMet\x12/\n" +
+	"\x10levels_evaluated\x18\r \x01(\x05B\x04\xe2A\x01\x03R\x0flevelsEvaluated\x12&\n" +
+	"\vexplanation\x18\x0e \x03(\tB\x04\xe2A\x01\x03R\vexplanation\x12 \n" +
+	"\breported\x18\x0f \x01(\bB\x04\xe2A\x01\x03R\breported\x12A\n" +
+	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"createTime\x12A\n" +
+	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"updateTime\x12\x18\n" +
+	"\x04etag\x18\x16 \x01(\tB\x04\xe2A\x01\x01R\x04etag:j\xeaAg\n" +
+	"!monitoring.bpo.acme.com/Scorecard\x12+contracts/{contract}/scorecards/{scorecard}*\n" +
+	"scorecards2\tscorecard\"@\n" +
+	"\x10PeriodScorePoint\x12\x16\n" +
+	"\x06period\x18\x01 \x01(\tR\x06period\x12\x14\n" +
+	"\x05score\x18\x02 \x01(\x05R\x05score\"\x8c\t\n" +
+	"\x06Review\x12\x18\n" +
+	"\x04name\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x04name\x12/\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\f\xe2A\x01\x02\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12E\n" +
+	"\ffirst_period\x18\x03 \x01(\tB\"\xe2A\x02\x02\x05\xbaH\x1a\xd8\x01\x01r\x152\x13^[0-9]{4}-[0-9]{2}$R\vfirstPeriod\x12C\n" +
+	"\vlast_period\x18\x04 \x01(\tB\"\xe2A\x02\x02\x05\xbaH\x1a\xd8\x01\x01r\x152\x13^[0-9]{4}-[0-9]{2}$R\n" +
+	"lastPeriod\x12:\n" +
+	"\x05state\x18\x05 \x01(\x0e2\x1e.bpo.monitoring.v1.ReviewStateB\x04\xe2A\x01\x03R\x05state\x12 \n" +
+	"\bprovider\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\bprovider\x12?\n" +
+	"\aperiods\x18\a \x03(\v2\x1f.bpo.monitoring.v1.ReviewPeriodB\x04\xe2A\x01\x03R\aperiods\x12)\n" +
+	"\ralert_summary\x18\b \x03(\tB\x04\xe2A\x01\x03R\falertSummary\x12%\n" +
+	"\valert_count\x18\t \x01(\x05B\x04\xe2A\x01\x03R\n" +
+	"alertCount\x128\n" +
+	"\x15chronic_failure_right\x18\n" +
+	" \x01(\bB\x04\xe2A\x01\x03R\x13chronicFailureRight\x121\n" +
+	"\bfindings\x18\v \x03(\tB\x15\xe2A\x01\x01\xbaH\x0e\x92\x01\v\x102\"\ar\x05\x10\x01\x18\xd0\x0fR\bfindings\x12N\n" +
+	"\faction_items\x18\f \x03(\v2\x1d.bpo.monitoring.v1.ActionItemB\f\xe2A\x01\x01\xbaH\x05\x92\x01\x02\x102R\vactionItems\x12C\n" +
+	"\bdecision\x18\r \x01(\x0e2!.bpo.monitoring.v1.ReviewDecisionB\x04\xe2A\x01\x03R\bdecision\x123\n" +
+	"\x12decision_rationale\x18\x0e \x01(\tB\x04\xe2A\x01\x03R\x11decisionRationale\x12#\n" +
+	"\n" +
+	"decided_by\x18\x0f \x01(\tB\x04\xe2A\x01\x03R\tdecidedBy\x12A\n" +
+	"\vdecide_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"decideTime\x12\x1e\n" +
+	"\acreator\x18\x11 \x01(\tB\x04\xe2A\x01\x03R\acreator\x12A\n" +
+	"\vcreate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"createTime\x12A\n" +
+	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"updateTime\x12\x18\n" +
+	"\x04etag\x18\x16 \x01(\tB\x04\xe2A\x01\x01R\x04etag:[\xeaAX\n" +
+	"\x1emonitoring.bpo.acme.com/Review\x12%contracts/{contract}/reviews/{review}*\areviews2\x06review\"\xba\x02\n" +
+	"\fReviewPeriod\x12\x16\n" +
+	"\x06period\x18\x01 \x01(\tR\x06period\x12 \n" +
+	"\vprovisional\x18\x02 \x01(\bR\vprovisional\x12\x1d\n" +
+	"\n" +
+	"levels_met\x18\x03 \x01(\tR\tlevelsMet\x12\x16\n" +
+	"\x06missed\x18\x04 \x03(\tR\x06missed\x12,\n" +
+	"\acharges\x18\x05 \x01(\v2\x12.bpo.type.v1.MoneyR\acharges\x12,\n" +
+	"\acredits\x18\x06 \x01(\v2\x12.bpo.type.v1.MoneyR\acredits\x12$\n" +
+	"\x03net\x18\a \x01(\v2\x12.bpo.type.v1.MoneyR\x03net\x12\x19\n" +
+	"\x05score\x18\b \x01(\x05H\x00R\x05score\x88\x01\x01\x12\x12\n" +
+	"\x04note\x18\t \x01(\tR\x04noteB\b\n" +
+	"\x06_score\"\xde\x01\n" +
+	"\n" +
+	"ActionItem\x120\n" +
+	"\vdescription\x18\x01 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\vdescription\x12$\n" +
+	"\x05owner\x18\x02 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05owner\x128\n" +
+	"\bdue_date\x18\x03 \x01(\v2\x11.google.type.DateB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\adueDate\x12>\n" +
+	"\x05state\x18\x04 \x01(\x0e2\".bpo.monitoring.v1.ActionItemStateB\x04\xe2A\x01\x01R\x05state*\xa0\x01\n" +
 	"\x12MeasurementOutcome\x12#\n" +
 	"\x1fMEASUREMENT_OUTCOME_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cMEASUREMENT_OUTCOME_ACCEPTED\x10\x01\x12!\n" +
@@ -703,7 +2885,49 @@ const file_bpo_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vOUTCOME_MET\x10\x01\x12\x12\n" +
 	"\x0eOUTCOME_MISSED\x10\x02\x12\x13\n" +
-	"\x0fOUTCOME_NO_DATA\x10\x03B;Z9github.com/acme/bpo/gen/go/bpo/monitoring/v1;monitoringv1b\x06proto3"
+	"\x0fOUTCOME_NO_DATA\x10\x03*[\n" +
+	"\vPeriodState\x12\x1c\n" +
+	"\x18PERIOD_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11PERIOD_STATE_OPEN\x10\x01\x12\x17\n" +
+	"\x13PERIOD_STATE_CLOSED\x10\x02*\xe3\x02\n" +
+	"\x11StatementLineKind\x12#\n" +
+	"\x1fSTATEMENT_LINE_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aSTATEMENT_LINE_KIND_CHARGE\x10\x01\x12\x1f\n" +
+	"\x1bSTATEMENT_LINE_KIND_CHARGES\x10\x02\x12\x1f\n" +
+	"\x1bSTATEMENT_LINE_KIND_AT_RISK\x10\x03\x12\x1e\n" +
+	"\x1aSTATEMENT_LINE_KIND_CREDIT\x10\x04\x12\x1f\n" +
+	"\x1bSTATEMENT_LINE_KIND_CREDITS\x10\x05\x12!\n" +
+	"\x1dSTATEMENT_LINE_KIND_EARN_BACK\x10\x06\x12\x1d\n" +
+	"\x19STATEMENT_LINE_KIND_BONUS\x10\a\x12\x1b\n" +
+	"\x17STATEMENT_LINE_KIND_NET\x10\b\x12'\n" +
+	"#STATEMENT_LINE_KIND_CHRONIC_FAILURE\x10\t*\xcb\x01\n" +
+	"\x0eAlertCondition\x12\x1f\n" +
+	"\x1bALERT_CONDITION_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19ALERT_CONDITION_BUDGET_50\x10\x01\x12\x1d\n" +
+	"\x19ALERT_CONDITION_BUDGET_75\x10\x02\x12\x1a\n" +
+	"\x16ALERT_CONDITION_MISSED\x10\x03\x12\x1d\n" +
+	"\x19ALERT_CONDITION_BURN_RATE\x10\x04\x12\x1f\n" +
+	"\x1bALERT_CONDITION_NO_DATA_24H\x10\x05*]\n" +
+	"\n" +
+	"AlertState\x12\x1b\n" +
+	"\x17ALERT_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10ALERT_STATE_OPEN\x10\x01\x12\x1c\n" +
+	"\x18ALERT_STATE_ACKNOWLEDGED\x10\x02*\x8d\x01\n" +
+	"\x0fActionItemState\x12!\n" +
+	"\x1dACTION_ITEM_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16ACTION_ITEM_STATE_OPEN\x10\x01\x12\x1a\n" +
+	"\x16ACTION_ITEM_STATE_DONE\x10\x02\x12\x1f\n" +
+	"\x1bACTION_ITEM_STATE_CANCELLED\x10\x03*\\\n" +
+	"\vReviewState\x12\x1c\n" +
+	"\x18REVIEW_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11REVIEW_STATE_OPEN\x10\x01\x12\x18\n" +
+	"\x14REVIEW_STATE_DECIDED\x10\x02*\xbc\x01\n" +
+	"\x0eReviewDecision\x12\x1f\n" +
+	"\x1bREVIEW_DECISION_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18REVIEW_DECISION_CONTINUE\x10\x01\x12$\n" +
+	" REVIEW_DECISION_IMPROVEMENT_PLAN\x10\x02\x12\x1c\n" +
+	"\x18REVIEW_DECISION_ESCALATE\x10\x03\x12'\n" +
+	"#REVIEW_DECISION_TERMINATE_FOR_CAUSE\x10\x04B;Z9github.com/acme/bpo/gen/go/bpo/monitoring/v1;monitoringv1b\x06proto3"
 
 var (
 	file_bpo_monitoring_v1_monitoring_proto_rawDescOnce sync.Once
@@ -717,46 +2941,109 @@ func file_bpo_monitoring_v1_monitoring_proto_rawDescGZIP() []byte {
 	return file_bpo_monitoring_v1_monitoring_proto_rawDescData
 }
 
-var file_bpo_monitoring_v1_monitoring_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_bpo_monitoring_v1_monitoring_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_bpo_monitoring_v1_monitoring_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
+var file_bpo_monitoring_v1_monitoring_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_bpo_monitoring_v1_monitoring_proto_goTypes = []any{
 	(MeasurementOutcome)(0),       // 0: bpo.monitoring.v1.MeasurementOutcome
 	(Outcome)(0),                  // 1: bpo.monitoring.v1.Outcome
-	(*Measurement)(nil),           // 2: bpo.monitoring.v1.Measurement
-	(*Outage)(nil),                // 3: bpo.monitoring.v1.Outage
-	(*MeasurementResult)(nil),     // 4: bpo.monitoring.v1.MeasurementResult
-	(*PeriodEvaluation)(nil),      // 5: bpo.monitoring.v1.PeriodEvaluation
-	(*LevelResult)(nil),           // 6: bpo.monitoring.v1.LevelResult
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
-	(*v1.Money)(nil),              // 8: bpo.type.v1.Money
-	(v1.ServiceLevelKind)(0),      // 9: bpo.type.v1.ServiceLevelKind
-	(v1.Aggregation)(0),           // 10: bpo.type.v1.Aggregation
-	(v1.Comparator)(0),            // 11: bpo.type.v1.Comparator
+	(PeriodState)(0),              // 2: bpo.monitoring.v1.PeriodState
+	(StatementLineKind)(0),        // 3: bpo.monitoring.v1.StatementLineKind
+	(AlertCondition)(0),           // 4: bpo.monitoring.v1.AlertCondition
+	(AlertState)(0),               // 5: bpo.monitoring.v1.AlertState
+	(ActionItemState)(0),          // 6: bpo.monitoring.v1.ActionItemState
+	(ReviewState)(0),              // 7: bpo.monitoring.v1.ReviewState
+	(ReviewDecision)(0),           // 8: bpo.monitoring.v1.ReviewDecision
+	(*Measurement)(nil),           // 9: bpo.monitoring.v1.Measurement
+	(*Outage)(nil),                // 10: bpo.monitoring.v1.Outage
+	(*MeasurementResult)(nil),     // 11: bpo.monitoring.v1.MeasurementResult
+	(*PeriodEvaluation)(nil),      // 12: bpo.monitoring.v1.PeriodEvaluation
+	(*LevelResult)(nil),           // 13: bpo.monitoring.v1.LevelResult
+	(*WindowResult)(nil),          // 14: bpo.monitoring.v1.WindowResult
+	(*StatementLine)(nil),         // 15: bpo.monitoring.v1.StatementLine
+	(*AppliedExclusion)(nil),      // 16: bpo.monitoring.v1.AppliedExclusion
+	(*ChronicFailure)(nil),        // 17: bpo.monitoring.v1.ChronicFailure
+	(*Alert)(nil),                 // 18: bpo.monitoring.v1.Alert
+	(*AlertEvent)(nil),            // 19: bpo.monitoring.v1.AlertEvent
+	(*ServiceLevelTrend)(nil),     // 20: bpo.monitoring.v1.ServiceLevelTrend
+	(*TrendPoint)(nil),            // 21: bpo.monitoring.v1.TrendPoint
+	(*Scorecard)(nil),             // 22: bpo.monitoring.v1.Scorecard
+	(*PeriodScorePoint)(nil),      // 23: bpo.monitoring.v1.PeriodScorePoint
+	(*Review)(nil),                // 24: bpo.monitoring.v1.Review
+	(*ReviewPeriod)(nil),          // 25: bpo.monitoring.v1.ReviewPeriod
+	(*ActionItem)(nil),            // 26: bpo.monitoring.v1.ActionItem
+	(*timestamppb.Timestamp)(nil), // 27: google.protobuf.Timestamp
+	(*v1.Money)(nil),              // 28: bpo.type.v1.Money
+	(v1.ServiceLevelKind)(0),      // 29: bpo.type.v1.ServiceLevelKind
+	(v1.Aggregation)(0),           // 30: bpo.type.v1.Aggregation
+	(v1.Comparator)(0),            // 31: bpo.type.v1.Comparator
+	(v1.MeasurementWindow)(0),     // 32: bpo.type.v1.MeasurementWindow
+	(*date.Date)(nil),             // 33: google.type.Date
 }
 var file_bpo_monitoring_v1_monitoring_proto_depIdxs = []int32{
-	7,  // 0: bpo.monitoring.v1.Measurement.event_time:type_name -> google.protobuf.Timestamp
-	3,  // 1: bpo.monitoring.v1.Measurement.outage:type_name -> bpo.monitoring.v1.Outage
-	7,  // 2: bpo.monitoring.v1.Outage.start_time:type_name -> google.protobuf.Timestamp
-	7,  // 3: bpo.monitoring.v1.Outage.end_time:type_name -> google.protobuf.Timestamp
+	27, // 0: bpo.monitoring.v1.Measurement.event_time:type_name -> google.protobuf.Timestamp
+	10, // 1: bpo.monitoring.v1.Measurement.outage:type_name -> bpo.monitoring.v1.Outage
+	27, // 2: bpo.monitoring.v1.Outage.start_time:type_name -> google.protobuf.Timestamp
+	27, // 3: bpo.monitoring.v1.Outage.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: bpo.monitoring.v1.MeasurementResult.outcome:type_name -> bpo.monitoring.v1.MeasurementOutcome
-	7,  // 5: bpo.monitoring.v1.PeriodEvaluation.period_start:type_name -> google.protobuf.Timestamp
-	7,  // 6: bpo.monitoring.v1.PeriodEvaluation.period_end:type_name -> google.protobuf.Timestamp
-	6,  // 7: bpo.monitoring.v1.PeriodEvaluation.results:type_name -> bpo.monitoring.v1.LevelResult
-	8,  // 8: bpo.monitoring.v1.PeriodEvaluation.charges:type_name -> bpo.type.v1.Money
-	8,  // 9: bpo.monitoring.v1.PeriodEvaluation.at_risk_amount:type_name -> bpo.type.v1.Money
-	8,  // 10: bpo.monitoring.v1.PeriodEvaluation.credits:type_name -> bpo.type.v1.Money
-	8,  // 11: bpo.monitoring.v1.PeriodEvaluation.net:type_name -> bpo.type.v1.Money
-	7,  // 12: bpo.monitoring.v1.PeriodEvaluation.evaluate_time:type_name -> google.protobuf.Timestamp
-	9,  // 13: bpo.monitoring.v1.LevelResult.kind:type_name -> bpo.type.v1.ServiceLevelKind
-	10, // 14: bpo.monitoring.v1.LevelResult.aggregation:type_name -> bpo.type.v1.Aggregation
-	11, // 15: bpo.monitoring.v1.LevelResult.comparator:type_name -> bpo.type.v1.Comparator
-	1,  // 16: bpo.monitoring.v1.LevelResult.outcome:type_name -> bpo.monitoring.v1.Outcome
-	8,  // 17: bpo.monitoring.v1.LevelResult.credit:type_name -> bpo.type.v1.Money
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	27, // 5: bpo.monitoring.v1.PeriodEvaluation.period_start:type_name -> google.protobuf.Timestamp
+	27, // 6: bpo.monitoring.v1.PeriodEvaluation.period_end:type_name -> google.protobuf.Timestamp
+	13, // 7: bpo.monitoring.v1.PeriodEvaluation.results:type_name -> bpo.monitoring.v1.LevelResult
+	28, // 8: bpo.monitoring.v1.PeriodEvaluation.charges:type_name -> bpo.type.v1.Money
+	28, // 9: bpo.monitoring.v1.PeriodEvaluation.at_risk_amount:type_name -> bpo.type.v1.Money
+	28, // 10: bpo.monitoring.v1.PeriodEvaluation.credits:type_name -> bpo.type.v1.Money
+	28, // 11: bpo.monitoring.v1.PeriodEvaluation.net:type_name -> bpo.type.v1.Money
+	27, // 12: bpo.monitoring.v1.PeriodEvaluation.evaluate_time:type_name -> google.protobuf.Timestamp
+	2,  // 13: bpo.monitoring.v1.PeriodEvaluation.state:type_name -> bpo.monitoring.v1.PeriodState
+	28, // 14: bpo.monitoring.v1.PeriodEvaluation.annual_cap_remaining:type_name -> bpo.type.v1.Money
+	28, // 15: bpo.monitoring.v1.PeriodEvaluation.earn_backs:type_name -> bpo.type.v1.Money
+	28, // 16: bpo.monitoring.v1.PeriodEvaluation.bonus:type_name -> bpo.type.v1.Money
+	15, // 17: bpo.monitoring.v1.PeriodEvaluation.lines:type_name -> bpo.monitoring.v1.StatementLine
+	16, // 18: bpo.monitoring.v1.PeriodEvaluation.exclusions:type_name -> bpo.monitoring.v1.AppliedExclusion
+	17, // 19: bpo.monitoring.v1.PeriodEvaluation.chronic_failures:type_name -> bpo.monitoring.v1.ChronicFailure
+	29, // 20: bpo.monitoring.v1.LevelResult.kind:type_name -> bpo.type.v1.ServiceLevelKind
+	30, // 21: bpo.monitoring.v1.LevelResult.aggregation:type_name -> bpo.type.v1.Aggregation
+	31, // 22: bpo.monitoring.v1.LevelResult.comparator:type_name -> bpo.type.v1.Comparator
+	1,  // 23: bpo.monitoring.v1.LevelResult.outcome:type_name -> bpo.monitoring.v1.Outcome
+	28, // 24: bpo.monitoring.v1.LevelResult.credit:type_name -> bpo.type.v1.Money
+	32, // 25: bpo.monitoring.v1.LevelResult.window:type_name -> bpo.type.v1.MeasurementWindow
+	14, // 26: bpo.monitoring.v1.LevelResult.windows:type_name -> bpo.monitoring.v1.WindowResult
+	28, // 27: bpo.monitoring.v1.LevelResult.credited:type_name -> bpo.type.v1.Money
+	27, // 28: bpo.monitoring.v1.WindowResult.start_time:type_name -> google.protobuf.Timestamp
+	27, // 29: bpo.monitoring.v1.WindowResult.end_time:type_name -> google.protobuf.Timestamp
+	1,  // 30: bpo.monitoring.v1.WindowResult.outcome:type_name -> bpo.monitoring.v1.Outcome
+	3,  // 31: bpo.monitoring.v1.StatementLine.kind:type_name -> bpo.monitoring.v1.StatementLineKind
+	28, // 32: bpo.monitoring.v1.StatementLine.amount:type_name -> bpo.type.v1.Money
+	4,  // 33: bpo.monitoring.v1.Alert.condition:type_name -> bpo.monitoring.v1.AlertCondition
+	5,  // 34: bpo.monitoring.v1.Alert.state:type_name -> bpo.monitoring.v1.AlertState
+	29, // 35: bpo.monitoring.v1.Alert.kind:type_name -> bpo.type.v1.ServiceLevelKind
+	27, // 36: bpo.monitoring.v1.Alert.acknowledge_time:type_name -> google.protobuf.Timestamp
+	27, // 37: bpo.monitoring.v1.Alert.create_time:type_name -> google.protobuf.Timestamp
+	27, // 38: bpo.monitoring.v1.Alert.update_time:type_name -> google.protobuf.Timestamp
+	18, // 39: bpo.monitoring.v1.AlertEvent.alert:type_name -> bpo.monitoring.v1.Alert
+	31, // 40: bpo.monitoring.v1.ServiceLevelTrend.comparator:type_name -> bpo.type.v1.Comparator
+	21, // 41: bpo.monitoring.v1.ServiceLevelTrend.points:type_name -> bpo.monitoring.v1.TrendPoint
+	1,  // 42: bpo.monitoring.v1.TrendPoint.outcome:type_name -> bpo.monitoring.v1.Outcome
+	33, // 43: bpo.monitoring.v1.Scorecard.period_end:type_name -> google.type.Date
+	23, // 44: bpo.monitoring.v1.Scorecard.trend:type_name -> bpo.monitoring.v1.PeriodScorePoint
+	27, // 45: bpo.monitoring.v1.Scorecard.create_time:type_name -> google.protobuf.Timestamp
+	27, // 46: bpo.monitoring.v1.Scorecard.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 47: bpo.monitoring.v1.Review.state:type_name -> bpo.monitoring.v1.ReviewState
+	25, // 48: bpo.monitoring.v1.Review.periods:type_name -> bpo.monitoring.v1.ReviewPeriod
+	26, // 49: bpo.monitoring.v1.Review.action_items:type_name -> bpo.monitoring.v1.ActionItem
+	8,  // 50: bpo.monitoring.v1.Review.decision:type_name -> bpo.monitoring.v1.ReviewDecision
+	27, // 51: bpo.monitoring.v1.Review.decide_time:type_name -> google.protobuf.Timestamp
+	27, // 52: bpo.monitoring.v1.Review.create_time:type_name -> google.protobuf.Timestamp
+	27, // 53: bpo.monitoring.v1.Review.update_time:type_name -> google.protobuf.Timestamp
+	28, // 54: bpo.monitoring.v1.ReviewPeriod.charges:type_name -> bpo.type.v1.Money
+	28, // 55: bpo.monitoring.v1.ReviewPeriod.credits:type_name -> bpo.type.v1.Money
+	28, // 56: bpo.monitoring.v1.ReviewPeriod.net:type_name -> bpo.type.v1.Money
+	33, // 57: bpo.monitoring.v1.ActionItem.due_date:type_name -> google.type.Date
+	6,  // 58: bpo.monitoring.v1.ActionItem.state:type_name -> bpo.monitoring.v1.ActionItemState
+	59, // [59:59] is the sub-list for method output_type
+	59, // [59:59] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_bpo_monitoring_v1_monitoring_proto_init() }
@@ -765,13 +3052,14 @@ func file_bpo_monitoring_v1_monitoring_proto_init() {
 		return
 	}
 	file_bpo_monitoring_v1_monitoring_proto_msgTypes[0].OneofWrappers = []any{}
+	file_bpo_monitoring_v1_monitoring_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_monitoring_v1_monitoring_proto_rawDesc), len(file_bpo_monitoring_v1_monitoring_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   5,
+			NumEnums:      9,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -12,6 +12,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -542,11 +543,892 @@ func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
 	return nil
 }
 
+// Request for ListAlerts.
+type ListAlertsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contract, `contracts/{contract}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum number of alerts: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `state`, `condition`, `service_level_key`, `period`, e.g.
+	// `state = OPEN AND condition = BUDGET_75`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAlertsRequest) Reset() {
+	*x = ListAlertsRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAlertsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAlertsRequest) ProtoMessage() {}
+
+func (x *ListAlertsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAlertsRequest.ProtoReflect.Descriptor instead.
+func (*ListAlertsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListAlertsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListAlertsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAlertsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListAlertsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListAlerts.
+type ListAlertsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page.
+	Alerts []*Alert `protobuf:"bytes,1,rep,name=alerts,proto3" json:"alerts,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAlertsResponse) Reset() {
+	*x = ListAlertsResponse{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAlertsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAlertsResponse) ProtoMessage() {}
+
+func (x *ListAlertsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAlertsResponse.ProtoReflect.Descriptor instead.
+func (*ListAlertsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListAlertsResponse) GetAlerts() []*Alert {
+	if x != nil {
+		return x.Alerts
+	}
+	return nil
+}
+
+func (x *ListAlertsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for AcknowledgeAlert.
+type AcknowledgeAlertRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/alerts/{alert}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What is being done about it.
+	Note string `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	// The alert's etag: ABORTED when it changed since.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcknowledgeAlertRequest) Reset() {
+	*x = AcknowledgeAlertRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcknowledgeAlertRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcknowledgeAlertRequest) ProtoMessage() {}
+
+func (x *AcknowledgeAlertRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcknowledgeAlertRequest.ProtoReflect.Descriptor instead.
+func (*AcknowledgeAlertRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AcknowledgeAlertRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AcknowledgeAlertRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *AcknowledgeAlertRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *AcknowledgeAlertRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for WatchAlerts.
+type WatchAlertsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contract, `contracts/{contract}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Resume after this cursor (an AlertEvent's `cursor`); empty replays
+	// every alert of the contract.
+	AfterCursor   string `protobuf:"bytes,2,opt,name=after_cursor,json=afterCursor,proto3" json:"after_cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchAlertsRequest) Reset() {
+	*x = WatchAlertsRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchAlertsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchAlertsRequest) ProtoMessage() {}
+
+func (x *WatchAlertsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchAlertsRequest.ProtoReflect.Descriptor instead.
+func (*WatchAlertsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *WatchAlertsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *WatchAlertsRequest) GetAfterCursor() string {
+	if x != nil {
+		return x.AfterCursor
+	}
+	return ""
+}
+
+// Request for GetServiceLevelTrend.
+type GetServiceLevelTrendRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contract, `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The service level's key.
+	ServiceLevelKey string `protobuf:"bytes,2,opt,name=service_level_key,json=serviceLevelKey,proto3" json:"service_level_key,omitempty"`
+	// How many periods, ending with the current one: default 12, at most 36.
+	Periods       int32 `protobuf:"varint,3,opt,name=periods,proto3" json:"periods,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetServiceLevelTrendRequest) Reset() {
+	*x = GetServiceLevelTrendRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetServiceLevelTrendRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetServiceLevelTrendRequest) ProtoMessage() {}
+
+func (x *GetServiceLevelTrendRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetServiceLevelTrendRequest.ProtoReflect.Descriptor instead.
+func (*GetServiceLevelTrendRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetServiceLevelTrendRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GetServiceLevelTrendRequest) GetServiceLevelKey() string {
+	if x != nil {
+		return x.ServiceLevelKey
+	}
+	return ""
+}
+
+func (x *GetServiceLevelTrendRequest) GetPeriods() int32 {
+	if x != nil {
+		return x.Periods
+	}
+	return 0
+}
+
+// Request for GetScorecard.
+type GetScorecardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/scorecards/{scorecard}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetScorecardRequest) Reset() {
+	*x = GetScorecardRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetScorecardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetScorecardRequest) ProtoMessage() {}
+
+func (x *GetScorecardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetScorecardRequest.ProtoReflect.Descriptor instead.
+func (*GetScorecardRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetScorecardRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListScorecards.
+type ListScorecardsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contract, `contracts/{contract}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum number: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `reported`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListScorecardsRequest) Reset() {
+	*x = ListScorecardsRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListScorecardsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListScorecardsRequest) ProtoMessage() {}
+
+func (x *ListScorecardsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListScorecardsRequest.ProtoReflect.Descriptor instead.
+func (*ListScorecardsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListScorecardsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListScorecardsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListScorecardsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListScorecardsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListScorecards.
+type ListScorecardsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page, by period.
+	Scorecards []*Scorecard `protobuf:"bytes,1,rep,name=scorecards,proto3" json:"scorecards,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListScorecardsResponse) Reset() {
+	*x = ListScorecardsResponse{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListScorecardsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListScorecardsResponse) ProtoMessage() {}
+
+func (x *ListScorecardsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListScorecardsResponse.ProtoReflect.Descriptor instead.
+func (*ListScorecardsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListScorecardsResponse) GetScorecards() []*Scorecard {
+	if x != nil {
+		return x.Scorecards
+	}
+	return nil
+}
+
+func (x *ListScorecardsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for CreateReview.
+type CreateReviewRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contract, `contracts/{contract}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The review: `display_name`, `first_period`, `last_period`, and
+	// optionally `findings` and `action_items`.
+	Review *Review `protobuf:"bytes,2,opt,name=review,proto3" json:"review,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateReviewRequest) Reset() {
+	*x = CreateReviewRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateReviewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateReviewRequest) ProtoMessage() {}
+
+func (x *CreateReviewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateReviewRequest.ProtoReflect.Descriptor instead.
+func (*CreateReviewRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CreateReviewRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *CreateReviewRequest) GetReview() *Review {
+	if x != nil {
+		return x.Review
+	}
+	return nil
+}
+
+func (x *CreateReviewRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for GetReview.
+type GetReviewRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/reviews/{review}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReviewRequest) Reset() {
+	*x = GetReviewRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReviewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReviewRequest) ProtoMessage() {}
+
+func (x *GetReviewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReviewRequest.ProtoReflect.Descriptor instead.
+func (*GetReviewRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetReviewRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request for ListReviews.
+type ListReviewsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The contract, `contracts/{contract}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum number: default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// `next_page_token` of the previous page.
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Terms on `state` (OPEN, DECIDED) and `decision`.
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReviewsRequest) Reset() {
+	*x = ListReviewsRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReviewsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReviewsRequest) ProtoMessage() {}
+
+func (x *ListReviewsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReviewsRequest.ProtoReflect.Descriptor instead.
+func (*ListReviewsRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListReviewsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListReviewsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListReviewsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListReviewsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+// Response of ListReviews.
+type ListReviewsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page, by creation.
+	Reviews []*Review `protobuf:"bytes,1,rep,name=reviews,proto3" json:"reviews,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReviewsResponse) Reset() {
+	*x = ListReviewsResponse{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReviewsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReviewsResponse) ProtoMessage() {}
+
+func (x *ListReviewsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReviewsResponse.ProtoReflect.Descriptor instead.
+func (*ListReviewsResponse) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListReviewsResponse) GetReviews() []*Review {
+	if x != nil {
+		return x.Reviews
+	}
+	return nil
+}
+
+func (x *ListReviewsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for UpdateReview.
+type UpdateReviewRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The review with its `name` and the fields to change.
+	Review *Review `protobuf:"bytes,1,opt,name=review,proto3" json:"review,omitempty"`
+	// The fields to change: `display_name`, `findings`, `action_items`.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateReviewRequest) Reset() {
+	*x = UpdateReviewRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateReviewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateReviewRequest) ProtoMessage() {}
+
+func (x *UpdateReviewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateReviewRequest.ProtoReflect.Descriptor instead.
+func (*UpdateReviewRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *UpdateReviewRequest) GetReview() *Review {
+	if x != nil {
+		return x.Review
+	}
+	return nil
+}
+
+func (x *UpdateReviewRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateReviewRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Request for DecideReview.
+type DecideReviewRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}/reviews/{review}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The decision.
+	Decision ReviewDecision `protobuf:"varint,2,opt,name=decision,proto3,enum=bpo.monitoring.v1.ReviewDecision" json:"decision,omitempty"`
+	// Why.
+	Rationale string `protobuf:"bytes,3,opt,name=rationale,proto3" json:"rationale,omitempty"`
+	// The review's etag: ABORTED when it changed since.
+	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideReviewRequest) Reset() {
+	*x = DecideReviewRequest{}
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideReviewRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideReviewRequest) ProtoMessage() {}
+
+func (x *DecideReviewRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_monitoring_v1_monitoring_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideReviewRequest.ProtoReflect.Descriptor instead.
+func (*DecideReviewRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DecideReviewRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DecideReviewRequest) GetDecision() ReviewDecision {
+	if x != nil {
+		return x.Decision
+	}
+	return ReviewDecision_REVIEW_DECISION_UNSPECIFIED
+}
+
+func (x *DecideReviewRequest) GetRationale() string {
+	if x != nil {
+		return x.Rationale
+	}
+	return ""
+}
+
+func (x *DecideReviewRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *DecideReviewRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 var File_bpo_monitoring_v1_monitoring_service_proto protoreflect.FileDescriptor
 
 const file_bpo_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\n" +
-	"*bpo/monitoring/v1/monitoring_service.proto\x12\x11bpo.monitoring.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\"bpo/monitoring/v1/monitoring.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\"\xdb\x01\n" +
+	"*bpo/monitoring/v1/monitoring_service.proto\x12\x11bpo.monitoring.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\"bpo/monitoring/v1/monitoring.proto\x1a!bpo/monitoring/v1/month_end.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\"\xdb\x01\n" +
 	"\x1eBatchCreateMeasurementsRequest\x12d\n" +
 	"\x06parent\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
 	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12S\n" +
@@ -587,14 +1469,107 @@ const file_bpo_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"checkpoint\x18\x01 \x01(\v2\x1d.bpo.audit.v1.AuditCheckpointB\x04\xe2A\x01\x01R\n" +
 	"checkpoint\"X\n" +
 	"\x16VerifyAuditLogResponse\x12>\n" +
-	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification2\x80\x06\n" +
+	"\fverification\x18\x01 \x01(\v2\x1a.bpo.audit.v1.VerificationR\fverification\"\xf8\x01\n" +
+	"\x11ListAlertsRequest\x12c\n" +
+	"\x06parent\x18\x01 \x01(\tBK\xe2A\x01\x02\xfaA\x1f\x12\x1dmonitoring.bpo.acme.com/Alert\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"n\n" +
+	"\x12ListAlertsResponse\x120\n" +
+	"\x06alerts\x18\x01 \x03(\v2\x18.bpo.monitoring.v1.AlertR\x06alerts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x02\n" +
+	"\x17AcknowledgeAlertRequest\x12y\n" +
+	"\x04name\x18\x01 \x01(\tBe\xe2A\x01\x02\xfaA\x1f\n" +
+	"\x1dmonitoring.bpo.acme.com/Alert\xbaH<r:28^contracts/[0-9A-Za-z-]{1,64}/alerts/[0-9A-Za-z-]{1,64}$R\x04name\x12 \n" +
+	"\x04note\x18\x02 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x04note\x12 \n" +
+	"\x04etag\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xc8\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xa9\x01\n" +
+	"\x12WatchAlertsRequest\x12c\n" +
+	"\x06parent\x18\x01 \x01(\tBK\xe2A\x01\x02\xfaA\x1f\x12\x1dmonitoring.bpo.acme.com/Alert\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12.\n" +
+	"\fafter_cursor\x18\x02 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\vafterCursor\"\xf7\x01\n" +
+	"\x1bGetServiceLevelTrendRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12M\n" +
+	"\x11service_level_key\x18\x02 \x01(\tB!\xe2A\x01\x02\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,62}$R\x0fserviceLevelKey\x12'\n" +
+	"\aperiods\x18\x03 \x01(\x05B\r\xe2A\x01\x01\xbaH\x06\x1a\x04\x18$(\x00R\aperiods\"\x99\x01\n" +
+	"\x13GetScorecardRequest\x12\x81\x01\n" +
+	"\x04name\x18\x01 \x01(\tBm\xe2A\x01\x02\xfaA#\n" +
+	"!monitoring.bpo.acme.com/Scorecard\xbaH@r>2<^contracts/[0-9A-Za-z-]{1,64}/scorecards/[0-9A-Za-z-]{1,64}$R\x04name\"\x80\x02\n" +
+	"\x15ListScorecardsRequest\x12g\n" +
+	"\x06parent\x18\x01 \x01(\tBO\xe2A\x01\x02\xfaA#\x12!monitoring.bpo.acme.com/Scorecard\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"~\n" +
+	"\x16ListScorecardsResponse\x12<\n" +
+	"\n" +
+	"scorecards\x18\x01 \x03(\v2\x1c.bpo.monitoring.v1.ScorecardR\n" +
+	"scorecards\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe6\x01\n" +
+	"\x13CreateReviewRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \x12\x1emonitoring.bpo.acme.com/Review\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12=\n" +
+	"\x06review\x18\x02 \x01(\v2\x19.bpo.monitoring.v1.ReviewB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x06review\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\x8f\x01\n" +
+	"\x10GetReviewRequest\x12{\n" +
+	"\x04name\x18\x01 \x01(\tBg\xe2A\x01\x02\xfaA \n" +
+	"\x1emonitoring.bpo.acme.com/Review\xbaH=r;29^contracts/[0-9A-Za-z-]{1,64}/reviews/[0-9A-Za-z-]{1,64}$R\x04name\"\xfa\x01\n" +
+	"\x12ListReviewsRequest\x12d\n" +
+	"\x06parent\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \x12\x1emonitoring.bpo.acme.com/Review\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\xe2A\x01\x01\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12+\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\x12$\n" +
+	"\x06filter\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"r\n" +
+	"\x13ListReviewsResponse\x123\n" +
+	"\areviews\x18\x01 \x03(\v2\x19.bpo.monitoring.v1.ReviewR\areviews\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc3\x01\n" +
+	"\x13UpdateReviewRequest\x12=\n" +
+	"\x06review\x18\x01 \x01(\v2\x19.bpo.monitoring.v1.ReviewB\n" +
+	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\x06review\x12A\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x04\xe2A\x01\x02R\n" +
+	"updateMask\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xdd\x02\n" +
+	"\x13DecideReviewRequest\x12{\n" +
+	"\x04name\x18\x01 \x01(\tBg\xe2A\x01\x02\xfaA \n" +
+	"\x1emonitoring.bpo.acme.com/Review\xbaH=r;29^contracts/[0-9A-Za-z-]{1,64}/reviews/[0-9A-Za-z-]{1,64}$R\x04name\x12M\n" +
+	"\bdecision\x18\x02 \x01(\x0e2!.bpo.monitoring.v1.ReviewDecisionB\x0e\xe2A\x01\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\bdecision\x12,\n" +
+	"\trationale\x18\x03 \x01(\tB\x0e\xe2A\x01\x02\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\trationale\x12 \n" +
+	"\x04etag\x18\x04 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xc8\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId2\x8a\x1e\n" +
 	"\x11MonitoringService\x12\xbe\x01\n" +
 	"\x17BatchCreateMeasurements\x121.bpo.monitoring.v1.BatchCreateMeasurementsRequest\x1a2.bpo.monitoring.v1.BatchCreateMeasurementsResponse\"<\x82\xd3\xe4\x93\x026:\x01*\"1/v1/{parent=contracts/*}/measurements:batchCreate\x12s\n" +
-	"\x12IngestMeasurements\x12,.bpo.monitoring.v1.IngestMeasurementsRequest\x1a-.bpo.monitoring.v1.IngestMeasurementsResponse(\x01\x12\x92\x01\n" +
-	"\x0eEvaluatePeriod\x12(.bpo.monitoring.v1.EvaluatePeriodRequest\x1a#.bpo.monitoring.v1.PeriodEvaluation\"1\x82\xd3\xe4\x93\x02+\x12)/v1/{name=contracts/*/periods/*}:evaluate\x12\x8c\x01\n" +
+	"\x12IngestMeasurements\x12,.bpo.monitoring.v1.IngestMeasurementsRequest\x1a-.bpo.monitoring.v1.IngestMeasurementsResponse(\x01\x12u\n" +
+	"\tGetPeriod\x12#.bpo.monitoring.v1.GetPeriodRequest\x1a\x19.bpo.monitoring.v1.Period\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=contracts/*/periods/*}\x12\x92\x01\n" +
+	"\x0eEvaluatePeriod\x12(.bpo.monitoring.v1.EvaluatePeriodRequest\x1a#.bpo.monitoring.v1.PeriodEvaluation\"1\x82\xd3\xe4\x93\x02+\x12)/v1/{name=contracts/*/periods/*}:evaluate\x12\x86\x01\n" +
+	"\vListPeriods\x12%.bpo.monitoring.v1.ListPeriodsRequest\x1a&.bpo.monitoring.v1.ListPeriodsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=contracts/*}/periods\x12\x82\x01\n" +
+	"\vClosePeriod\x12%.bpo.monitoring.v1.ClosePeriodRequest\x1a\x19.bpo.monitoring.v1.Period\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/{name=contracts/*/periods/*}:close\x12\x88\x01\n" +
+	"\rRestatePeriod\x12'.bpo.monitoring.v1.RestatePeriodRequest\x1a\x19.bpo.monitoring.v1.Period\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{name=contracts/*/periods/*}:restate\x12\x8b\x01\n" +
+	"\fGetStatement\x12&.bpo.monitoring.v1.GetStatementRequest\x1a\x1c.bpo.monitoring.v1.Statement\"5\x82\xd3\xe4\x93\x02/\x12-/v1/{name=contracts/*/periods/*/statements/*}\x12\x9c\x01\n" +
+	"\x0eListStatements\x12(.bpo.monitoring.v1.ListStatementsRequest\x1a).bpo.monitoring.v1.ListStatementsResponse\"5\x82\xd3\xe4\x93\x02/\x12-/v1/{parent=contracts/*/periods/*}/statements\x12\x92\x01\n" +
+	"\x0fCreateExclusion\x12).bpo.monitoring.v1.CreateExclusionRequest\x1a\x1c.bpo.monitoring.v1.Exclusion\"6\x82\xd3\xe4\x93\x020:\texclusion\"#/v1/{parent=contracts/*}/exclusions\x12\x81\x01\n" +
+	"\fGetExclusion\x12&.bpo.monitoring.v1.GetExclusionRequest\x1a\x1c.bpo.monitoring.v1.Exclusion\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{name=contracts/*/exclusions/*}\x12\x92\x01\n" +
+	"\x0eListExclusions\x12(.bpo.monitoring.v1.ListExclusionsRequest\x1a).bpo.monitoring.v1.ListExclusionsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=contracts/*}/exclusions\x12\x94\x01\n" +
+	"\x10ApproveExclusion\x12*.bpo.monitoring.v1.ApproveExclusionRequest\x1a\x1c.bpo.monitoring.v1.Exclusion\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{name=contracts/*/exclusions/*}:approve\x12\x91\x01\n" +
+	"\x0fRejectExclusion\x12).bpo.monitoring.v1.RejectExclusionRequest\x1a\x1c.bpo.monitoring.v1.Exclusion\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=contracts/*/exclusions/*}:reject\x12\x8c\x01\n" +
 	"\x0fListAuditEvents\x12).bpo.monitoring.v1.ListAuditEventsRequest\x1a*.bpo.monitoring.v1.ListAuditEventsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/monitoring/auditEvents\x12\x90\x01\n" +
-	"\x0eVerifyAuditLog\x12(.bpo.monitoring.v1.VerifyAuditLogRequest\x1a).bpo.monitoring.v1.VerifyAuditLogResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/monitoring/auditEvents:verifyB\x96\x01\xeaAX\n" +
-	"\x1emonitoring.bpo.acme.com/Period\x12%contracts/{contract}/periods/{period}*\aperiods2\x06periodZ9github.com/acme/bpo/gen/go/bpo/monitoring/v1;monitoringv1b\x06proto3"
+	"\x0eVerifyAuditLog\x12(.bpo.monitoring.v1.VerifyAuditLogRequest\x1a).bpo.monitoring.v1.VerifyAuditLogResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/monitoring/auditEvents:verify\x12\x82\x01\n" +
+	"\n" +
+	"ListAlerts\x12$.bpo.monitoring.v1.ListAlertsRequest\x1a%.bpo.monitoring.v1.ListAlertsResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=contracts/*}/alerts\x12\x90\x01\n" +
+	"\x10AcknowledgeAlert\x12*.bpo.monitoring.v1.AcknowledgeAlertRequest\x1a\x18.bpo.monitoring.v1.Alert\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{name=contracts/*/alerts/*}:acknowledge\x12\x84\x01\n" +
+	"\vWatchAlerts\x12%.bpo.monitoring.v1.WatchAlertsRequest\x1a\x1d.bpo.monitoring.v1.AlertEvent\"-\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=contracts/*}/alerts:watch0\x01\x12\x9e\x01\n" +
+	"\x14GetServiceLevelTrend\x12..bpo.monitoring.v1.GetServiceLevelTrendRequest\x1a$.bpo.monitoring.v1.ServiceLevelTrend\"0\x82\xd3\xe4\x93\x02*\x12(/v1/{name=contracts/*}:serviceLevelTrend\x12\x81\x01\n" +
+	"\fGetScorecard\x12&.bpo.monitoring.v1.GetScorecardRequest\x1a\x1c.bpo.monitoring.v1.Scorecard\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{name=contracts/*/scorecards/*}\x12\x92\x01\n" +
+	"\x0eListScorecards\x12(.bpo.monitoring.v1.ListScorecardsRequest\x1a).bpo.monitoring.v1.ListScorecardsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=contracts/*}/scorecards\x12\x83\x01\n" +
+	"\fCreateReview\x12&.bpo.monitoring.v1.CreateReviewRequest\x1a\x19.bpo.monitoring.v1.Review\"0\x82\xd3\xe4\x93\x02*:\x06review\" /v1/{parent=contracts/*}/reviews\x12u\n" +
+	"\tGetReview\x12#.bpo.monitoring.v1.GetReviewRequest\x1a\x19.bpo.monitoring.v1.Review\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=contracts/*/reviews/*}\x12\x86\x01\n" +
+	"\vListReviews\x12%.bpo.monitoring.v1.ListReviewsRequest\x1a&.bpo.monitoring.v1.ListReviewsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=contracts/*}/reviews\x12\x8a\x01\n" +
+	"\fUpdateReview\x12&.bpo.monitoring.v1.UpdateReviewRequest\x1a\x19.bpo.monitoring.v1.Review\"7\x82\xd3\xe4\x93\x021:\x06review2'/v1/{review.name=contracts/*/reviews/*}\x12\x85\x01\n" +
+	"\fDecideReview\x12&.bpo.monitoring.v1.DecideReviewRequest\x1a\x19.bpo.monitoring.v1.Review\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/{name=contracts/*/reviews/*}:decideB;Z9github.com/acme/bpo/gen/go/bpo/monitoring/v1;monitoringv1b\x06proto3"
 
 var (
 	file_bpo_monitoring_v1_monitoring_service_proto_rawDescOnce sync.Once
@@ -608,7 +1583,7 @@ func file_bpo_monitoring_v1_monitoring_service_proto_rawDescGZIP() []byte {
 	return file_bpo_monitoring_v1_monitoring_service_proto_rawDescData
 }
 
-var file_bpo_monitoring_v1_monitoring_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_bpo_monitoring_v1_monitoring_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_bpo_monitoring_v1_monitoring_service_proto_goTypes = []any{
 	(*BatchCreateMeasurementsRequest)(nil),  // 0: bpo.monitoring.v1.BatchCreateMeasurementsRequest
 	(*BatchCreateMeasurementsResponse)(nil), // 1: bpo.monitoring.v1.BatchCreateMeasurementsResponse
@@ -619,36 +1594,125 @@ var file_bpo_monitoring_v1_monitoring_service_proto_goTypes = []any{
 	(*ListAuditEventsResponse)(nil),         // 6: bpo.monitoring.v1.ListAuditEventsResponse
 	(*VerifyAuditLogRequest)(nil),           // 7: bpo.monitoring.v1.VerifyAuditLogRequest
 	(*VerifyAuditLogResponse)(nil),          // 8: bpo.monitoring.v1.VerifyAuditLogResponse
-	(*Measurement)(nil),                     // 9: bpo.monitoring.v1.Measurement
-	(*MeasurementResult)(nil),               // 10: bpo.monitoring.v1.MeasurementResult
-	(*v1.AuditEvent)(nil),                   // 11: bpo.audit.v1.AuditEvent
-	(*v1.AuditCheckpoint)(nil),              // 12: bpo.audit.v1.AuditCheckpoint
-	(*v1.Verification)(nil),                 // 13: bpo.audit.v1.Verification
-	(*PeriodEvaluation)(nil),                // 14: bpo.monitoring.v1.PeriodEvaluation
+	(*ListAlertsRequest)(nil),               // 9: bpo.monitoring.v1.ListAlertsRequest
+	(*ListAlertsResponse)(nil),              // 10: bpo.monitoring.v1.ListAlertsResponse
+	(*AcknowledgeAlertRequest)(nil),         // 11: bpo.monitoring.v1.AcknowledgeAlertRequest
+	(*WatchAlertsRequest)(nil),              // 12: bpo.monitoring.v1.WatchAlertsRequest
+	(*GetServiceLevelTrendRequest)(nil),     // 13: bpo.monitoring.v1.GetServiceLevelTrendRequest
+	(*GetScorecardRequest)(nil),             // 14: bpo.monitoring.v1.GetScorecardRequest
+	(*ListScorecardsRequest)(nil),           // 15: bpo.monitoring.v1.ListScorecardsRequest
+	(*ListScorecardsResponse)(nil),          // 16: bpo.monitoring.v1.ListScorecardsResponse
+	(*CreateReviewRequest)(nil),             // 17: bpo.monitoring.v1.CreateReviewRequest
+	(*GetReviewRequest)(nil),                // 18: bpo.monitoring.v1.GetReviewRequest
+	(*ListReviewsRequest)(nil),              // 19: bpo.monitoring.v1.ListReviewsRequest
+	(*ListReviewsResponse)(nil),             // 20: bpo.monitoring.v1.ListReviewsResponse
+	(*UpdateReviewRequest)(nil),             // 21: bpo.monitoring.v1.UpdateReviewRequest
+	(*DecideReviewRequest)(nil),             // 22: bpo.monitoring.v1.DecideReviewRequest
+	(*Measurement)(nil),                     // 23: bpo.monitoring.v1.Measurement
+	(*MeasurementResult)(nil),               // 24: bpo.monitoring.v1.MeasurementResult
+	(*v1.AuditEvent)(nil),                   // 25: bpo.audit.v1.AuditEvent
+	(*v1.AuditCheckpoint)(nil),              // 26: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),                 // 27: bpo.audit.v1.Verification
+	(*Alert)(nil),                           // 28: bpo.monitoring.v1.Alert
+	(*Scorecard)(nil),                       // 29: bpo.monitoring.v1.Scorecard
+	(*Review)(nil),                          // 30: bpo.monitoring.v1.Review
+	(*fieldmaskpb.FieldMask)(nil),           // 31: google.protobuf.FieldMask
+	(ReviewDecision)(0),                     // 32: bpo.monitoring.v1.ReviewDecision
+	(*GetPeriodRequest)(nil),                // 33: bpo.monitoring.v1.GetPeriodRequest
+	(*ListPeriodsRequest)(nil),              // 34: bpo.monitoring.v1.ListPeriodsRequest
+	(*ClosePeriodRequest)(nil),              // 35: bpo.monitoring.v1.ClosePeriodRequest
+	(*RestatePeriodRequest)(nil),            // 36: bpo.monitoring.v1.RestatePeriodRequest
+	(*GetStatementRequest)(nil),             // 37: bpo.monitoring.v1.GetStatementRequest
+	(*ListStatementsRequest)(nil),           // 38: bpo.monitoring.v1.ListStatementsRequest
+	(*CreateExclusionRequest)(nil),          // 39: bpo.monitoring.v1.CreateExclusionRequest
+	(*GetExclusionRequest)(nil),             // 40: bpo.monitoring.v1.GetExclusionRequest
+	(*ListExclusionsRequest)(nil),           // 41: bpo.monitoring.v1.ListExclusionsRequest
+	(*ApproveExclusionRequest)(nil),         // 42: bpo.monitoring.v1.ApproveExclusionRequest
+	(*RejectExclusionRequest)(nil),          // 43: bpo.monitoring.v1.RejectExclusionRequest
+	(*Period)(nil),                          // 44: bpo.monitoring.v1.Period
+	(*PeriodEvaluation)(nil),                // 45: bpo.monitoring.v1.PeriodEvaluation
+	(*ListPeriodsResponse)(nil),             // 46: bpo.monitoring.v1.ListPeriodsResponse
+	(*Statement)(nil),                       // 47: bpo.monitoring.v1.Statement
+	(*ListStatementsResponse)(nil),          // 48: bpo.monitoring.v1.ListStatementsResponse
+	(*Exclusion)(nil),                       // 49: bpo.monitoring.v1.Exclusion
+	(*ListExclusionsResponse)(nil),          // 50: bpo.monitoring.v1.ListExclusionsResponse
+	(*AlertEvent)(nil),                      // 51: bpo.monitoring.v1.AlertEvent
+	(*ServiceLevelTrend)(nil),               // 52: bpo.monitoring.v1.ServiceLevelTrend
 }
 var file_bpo_monitoring_v1_monitoring_service_proto_depIdxs = []int32{
-	9,  // 0: bpo.monitoring.v1.BatchCreateMeasurementsRequest.measurements:type_name -> bpo.monitoring.v1.Measurement
-	10, // 1: bpo.monitoring.v1.BatchCreateMeasurementsResponse.results:type_name -> bpo.monitoring.v1.MeasurementResult
-	9,  // 2: bpo.monitoring.v1.IngestMeasurementsRequest.measurements:type_name -> bpo.monitoring.v1.Measurement
-	10, // 3: bpo.monitoring.v1.IngestMeasurementsResponse.rejections:type_name -> bpo.monitoring.v1.MeasurementResult
-	11, // 4: bpo.monitoring.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	12, // 5: bpo.monitoring.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
-	13, // 6: bpo.monitoring.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	0,  // 7: bpo.monitoring.v1.MonitoringService.BatchCreateMeasurements:input_type -> bpo.monitoring.v1.BatchCreateMeasurementsRequest
-	2,  // 8: bpo.monitoring.v1.MonitoringService.IngestMeasurements:input_type -> bpo.monitoring.v1.IngestMeasurementsRequest
-	4,  // 9: bpo.monitoring.v1.MonitoringService.EvaluatePeriod:input_type -> bpo.monitoring.v1.EvaluatePeriodRequest
-	5,  // 10: bpo.monitoring.v1.MonitoringService.ListAuditEvents:input_type -> bpo.monitoring.v1.ListAuditEventsRequest
-	7,  // 11: bpo.monitoring.v1.MonitoringService.VerifyAuditLog:input_type -> bpo.monitoring.v1.VerifyAuditLogRequest
-	1,  // 12: bpo.monitoring.v1.MonitoringService.BatchCreateMeasurements:output_type -> bpo.monitoring.v1.BatchCreateMeasurementsResponse
-	3,  // 13: bpo.monitoring.v1.MonitoringService.IngestMeasurements:output_type -> bpo.monitoring.v1.IngestMeasurementsResponse
-	14, // 14: bpo.monitoring.v1.MonitoringService.EvaluatePeriod:output_type -> bpo.monitoring.v1.PeriodEvaluation
-	6,  // 15: bpo.monitoring.v1.MonitoringService.ListAuditEvents:output_type -> bpo.monitoring.v1.ListAuditEventsResponse
-	8,  // 16: bpo.monitoring.v1.MonitoringService.VerifyAuditLog:output_type -> bpo.monitoring.v1.VerifyAuditLogResponse
-	12, // [12:17] is the sub-list for method output_type
-	7,  // [7:12] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	23, // 0: bpo.monitoring.v1.BatchCreateMeasurementsRequest.measurements:type_name -> bpo.monitoring.v1.Measurement
+	24, // 1: bpo.monitoring.v1.BatchCreateMeasurementsResponse.results:type_name -> bpo.monitoring.v1.MeasurementResult
+	23, // 2: bpo.monitoring.v1.IngestMeasurementsRequest.measurements:type_name -> bpo.monitoring.v1.Measurement
+	24, // 3: bpo.monitoring.v1.IngestMeasurementsResponse.rejections:type_name -> bpo.monitoring.v1.MeasurementResult
+	25, // 4: bpo.monitoring.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	26, // 5: bpo.monitoring.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	27, // 6: bpo.monitoring.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	28, // 7: bpo.monitoring.v1.ListAlertsResponse.alerts:type_name -> bpo.monitoring.v1.Alert
+	29, // 8: bpo.monitoring.v1.ListScorecardsResponse.scorecards:type_name -> bpo.monitoring.v1.Scorecard
+	30, // 9: bpo.monitoring.v1.CreateReviewRequest.review:type_name -> bpo.monitoring.v1.Review
+	30, // 10: bpo.monitoring.v1.ListReviewsResponse.reviews:type_name -> bpo.monitoring.v1.Review
+	30, // 11: bpo.monitoring.v1.UpdateReviewRequest.review:type_name -> bpo.monitoring.v1.Review
+	31, // 12: bpo.monitoring.v1.UpdateReviewRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 13: bpo.monitoring.v1.DecideReviewRequest.decision:type_name -> bpo.monitoring.v1.ReviewDecision
+	0,  // 14: bpo.monitoring.v1.MonitoringService.BatchCreateMeasurements:input_type -> bpo.monitoring.v1.BatchCreateMeasurementsRequest
+	2,  // 15: bpo.monitoring.v1.MonitoringService.IngestMeasurements:input_type -> bpo.monitoring.v1.IngestMeasurementsRequest
+	33, // 16: bpo.monitoring.v1.MonitoringService.GetPeriod:input_type -> bpo.monitoring.v1.GetPeriodRequest
+	4,  // 17: bpo.monitoring.v1.MonitoringService.EvaluatePeriod:input_type -> bpo.monitoring.v1.EvaluatePeriodRequest
+	34, // 18: bpo.monitoring.v1.MonitoringService.ListPeriods:input_type -> bpo.monitoring.v1.ListPeriodsRequest
+	35, // 19: bpo.monitoring.v1.MonitoringService.ClosePeriod:input_type -> bpo.monitoring.v1.ClosePeriodRequest
+	36, // 20: bpo.monitoring.v1.MonitoringService.RestatePeriod:input_type -> bpo.monitoring.v1.RestatePeriodRequest
+	37, // 21: bpo.monitoring.v1.MonitoringService.GetStatement:input_type -> bpo.monitoring.v1.GetStatementRequest
+	38, // 22: bpo.monitoring.v1.MonitoringService.ListStatements:input_type -> bpo.monitoring.v1.ListStatementsRequest
+	39, // 23: bpo.monitoring.v1.MonitoringService.CreateExclusion:input_type -> bpo.monitoring.v1.CreateExclusionRequest
+	40, // 24: bpo.monitoring.v1.MonitoringService.GetExclusion:input_type -> bpo.monitoring.v1.GetExclusionRequest
+	41, // 25: bpo.monitoring.v1.MonitoringService.ListExclusions:input_type -> bpo.monitoring.v1.ListExclusionsRequest
+	42, // 26: bpo.monitoring.v1.MonitoringService.ApproveExclusion:input_type -> bpo.monitoring.v1.ApproveExclusionRequest
+	43, // 27: bpo.monitoring.v1.MonitoringService.RejectExclusion:input_type -> bpo.monitoring.v1.RejectExclusionRequest
+	5,  // 28: bpo.monitoring.v1.MonitoringService.ListAuditEvents:input_type -> bpo.monitoring.v1.ListAuditEventsRequest
+	7,  // 29: bpo.monitoring.v1.MonitoringService.VerifyAuditLog:input_type -> bpo.monitoring.v1.VerifyAuditLogRequest
+	9,  // 30: bpo.monitoring.v1.MonitoringService.ListAlerts:input_type -> bpo.monitoring.v1.ListAlertsRequest
+	11, // 31: bpo.monitoring.v1.MonitoringService.AcknowledgeAlert:input_type -> bpo.monitoring.v1.AcknowledgeAlertRequest
+	12, // 32: bpo.monitoring.v1.MonitoringService.WatchAlerts:input_type -> bpo.monitoring.v1.WatchAlertsRequest
+	13, // 33: bpo.monitoring.v1.MonitoringService.GetServiceLevelTrend:input_type -> bpo.monitoring.v1.GetServiceLevelTrendRequest
+	14, // 34: bpo.monitoring.v1.MonitoringService.GetScorecard:input_type -> bpo.monitoring.v1.GetScorecardRequest
+	15, // 35: bpo.monitoring.v1.MonitoringService.ListScorecards:input_type -> bpo.monitoring.v1.ListScorecardsRequest
+	17, // 36: bpo.monitoring.v1.MonitoringService.CreateReview:input_type -> bpo.monitoring.v1.CreateReviewRequest
+	18, // 37: bpo.monitoring.v1.MonitoringService.GetReview:input_type -> bpo.monitoring.v1.GetReviewRequest
+	19, // 38: bpo.monitoring.v1.MonitoringService.ListReviews:input_type -> bpo.monitoring.v1.ListReviewsRequest
+	21, // 39: bpo.monitoring.v1.MonitoringService.UpdateReview:input_type -> bpo.monitoring.v1.UpdateReviewRequest
+	22, // 40: bpo.monitoring.v1.MonitoringService.DecideReview:input_type -> bpo.monitoring.v1.DecideReviewRequest
+	1,  // 41: bpo.monitoring.v1.MonitoringService.BatchCreateMeasurements:output_type -> bpo.monitoring.v1.BatchCreateMeasurementsResponse
+	3,  // 42: bpo.monitoring.v1.MonitoringService.IngestMeasurements:output_type -> bpo.monitoring.v1.IngestMeasurementsResponse
+	44, // 43: bpo.monitoring.v1.MonitoringService.GetPeriod:output_type -> bpo.monitoring.v1.Period
+	45, // 44: bpo.monitoring.v1.MonitoringService.EvaluatePeriod:output_type -> bpo.monitoring.v1.PeriodEvaluation
+	46, // 45: bpo.monitoring.v1.MonitoringService.ListPeriods:output_type -> bpo.monitoring.v1.ListPeriodsResponse
+	44, // 46: bpo.monitoring.v1.MonitoringService.ClosePeriod:output_type -> bpo.monitoring.v1.Period
+	44, // 47: bpo.monitoring.v1.MonitoringService.RestatePeriod:output_type -> bpo.monitoring.v1.Period
+	47, // 48: bpo.monitoring.v1.MonitoringService.GetStatement:output_type -> bpo.monitoring.v1.Statement
+	48, // 49: bpo.monitoring.v1.MonitoringService.ListStatements:output_type -> bpo.monitoring.v1.ListStatementsResponse
+	49, // 50: bpo.monitoring.v1.MonitoringService.CreateExclusion:output_type -> bpo.monitoring.v1.Exclusion
+	49, // 51: bpo.monitoring.v1.MonitoringService.GetExclusion:output_type -> bpo.monitoring.v1.Exclusion
+	50, // 52: bpo.monitoring.v1.MonitoringService.ListExclusions:output_type -> bpo.monitoring.v1.ListExclusionsResponse
+	49, // 53: bpo.monitoring.v1.MonitoringService.ApproveExclusion:output_type -> bpo.monitoring.v1.Exclusion
+	49, // 54: bpo.monitoring.v1.MonitoringService.RejectExclusion:output_type -> bpo.monitoring.v1.Exclusion
+	6,  // 55: bpo.monitoring.v1.MonitoringService.ListAuditEvents:output_type -> bpo.monitoring.v1.ListAuditEventsResponse
+	8,  // 56: bpo.monitoring.v1.MonitoringService.VerifyAuditLog:output_type -> bpo.monitoring.v1.VerifyAuditLogResponse
+	10, // 57: bpo.monitoring.v1.MonitoringService.ListAlerts:output_type -> bpo.monitoring.v1.ListAlertsResponse
+	28, // 58: bpo.monitoring.v1.MonitoringService.AcknowledgeAlert:output_type -> bpo.monitoring.v1.Alert
+	51, // 59: bpo.monitoring.v1.MonitoringService.WatchAlerts:output_type -> bpo.monitoring.v1.AlertEvent
+	52, // 60: bpo.monitoring.v1.MonitoringService.GetServiceLevelTrend:output_type -> bpo.monitoring.v1.ServiceLevelTrend
+	29, // 61: bpo.monitoring.v1.MonitoringService.GetScorecard:output_type -> bpo.monitoring.v1.Scorecard
+	16, // 62: bpo.monitoring.v1.MonitoringService.ListScorecards:output_type -> bpo.monitoring.v1.ListScorecardsResponse
+	30, // 63: bpo.monitoring.v1.MonitoringService.CreateReview:output_type -> bpo.monitoring.v1.Review
+	30, // 64: bpo.monitoring.v1.MonitoringService.GetReview:output_type -> bpo.monitoring.v1.Review
+	20, // 65: bpo.monitoring.v1.MonitoringService.ListReviews:output_type -> bpo.monitoring.v1.ListReviewsResponse
+	30, // 66: bpo.monitoring.v1.MonitoringService.UpdateReview:output_type -> bpo.monitoring.v1.Review
+	30, // 67: bpo.monitoring.v1.MonitoringService.DecideReview:output_type -> bpo.monitoring.v1.Review
+	41, // [41:68] is the sub-list for method output_type
+	14, // [14:41] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_bpo_monitoring_v1_monitoring_service_proto_init() }
@@ -657,13 +1721,14 @@ func file_bpo_monitoring_v1_monitoring_service_proto_init() {
 		return
 	}
 	file_bpo_monitoring_v1_monitoring_proto_init()
+	file_bpo_monitoring_v1_month_end_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_monitoring_v1_monitoring_service_proto_rawDesc), len(file_bpo_monitoring_v1_monitoring_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

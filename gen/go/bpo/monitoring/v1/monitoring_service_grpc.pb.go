@@ -21,9 +21,31 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	MonitoringService_BatchCreateMeasurements_FullMethodName = "/bpo.monitoring.v1.MonitoringService/BatchCreateMeasurements"
 	MonitoringService_IngestMeasurements_FullMethodName      = "/bpo.monitoring.v1.MonitoringService/IngestMeasurements"
+	MonitoringService_GetPeriod_FullMethodName               = "/bpo.monitoring.v1.MonitoringService/GetPeriod"
 	MonitoringService_EvaluatePeriod_FullMethodName          = "/bpo.monitoring.v1.MonitoringService/EvaluatePeriod"
+	MonitoringService_ListPeriods_FullMethodName             = "/bpo.monitoring.v1.MonitoringService/ListPeriods"
+	MonitoringService_ClosePeriod_FullMethodName             = "/bpo.monitoring.v1.MonitoringService/ClosePeriod"
+	MonitoringService_RestatePeriod_FullMethodName           = "/bpo.monitoring.v1.MonitoringService/RestatePeriod"
+	MonitoringService_GetStatement_FullMethodName            = "/bpo.monitoring.v1.MonitoringService/GetStatement"
+	MonitoringService_ListStatements_FullMethodName          = "/bpo.monitoring.v1.MonitoringService/ListStatements"
+	MonitoringService_CreateExclusion_FullMethodName         = "/bpo.monitoring.v1.MonitoringService/CreateExclusion"
+	MonitoringService_GetExclusion_FullMethodName            = "/bpo.monitoring.v1.MonitoringService/GetExclusion"
+	MonitoringService_ListExclusions_FullMethodName          = "/bpo.monitoring.v1.MonitoringService/ListExclusions"
+	MonitoringService_ApproveExclusion_FullMethodName        = "/bpo.monitoring.v1.MonitoringService/ApproveExclusion"
+	MonitoringService_RejectExclusion_FullMethodName         = "/bpo.monitoring.v1.MonitoringService/RejectExclusion"
 	MonitoringService_ListAuditEvents_FullMethodName         = "/bpo.monitoring.v1.MonitoringService/ListAuditEvents"
 	MonitoringService_VerifyAuditLog_FullMethodName          = "/bpo.monitoring.v1.MonitoringService/VerifyAuditLog"
+	MonitoringService_ListAlerts_FullMethodName              = "/bpo.monitoring.v1.MonitoringService/ListAlerts"
+	MonitoringService_AcknowledgeAlert_FullMethodName        = "/bpo.monitoring.v1.MonitoringService/AcknowledgeAlert"
+	MonitoringService_WatchAlerts_FullMethodName             = "/bpo.monitoring.v1.MonitoringService/WatchAlerts"
+	MonitoringService_GetServiceLevelTrend_FullMethodName    = "/bpo.monitoring.v1.MonitoringService/GetServiceLevelTrend"
+	MonitoringService_GetScorecard_FullMethodName            = "/bpo.monitoring.v1.MonitoringService/GetScorecard"
+	MonitoringService_ListScorecards_FullMethodName          = "/bpo.monitoring.v1.MonitoringService/ListScorecards"
+	MonitoringService_CreateReview_FullMethodName            = "/bpo.monitoring.v1.MonitoringService/CreateReview"
+	MonitoringService_GetReview_FullMethodName               = "/bpo.monitoring.v1.MonitoringService/GetReview"
+	MonitoringService_ListReviews_FullMethodName             = "/bpo.monitoring.v1.MonitoringService/ListReviews"
+	MonitoringService_UpdateReview_FullMethodName            = "/bpo.monitoring.v1.MonitoringService/UpdateReview"
+	MonitoringService_DecideReview_FullMethodName            = "/bpo.monitoring.v1.MonitoringService/DecideReview"
 )
 
 // MonitoringServiceClient is the client API for MonitoringService service.
@@ -42,15 +64,97 @@ type MonitoringServiceClient interface {
 	// Client-streaming ingestion for providers' systems: send batches, get
 	// one summary at the end. Each message is stored before the next is read.
 	IngestMeasurements(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[IngestMeasurementsRequest, IngestMeasurementsResponse], error)
+	// A period of a contract: OPEN until closed, then CLOSED with its
+	// statement. Roles: as EvaluatePeriod.
+	GetPeriod(ctx context.Context, in *GetPeriodRequest, opts ...grpc.CallOption) (*Period, error)
 	// Evaluates a period of a contract from the stored measurements: each
 	// service level's value and result, and the credits. Roles:
 	// `governance_manager`, `contract_manager`, `auditor`; `provider` users
-	// of the contracted provider.
+	// of the contracted provider. (Declared after GetPeriod: grpc-gateway
+	// tries the routes registered last first, and GetPeriod's
+	// `periods/{period}` would otherwise take `2026-10:evaluate` as a period.)
 	EvaluatePeriod(ctx context.Context, in *EvaluatePeriodRequest, opts ...grpc.CallOption) (*PeriodEvaluation, error)
+	// The periods of a contract from commencement to the current (or last)
+	// period of service, oldest first. Roles: as EvaluatePeriod.
+	ListPeriods(ctx context.Context, in *ListPeriodsRequest, opts ...grpc.CallOption) (*ListPeriodsResponse, error)
+	// Closes a period after its reporting due date: evaluates it with the
+	// terms in force and the approved exclusions, stores the statement as
+	// revision 1, records a chronic failure with contract when the statement
+	// finds one, and rejects measurements for the period from then on.
+	// Roles: `governance_manager`.
+	ClosePeriod(ctx context.Context, in *ClosePeriodRequest, opts ...grpc.CallOption) (*Period, error)
+	// Restates a CLOSED period: evaluates it again (with late measurements
+	// given in the request, and exclusions approved since) and stores the
+	// next statement revision with the reason; earlier revisions are kept.
+	// Roles: `governance_manager`.
+	RestatePeriod(ctx context.Context, in *RestatePeriodRequest, opts ...grpc.CallOption) (*Period, error)
+	// One statement revision of a closed period. Roles: as EvaluatePeriod.
+	GetStatement(ctx context.Context, in *GetStatementRequest, opts ...grpc.CallOption) (*Statement, error)
+	// The statement revisions of a closed period, oldest first. Roles: as
+	// EvaluatePeriod.
+	ListStatements(ctx context.Context, in *ListStatementsRequest, opts ...grpc.CallOption) (*ListStatementsResponse, error)
+	// Proposes an exclusion (PROPOSED). Roles: `provider` users of the
+	// contracted provider, `governance_manager`.
+	CreateExclusion(ctx context.Context, in *CreateExclusionRequest, opts ...grpc.CallOption) (*Exclusion, error)
+	// An exclusion. Roles: as EvaluatePeriod.
+	GetExclusion(ctx context.Context, in *GetExclusionRequest, opts ...grpc.CallOption) (*Exclusion, error)
+	// A contract's exclusions, oldest first. Roles: as EvaluatePeriod.
+	ListExclusions(ctx context.Context, in *ListExclusionsRequest, opts ...grpc.CallOption) (*ListExclusionsResponse, error)
+	// Approves a PROPOSED exclusion (→ APPROVED); only the other side than
+	// the proposer's may: a governance manager for a provider's proposal, a
+	// user of the contracted provider for a governance manager's. Roles:
+	// `governance_manager`, `provider`.
+	ApproveExclusion(ctx context.Context, in *ApproveExclusionRequest, opts ...grpc.CallOption) (*Exclusion, error)
+	// Rejects a PROPOSED exclusion (→ REJECTED) with a reason; the same
+	// four-eyes rule as ApproveExclusion. Roles: `governance_manager`,
+	// `provider`.
+	RejectExclusion(ctx context.Context, in *RejectExclusionRequest, opts ...grpc.CallOption) (*Exclusion, error)
 	// Lists the monitoring service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// Verifies the monitoring service's audit hash chain. Roles: `auditor`, `admin`.
 	VerifyAuditLog(ctx context.Context, in *VerifyAuditLogRequest, opts ...grpc.CallOption) (*VerifyAuditLogResponse, error)
+	// Lists a contract's alerts, in the order they were raised. Filter
+	// fields: `state` (OPEN, ACKNOWLEDGED), `condition` (BUDGET_50, …),
+	// `service_level_key`, `period` (`YYYY-MM`). The contract's open period
+	// is checked for new alerts first. Roles: `governance_manager`,
+	// `contract_manager`, `sourcing_manager`, `auditor`; `provider` users of
+	// the contracted provider.
+	ListAlerts(ctx context.Context, in *ListAlertsRequest, opts ...grpc.CallOption) (*ListAlertsResponse, error)
+	// Acknowledges an open alert (an acknowledged one answers
+	// FAILED_PRECONDITION). Roles: `governance_manager`; `provider` users of
+	// the contracted provider.
+	AcknowledgeAlert(ctx context.Context, in *AcknowledgeAlertRequest, opts ...grpc.CallOption) (*Alert, error)
+	// Streams a contract's alerts: first those after `after_cursor` (all
+	// when empty), then each new one as it is raised, until the caller
+	// hangs up. Through the gateway also as Server-Sent Events (`Accept:
+	// text/event-stream`; the event id is the cursor, `Last-Event-ID`
+	// resumes). Roles: as ListAlerts.
+	WatchAlerts(ctx context.Context, in *WatchAlertsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[AlertEvent], error)
+	// A service level's value over the last periods of a contract, oldest
+	// first: the data of the trend chart (`…/trend.svg` through the
+	// gateway). Roles: as ListAlerts.
+	GetServiceLevelTrend(ctx context.Context, in *GetServiceLevelTrendRequest, opts ...grpc.CallOption) (*ServiceLevelTrend, error)
+	// Gets a scorecard (one per closed period). Roles: as ListAlerts.
+	GetScorecard(ctx context.Context, in *GetScorecardRequest, opts ...grpc.CallOption) (*Scorecard, error)
+	// Lists a contract's scorecards by period. Filter fields: `reported`
+	// (true, false). Roles: as ListAlerts.
+	ListScorecards(ctx context.Context, in *ListScorecardsRequest, opts ...grpc.CallOption) (*ListScorecardsResponse, error)
+	// Creates a performance review over a range of periods, pre-filled with
+	// their statements, scores and alerts. Roles: `governance_manager`.
+	CreateReview(ctx context.Context, in *CreateReviewRequest, opts ...grpc.CallOption) (*Review, error)
+	// Gets a review. Roles: as ListAlerts.
+	GetReview(ctx context.Context, in *GetReviewRequest, opts ...grpc.CallOption) (*Review, error)
+	// Lists a contract's reviews by creation. Filter fields: `state`,
+	// `decision`. Roles: as ListAlerts.
+	ListReviews(ctx context.Context, in *ListReviewsRequest, opts ...grpc.CallOption) (*ListReviewsResponse, error)
+	// Updates a review's `display_name`, `findings` and `action_items`
+	// (open reviews), or only its `action_items` (decided ones; their
+	// states, as they are done). Roles: `governance_manager`.
+	UpdateReview(ctx context.Context, in *UpdateReviewRequest, opts ...grpc.CallOption) (*Review, error)
+	// Decides an open review. TERMINATE_FOR_CAUSE only when the contract
+	// holds a chronic-failure right (else FAILED_PRECONDITION). Roles:
+	// `governance_manager`.
+	DecideReview(ctx context.Context, in *DecideReviewRequest, opts ...grpc.CallOption) (*Review, error)
 }
 
 type monitoringServiceClient struct {
@@ -84,10 +188,120 @@ func (c *monitoringServiceClient) IngestMeasurements(ctx context.Context, opts .
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MonitoringService_IngestMeasurementsClient = grpc.ClientStreamingClient[IngestMeasurementsRequest, IngestMeasurementsResponse]
 
+func (c *monitoringServiceClient) GetPeriod(ctx context.Context, in *GetPeriodRequest, opts ...grpc.CallOption) (*Period, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Period)
+	err := c.cc.Invoke(ctx, MonitoringService_GetPeriod_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *monitoringServiceClient) EvaluatePeriod(ctx context.Context, in *EvaluatePeriodRequest, opts ...grpc.CallOption) (*PeriodEvaluation, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PeriodEvaluation)
 	err := c.cc.Invoke(ctx, MonitoringService_EvaluatePeriod_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) ListPeriods(ctx context.Context, in *ListPeriodsRequest, opts ...grpc.CallOption) (*ListPeriodsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPeriodsResponse)
+	err := c.cc.Invoke(ctx, MonitoringService_ListPeriods_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) ClosePeriod(ctx context.Context, in *ClosePeriodRequest, opts ...grpc.CallOption) (*Period, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Period)
+	err := c.cc.Invoke(ctx, MonitoringService_ClosePeriod_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) RestatePeriod(ctx context.Context, in *RestatePeriodRequest, opts ...grpc.CallOption) (*Period, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Period)
+	err := c.cc.Invoke(ctx, MonitoringService_RestatePeriod_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) GetStatement(ctx context.Context, in *GetStatementRequest, opts ...grpc.CallOption) (*Statement, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Statement)
+	err := c.cc.Invoke(ctx, MonitoringService_GetStatement_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) ListStatements(ctx context.Context, in *ListStatementsRequest, opts ...grpc.CallOption) (*ListStatementsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListStatementsResponse)
+	err := c.cc.Invoke(ctx, MonitoringService_ListStatements_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) CreateExclusion(ctx context.Context, in *CreateExclusionRequest, opts ...grpc.CallOption) (*Exclusion, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Exclusion)
+	err := c.cc.Invoke(ctx, MonitoringService_CreateExclusion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) GetExclusion(ctx context.Context, in *GetExclusionRequest, opts ...grpc.CallOption) (*Exclusion, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Exclusion)
+	err := c.cc.Invoke(ctx, MonitoringService_GetExclusion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) ListExclusions(ctx context.Context, in *ListExclusionsRequest, opts ...grpc.CallOption) (*ListExclusionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListExclusionsResponse)
+	err := c.cc.Invoke(ctx, MonitoringService_ListExclusions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) ApproveExclusion(ctx context.Context, in *ApproveExclusionRequest, opts ...grpc.CallOption) (*Exclusion, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Exclusion)
+	err := c.cc.Invoke(ctx, MonitoringService_ApproveExclusion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) RejectExclusion(ctx context.Context, in *RejectExclusionRequest, opts ...grpc.CallOption) (*Exclusion, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Exclusion)
+	err := c.cc.Invoke(ctx, MonitoringService_RejectExclusion_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +328,125 @@ func (c *monitoringServiceClient) VerifyAuditLog(ctx context.Context, in *Verify
 	return out, nil
 }
 
+func (c *monitoringServiceClient) ListAlerts(ctx context.Context, in *ListAlertsRequest, opts ...grpc.CallOption) (*ListAlertsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAlertsResponse)
+	err := c.cc.Invoke(ctx, MonitoringService_ListAlerts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) AcknowledgeAlert(ctx context.Context, in *AcknowledgeAlertRequest, opts ...grpc.CallOption) (*Alert, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Alert)
+	err := c.cc.Invoke(ctx, MonitoringService_AcknowledgeAlert_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) WatchAlerts(ctx context.Context, in *WatchAlertsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[AlertEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &MonitoringService_ServiceDesc.Streams[1], MonitoringService_WatchAlerts_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchAlertsRequest, AlertEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MonitoringService_WatchAlertsClient = grpc.ServerStreamingClient[AlertEvent]
+
+func (c *monitoringServiceClient) GetServiceLevelTrend(ctx context.Context, in *GetServiceLevelTrendRequest, opts ...grpc.CallOption) (*ServiceLevelTrend, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ServiceLevelTrend)
+	err := c.cc.Invoke(ctx, MonitoringService_GetServiceLevelTrend_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) GetScorecard(ctx context.Context, in *GetScorecardRequest, opts ...grpc.CallOption) (*Scorecard, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Scorecard)
+	err := c.cc.Invoke(ctx, MonitoringService_GetScorecard_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) ListScorecards(ctx context.Context, in *ListScorecardsRequest, opts ...grpc.CallOption) (*ListScorecardsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListScorecardsResponse)
+	err := c.cc.Invoke(ctx, MonitoringService_ListScorecards_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) CreateReview(ctx context.Context, in *CreateReviewRequest, opts ...grpc.CallOption) (*Review, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Review)
+	err := c.cc.Invoke(ctx, MonitoringService_CreateReview_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) GetReview(ctx context.Context, in *GetReviewRequest, opts ...grpc.CallOption) (*Review, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Review)
+	err := c.cc.Invoke(ctx, MonitoringService_GetReview_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) ListReviews(ctx context.Context, in *ListReviewsRequest, opts ...grpc.CallOption) (*ListReviewsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReviewsResponse)
+	err := c.cc.Invoke(ctx, MonitoringService_ListReviews_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) UpdateReview(ctx context.Context, in *UpdateReviewRequest, opts ...grpc.CallOption) (*Review, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Review)
+	err := c.cc.Invoke(ctx, MonitoringService_UpdateReview_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) DecideReview(ctx context.Context, in *DecideReviewRequest, opts ...grpc.CallOption) (*Review, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Review)
+	err := c.cc.Invoke(ctx, MonitoringService_DecideReview_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MonitoringServiceServer is the server API for MonitoringService service.
 // All implementations must embed UnimplementedMonitoringServiceServer
 // for forward compatibility.
@@ -130,15 +463,97 @@ type MonitoringServiceServer interface {
 	// Client-streaming ingestion for providers' systems: send batches, get
 	// one summary at the end. Each message is stored before the next is read.
 	IngestMeasurements(grpc.ClientStreamingServer[IngestMeasurementsRequest, IngestMeasurementsResponse]) error
+	// A period of a contract: OPEN until closed, then CLOSED with its
+	// statement. Roles: as EvaluatePeriod.
+	GetPeriod(context.Context, *GetPeriodRequest) (*Period, error)
 	// Evaluates a period of a contract from the stored measurements: each
 	// service level's value and result, and the credits. Roles:
 	// `governance_manager`, `contract_manager`, `auditor`; `provider` users
-	// of the contracted provider.
+	// of the contracted provider. (Declared after GetPeriod: grpc-gateway
+	// tries the routes registered last first, and GetPeriod's
+	// `periods/{period}` would otherwise take `2026-10:evaluate` as a period.)
 	EvaluatePeriod(context.Context, *EvaluatePeriodRequest) (*PeriodEvaluation, error)
+	// The periods of a contract from commencement to the current (or last)
+	// period of service, oldest first. Roles: as EvaluatePeriod.
+	ListPeriods(context.Context, *ListPeriodsRequest) (*ListPeriodsResponse, error)
+	// Closes a period after its reporting due date: evaluates it with the
+	// terms in force and the approved exclusions, stores the statement as
+	// revision 1, records a chronic failure with contract when the statement
+	// finds one, and rejects measurements for the period from then on.
+	// Roles: `governance_manager`.
+	ClosePeriod(context.Context, *ClosePeriodRequest) (*Period, error)
+	// Restates a CLOSED period: evaluates it again (with late measurements
+	// given in the request, and exclusions approved since) and stores the
+	// next statement revision with the reason; earlier revisions are kept.
+	// Roles: `governance_manager`.
+	RestatePeriod(context.Context, *RestatePeriodRequest) (*Period, error)
+	// One statement revision of a closed period. Roles: as EvaluatePeriod.
+	GetStatement(context.Context, *GetStatementRequest) (*Statement, error)
+	// The statement revisions of a closed period, oldest first. Roles: as
+	// EvaluatePeriod.
+	ListStatements(context.Context, *ListStatementsRequest) (*ListStatementsResponse, error)
+	// Proposes an exclusion (PROPOSED). Roles: `provider` users of the
+	// contracted provider, `governance_manager`.
+	CreateExclusion(context.Context, *CreateExclusionRequest) (*Exclusion, error)
+	// An exclusion. Roles: as EvaluatePeriod.
+	GetExclusion(context.Context, *GetExclusionRequest) (*Exclusion, error)
+	// A contract's exclusions, oldest first. Roles: as EvaluatePeriod.
+	ListExclusions(context.Context, *ListExclusionsRequest) (*ListExclusionsResponse, error)
+	// Approves a PROPOSED exclusion (→ APPROVED); only the other side than
+	// the proposer's may: a governance manager for a provider's proposal, a
+	// user of the contracted provider for a governance manager's. Roles:
+	// `governance_manager`, `provider`.
+	ApproveExclusion(context.Context, *ApproveExclusionRequest) (*Exclusion, error)
+	// Rejects a PROPOSED exclusion (→ REJECTED) with a reason; the same
+	// four-eyes rule as ApproveExclusion. Roles: `governance_manager`,
+	// `provider`.
+	RejectExclusion(context.Context, *RejectExclusionRequest) (*Exclusion, error)
 	// Lists the monitoring service's audit log. Roles: `auditor`, `admin`.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// Verifies the monitoring service's audit hash chain. Roles: `auditor`, `admin`.
 	VerifyAuditLog(context.Context, *VerifyAuditLogRequest) (*VerifyAuditLogResponse, error)
+	// Lists a contract's alerts, in the order they were raised. Filter
+	// fields: `state` (OPEN, ACKNOWLEDGED), `condition` (BUDGET_50, …),
+	// `service_level_key`, `period` (`YYYY-MM`). The contract's open period
+	// is checked for new alerts first. Roles: `governance_manager`,
+	// `contract_manager`, `sourcing_manager`, `auditor`; `provider` users of
+	// the contracted provider.
+	ListAlerts(context.Context, *ListAlertsRequest) (*ListAlertsResponse, error)
+	// Acknowledges an open alert (an acknowledged one answers
+	// FAILED_PRECONDITION). Roles: `governance_manager`; `provider` users of
+	// the contracted provider.
+	AcknowledgeAlert(context.Context, *AcknowledgeAlertRequest) (*Alert, error)
+	// Streams a contract's alerts: first those after `after_cursor` (all
+	// when empty), then each new one as it is raised, until the caller
+	// hangs up. Through the gateway also as Server-Sent Events (`Accept:
+	// text/event-stream`; the event id is the cursor, `Last-Event-ID`
+	// resumes). Roles: as ListAlerts.
+	WatchAlerts(*WatchAlertsRequest, grpc.ServerStreamingServer[AlertEvent]) error
+	// A service level's value over the last periods of a contract, oldest
+	// first: the data of the trend chart (`…/trend.svg` through the
+	// gateway). Roles: as ListAlerts.
+	GetServiceLevelTrend(context.Context, *GetServiceLevelTrendRequest) (*ServiceLevelTrend, error)
+	// Gets a scorecard (one per closed period). Roles: as ListAlerts.
+	GetScorecard(context.Context, *GetScorecardRequest) (*Scorecard, error)
+	// Lists a contract's scorecards by period. Filter fields: `reported`
+	// (true, false). Roles: as ListAlerts.
+	ListScorecards(context.Context, *ListScorecardsRequest) (*ListScorecardsResponse, error)
+	// Creates a performance review over a range of periods, pre-filled with
+	// their statements, scores and alerts. Roles: `governance_manager`.
+	CreateReview(context.Context, *CreateReviewRequest) (*Review, error)
+	// Gets a review. Roles: as ListAlerts.
+	GetReview(context.Context, *GetReviewRequest) (*Review, error)
+	// Lists a contract's reviews by creation. Filter fields: `state`,
+	// `decision`. Roles: as ListAlerts.
+	ListReviews(context.Context, *ListReviewsRequest) (*ListReviewsResponse, error)
+	// Updates a review's `display_name`, `findings` and `action_items`
+	// (open reviews), or only its `action_items` (decided ones; their
+	// states, as they are done). Roles: `governance_manager`.
+	UpdateReview(context.Context, *UpdateReviewRequest) (*Review, error)
+	// Decides an open review. TERMINATE_FOR_CAUSE only when the contract
+	// holds a chronic-failure right (else FAILED_PRECONDITION). Roles:
+	// `governance_manager`.
+	DecideReview(context.Context, *DecideReviewRequest) (*Review, error)
 	mustEmbedUnimplementedMonitoringServiceServer()
 }
 
@@ -155,14 +570,80 @@ func (UnimplementedMonitoringServiceServer) BatchCreateMeasurements(context.Cont
 func (UnimplementedMonitoringServiceServer) IngestMeasurements(grpc.ClientStreamingServer[IngestMeasurementsRequest, IngestMeasurementsResponse]) error {
 	return status.Error(codes.Unimplemented, "method IngestMeasurements not implemented")
 }
+func (UnimplementedMonitoringServiceServer) GetPeriod(context.Context, *GetPeriodRequest) (*Period, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPeriod not implemented")
+}
 func (UnimplementedMonitoringServiceServer) EvaluatePeriod(context.Context, *EvaluatePeriodRequest) (*PeriodEvaluation, error) {
 	return nil, status.Error(codes.Unimplemented, "method EvaluatePeriod not implemented")
+}
+func (UnimplementedMonitoringServiceServer) ListPeriods(context.Context, *ListPeriodsRequest) (*ListPeriodsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPeriods not implemented")
+}
+func (UnimplementedMonitoringServiceServer) ClosePeriod(context.Context, *ClosePeriodRequest) (*Period, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClosePeriod not implemented")
+}
+func (UnimplementedMonitoringServiceServer) RestatePeriod(context.Context, *RestatePeriodRequest) (*Period, error) {
+	return nil, status.Error(codes.Unimplemented, "method RestatePeriod not implemented")
+}
+func (UnimplementedMonitoringServiceServer) GetStatement(context.Context, *GetStatementRequest) (*Statement, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStatement not implemented")
+}
+func (UnimplementedMonitoringServiceServer) ListStatements(context.Context, *ListStatementsRequest) (*ListStatementsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListStatements not implemented")
+}
+func (UnimplementedMonitoringServiceServer) CreateExclusion(context.Context, *CreateExclusionRequest) (*Exclusion, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateExclusion not implemented")
+}
+func (UnimplementedMonitoringServiceServer) GetExclusion(context.Context, *GetExclusionRequest) (*Exclusion, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetExclusion not implemented")
+}
+func (UnimplementedMonitoringServiceServer) ListExclusions(context.Context, *ListExclusionsRequest) (*ListExclusionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListExclusions not implemented")
+}
+func (UnimplementedMonitoringServiceServer) ApproveExclusion(context.Context, *ApproveExclusionRequest) (*Exclusion, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveExclusion not implemented")
+}
+func (UnimplementedMonitoringServiceServer) RejectExclusion(context.Context, *RejectExclusionRequest) (*Exclusion, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectExclusion not implemented")
 }
 func (UnimplementedMonitoringServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
 }
 func (UnimplementedMonitoringServiceServer) VerifyAuditLog(context.Context, *VerifyAuditLogRequest) (*VerifyAuditLogResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyAuditLog not implemented")
+}
+func (UnimplementedMonitoringServiceServer) ListAlerts(context.Context, *ListAlertsRequest) (*ListAlertsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAlerts not implemented")
+}
+func (UnimplementedMonitoringServiceServer) AcknowledgeAlert(context.Context, *AcknowledgeAlertRequest) (*Alert, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcknowledgeAlert not implemented")
+}
+func (UnimplementedMonitoringServiceServer) WatchAlerts(*WatchAlertsRequest, grpc.ServerStreamingServer[AlertEvent]) error {
+	return status.Error(codes.Unimplemented, "method WatchAlerts not implemented")
+}
+func (UnimplementedMonitoringServiceServer) GetServiceLevelTrend(context.Context, *GetServiceLevelTrendRequest) (*ServiceLevelTrend, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetServiceLevelTrend not implemented")
+}
+func (UnimplementedMonitoringServiceServer) GetScorecard(context.Context, *GetScorecardRequest) (*Scorecard, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetScorecard not implemented")
+}
+func (UnimplementedMonitoringServiceServer) ListScorecards(context.Context, *ListScorecardsRequest) (*ListScorecardsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListScorecards not implemented")
+}
+func (UnimplementedMonitoringServiceServer) CreateReview(context.Context, *CreateReviewRequest) (*Review, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateReview not implemented")
+}
+func (UnimplementedMonitoringServiceServer) GetReview(context.Context, *GetReviewRequest) (*Review, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetReview not implemented")
+}
+func (UnimplementedMonitoringServiceServer) ListReviews(context.Context, *ListReviewsRequest) (*ListReviewsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReviews not implemented")
+}
+func (UnimplementedMonitoringServiceServer) UpdateReview(context.Context, *UpdateReviewRequest) (*Review, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateReview not implemented")
+}
+func (UnimplementedMonitoringServiceServer) DecideReview(context.Context, *DecideReviewRequest) (*Review, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecideReview not implemented")
 }
 func (UnimplementedMonitoringServiceServer) mustEmbedUnimplementedMonitoringServiceServer() {}
 func (UnimplementedMonitoringServiceServer) testEmbeddedByValue()                           {}
@@ -210,6 +691,24 @@ func _MonitoringService_IngestMeasurements_Handler(srv interface{}, stream grpc.
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MonitoringService_IngestMeasurementsServer = grpc.ClientStreamingServer[IngestMeasurementsRequest, IngestMeasurementsResponse]
 
+func _MonitoringService_GetPeriod_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPeriodRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetPeriod(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetPeriod_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetPeriod(ctx, req.(*GetPeriodRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _MonitoringService_EvaluatePeriod_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(EvaluatePeriodRequest)
 	if err := dec(in); err != nil {
@@ -224,6 +723,186 @@ func _MonitoringService_EvaluatePeriod_Handler(srv interface{}, ctx context.Cont
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(MonitoringServiceServer).EvaluatePeriod(ctx, req.(*EvaluatePeriodRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_ListPeriods_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPeriodsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).ListPeriods(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_ListPeriods_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).ListPeriods(ctx, req.(*ListPeriodsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_ClosePeriod_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClosePeriodRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).ClosePeriod(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_ClosePeriod_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).ClosePeriod(ctx, req.(*ClosePeriodRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_RestatePeriod_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RestatePeriodRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).RestatePeriod(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_RestatePeriod_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).RestatePeriod(ctx, req.(*RestatePeriodRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_GetStatement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStatementRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetStatement(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetStatement_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetStatement(ctx, req.(*GetStatementRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_ListStatements_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListStatementsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).ListStatements(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_ListStatements_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).ListStatements(ctx, req.(*ListStatementsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_CreateExclusion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateExclusionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).CreateExclusion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_CreateExclusion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).CreateExclusion(ctx, req.(*CreateExclusionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_GetExclusion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetExclusionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetExclusion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetExclusion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetExclusion(ctx, req.(*GetExclusionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_ListExclusions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListExclusionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).ListExclusions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_ListExclusions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).ListExclusions(ctx, req.(*ListExclusionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_ApproveExclusion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveExclusionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).ApproveExclusion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_ApproveExclusion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).ApproveExclusion(ctx, req.(*ApproveExclusionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_RejectExclusion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectExclusionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).RejectExclusion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_RejectExclusion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).RejectExclusion(ctx, req.(*RejectExclusionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -264,6 +943,197 @@ func _MonitoringService_VerifyAuditLog_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MonitoringService_ListAlerts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAlertsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).ListAlerts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_ListAlerts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).ListAlerts(ctx, req.(*ListAlertsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_AcknowledgeAlert_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcknowledgeAlertRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).AcknowledgeAlert(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_AcknowledgeAlert_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).AcknowledgeAlert(ctx, req.(*AcknowledgeAlertRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_WatchAlerts_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchAlertsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(MonitoringServiceServer).WatchAlerts(m, &grpc.GenericServerStream[WatchAlertsRequest, AlertEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MonitoringService_WatchAlertsServer = grpc.ServerStreamingServer[AlertEvent]
+
+func _MonitoringService_GetServiceLevelTrend_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetServiceLevelTrendRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetServiceLevelTrend(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetServiceLevelTrend_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetServiceLevelTrend(ctx, req.(*GetServiceLevelTrendRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_GetScorecard_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetScorecardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetScorecard(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetScorecard_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetScorecard(ctx, req.(*GetScorecardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_ListScorecards_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListScorecardsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).ListScorecards(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_ListScorecards_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).ListScorecards(ctx, req.(*ListScorecardsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_CreateReview_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateReviewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).CreateReview(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_CreateReview_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).CreateReview(ctx, req.(*CreateReviewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_GetReview_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetReviewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetReview(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetReview_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetReview(ctx, req.(*GetReviewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_ListReviews_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListReviewsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).ListReviews(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_ListReviews_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).ListReviews(ctx, req.(*ListReviewsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_UpdateReview_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateReviewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).UpdateReview(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_UpdateReview_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).UpdateReview(ctx, req.(*UpdateReviewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_DecideReview_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideReviewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).DecideReview(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_DecideReview_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).DecideReview(ctx, req.(*DecideReviewRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MonitoringService_ServiceDesc is the grpc.ServiceDesc for MonitoringService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -276,8 +1146,52 @@ var MonitoringService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _MonitoringService_BatchCreateMeasurements_Handler,
 		},
 		{
+			MethodName: "GetPeriod",
+			Handler:    _MonitoringService_GetPeriod_Handler,
+		},
+		{
 			MethodName: "EvaluatePeriod",
 			Handler:    _MonitoringService_EvaluatePeriod_Handler,
+		},
+		{
+			MethodName: "ListPeriods",
+			Handler:    _MonitoringService_ListPeriods_Handler,
+		},
+		{
+			MethodName: "ClosePeriod",
+			Handler:    _MonitoringService_ClosePeriod_Handler,
+		},
+		{
+			MethodName: "RestatePeriod",
+			Handler:    _MonitoringService_RestatePeriod_Handler,
+		},
+		{
+			MethodName: "GetStatement",
+			Handler:    _MonitoringService_GetStatement_Handler,
+		},
+		{
+			MethodName: "ListStatements",
+			Handler:    _MonitoringService_ListStatements_Handler,
+		},
+		{
+			MethodName: "CreateExclusion",
+			Handler:    _MonitoringService_CreateExclusion_Handler,
+		},
+		{
+			MethodName: "GetExclusion",
+			Handler:    _MonitoringService_GetExclusion_Handler,
+		},
+		{
+			MethodName: "ListExclusions",
+			Handler:    _MonitoringService_ListExclusions_Handler,
+		},
+		{
+			MethodName: "ApproveExclusion",
+			Handler:    _MonitoringService_ApproveExclusion_Handler,
+		},
+		{
+			MethodName: "RejectExclusion",
+			Handler:    _MonitoringService_RejectExclusion_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",
@@ -287,12 +1201,57 @@ var MonitoringService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "VerifyAuditLog",
 			Handler:    _MonitoringService_VerifyAuditLog_Handler,
 		},
+		{
+			MethodName: "ListAlerts",
+			Handler:    _MonitoringService_ListAlerts_Handler,
+		},
+		{
+			MethodName: "AcknowledgeAlert",
+			Handler:    _MonitoringService_AcknowledgeAlert_Handler,
+		},
+		{
+			MethodName: "GetServiceLevelTrend",
+			Handler:    _MonitoringService_GetServiceLevelTrend_Handler,
+		},
+		{
+			MethodName: "GetScorecard",
+			Handler:    _MonitoringService_GetScorecard_Handler,
+		},
+		{
+			MethodName: "ListScorecards",
+			Handler:    _MonitoringService_ListScorecards_Handler,
+		},
+		{
+			MethodName: "CreateReview",
+			Handler:    _MonitoringService_CreateReview_Handler,
+		},
+		{
+			MethodName: "GetReview",
+			Handler:    _MonitoringService_GetReview_Handler,
+		},
+		{
+			MethodName: "ListReviews",
+			Handler:    _MonitoringService_ListReviews_Handler,
+		},
+		{
+			MethodName: "UpdateReview",
+			Handler:    _MonitoringService_UpdateReview_Handler,
+		},
+		{
+			MethodName: "DecideReview",
+			Handler:    _MonitoringService_DecideReview_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "IngestMeasurements",
 			Handler:       _MonitoringService_IngestMeasurements_Handler,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "WatchAlerts",
+			Handler:       _MonitoringService_WatchAlerts_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "bpo/monitoring/v1/monitoring_service.proto",
