@@ -204,6 +204,12 @@ func TestLifecycle(t *testing.T) {
 			}
 		}
 	})
+
+	// The month-end (internal/walk/monthend.go): the month closes, a late
+	// batch of it is refused and then restated, a maintenance window is
+	// approved, and the second month earns the ASA credit back (MonthEnd
+	// fails the walk otherwise).
+	step("month-end", w.MonthEnd)
 }
 
 // wantRefused fails unless err is a gate's refusal: HTTP 400 with code 9

@@ -218,11 +218,17 @@ func (w *Walk) DraftSourcingEvent(ctx context.Context) error {
 	for _, b := range w.Bidders {
 		invited = append(invited, b.Name)
 	}
+	// A fourth provider is invited too; it will decline (selection.go).
+	decliner, err := w.inviteDecliner(ctx)
+	if err != nil {
+		return err
+	}
+	invited = append(invited, decliner)
 	for _, e := range w.Cast.Evaluators {
 		evaluators = append(evaluators, e.Subject)
 	}
 	var ev catalogv1.SourcingEvent
-	err := w.do(ctx, w.Cast.SourcingManager, "POST", "/v1/sourcingEvents", nil, &catalogv1.SourcingEvent{
+	err = w.do(ctx, w.Cast.SourcingManager, "POST", "/v1/sourcingEvents", nil, &catalogv1.SourcingEvent{
 		Engagement:         w.Engagement,
 		DisplayName:        "RFP: Northwind customer support",
 		InvitedProviders:   invited,
@@ -255,12 +261,23 @@ func (w *Walk) Select(ctx context.Context) error {
 	w.say("select", sm, "published on scope revision %d", ev.GetScopeRevision())
 
 	for _, b := range w.Bidders {
+		if b.Key == "CO" {
+			// Andes CX prices by the hour (selection.go).
+			b.Proposal.Pricing = timeAndMaterials()
+		}
 		var p catalogv1.Proposal
 		if err := w.do(ctx, b.User, "POST", "/v1/"+w.Event+"/proposals", nil, b.Proposal, &p); err != nil {
 			return err
 		}
 		b.ProposalName = p.GetName()
-		w.say("select", b.User, "proposal %s: %s a month from %s", p.GetName(), money.Format(b.Proposal.GetPricing().GetMonthlyFee()), strings.Join(b.Proposal.GetDeliveryCenters(), ", "))
+		w.say("select", b.User, "proposal %s: %s from %s; TCV over %d months %s", p.GetName(), describePricing(p.GetPricing()),
+			strings.Join(b.Proposal.GetDeliveryCenters(), ", "), ev.GetContractTermMonths(), money.Format(p.GetTotalContractValue()))
+	}
+	if err := w.declineTheOthers(ctx, &ev); err != nil {
+		return err
+	}
+	if err := w.changeScopeWhileLive(ctx); err != nil {
+		return err
 	}
 
 	if err := w.do(ctx, sm, "POST", "/v1/"+w.Event+":close", nil, &catalogv1.CloseSourcingEventRequest{}, &ev); err != nil {
@@ -313,6 +330,9 @@ func (w *Walk) Select(ctx context.Context) error {
 	for _, rp := range r.GetProposals() {
 		w.say("select", sm, "rank %d: %s total %s, TCV %s", rp.GetRank(), w.label(rp.GetProvider()), rp.GetTotal(), money.Format(rp.GetTotalContractValue()))
 	}
+	if line := w.robustnessLine(&r); line != "" {
+		w.say("select", sm, "%s", line)
+	}
 	top := r.GetProposals()[0]
 	for _, b := range w.Bidders {
 		if b.ProposalName == top.GetProposal() {
@@ -351,7 +371,7 @@ func (w *Walk) DraftContract(ctx context.Context) error {
 		EndDate:          civil.Of(w.Commencement.AddDate(3, 0, -1)),
 		ServiceTimeZone:  ServiceZone,
 		EscalationCapBps: 300,
-		CreditRegime:     &contractv1.CreditRegime{AtRiskBps: 1200, ChronicMisses: 3, ChronicWindow: 6},
+		CreditRegime:     &contractv1.CreditRegime{AtRiskBps: 1200, ChronicMisses: 3, ChronicWindow: 6, EarnBackPeriods: 1}, // earn-back: monthend.go
 	}, &c)
 	if err != nil {
 		return err
@@ -414,22 +434,24 @@ func (w *Walk) SignContract(ctx context.Context) error {
 // ---------------------------------------------------------------------------
 // 5. Transition
 
-// StartTransition: the transition manager creates the plan from the
-// front-office template and starts it.
+// StartTransition: the transition manager creates the plan sixteen weeks
+// before the commencement, naming no template: transition picks it from
+// the engagement's function (customer support: the front-office template,
+// with call shadowing and reverse shadowing) and takes the target go-live
+// from the approved scope; then starts it.
 func (w *Walk) StartTransition(ctx context.Context) error {
 	tm := w.Cast.TransitionManager
 	var p transitionv1.TransitionPlan
 	err := w.do(ctx, tm, "POST", "/v1/transitionPlans", nil, &transitionv1.TransitionPlan{
-		Contract:     w.Contract,
-		Template:     "front_office",
-		StartDate:    civil.Of(w.Commencement.AddDate(0, 0, -12*7)),
-		TargetGoLive: civil.Of(w.Commencement),
+		Contract:  w.Contract,
+		StartDate: civil.Of(w.Commencement.AddDate(0, 0, -16*7)),
 	}, &p)
 	if err != nil {
 		return err
 	}
 	w.Plan = p.GetName()
-	w.say("transition", tm, "plan %s from the %s template: %d tasks, go-live %s", p.GetName(), p.GetTemplate(), p.GetTasksTotal(), day(p.GetTargetGoLive()))
+	w.say("transition", tm, "plan %s from the %s template (chosen by the engagement's function): %d tasks, target go-live %s (from the scope), %d CRITICAL levels to prove in the parallel run",
+		p.GetName(), p.GetTemplate(), p.GetTasksTotal(), day(p.GetTargetGoLive()), len(p.GetCriticalServiceLevels()))
 	if err := w.do(ctx, tm, "POST", "/v1/"+w.Plan+":start", nil, &transitionv1.StartTransitionPlanRequest{}, &p); err != nil {
 		return err
 	}
@@ -437,87 +459,51 @@ func (w *Walk) StartTransition(ctx context.Context) error {
 	return nil
 }
 
-// Cutover: every task before the cutover phase is done — the provider's
-// own tasks by the provider's user — and the transition manager cuts over
-// with the commencement date.
+// Cutover: every task before the cutover phase is done on its scheduled
+// dates — the provider's own tasks by the provider's user — and the
+// handover recorded; the readiness check shows what is still missing (an
+// access not signed off by the provider, an agent who failed training, the
+// CSAT of the parallel run not reported); once that is done every gate
+// passes, and the transition manager cuts over with the commencement date.
 func (w *Walk) Cutover(ctx context.Context) error {
 	tm := w.Cast.TransitionManager
-	var tasks []*transitionv1.Task
-	token := ""
-	for {
-		var resp transitionv1.ListTasksResponse
-		q := url.Values{"pageSize": {"1000"}}
-		if token != "" {
-			q.Set("pageToken", token)
-		}
-		if err := w.do(ctx, tm, "GET", "/v1/"+w.Plan+"/tasks", q, nil, &resp); err != nil {
-			return err
-		}
-		tasks = append(tasks, resp.GetTasks()...)
-		if token = resp.GetNextPageToken(); token == "" {
-			break
-		}
-	}
-	finished := map[string]bool{}
-	var todo []*transitionv1.Task
-	for _, t := range tasks {
-		switch {
-		case t.GetState() == transitionv1.TaskState_TASK_STATE_DONE || t.GetState() == transitionv1.TaskState_TASK_STATE_SKIPPED:
-			finished[t.GetName()] = true
-		case t.GetPhase() < transitionv1.Phase_PHASE_CUTOVER:
-			todo = append(todo, t)
-		}
-	}
-	byProvider, byClient := 0, 0
-	// Finish-to-start: a task is done once every task it depends on is.
-	for len(todo) > 0 {
-		var next []*transitionv1.Task
-		for _, t := range todo {
-			ready := true
-			for _, d := range t.GetDependsOn() {
-				ready = ready && finished[d.GetTask()]
-			}
-			if !ready {
-				next = append(next, t)
-				continue
-			}
-			u := tm
-			if t.GetOwnerSide() == transitionv1.OwnerSide_OWNER_SIDE_PROVIDER {
-				u = w.Awarded.User
-				byProvider++
-			} else {
-				byClient++
-			}
-			if t.GetState() == transitionv1.TaskState_TASK_STATE_NOT_STARTED {
-				if err := w.do(ctx, u, "POST", "/v1/"+t.GetName()+":start", nil, &transitionv1.StartTaskRequest{}, nil); err != nil {
-					return err
-				}
-			}
-			if err := w.do(ctx, u, "POST", "/v1/"+t.GetName()+":complete", nil, &transitionv1.CompleteTaskRequest{}, nil); err != nil {
-				return err
-			}
-			finished[t.GetName()] = true
-		}
-		if len(next) == len(todo) {
-			return fmt.Errorf("plan %s: %d tasks before cutover wait for tasks after it (e.g. %s)", w.Plan, len(next), next[0].GetName())
-		}
-		todo = next
-	}
-	w.say("transition", tm, "every task before cutover is done: %d by the client, %d by %s", byClient, byProvider, w.label(w.Awarded.Name))
-
-	var r transitionv1.Readiness
-	if err := w.do(ctx, tm, "GET", "/v1/"+w.Plan+":checkReadiness", nil, nil, &r); err != nil {
+	byClient, byProvider, err := w.finishPreCutoverTasks(ctx, time.Now())
+	if err != nil {
 		return err
 	}
-	for _, g := range r.GetGates() {
-		line := "passed"
-		if !g.GetPassed() {
-			line = "missing " + strings.Join(g.GetMissing(), "; ")
-		}
-		w.say("transition", tm, "readiness gate %s: %s", g.GetGate(), line)
+	w.say("transition", tm, "every task before cutover is done: %d by the client, %d by %s", byClient, byProvider, w.label(w.Awarded.Name))
+	var sched transitionv1.Schedule
+	if err := w.do(ctx, tm, "GET", "/v1/"+w.Plan+"/schedule", nil, nil, &sched); err != nil {
+		return err
+	}
+	slip := "on target"
+	if sched.SlipDays != nil && sched.GetSlipDays() != 0 {
+		slip = fmt.Sprintf("%+d working days against the target", sched.GetSlipDays())
+	}
+	w.say("transition", tm, "schedule: forecast go-live %s (%s), critical path of %d tasks", day(sched.GetForecastGoLive()), slip, len(sched.GetCriticalPath()))
+
+	unsigned, session, err := w.handOver(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := w.checkReadiness(ctx)
+	if err != nil {
+		return err
+	}
+	if r.GetReady() {
+		return fmt.Errorf("plan %s: ready before the handover was complete", w.Plan)
+	}
+	if err := w.closeGaps(ctx, unsigned, session); err != nil {
+		return err
+	}
+	if r, err = w.checkReadiness(ctx); err != nil {
+		return err
+	}
+	if !r.GetReady() {
+		return fmt.Errorf("plan %s: not ready after the handover was completed", w.Plan)
 	}
 	var p transitionv1.TransitionPlan
-	err := w.do(ctx, tm, "POST", "/v1/"+w.Plan+":completeCutover", nil, &transitionv1.CompleteCutoverRequest{CommencementDate: civil.Of(w.Commencement)}, &p)
+	err = w.do(ctx, tm, "POST", "/v1/"+w.Plan+":completeCutover", nil, &transitionv1.CompleteCutoverRequest{CommencementDate: civil.Of(w.Commencement)}, &p)
 	if err != nil {
 		return err
 	}

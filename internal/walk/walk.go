@@ -77,7 +77,9 @@ func (w *Walk) Run(ctx context.Context) (*lifecyclev1.EngagementLifecycle, error
 		w.Decide, w.Providers, w.Scope, w.Select,
 		w.DraftContract, w.SignContract,
 		w.StartTransition, w.Cutover,
-		w.Measure, w.Evaluate, w.Audit,
+		w.Measure, w.Evaluate, w.Amend, w.Audit,
+		w.MonthEnd,                  // monthend.go
+		w.Warn, w.Review, w.Reports, // warning.go
 	} {
 		if err := step(ctx); err != nil {
 			return nil, err

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
@@ -24,9 +23,9 @@ import (
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/gen/openapi"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -70,6 +69,7 @@ type options struct {
 	log          *zap.Logger
 	maxBodyBytes int64
 	metrics      http.Handler
+	registry     prometheus.Registerer
 }
 
 // WithLogger logs what the gateway answers by itself (see the package
@@ -93,7 +93,14 @@ func WithMetrics(h http.Handler) Option {
 	return func(o *options) { o.metrics = h }
 }
 
-// New returns the gateway's HTTP handler.
+// WithRegistry registers the gateway's HTTP metrics on reg
+// (http_server_request_duration_seconds by method, route and code).
+func WithRegistry(reg prometheus.Registerer) Option {
+	return func(o *options) { o.registry = reg }
+}
+
+// New returns the gateway's HTTP handler. Every request is traced (otelhttp,
+// otel's global tracer provider) and, with WithRegistry, measured.
 func New(ctx context.Context, up Upstreams, opts ...Option) (http.Handler, error) {
 	o := options{log: zap.NewNop(), maxBodyBytes: DefaultMaxBodyBytes}
 	for _, opt := range opts {
@@ -110,16 +117,21 @@ func New(ctx context.Context, up Upstreams, opts ...Option) (http.Handler, error
 			}
 			return "", false
 		}),
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		// HTTPBodyMarshaler serves a google.api.HttpBody answer (transition's
+		// ExportSchedule: CSV, SVG) as the file itself with its content
+		// type; every other message is JSON as before.
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: false},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		}}),
 		runtime.WithErrorHandler(g.handleError),
 		runtime.WithRoutingErrorHandler(g.routingError),
 		// A form-encoded POST would otherwise be served by the GET route of
 		// its path (and X-HTTP-Method-Override honoured): the API takes
 		// JSON only, and a POST to a GET-only path is 405.
 		runtime.WithDisablePathLengthFallback(),
+		// The route template, for the metrics and the span's name.
+		runtime.WithMiddlewares(matchedRoute),
 	)
 	// probe has the same routes as mux but calls nothing: it tells which
 	// methods a path answers, for the Allow header of a 405.
@@ -140,6 +152,9 @@ func New(ctx context.Context, up Upstreams, opts ...Option) (http.Handler, error
 			return nil, fmt.Errorf("%s routes: %w", u.name, err)
 		}
 	}
+	if err := g.monitoringRoutes(up.Monitoring); err != nil { // monitoring.go: alert events, CSV, SVG
+		return nil, err
+	}
 	root := http.NewServeMux()
 	root.Handle("/v1/", g.mux)
 	root.Handle("/openapi.json", g.get(func(w http.ResponseWriter, _ *http.Request) {
@@ -150,28 +165,20 @@ func New(ctx context.Context, up Upstreams, opts ...Option) (http.Handler, error
 	root.Handle("/healthz", g.get(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	}))
-	// Readiness: every service behind the gateway reports SERVING.
-	root.Handle("/readyz", g.get(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		var down []string
-		for _, u := range up.all() {
-			resp, err := healthpb.NewHealthClient(u.conn).Check(ctx, &healthpb.HealthCheckRequest{})
-			if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-				down = append(down, u.name)
-			}
-		}
-		if len(down) > 0 {
-			http.Error(w, "not serving: "+strings.Join(down, ", "), http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = w.Write([]byte("ok\n"))
-	}))
+	// Readiness: which services behind the gateway serve (readiness.go).
+	root.Handle("/readyz", g.get(readiness(up)))
 	if o.metrics != nil {
 		root.Handle("/metrics", g.get(o.metrics.ServeHTTP))
 	}
 	root.HandleFunc("/", g.notFound)
-	return g.guard(root), nil
+	var m *httpMetrics
+	if o.registry != nil {
+		var err error
+		if m, err = newHTTPMetrics(o.registry); err != nil {
+			return nil, fmt.Errorf("gateway metrics: %w", err)
+		}
+	}
+	return instrument(g.guard(root), m), nil
 }
 
 // incomingHeader forwards X-Request-Id besides grpc-gateway's defaults.

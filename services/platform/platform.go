@@ -34,9 +34,10 @@ type Upstreams = gateway.Upstreams
 
 // Options are what a service may be given besides its store and upstreams.
 type Options struct {
-	// Now is the clock of the catalog (proposal deadlines), of monitoring
-	// (period closes, alerts) and of the lifecycle view (which period is
-	// the latest); nil means time.Now. Tests that move time set it; the
+	// Now is the clock of the catalog (proposal deadlines), of contract
+	// (ACTIVE, renewals and EXPIRED as dates pass), of monitoring (period
+	// closes, alerts) and of the lifecycle view (which period is the
+	// latest); nil means time.Now. Tests that move time set it; the
 	// other services read the wall clock.
 	Now func() time.Time
 }
@@ -78,14 +79,14 @@ var Services = []Service{
 	},
 	{
 		Name: "contract", Schema: "contract", Policy: contract.Policy, Collections: contract.Collections,
-		Register: func(s *grpc.Server, db *sqlstore.DB, up Upstreams, _ Options) {
-			contractv1.RegisterContractServiceServer(s, contract.New(db, catalogv1.NewCatalogServiceClient(up.Catalog)))
+		Register: func(s *grpc.Server, db *sqlstore.DB, up Upstreams, o Options) {
+			contractv1.RegisterContractServiceServer(s, contract.NewWithClock(db, catalogv1.NewCatalogServiceClient(up.Catalog), o.clock()))
 		},
 	},
 	{
 		Name: "transition", Schema: "transition", Policy: transition.Policy, Collections: transition.Collections,
 		Register: func(s *grpc.Server, db *sqlstore.DB, up Upstreams, _ Options) {
-			transitionv1.RegisterTransitionServiceServer(s, transition.New(db, contractv1.NewContractServiceClient(up.Contract)))
+			transitionv1.RegisterTransitionServiceServer(s, transition.New(db, contractv1.NewContractServiceClient(up.Contract), catalogv1.NewCatalogServiceClient(up.Catalog)))
 		},
 	},
 	{

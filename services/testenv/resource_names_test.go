@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
-	_ "github.com/acme/bpo/gen/go/bpo/contract/v1"
-	_ "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
+	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
+	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	transitionv1 "github.com/acme/bpo/gen/go/bpo/transition/v1"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/sqlstore"
@@ -23,12 +23,14 @@ import (
 	"go.einride.tech/aip/resourcename"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
 // walkedServices are the four services.
@@ -147,11 +149,56 @@ func world(t *testing.T, e *testenv.Env) map[string]string {
 		t.Fatalf("ListAssessments: %v, %v", as, err)
 	}
 	names["processes/{process}/assessments/{assessment}"] = as.GetAssessments()[0].GetName()
+	// A contract's amendment (services/contract/amendments.go); UpdateAmendment's body is sampled from it.
+	am, err := e.Contract.CreateAmendment(ctx, &contractv1.CreateAmendmentRequest{Parent: live.Contract.GetName(), Amendment: &contractv1.Amendment{
+		Changes: &contractv1.Contract{RenewalNoticeDays: 30}, ChangeMask: &fieldmaskpb.FieldMask{Paths: []string{"renewal_notice_days"}},
+		EffectiveDate: &date.Date{Year: live.Contract.GetStartDate().GetYear() + 1, Month: 1, Day: 1},
+	}})
+	if err != nil {
+		t.Fatalf("CreateAmendment: %v", err)
+	}
+	names["contracts/{contract}/amendments/{amendment}"] = am.GetName()
+	// A provider's notifications (services/catalog/fallback.go): the award told the winner.
+	ns, err := e.Catalog.ListNotifications(ctx, &catalogv1.ListNotificationsRequest{Parent: names["providers/{provider}"]})
+	if err != nil || len(ns.GetNotifications()) == 0 {
+		t.Fatalf("ListNotifications: %v, %v", ns, err)
+	}
+	names["providers/{provider}/notifications/{notification}"] = ns.GetNotifications()[0].GetName()
+	// The month-end's kinds (services/monitoring/periods.go, exclusions.go).
+	names["contracts/{contract}/periods/{period}/statements/{statement}"] = live.Contract.GetName() + "/periods/2026-01/statements/1"
+	names["contracts/{contract}/exclusions/{exclusion}"] = live.Contract.GetName() + "/exclusions/x1"
+	// Early warning, scorecards, reviews (services/monitoring/alerts.go, scorecards.go, reviews.go).
+	names["contracts/{contract}/alerts/{alert}"] = live.Contract.GetName() + "/alerts/a1"
+	names["contracts/{contract}/scorecards/{scorecard}"] = live.Contract.GetName() + "/scorecards/2026-01"
+	rv, err := e.Monitoring.CreateReview(ctx, &monitoringv1.CreateReviewRequest{Parent: live.Contract.GetName(), Review: &monitoringv1.Review{
+		DisplayName: "walk", FirstPeriod: "2026-01", LastPeriod: "2026-01",
+	}})
+	if err != nil {
+		t.Fatalf("CreateReview: %v", err)
+	}
+	names["contracts/{contract}/reviews/{review}"] = rv.GetName() // UpdateReview's body is sampled from it
 	tasks, err := e.Transition.ListTasks(ctx, &transitionv1.ListTasksRequest{Parent: live.Plan.GetName()})
 	if err != nil || len(tasks.GetTasks()) == 0 {
 		t.Fatalf("ListTasks: %v, %v", tasks, err)
 	}
 	names["transitionPlans/{transition_plan}/tasks/{task}"] = tasks.GetTasks()[0].GetName()
+	// The handover's kinds (services/transition/handover.go): MeetHandover
+	// made one of each on the live plan.
+	items, err := e.Transition.ListKnowledgeItems(ctx, &transitionv1.ListKnowledgeItemsRequest{Parent: live.Plan.GetName()})
+	if err != nil || len(items.GetKnowledgeItems()) == 0 {
+		t.Fatalf("ListKnowledgeItems: %v, %v", items, err)
+	}
+	names["transitionPlans/{transition_plan}/knowledgeItems/{knowledge_item}"] = items.GetKnowledgeItems()[0].GetName()
+	sessions, err := e.Transition.ListTrainingSessions(ctx, &transitionv1.ListTrainingSessionsRequest{Parent: live.Plan.GetName()})
+	if err != nil || len(sessions.GetTrainingSessions()) == 0 {
+		t.Fatalf("ListTrainingSessions: %v, %v", sessions, err)
+	}
+	names["transitionPlans/{transition_plan}/trainingSessions/{training_session}"] = sessions.GetTrainingSessions()[0].GetName()
+	results, err := e.Transition.ListParallelRunResults(ctx, &transitionv1.ListParallelRunResultsRequest{Parent: live.Plan.GetName()})
+	if err != nil || len(results.GetParallelRunResults()) == 0 {
+		t.Fatalf("ListParallelRunResults: %v, %v", results, err)
+	}
+	names["transitionPlans/{transition_plan}/parallelRunResults/{parallel_run_result}"] = results.GetParallelRunResults()[0].GetName()
 	for pattern, name := range names {
 		if !resourcename.Match(pattern, name) {
 			t.Fatalf("world: %s does not match %s", name, pattern)

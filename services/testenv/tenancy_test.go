@@ -35,6 +35,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -177,6 +178,18 @@ func newTenancy(t *testing.T, e *testenv.Env) *tenancy {
 	add("sourcingEvents/{sourcing_event}/ranking", live.Event.GetName()+"/ranking")
 	add("contracts/{contract}", live.Contract.GetName())
 	add("contracts/{contract}/periods/{period}", live.Contract.GetName()+"/periods/"+commencement.Format("2006-01"))
+	add("contracts/{contract}/periods/{period}/statements/{statement}", live.Contract.GetName()+"/periods/"+commencement.Format("2006-01")+"/statements/1")
+	add("contracts/{contract}/exclusions/{exclusion}", live.Contract.GetName()+"/exclusions/x1")
+	add("contracts/{contract}/scorecards/{scorecard}", live.Contract.GetName()+"/scorecards/"+commencement.Format("2006-01"))
+	add("contracts/{contract}/reviews/{review}", live.Contract.GetName()+"/reviews/r1")
+	am, err := e.Contract.CreateAmendment(admin, &contractv1.CreateAmendmentRequest{Parent: live.Contract.GetName(), Amendment: &contractv1.Amendment{
+		Changes: &contractv1.Contract{RenewalNoticeDays: 30}, ChangeMask: &fieldmaskpb.FieldMask{Paths: []string{"renewal_notice_days"}},
+		EffectiveDate: &date.Date{Year: live.Contract.GetStartDate().GetYear() + 1, Month: 1, Day: 1},
+	}})
+	if err != nil {
+		t.Fatalf("CreateAmendment: %v", err)
+	}
+	add("contracts/{contract}/amendments/{amendment}", am.GetName())
 	add("transitionPlans/{transition_plan}", live.Plan.GetName())
 	add("transitionPlans/{transition_plan}/schedule", live.Plan.GetName()+"/schedule")
 	tasks, err := e.Transition.ListTasks(admin, &transitionv1.ListTasksRequest{Parent: live.Plan.GetName(), PageSize: 1000})
@@ -191,6 +204,22 @@ func newTenancy(t *testing.T, e *testenv.Env) *tenancy {
 			add("transitionPlans/{transition_plan}/tasks/{task}", task.GetName())
 		}
 	}
+	// The handover (FinishPreCutoverTasks made one of each).
+	items, err := e.Transition.ListKnowledgeItems(admin, &transitionv1.ListKnowledgeItemsRequest{Parent: live.Plan.GetName()})
+	if err != nil || len(items.GetKnowledgeItems()) == 0 {
+		t.Fatalf("ListKnowledgeItems: %v, %v", items, err)
+	}
+	add("transitionPlans/{transition_plan}/knowledgeItems/{knowledge_item}", items.GetKnowledgeItems()[0].GetName())
+	sessions, err := e.Transition.ListTrainingSessions(admin, &transitionv1.ListTrainingSessionsRequest{Parent: live.Plan.GetName()})
+	if err != nil || len(sessions.GetTrainingSessions()) == 0 {
+		t.Fatalf("ListTrainingSessions: %v, %v", sessions, err)
+	}
+	add("transitionPlans/{transition_plan}/trainingSessions/{training_session}", sessions.GetTrainingSessions()[0].GetName())
+	results, err := e.Transition.ListParallelRunResults(admin, &transitionv1.ListParallelRunResultsRequest{Parent: live.Plan.GetName()})
+	if err != nil || len(results.GetParallelRunResults()) == 0 {
+		t.Fatalf("ListParallelRunResults: %v, %v", results, err)
+	}
+	add("transitionPlans/{transition_plan}/parallelRunResults/{parallel_run_result}", results.GetParallelRunResults()[0].GetName())
 	for pattern, names := range w.names {
 		for _, name := range names {
 			if !resourcename.Match(pattern, name) {
@@ -258,6 +287,9 @@ func (w *tenancy) probes(t *testing.T, m protoreflect.MethodDescriptor, caller s
 			}
 			key = fd
 		case "filter", "page_size", "page_token":
+		case "service_level_key": // GetServiceLevelTrend: set below
+		case "date": // GetEffectiveContract: set below
+		case "format": // ExportSchedule: set below
 		default:
 			if fieldbehavior.Has(fd, annotations.FieldBehavior_REQUIRED) {
 				t.Errorf("%s: the walk does not know what to send in required field %s: teach tenancy.probes to fill it", m.FullName(), fd.Name())
@@ -277,6 +309,15 @@ func (w *tenancy) probes(t *testing.T, m protoreflect.MethodDescriptor, caller s
 		for _, name := range names {
 			req := mt.New()
 			req.Set(key, protoreflect.ValueOfString(name))
+			if k := in.Fields().ByName("service_level_key"); k != nil {
+				req.Set(k, protoreflect.ValueOfString(testenv.LevelASA))
+			}
+			if k := in.Fields().ByName("date"); k != nil && k.Message() != nil {
+				req.Set(k, protoreflect.ValueOfMessage((&date.Date{Year: w.live.Contract.GetStartDate().GetYear(), Month: w.live.Contract.GetStartDate().GetMonth(), Day: w.live.Contract.GetStartDate().GetDay()}).ProtoReflect()))
+			}
+			if k := in.Fields().ByName("format"); k != nil {
+				req.Set(k, protoreflect.ValueOfString("csv"))
+			}
 			out = append(out, probe{req: req.Interface(), what: fmt.Sprintf("%s = %s", key.Name(), name), sent: []string{name}})
 		}
 	}
@@ -310,6 +351,10 @@ func read(ctx context.Context, conn *grpc.ClientConn, m protoreflect.MethodDescr
 		resp := rt.New().Interface()
 		return []proto.Message{resp}, conn.Invoke(ctx, full, req, resp)
 	}
+	// A server stream may not end by itself (WatchAlerts waits for the
+	// next alert): what it sends within a moment is what the walk reads.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	stream, err := conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, full)
 	if err != nil {
 		return nil, err
@@ -323,7 +368,7 @@ func read(ctx context.Context, conn *grpc.ClientConn, m protoreflect.MethodDescr
 	var out []proto.Message
 	for {
 		resp := rt.New().Interface()
-		if err := stream.RecvMsg(resp); errors.Is(err, io.EOF) {
+		if err := stream.RecvMsg(resp); errors.Is(err, io.EOF) || (status.Code(err) == codes.DeadlineExceeded && ctx.Err() != nil) {
 			return out, nil
 		} else if err != nil {
 			return out, err
