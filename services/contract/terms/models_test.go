@@ -150,6 +150,20 @@ func TestPrefillEveryModel(t *testing.T) {
 			t.Errorf("review of the pre-filled draft: %v", err)
 		}
 	})
+	t.Run("another type than the award's drops the awarded prices", func(t *testing.T) {
+		a := awarded() // a fixed-price award
+		if Prefill(a, nil).GetMonthlyFee() == nil {
+			t.Fatal("the fixed-price award pre-fills no monthly fee")
+		}
+		got := Prefill(a, &contractv1.Contract{Type: contractv1.ContractType_CONTRACT_TYPE_TIME_AND_MATERIALS, RateCard: timeAndMaterials().GetRateCard()})
+		if got.GetMonthlyFee() != nil || len(got.GetRateCard()) != 2 {
+			t.Errorf("T&M over a fixed-price award: monthly fee %v, rate card %v; want no fee and the request's card", got.GetMonthlyFee(), got.GetRateCard())
+		}
+		kept := Prefill(a, &contractv1.Contract{Type: contractv1.ContractType_CONTRACT_TYPE_TIME_AND_MATERIALS, MonthlyFee: usd(1)})
+		if kept.GetMonthlyFee().GetMinorUnits() != 1 {
+			t.Errorf("a fee the request sets itself is kept (for review to judge): %v", kept.GetMonthlyFee())
+		}
+	})
 	t.Run("centers, compliance and the proposal's committed targets", func(t *testing.T) {
 		a := awarded()
 		a.Proposal.DeliveryCenters = []string{"Manila 1", "Cebu"}

@@ -51,7 +51,9 @@ type Award struct {
 //   - currency: the awarded total contract value's, else the scope's
 //     commercial currency, else the awarded monthly fee's;
 //   - type: the awarded proposal's pricing model (FIXED_PRICE when it
-//     states none); the prices of that model from the proposal: the
+//     states none; a request of another type drops the awarded model's
+//     prices it does not set itself, dropPrices); the prices of that
+//     model from the proposal: the
 //     monthly fee (FIXED_PRICE), the rate card and not-to-exceed cap
 //     (TIME_AND_MATERIALS), the base fee, bonus pool and at-risk share
 //     (PERFORMANCE_BASED; every KPI level of the scope earns the bonus);
@@ -151,13 +153,46 @@ func Prefill(a Award, req *contractv1.Contract) *contractv1.Contract {
 	}
 	EqualAllocations(c.ServiceLevels)
 
+	awarded := c.GetType()
 	override(c, req)
+	if c.GetType() != awarded {
+		dropPrices(c, awarded, req)
+	}
 	if c.GetEndDate() == nil {
 		if end, ok := TermEnd(c.GetStartDate(), int(scope.GetCommercial().GetTermMonths())); ok {
 			c.EndDate = end
 		}
 	}
 	return c
+}
+
+// dropPrices clears the awarded model's prices from a draft the request
+// gave another type, except those the request set itself: a fixed fee left
+// on a T&M draft would only fail its review ("belongs to FIXED_PRICE").
+func dropPrices(c *contractv1.Contract, awarded contractv1.ContractType, req *contractv1.Contract) {
+	switch awarded {
+	case contractv1.ContractType_CONTRACT_TYPE_TIME_AND_MATERIALS:
+		if len(req.GetRateCard()) == 0 {
+			c.RateCard = nil
+		}
+		if req.GetMonthlyNotToExceed() == nil {
+			c.MonthlyNotToExceed = nil
+		}
+	case contractv1.ContractType_CONTRACT_TYPE_PERFORMANCE_BASED:
+		if req.GetBaseMonthlyFee() == nil {
+			c.BaseMonthlyFee = nil
+		}
+		if req.GetBonusPool() == nil {
+			c.BonusPool = nil
+		}
+		if len(req.GetBonusKpis()) == 0 {
+			c.BonusKpis = nil
+		}
+	default:
+		if req.GetMonthlyFee() == nil {
+			c.MonthlyFee = nil
+		}
+	}
 }
 
 // contractType is the contract type of a proposal's pricing model, so that
