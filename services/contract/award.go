@@ -43,13 +43,13 @@ func (s *Server) award(ctx context.Context, engagement catalogv1.EngagementResou
 	return terms.Award{Engagement: eng, Proposal: proposal, Scope: scope}, nil
 }
 
-// awardStands refuses to approve a contract whose award was withdrawn in
-// catalog after it was drafted (catalog's award fallback passes the award
+// awardStands refuses to approve (or, for the client, sign) a contract in
+// state whose award was withdrawn in catalog after it was drafted (catalog's award fallback passes the award
 // to the next-ranked proposal; catalog calls no one, so contract checks):
 // the draft names a provider that no longer holds the award. A name that
 // does not parse or a contract that cannot be read is left to the change
 // itself to answer.
-func (s *Server) awardStands(ctx context.Context, name string) error {
+func (s *Server) awardStands(ctx context.Context, name string, state contractv1.ContractState) error {
 	n, err := names.Parse[contractv1.ContractResourceName]("name", name)
 	if err != nil {
 		return nil
@@ -57,7 +57,7 @@ func (s *Server) awardStands(ctx context.Context, name string) error {
 	c, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
 		return s.current(ctx, tx, n)
 	})
-	if err != nil || c.GetState() != contractv1.ContractState_CONTRACT_STATE_IN_REVIEW {
+	if err != nil || c.GetState() != state {
 		return nil
 	}
 	eng, err := s.catalog.GetEngagement(ctx, &catalogv1.GetEngagementRequest{Name: c.GetEngagement()})
@@ -70,7 +70,7 @@ func (s *Server) awardStands(ctx context.Context, name string) error {
 			now = held
 		}
 		return apperr.New(apperr.FailedPrecondition,
-			"%s was drafted for the award of %s to %s, which was withdrawn (the award now names %s): this contract cannot be approved",
+			"%s was drafted for the award of %s to %s, which was withdrawn (the award now names %s): this contract cannot be approved or signed; delete it (DeleteContract) and draft one for the current award",
 			n, c.GetEngagement(), c.GetProposal(), now)
 	}
 	return nil

@@ -539,5 +539,53 @@ func TestApprovalRefusedOnceTheAwardIsWithdrawn(t *testing.T) {
 		if err != nil || got.GetState() != inReview || got.GetApprover() != "" {
 			t.Fatalf("after the refusal: %v approver %q (%v); want IN_REVIEW, unapproved", got.GetState(), got.GetApprover(), err)
 		}
+
+		// The stale draft holds the engagement until it is deleted; then a
+		// contract is drafted for the award that replaced it.
+		_, err = e.Contract.CreateContract(cm, &contractv1.CreateContractRequest{Contract: &contractv1.Contract{Engagement: a.Engagement.GetName()}})
+		wantMessage(t, err, codes.FailedPrecondition, "has no award yet")
+		sm := e.AsRole(t, auth.SourcingManager)
+		var next string // another bidder's proposal, the first by name
+		for _, p := range a.Proposals {
+			if n := p.GetName(); n != a.Proposal && (next == "" || n < next) {
+				next = n
+			}
+		}
+		if _, err := e.Catalog.AwardSourcingEvent(sm, &catalogv1.AwardSourcingEventRequest{Name: a.Event.GetName(), Proposal: next, Justification: "the awarded provider withdrew before signing"}); err != nil {
+			t.Fatalf("award the next proposal: %v", err)
+		}
+		if _, err := e.Catalog.ApproveAward(e.AsRole(t, auth.Approver), &catalogv1.ApproveAwardRequest{Name: a.Event.GetName()}); err != nil {
+			t.Fatalf("approve the new award: %v", err)
+		}
+		_, err = e.Contract.CreateContract(cm, &contractv1.CreateContractRequest{Contract: &contractv1.Contract{Engagement: a.Engagement.GetName()}})
+		wantMessage(t, err, codes.AlreadyExists, c.GetName())
+		_, err = e.Contract.DeleteContract(e.AsProvider(t, a.Provider), &contractv1.DeleteContractRequest{Name: c.GetName()})
+		wantCode(t, err, codes.PermissionDenied)
+		if _, err := e.Contract.DeleteContract(cm, &contractv1.DeleteContractRequest{Name: c.GetName(), RequestId: "delete-stale"}); err != nil {
+			t.Fatalf("delete the stale draft: %v", err)
+		}
+		if _, err := e.Contract.DeleteContract(cm, &contractv1.DeleteContractRequest{Name: c.GetName(), RequestId: "delete-stale"}); err != nil {
+			t.Errorf("a retried delete answers the first result: %v", err)
+		}
+		_, err = e.Contract.GetContract(cm, &contractv1.GetContractRequest{Name: c.GetName()})
+		wantCode(t, err, codes.NotFound)
+		fresh := draftFor(t, e, cm, a.Engagement.GetName())
+		if fresh.GetProposal() != next {
+			t.Errorf("the new draft names %s; want the new award's proposal %s", fresh.GetProposal(), next)
+		}
+	})
+}
+
+// A signed contract is never deleted: it ends by expiry or termination.
+func TestASignedContractIsNotDeleted(t *testing.T) {
+	t.Parallel()
+	testenv.ForEachDialect(t, func(t *testing.T, e *testenv.Env) {
+		s := e.SignedContract(t)
+		cm := e.AsRole(t, auth.ContractManager)
+		_, err := e.Contract.DeleteContract(cm, &contractv1.DeleteContractRequest{Name: s.Contract.GetName()})
+		wantMessage(t, err, codes.FailedPrecondition, "a signed contract is never deleted")
+		if _, err := e.Contract.GetContract(cm, &contractv1.GetContractRequest{Name: s.Contract.GetName()}); err != nil {
+			t.Fatalf("the signed contract after the refused delete: %v", err)
+		}
 	})
 }

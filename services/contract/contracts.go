@@ -13,9 +13,11 @@ import (
 	"github.com/acme/bpo/kit/fieldmask"
 	"github.com/acme/bpo/kit/listing"
 	"github.com/acme/bpo/kit/names"
+	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/contract/terms"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -260,7 +262,7 @@ func (s *Server) RejectContract(ctx context.Context, req *contractv1.RejectContr
 // ApproveContract implements contractv1.ContractServiceServer.
 func (s *Server) ApproveContract(ctx context.Context, req *contractv1.ApproveContractRequest) (*contractv1.Contract, error) {
 	caller := auth.FromContext(ctx)
-	if err := s.awardStands(ctx, req.GetName()); err != nil {
+	if err := s.awardStands(ctx, req.GetName(), contractv1.ContractState_CONTRACT_STATE_IN_REVIEW); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, contractv1.ContractService_ApproveContract_FullMethodName, req, req.GetEtag(), func(c *contractv1.Contract) (bool, error) {
@@ -287,6 +289,13 @@ func (s *Server) SignContract(ctx context.Context, req *contractv1.SignContractR
 	name, err := names.Parse[contractv1.ContractResourceName]("name", req.GetName())
 	if err != nil {
 		return nil, err
+	}
+	// Both signatures are needed, so checking the client's suffices (a
+	// provider user may not read the client's engagement in catalog).
+	if !caller.IsProviderOnly() {
+		if err := s.awardStands(ctx, req.GetName(), contractv1.ContractState_CONTRACT_STATE_APPROVED); err != nil {
+			return nil, err
+		}
 	}
 	return sqlstore.RetryConflicts(ctx, func() (*contractv1.Contract, error) {
 		return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_SignContract_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
@@ -345,5 +354,37 @@ func (s *Server) TerminateContract(ctx context.Context, req *contractv1.Terminat
 				return nil, err
 			}
 			return s.save(ctx, tx, req.GetRequestId(), before, c, v)
+		})
+}
+
+// DeleteContract implements contractv1.ContractServiceServer: only a
+// contract never signed may go, and with it its hold on the engagement
+// (releaseEngagement), so a contract can be drafted for the award that
+// replaced the one it was drafted for. A signed contract is history: it
+// ends by expiry or termination, never by deletion.
+func (s *Server) DeleteContract(ctx context.Context, req *contractv1.DeleteContractRequest) (*emptypb.Empty, error) {
+	name, err := names.Parse[contractv1.ContractResourceName]("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.Idempotent(ctx, s.db, contractv1.ContractService_DeleteContract_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
+		func(tx *sqlstore.Tx) (*emptypb.Empty, error) {
+			before, v, err := load(ctx, tx, name, req.GetEtag())
+			if err != nil {
+				return nil, err
+			}
+			switch before.GetState() {
+			case contractv1.ContractState_CONTRACT_STATE_DRAFT, contractv1.ContractState_CONTRACT_STATE_IN_REVIEW, contractv1.ContractState_CONTRACT_STATE_APPROVED:
+			default:
+				return nil, apperr.New(apperr.FailedPrecondition, "%s is %s: a signed contract is never deleted; it ends by expiry or termination (TerminateContract)",
+					name, protoenum.Short(before.GetState()))
+			}
+			if err := releaseEngagement(ctx, tx, before); err != nil {
+				return nil, err
+			}
+			if err := contracts.Delete(ctx, tx, name.String(), v); err != nil {
+				return nil, err
+			}
+			return &emptypb.Empty{}, audit.Record(ctx, tx, name.String(), req.GetRequestId(), before, nil)
 		})
 }

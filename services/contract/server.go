@@ -52,6 +52,7 @@ var Policy = auth.Policy{
 	contractv1.ContractService_GetContract_FullMethodName:               auth.Readers,
 	contractv1.ContractService_ListContracts_FullMethodName:             auth.Readers,
 	contractv1.ContractService_UpdateContract_FullMethodName:            {auth.ContractManager},
+	contractv1.ContractService_DeleteContract_FullMethodName:            {auth.ContractManager},
 	contractv1.ContractService_SubmitContract_FullMethodName:            {auth.ContractManager},
 	contractv1.ContractService_RejectContract_FullMethodName:            {auth.Approver, auth.ContractManager},
 	contractv1.ContractService_ApproveContract_FullMethodName:           {auth.Approver},

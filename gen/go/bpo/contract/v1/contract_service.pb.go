@@ -13,6 +13,7 @@ import (
 	date "google.golang.org/genproto/googleapis/type/date"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	reflect "reflect"
 	sync "sync"
@@ -379,6 +380,70 @@ func (x *ListContractsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request for DeleteContract.
+type DeleteContractRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `contracts/{contract}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The contract's etag: when set, a contract changed since is ABORTED.
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Idempotency key; a retry returns the first result.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteContractRequest) Reset() {
+	*x = DeleteContractRequest{}
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteContractRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteContractRequest) ProtoMessage() {}
+
+func (x *DeleteContractRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteContractRequest.ProtoReflect.Descriptor instead.
+func (*DeleteContractRequest) Descriptor() ([]byte, []int) {
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DeleteContractRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteContractRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *DeleteContractRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Request for UpdateContract.
 type UpdateContractRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -394,7 +459,7 @@ type UpdateContractRequest struct {
 
 func (x *UpdateContractRequest) Reset() {
 	*x = UpdateContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[6]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -406,7 +471,7 @@ func (x *UpdateContractRequest) String() string {
 func (*UpdateContractRequest) ProtoMessage() {}
 
 func (x *UpdateContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[6]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -419,7 +484,7 @@ func (x *UpdateContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateContractRequest.ProtoReflect.Descriptor instead.
 func (*UpdateContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{6}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpdateContractRequest) GetContract() *Contract {
@@ -458,7 +523,7 @@ type SubmitContractRequest struct {
 
 func (x *SubmitContractRequest) Reset() {
 	*x = SubmitContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -470,7 +535,7 @@ func (x *SubmitContractRequest) String() string {
 func (*SubmitContractRequest) ProtoMessage() {}
 
 func (x *SubmitContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[7]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -483,7 +548,7 @@ func (x *SubmitContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitContractRequest.ProtoReflect.Descriptor instead.
 func (*SubmitContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{7}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SubmitContractRequest) GetName() string {
@@ -522,7 +587,7 @@ type ApproveContractRequest struct {
 
 func (x *ApproveContractRequest) Reset() {
 	*x = ApproveContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +599,7 @@ func (x *ApproveContractRequest) String() string {
 func (*ApproveContractRequest) ProtoMessage() {}
 
 func (x *ApproveContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[8]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +612,7 @@ func (x *ApproveContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveContractRequest.ProtoReflect.Descriptor instead.
 func (*ApproveContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{8}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ApproveContractRequest) GetName() string {
@@ -589,7 +654,7 @@ type RejectContractRequest struct {
 
 func (x *RejectContractRequest) Reset() {
 	*x = RejectContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +666,7 @@ func (x *RejectContractRequest) String() string {
 func (*RejectContractRequest) ProtoMessage() {}
 
 func (x *RejectContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[9]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +679,7 @@ func (x *RejectContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectContractRequest.ProtoReflect.Descriptor instead.
 func (*RejectContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{9}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RejectContractRequest) GetName() string {
@@ -660,7 +725,7 @@ type SignContractRequest struct {
 
 func (x *SignContractRequest) Reset() {
 	*x = SignContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -672,7 +737,7 @@ func (x *SignContractRequest) String() string {
 func (*SignContractRequest) ProtoMessage() {}
 
 func (x *SignContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[10]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -685,7 +750,7 @@ func (x *SignContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignContractRequest.ProtoReflect.Descriptor instead.
 func (*SignContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{10}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SignContractRequest) GetName() string {
@@ -726,7 +791,7 @@ type RecordServiceCommencementRequest struct {
 
 func (x *RecordServiceCommencementRequest) Reset() {
 	*x = RecordServiceCommencementRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -738,7 +803,7 @@ func (x *RecordServiceCommencementRequest) String() string {
 func (*RecordServiceCommencementRequest) ProtoMessage() {}
 
 func (x *RecordServiceCommencementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[11]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,7 +816,7 @@ func (x *RecordServiceCommencementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordServiceCommencementRequest.ProtoReflect.Descriptor instead.
 func (*RecordServiceCommencementRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{11}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RecordServiceCommencementRequest) GetName() string {
@@ -804,7 +869,7 @@ type TerminateContractRequest struct {
 
 func (x *TerminateContractRequest) Reset() {
 	*x = TerminateContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -816,7 +881,7 @@ func (x *TerminateContractRequest) String() string {
 func (*TerminateContractRequest) ProtoMessage() {}
 
 func (x *TerminateContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[12]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -829,7 +894,7 @@ func (x *TerminateContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TerminateContractRequest.ProtoReflect.Descriptor instead.
 func (*TerminateContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{12}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TerminateContractRequest) GetName() string {
@@ -889,7 +954,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -901,7 +966,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[13]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -914,7 +979,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{13}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -951,7 +1016,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -963,7 +1028,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[14]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -976,7 +1041,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{14}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*v1.AuditEvent {
@@ -1009,7 +1074,7 @@ type VerifyAuditLogRequest struct {
 
 func (x *VerifyAuditLogRequest) Reset() {
 	*x = VerifyAuditLogRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1021,7 +1086,7 @@ func (x *VerifyAuditLogRequest) String() string {
 func (*VerifyAuditLogRequest) ProtoMessage() {}
 
 func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[15]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1034,7 +1099,7 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{15}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *VerifyAuditLogRequest) GetCheckpoint() *v1.AuditCheckpoint {
@@ -1055,7 +1120,7 @@ type VerifyAuditLogResponse struct {
 
 func (x *VerifyAuditLogResponse) Reset() {
 	*x = VerifyAuditLogResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1067,7 +1132,7 @@ func (x *VerifyAuditLogResponse) String() string {
 func (*VerifyAuditLogResponse) ProtoMessage() {}
 
 func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[16]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1080,7 +1145,7 @@ func (x *VerifyAuditLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditLogResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{16}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *VerifyAuditLogResponse) GetVerification() *v1.Verification {
@@ -1103,7 +1168,7 @@ type GetEffectiveContractRequest struct {
 
 func (x *GetEffectiveContractRequest) Reset() {
 	*x = GetEffectiveContractRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[17]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1115,7 +1180,7 @@ func (x *GetEffectiveContractRequest) String() string {
 func (*GetEffectiveContractRequest) ProtoMessage() {}
 
 func (x *GetEffectiveContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[17]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1128,7 +1193,7 @@ func (x *GetEffectiveContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEffectiveContractRequest.ProtoReflect.Descriptor instead.
 func (*GetEffectiveContractRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{17}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetEffectiveContractRequest) GetName() string {
@@ -1160,7 +1225,7 @@ type RecordChronicFailureRequest struct {
 
 func (x *RecordChronicFailureRequest) Reset() {
 	*x = RecordChronicFailureRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[18]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1172,7 +1237,7 @@ func (x *RecordChronicFailureRequest) String() string {
 func (*RecordChronicFailureRequest) ProtoMessage() {}
 
 func (x *RecordChronicFailureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[18]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1185,7 +1250,7 @@ func (x *RecordChronicFailureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordChronicFailureRequest.ProtoReflect.Descriptor instead.
 func (*RecordChronicFailureRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{18}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RecordChronicFailureRequest) GetName() string {
@@ -1228,7 +1293,7 @@ type RequestTerminationRequest struct {
 
 func (x *RequestTerminationRequest) Reset() {
 	*x = RequestTerminationRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[19]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1240,7 +1305,7 @@ func (x *RequestTerminationRequest) String() string {
 func (*RequestTerminationRequest) ProtoMessage() {}
 
 func (x *RequestTerminationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[19]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1253,7 +1318,7 @@ func (x *RequestTerminationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestTerminationRequest.ProtoReflect.Descriptor instead.
 func (*RequestTerminationRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{19}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RequestTerminationRequest) GetName() string {
@@ -1306,7 +1371,7 @@ type ApproveTerminationRequest struct {
 
 func (x *ApproveTerminationRequest) Reset() {
 	*x = ApproveTerminationRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[20]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1318,7 +1383,7 @@ func (x *ApproveTerminationRequest) String() string {
 func (*ApproveTerminationRequest) ProtoMessage() {}
 
 func (x *ApproveTerminationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[20]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1331,7 +1396,7 @@ func (x *ApproveTerminationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveTerminationRequest.ProtoReflect.Descriptor instead.
 func (*ApproveTerminationRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{20}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ApproveTerminationRequest) GetName() string {
@@ -1372,7 +1437,7 @@ type RejectTerminationRequest struct {
 
 func (x *RejectTerminationRequest) Reset() {
 	*x = RejectTerminationRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[21]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1384,7 +1449,7 @@ func (x *RejectTerminationRequest) String() string {
 func (*RejectTerminationRequest) ProtoMessage() {}
 
 func (x *RejectTerminationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[21]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1397,7 +1462,7 @@ func (x *RejectTerminationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectTerminationRequest.ProtoReflect.Descriptor instead.
 func (*RejectTerminationRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{21}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RejectTerminationRequest) GetName() string {
@@ -1443,7 +1508,7 @@ type CreateAmendmentRequest struct {
 
 func (x *CreateAmendmentRequest) Reset() {
 	*x = CreateAmendmentRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[22]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1455,7 +1520,7 @@ func (x *CreateAmendmentRequest) String() string {
 func (*CreateAmendmentRequest) ProtoMessage() {}
 
 func (x *CreateAmendmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[22]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1468,7 +1533,7 @@ func (x *CreateAmendmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAmendmentRequest.ProtoReflect.Descriptor instead.
 func (*CreateAmendmentRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{22}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateAmendmentRequest) GetParent() string {
@@ -1503,7 +1568,7 @@ type GetAmendmentRequest struct {
 
 func (x *GetAmendmentRequest) Reset() {
 	*x = GetAmendmentRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[23]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1515,7 +1580,7 @@ func (x *GetAmendmentRequest) String() string {
 func (*GetAmendmentRequest) ProtoMessage() {}
 
 func (x *GetAmendmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[23]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1528,7 +1593,7 @@ func (x *GetAmendmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAmendmentRequest.ProtoReflect.Descriptor instead.
 func (*GetAmendmentRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{23}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetAmendmentRequest) GetName() string {
@@ -1555,7 +1620,7 @@ type ListAmendmentsRequest struct {
 
 func (x *ListAmendmentsRequest) Reset() {
 	*x = ListAmendmentsRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[24]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1567,7 +1632,7 @@ func (x *ListAmendmentsRequest) String() string {
 func (*ListAmendmentsRequest) ProtoMessage() {}
 
 func (x *ListAmendmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[24]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1580,7 +1645,7 @@ func (x *ListAmendmentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAmendmentsRequest.ProtoReflect.Descriptor instead.
 func (*ListAmendmentsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{24}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListAmendmentsRequest) GetParent() string {
@@ -1624,7 +1689,7 @@ type ListAmendmentsResponse struct {
 
 func (x *ListAmendmentsResponse) Reset() {
 	*x = ListAmendmentsResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[25]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1636,7 +1701,7 @@ func (x *ListAmendmentsResponse) String() string {
 func (*ListAmendmentsResponse) ProtoMessage() {}
 
 func (x *ListAmendmentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[25]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1649,7 +1714,7 @@ func (x *ListAmendmentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAmendmentsResponse.ProtoReflect.Descriptor instead.
 func (*ListAmendmentsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{25}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListAmendmentsResponse) GetAmendments() []*Amendment {
@@ -1681,7 +1746,7 @@ type UpdateAmendmentRequest struct {
 
 func (x *UpdateAmendmentRequest) Reset() {
 	*x = UpdateAmendmentRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[26]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1693,7 +1758,7 @@ func (x *UpdateAmendmentRequest) String() string {
 func (*UpdateAmendmentRequest) ProtoMessage() {}
 
 func (x *UpdateAmendmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[26]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1706,7 +1771,7 @@ func (x *UpdateAmendmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAmendmentRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAmendmentRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{26}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *UpdateAmendmentRequest) GetAmendment() *Amendment {
@@ -1745,7 +1810,7 @@ type SubmitAmendmentRequest struct {
 
 func (x *SubmitAmendmentRequest) Reset() {
 	*x = SubmitAmendmentRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[27]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1757,7 +1822,7 @@ func (x *SubmitAmendmentRequest) String() string {
 func (*SubmitAmendmentRequest) ProtoMessage() {}
 
 func (x *SubmitAmendmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[27]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1770,7 +1835,7 @@ func (x *SubmitAmendmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitAmendmentRequest.ProtoReflect.Descriptor instead.
 func (*SubmitAmendmentRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{27}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SubmitAmendmentRequest) GetName() string {
@@ -1809,7 +1874,7 @@ type ApproveAmendmentRequest struct {
 
 func (x *ApproveAmendmentRequest) Reset() {
 	*x = ApproveAmendmentRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[28]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1821,7 +1886,7 @@ func (x *ApproveAmendmentRequest) String() string {
 func (*ApproveAmendmentRequest) ProtoMessage() {}
 
 func (x *ApproveAmendmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[28]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1834,7 +1899,7 @@ func (x *ApproveAmendmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAmendmentRequest.ProtoReflect.Descriptor instead.
 func (*ApproveAmendmentRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{28}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ApproveAmendmentRequest) GetName() string {
@@ -1875,7 +1940,7 @@ type RejectAmendmentRequest struct {
 
 func (x *RejectAmendmentRequest) Reset() {
 	*x = RejectAmendmentRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[29]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1887,7 +1952,7 @@ func (x *RejectAmendmentRequest) String() string {
 func (*RejectAmendmentRequest) ProtoMessage() {}
 
 func (x *RejectAmendmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[29]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1900,7 +1965,7 @@ func (x *RejectAmendmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectAmendmentRequest.ProtoReflect.Descriptor instead.
 func (*RejectAmendmentRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{29}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RejectAmendmentRequest) GetName() string {
@@ -1946,7 +2011,7 @@ type SignAmendmentRequest struct {
 
 func (x *SignAmendmentRequest) Reset() {
 	*x = SignAmendmentRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[30]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1958,7 +2023,7 @@ func (x *SignAmendmentRequest) String() string {
 func (*SignAmendmentRequest) ProtoMessage() {}
 
 func (x *SignAmendmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[30]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1971,7 +2036,7 @@ func (x *SignAmendmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignAmendmentRequest.ProtoReflect.Descriptor instead.
 func (*SignAmendmentRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{30}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SignAmendmentRequest) GetName() string {
@@ -2017,7 +2082,7 @@ type ListObligationsRequest struct {
 
 func (x *ListObligationsRequest) Reset() {
 	*x = ListObligationsRequest{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[31]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2029,7 +2094,7 @@ func (x *ListObligationsRequest) String() string {
 func (*ListObligationsRequest) ProtoMessage() {}
 
 func (x *ListObligationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[31]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2042,7 +2107,7 @@ func (x *ListObligationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListObligationsRequest.ProtoReflect.Descriptor instead.
 func (*ListObligationsRequest) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{31}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListObligationsRequest) GetParent() string {
@@ -2100,7 +2165,7 @@ type ListObligationsResponse struct {
 
 func (x *ListObligationsResponse) Reset() {
 	*x = ListObligationsResponse{}
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[32]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2112,7 +2177,7 @@ func (x *ListObligationsResponse) String() string {
 func (*ListObligationsResponse) ProtoMessage() {}
 
 func (x *ListObligationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[32]
+	mi := &file_bpo_contract_v1_contract_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2125,7 +2190,7 @@ func (x *ListObligationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListObligationsResponse.ProtoReflect.Descriptor instead.
 func (*ListObligationsResponse) Descriptor() ([]byte, []int) {
-	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{32}
+	return file_bpo_contract_v1_contract_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListObligationsResponse) GetObligations() []*Obligation {
@@ -2146,7 +2211,7 @@ var File_bpo_contract_v1_contract_service_proto protoreflect.FileDescriptor
 
 const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\n" +
-	"&bpo/contract/v1/contract_service.proto\x12\x0fbpo.contract.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\x1fbpo/contract/v1/amendment.proto\x1a\x1ebpo/contract/v1/contract.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x16google/type/date.proto\"\x86\x01\n" +
+	"&bpo/contract/v1/contract_service.proto\x12\x0fbpo.contract.v1\x1a\x18bpo/audit/v1/audit.proto\x1a\x1fbpo/contract/v1/amendment.proto\x1a\x1ebpo/contract/v1/contract.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x16google/type/date.proto\"\x86\x01\n" +
 	"\x15CreateContractRequest\x12A\n" +
 	"\bcontract\x18\x01 \x01(\v2\x19.bpo.contract.v1.ContractB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\bcontract\x12*\n" +
@@ -2173,7 +2238,13 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"x\n" +
 	"\x15ListContractsResponse\x127\n" +
 	"\tcontracts\x18\x01 \x03(\v2\x19.bpo.contract.v1.ContractR\tcontracts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc9\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x01\n" +
+	"\x15DeleteContractRequest\x12`\n" +
+	"\x04name\x18\x01 \x01(\tBL\xe2A\x01\x02\xfaA \n" +
+	"\x1econtract.bpo.acme.com/Contract\xbaH\"r 2\x1e^contracts/[0-9A-Za-z-]{1,64}$R\x04name\x12\x18\n" +
+	"\x04etag\x18\x02 \x01(\tB\x04\xe2A\x01\x01R\x04etag\x12*\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\v\xe2A\x01\x01\xbaH\x04r\x02\x18dR\trequestId\"\xc9\x01\n" +
 	"\x15UpdateContractRequest\x12A\n" +
 	"\bcontract\x18\x01 \x01(\v2\x19.bpo.contract.v1.ContractB\n" +
 	"\xe2A\x01\x02\xbaH\x03\xc8\x01\x01R\bcontract\x12A\n" +
@@ -2338,13 +2409,14 @@ const file_bpo_contract_v1_contract_service_proto_rawDesc = "" +
 	"page_token\x18\x06 \x01(\tB\f\xe2A\x01\x01\xbaH\x05r\x03\x18\xe8\aR\tpageToken\"\x80\x01\n" +
 	"\x17ListObligationsResponse\x12=\n" +
 	"\vobligations\x18\x01 \x03(\v2\x1b.bpo.contract.v1.ObligationR\vobligations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xcc\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xbe\x1e\n" +
 	"\x0fContractService\x12t\n" +
 	"\x0eCreateContract\x12&.bpo.contract.v1.CreateContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1f\x82\xd3\xe4\x93\x02\x19:\bcontract\"\r/v1/contracts\x12m\n" +
 	"\vGetContract\x12#.bpo.contract.v1.GetContractRequest\x1a\x19.bpo.contract.v1.Contract\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/{name=contracts/*}\x12\xa4\x01\n" +
 	"\x15ListContractRevisions\x12-.bpo.contract.v1.ListContractRevisionsRequest\x1a..bpo.contract.v1.ListContractRevisionsResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/{name=contracts/*}:listRevisions\x12u\n" +
 	"\rListContracts\x12%.bpo.contract.v1.ListContractsRequest\x1a&.bpo.contract.v1.ListContractsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/contracts\x12\x86\x01\n" +
-	"\x0eUpdateContract\x12&.bpo.contract.v1.UpdateContractRequest\x1a\x19.bpo.contract.v1.Contract\"1\x82\xd3\xe4\x93\x02+:\bcontract2\x1f/v1/{contract.name=contracts/*}\x12}\n" +
+	"\x0eUpdateContract\x12&.bpo.contract.v1.UpdateContractRequest\x1a\x19.bpo.contract.v1.Contract\"1\x82\xd3\xe4\x93\x02+:\bcontract2\x1f/v1/{contract.name=contracts/*}\x12p\n" +
+	"\x0eDeleteContract\x12&.bpo.contract.v1.DeleteContractRequest\x1a\x16.google.protobuf.Empty\"\x1e\x82\xd3\xe4\x93\x02\x18*\x16/v1/{name=contracts/*}\x12}\n" +
 	"\x0eSubmitContract\x12&.bpo.contract.v1.SubmitContractRequest\x1a\x19.bpo.contract.v1.Contract\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=contracts/*}:submit\x12\x80\x01\n" +
 	"\x0fApproveContract\x12'.bpo.contract.v1.ApproveContractRequest\x1a\x19.bpo.contract.v1.Contract\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/{name=contracts/*}:approve\x12}\n" +
 	"\x0eRejectContract\x12&.bpo.contract.v1.RejectContractRequest\x1a\x19.bpo.contract.v1.Contract\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/{name=contracts/*}:reject\x12w\n" +
@@ -2380,7 +2452,7 @@ func file_bpo_contract_v1_contract_service_proto_rawDescGZIP() []byte {
 	return file_bpo_contract_v1_contract_service_proto_rawDescData
 }
 
-var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_bpo_contract_v1_contract_service_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*CreateContractRequest)(nil),            // 0: bpo.contract.v1.CreateContractRequest
 	(*GetContractRequest)(nil),               // 1: bpo.contract.v1.GetContractRequest
@@ -2388,122 +2460,126 @@ var file_bpo_contract_v1_contract_service_proto_goTypes = []any{
 	(*ListContractRevisionsResponse)(nil),    // 3: bpo.contract.v1.ListContractRevisionsResponse
 	(*ListContractsRequest)(nil),             // 4: bpo.contract.v1.ListContractsRequest
 	(*ListContractsResponse)(nil),            // 5: bpo.contract.v1.ListContractsResponse
-	(*UpdateContractRequest)(nil),            // 6: bpo.contract.v1.UpdateContractRequest
-	(*SubmitContractRequest)(nil),            // 7: bpo.contract.v1.SubmitContractRequest
-	(*ApproveContractRequest)(nil),           // 8: bpo.contract.v1.ApproveContractRequest
-	(*RejectContractRequest)(nil),            // 9: bpo.contract.v1.RejectContractRequest
-	(*SignContractRequest)(nil),              // 10: bpo.contract.v1.SignContractRequest
-	(*RecordServiceCommencementRequest)(nil), // 11: bpo.contract.v1.RecordServiceCommencementRequest
-	(*TerminateContractRequest)(nil),         // 12: bpo.contract.v1.TerminateContractRequest
-	(*ListAuditEventsRequest)(nil),           // 13: bpo.contract.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),          // 14: bpo.contract.v1.ListAuditEventsResponse
-	(*VerifyAuditLogRequest)(nil),            // 15: bpo.contract.v1.VerifyAuditLogRequest
-	(*VerifyAuditLogResponse)(nil),           // 16: bpo.contract.v1.VerifyAuditLogResponse
-	(*GetEffectiveContractRequest)(nil),      // 17: bpo.contract.v1.GetEffectiveContractRequest
-	(*RecordChronicFailureRequest)(nil),      // 18: bpo.contract.v1.RecordChronicFailureRequest
-	(*RequestTerminationRequest)(nil),        // 19: bpo.contract.v1.RequestTerminationRequest
-	(*ApproveTerminationRequest)(nil),        // 20: bpo.contract.v1.ApproveTerminationRequest
-	(*RejectTerminationRequest)(nil),         // 21: bpo.contract.v1.RejectTerminationRequest
-	(*CreateAmendmentRequest)(nil),           // 22: bpo.contract.v1.CreateAmendmentRequest
-	(*GetAmendmentRequest)(nil),              // 23: bpo.contract.v1.GetAmendmentRequest
-	(*ListAmendmentsRequest)(nil),            // 24: bpo.contract.v1.ListAmendmentsRequest
-	(*ListAmendmentsResponse)(nil),           // 25: bpo.contract.v1.ListAmendmentsResponse
-	(*UpdateAmendmentRequest)(nil),           // 26: bpo.contract.v1.UpdateAmendmentRequest
-	(*SubmitAmendmentRequest)(nil),           // 27: bpo.contract.v1.SubmitAmendmentRequest
-	(*ApproveAmendmentRequest)(nil),          // 28: bpo.contract.v1.ApproveAmendmentRequest
-	(*RejectAmendmentRequest)(nil),           // 29: bpo.contract.v1.RejectAmendmentRequest
-	(*SignAmendmentRequest)(nil),             // 30: bpo.contract.v1.SignAmendmentRequest
-	(*ListObligationsRequest)(nil),           // 31: bpo.contract.v1.ListObligationsRequest
-	(*ListObligationsResponse)(nil),          // 32: bpo.contract.v1.ListObligationsResponse
-	(*Contract)(nil),                         // 33: bpo.contract.v1.Contract
-	(*fieldmaskpb.FieldMask)(nil),            // 34: google.protobuf.FieldMask
-	(*date.Date)(nil),                        // 35: google.type.Date
-	(TerminationReason)(0),                   // 36: bpo.contract.v1.TerminationReason
-	(*v1.AuditEvent)(nil),                    // 37: bpo.audit.v1.AuditEvent
-	(*v1.AuditCheckpoint)(nil),               // 38: bpo.audit.v1.AuditCheckpoint
-	(*v1.Verification)(nil),                  // 39: bpo.audit.v1.Verification
-	(*ChronicFailureRight)(nil),              // 40: bpo.contract.v1.ChronicFailureRight
-	(*Amendment)(nil),                        // 41: bpo.contract.v1.Amendment
-	(*Obligation)(nil),                       // 42: bpo.contract.v1.Obligation
+	(*DeleteContractRequest)(nil),            // 6: bpo.contract.v1.DeleteContractRequest
+	(*UpdateContractRequest)(nil),            // 7: bpo.contract.v1.UpdateContractRequest
+	(*SubmitContractRequest)(nil),            // 8: bpo.contract.v1.SubmitContractRequest
+	(*ApproveContractRequest)(nil),           // 9: bpo.contract.v1.ApproveContractRequest
+	(*RejectContractRequest)(nil),            // 10: bpo.contract.v1.RejectContractRequest
+	(*SignContractRequest)(nil),              // 11: bpo.contract.v1.SignContractRequest
+	(*RecordServiceCommencementRequest)(nil), // 12: bpo.contract.v1.RecordServiceCommencementRequest
+	(*TerminateContractRequest)(nil),         // 13: bpo.contract.v1.TerminateContractRequest
+	(*ListAuditEventsRequest)(nil),           // 14: bpo.contract.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),          // 15: bpo.contract.v1.ListAuditEventsResponse
+	(*VerifyAuditLogRequest)(nil),            // 16: bpo.contract.v1.VerifyAuditLogRequest
+	(*VerifyAuditLogResponse)(nil),           // 17: bpo.contract.v1.VerifyAuditLogResponse
+	(*GetEffectiveContractRequest)(nil),      // 18: bpo.contract.v1.GetEffectiveContractRequest
+	(*RecordChronicFailureRequest)(nil),      // 19: bpo.contract.v1.RecordChronicFailureRequest
+	(*RequestTerminationRequest)(nil),        // 20: bpo.contract.v1.RequestTerminationRequest
+	(*ApproveTerminationRequest)(nil),        // 21: bpo.contract.v1.ApproveTerminationRequest
+	(*RejectTerminationRequest)(nil),         // 22: bpo.contract.v1.RejectTerminationRequest
+	(*CreateAmendmentRequest)(nil),           // 23: bpo.contract.v1.CreateAmendmentRequest
+	(*GetAmendmentRequest)(nil),              // 24: bpo.contract.v1.GetAmendmentRequest
+	(*ListAmendmentsRequest)(nil),            // 25: bpo.contract.v1.ListAmendmentsRequest
+	(*ListAmendmentsResponse)(nil),           // 26: bpo.contract.v1.ListAmendmentsResponse
+	(*UpdateAmendmentRequest)(nil),           // 27: bpo.contract.v1.UpdateAmendmentRequest
+	(*SubmitAmendmentRequest)(nil),           // 28: bpo.contract.v1.SubmitAmendmentRequest
+	(*ApproveAmendmentRequest)(nil),          // 29: bpo.contract.v1.ApproveAmendmentRequest
+	(*RejectAmendmentRequest)(nil),           // 30: bpo.contract.v1.RejectAmendmentRequest
+	(*SignAmendmentRequest)(nil),             // 31: bpo.contract.v1.SignAmendmentRequest
+	(*ListObligationsRequest)(nil),           // 32: bpo.contract.v1.ListObligationsRequest
+	(*ListObligationsResponse)(nil),          // 33: bpo.contract.v1.ListObligationsResponse
+	(*Contract)(nil),                         // 34: bpo.contract.v1.Contract
+	(*fieldmaskpb.FieldMask)(nil),            // 35: google.protobuf.FieldMask
+	(*date.Date)(nil),                        // 36: google.type.Date
+	(TerminationReason)(0),                   // 37: bpo.contract.v1.TerminationReason
+	(*v1.AuditEvent)(nil),                    // 38: bpo.audit.v1.AuditEvent
+	(*v1.AuditCheckpoint)(nil),               // 39: bpo.audit.v1.AuditCheckpoint
+	(*v1.Verification)(nil),                  // 40: bpo.audit.v1.Verification
+	(*ChronicFailureRight)(nil),              // 41: bpo.contract.v1.ChronicFailureRight
+	(*Amendment)(nil),                        // 42: bpo.contract.v1.Amendment
+	(*Obligation)(nil),                       // 43: bpo.contract.v1.Obligation
+	(*emptypb.Empty)(nil),                    // 44: google.protobuf.Empty
 }
 var file_bpo_contract_v1_contract_service_proto_depIdxs = []int32{
-	33, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	33, // 1: bpo.contract.v1.ListContractRevisionsResponse.contracts:type_name -> bpo.contract.v1.Contract
-	33, // 2: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
-	33, // 3: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
-	34, // 4: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
-	35, // 5: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
-	36, // 6: bpo.contract.v1.TerminateContractRequest.reason:type_name -> bpo.contract.v1.TerminationReason
-	35, // 7: bpo.contract.v1.TerminateContractRequest.effective_date:type_name -> google.type.Date
-	37, // 8: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
-	38, // 9: bpo.contract.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
-	39, // 10: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
-	35, // 11: bpo.contract.v1.GetEffectiveContractRequest.date:type_name -> google.type.Date
-	40, // 12: bpo.contract.v1.RecordChronicFailureRequest.right:type_name -> bpo.contract.v1.ChronicFailureRight
-	35, // 13: bpo.contract.v1.RequestTerminationRequest.effective_date:type_name -> google.type.Date
-	41, // 14: bpo.contract.v1.CreateAmendmentRequest.amendment:type_name -> bpo.contract.v1.Amendment
-	41, // 15: bpo.contract.v1.ListAmendmentsResponse.amendments:type_name -> bpo.contract.v1.Amendment
-	41, // 16: bpo.contract.v1.UpdateAmendmentRequest.amendment:type_name -> bpo.contract.v1.Amendment
-	34, // 17: bpo.contract.v1.UpdateAmendmentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	35, // 18: bpo.contract.v1.ListObligationsRequest.start_date:type_name -> google.type.Date
-	35, // 19: bpo.contract.v1.ListObligationsRequest.end_date:type_name -> google.type.Date
-	42, // 20: bpo.contract.v1.ListObligationsResponse.obligations:type_name -> bpo.contract.v1.Obligation
+	34, // 0: bpo.contract.v1.CreateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	34, // 1: bpo.contract.v1.ListContractRevisionsResponse.contracts:type_name -> bpo.contract.v1.Contract
+	34, // 2: bpo.contract.v1.ListContractsResponse.contracts:type_name -> bpo.contract.v1.Contract
+	34, // 3: bpo.contract.v1.UpdateContractRequest.contract:type_name -> bpo.contract.v1.Contract
+	35, // 4: bpo.contract.v1.UpdateContractRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 5: bpo.contract.v1.RecordServiceCommencementRequest.commencement_date:type_name -> google.type.Date
+	37, // 6: bpo.contract.v1.TerminateContractRequest.reason:type_name -> bpo.contract.v1.TerminationReason
+	36, // 7: bpo.contract.v1.TerminateContractRequest.effective_date:type_name -> google.type.Date
+	38, // 8: bpo.contract.v1.ListAuditEventsResponse.audit_events:type_name -> bpo.audit.v1.AuditEvent
+	39, // 9: bpo.contract.v1.VerifyAuditLogRequest.checkpoint:type_name -> bpo.audit.v1.AuditCheckpoint
+	40, // 10: bpo.contract.v1.VerifyAuditLogResponse.verification:type_name -> bpo.audit.v1.Verification
+	36, // 11: bpo.contract.v1.GetEffectiveContractRequest.date:type_name -> google.type.Date
+	41, // 12: bpo.contract.v1.RecordChronicFailureRequest.right:type_name -> bpo.contract.v1.ChronicFailureRight
+	36, // 13: bpo.contract.v1.RequestTerminationRequest.effective_date:type_name -> google.type.Date
+	42, // 14: bpo.contract.v1.CreateAmendmentRequest.amendment:type_name -> bpo.contract.v1.Amendment
+	42, // 15: bpo.contract.v1.ListAmendmentsResponse.amendments:type_name -> bpo.contract.v1.Amendment
+	42, // 16: bpo.contract.v1.UpdateAmendmentRequest.amendment:type_name -> bpo.contract.v1.Amendment
+	35, // 17: bpo.contract.v1.UpdateAmendmentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 18: bpo.contract.v1.ListObligationsRequest.start_date:type_name -> google.type.Date
+	36, // 19: bpo.contract.v1.ListObligationsRequest.end_date:type_name -> google.type.Date
+	43, // 20: bpo.contract.v1.ListObligationsResponse.obligations:type_name -> bpo.contract.v1.Obligation
 	0,  // 21: bpo.contract.v1.ContractService.CreateContract:input_type -> bpo.contract.v1.CreateContractRequest
 	1,  // 22: bpo.contract.v1.ContractService.GetContract:input_type -> bpo.contract.v1.GetContractRequest
 	2,  // 23: bpo.contract.v1.ContractService.ListContractRevisions:input_type -> bpo.contract.v1.ListContractRevisionsRequest
 	4,  // 24: bpo.contract.v1.ContractService.ListContracts:input_type -> bpo.contract.v1.ListContractsRequest
-	6,  // 25: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
-	7,  // 26: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
-	8,  // 27: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
-	9,  // 28: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
-	10, // 29: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
-	11, // 30: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
-	12, // 31: bpo.contract.v1.ContractService.TerminateContract:input_type -> bpo.contract.v1.TerminateContractRequest
-	17, // 32: bpo.contract.v1.ContractService.GetEffectiveContract:input_type -> bpo.contract.v1.GetEffectiveContractRequest
-	18, // 33: bpo.contract.v1.ContractService.RecordChronicFailure:input_type -> bpo.contract.v1.RecordChronicFailureRequest
-	19, // 34: bpo.contract.v1.ContractService.RequestTermination:input_type -> bpo.contract.v1.RequestTerminationRequest
-	20, // 35: bpo.contract.v1.ContractService.ApproveTermination:input_type -> bpo.contract.v1.ApproveTerminationRequest
-	21, // 36: bpo.contract.v1.ContractService.RejectTermination:input_type -> bpo.contract.v1.RejectTerminationRequest
-	22, // 37: bpo.contract.v1.ContractService.CreateAmendment:input_type -> bpo.contract.v1.CreateAmendmentRequest
-	23, // 38: bpo.contract.v1.ContractService.GetAmendment:input_type -> bpo.contract.v1.GetAmendmentRequest
-	24, // 39: bpo.contract.v1.ContractService.ListAmendments:input_type -> bpo.contract.v1.ListAmendmentsRequest
-	26, // 40: bpo.contract.v1.ContractService.UpdateAmendment:input_type -> bpo.contract.v1.UpdateAmendmentRequest
-	27, // 41: bpo.contract.v1.ContractService.SubmitAmendment:input_type -> bpo.contract.v1.SubmitAmendmentRequest
-	28, // 42: bpo.contract.v1.ContractService.ApproveAmendment:input_type -> bpo.contract.v1.ApproveAmendmentRequest
-	29, // 43: bpo.contract.v1.ContractService.RejectAmendment:input_type -> bpo.contract.v1.RejectAmendmentRequest
-	30, // 44: bpo.contract.v1.ContractService.SignAmendment:input_type -> bpo.contract.v1.SignAmendmentRequest
-	31, // 45: bpo.contract.v1.ContractService.ListObligations:input_type -> bpo.contract.v1.ListObligationsRequest
-	13, // 46: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
-	15, // 47: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
-	33, // 48: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
-	33, // 49: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
-	3,  // 50: bpo.contract.v1.ContractService.ListContractRevisions:output_type -> bpo.contract.v1.ListContractRevisionsResponse
-	5,  // 51: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
-	33, // 52: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
-	33, // 53: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
-	33, // 54: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
-	33, // 55: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
-	33, // 56: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
-	33, // 57: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
-	33, // 58: bpo.contract.v1.ContractService.TerminateContract:output_type -> bpo.contract.v1.Contract
-	33, // 59: bpo.contract.v1.ContractService.GetEffectiveContract:output_type -> bpo.contract.v1.Contract
-	33, // 60: bpo.contract.v1.ContractService.RecordChronicFailure:output_type -> bpo.contract.v1.Contract
-	33, // 61: bpo.contract.v1.ContractService.RequestTermination:output_type -> bpo.contract.v1.Contract
-	33, // 62: bpo.contract.v1.ContractService.ApproveTermination:output_type -> bpo.contract.v1.Contract
-	33, // 63: bpo.contract.v1.ContractService.RejectTermination:output_type -> bpo.contract.v1.Contract
-	41, // 64: bpo.contract.v1.ContractService.CreateAmendment:output_type -> bpo.contract.v1.Amendment
-	41, // 65: bpo.contract.v1.ContractService.GetAmendment:output_type -> bpo.contract.v1.Amendment
-	25, // 66: bpo.contract.v1.ContractService.ListAmendments:output_type -> bpo.contract.v1.ListAmendmentsResponse
-	41, // 67: bpo.contract.v1.ContractService.UpdateAmendment:output_type -> bpo.contract.v1.Amendment
-	41, // 68: bpo.contract.v1.ContractService.SubmitAmendment:output_type -> bpo.contract.v1.Amendment
-	41, // 69: bpo.contract.v1.ContractService.ApproveAmendment:output_type -> bpo.contract.v1.Amendment
-	41, // 70: bpo.contract.v1.ContractService.RejectAmendment:output_type -> bpo.contract.v1.Amendment
-	41, // 71: bpo.contract.v1.ContractService.SignAmendment:output_type -> bpo.contract.v1.Amendment
-	32, // 72: bpo.contract.v1.ContractService.ListObligations:output_type -> bpo.contract.v1.ListObligationsResponse
-	14, // 73: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
-	16, // 74: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
-	48, // [48:75] is the sub-list for method output_type
-	21, // [21:48] is the sub-list for method input_type
+	7,  // 25: bpo.contract.v1.ContractService.UpdateContract:input_type -> bpo.contract.v1.UpdateContractRequest
+	6,  // 26: bpo.contract.v1.ContractService.DeleteContract:input_type -> bpo.contract.v1.DeleteContractRequest
+	8,  // 27: bpo.contract.v1.ContractService.SubmitContract:input_type -> bpo.contract.v1.SubmitContractRequest
+	9,  // 28: bpo.contract.v1.ContractService.ApproveContract:input_type -> bpo.contract.v1.ApproveContractRequest
+	10, // 29: bpo.contract.v1.ContractService.RejectContract:input_type -> bpo.contract.v1.RejectContractRequest
+	11, // 30: bpo.contract.v1.ContractService.SignContract:input_type -> bpo.contract.v1.SignContractRequest
+	12, // 31: bpo.contract.v1.ContractService.RecordServiceCommencement:input_type -> bpo.contract.v1.RecordServiceCommencementRequest
+	13, // 32: bpo.contract.v1.ContractService.TerminateContract:input_type -> bpo.contract.v1.TerminateContractRequest
+	18, // 33: bpo.contract.v1.ContractService.GetEffectiveContract:input_type -> bpo.contract.v1.GetEffectiveContractRequest
+	19, // 34: bpo.contract.v1.ContractService.RecordChronicFailure:input_type -> bpo.contract.v1.RecordChronicFailureRequest
+	20, // 35: bpo.contract.v1.ContractService.RequestTermination:input_type -> bpo.contract.v1.RequestTerminationRequest
+	21, // 36: bpo.contract.v1.ContractService.ApproveTermination:input_type -> bpo.contract.v1.ApproveTerminationRequest
+	22, // 37: bpo.contract.v1.ContractService.RejectTermination:input_type -> bpo.contract.v1.RejectTerminationRequest
+	23, // 38: bpo.contract.v1.ContractService.CreateAmendment:input_type -> bpo.contract.v1.CreateAmendmentRequest
+	24, // 39: bpo.contract.v1.ContractService.GetAmendment:input_type -> bpo.contract.v1.GetAmendmentRequest
+	25, // 40: bpo.contract.v1.ContractService.ListAmendments:input_type -> bpo.contract.v1.ListAmendmentsRequest
+	27, // 41: bpo.contract.v1.ContractService.UpdateAmendment:input_type -> bpo.contract.v1.UpdateAmendmentRequest
+	28, // 42: bpo.contract.v1.ContractService.SubmitAmendment:input_type -> bpo.contract.v1.SubmitAmendmentRequest
+	29, // 43: bpo.contract.v1.ContractService.ApproveAmendment:input_type -> bpo.contract.v1.ApproveAmendmentRequest
+	30, // 44: bpo.contract.v1.ContractService.RejectAmendment:input_type -> bpo.contract.v1.RejectAmendmentRequest
+	31, // 45: bpo.contract.v1.ContractService.SignAmendment:input_type -> bpo.contract.v1.SignAmendmentRequest
+	32, // 46: bpo.contract.v1.ContractService.ListObligations:input_type -> bpo.contract.v1.ListObligationsRequest
+	14, // 47: bpo.contract.v1.ContractService.ListAuditEvents:input_type -> bpo.contract.v1.ListAuditEventsRequest
+	16, // 48: bpo.contract.v1.ContractService.VerifyAuditLog:input_type -> bpo.contract.v1.VerifyAuditLogRequest
+	34, // 49: bpo.contract.v1.ContractService.CreateContract:output_type -> bpo.contract.v1.Contract
+	34, // 50: bpo.contract.v1.ContractService.GetContract:output_type -> bpo.contract.v1.Contract
+	3,  // 51: bpo.contract.v1.ContractService.ListContractRevisions:output_type -> bpo.contract.v1.ListContractRevisionsResponse
+	5,  // 52: bpo.contract.v1.ContractService.ListContracts:output_type -> bpo.contract.v1.ListContractsResponse
+	34, // 53: bpo.contract.v1.ContractService.UpdateContract:output_type -> bpo.contract.v1.Contract
+	44, // 54: bpo.contract.v1.ContractService.DeleteContract:output_type -> google.protobuf.Empty
+	34, // 55: bpo.contract.v1.ContractService.SubmitContract:output_type -> bpo.contract.v1.Contract
+	34, // 56: bpo.contract.v1.ContractService.ApproveContract:output_type -> bpo.contract.v1.Contract
+	34, // 57: bpo.contract.v1.ContractService.RejectContract:output_type -> bpo.contract.v1.Contract
+	34, // 58: bpo.contract.v1.ContractService.SignContract:output_type -> bpo.contract.v1.Contract
+	34, // 59: bpo.contract.v1.ContractService.RecordServiceCommencement:output_type -> bpo.contract.v1.Contract
+	34, // 60: bpo.contract.v1.ContractService.TerminateContract:output_type -> bpo.contract.v1.Contract
+	34, // 61: bpo.contract.v1.ContractService.GetEffectiveContract:output_type -> bpo.contract.v1.Contract
+	34, // 62: bpo.contract.v1.ContractService.RecordChronicFailure:output_type -> bpo.contract.v1.Contract
+	34, // 63: bpo.contract.v1.ContractService.RequestTermination:output_type -> bpo.contract.v1.Contract
+	34, // 64: bpo.contract.v1.ContractService.ApproveTermination:output_type -> bpo.contract.v1.Contract
+	34, // 65: bpo.contract.v1.ContractService.RejectTermination:output_type -> bpo.contract.v1.Contract
+	42, // 66: bpo.contract.v1.ContractService.CreateAmendment:output_type -> bpo.contract.v1.Amendment
+	42, // 67: bpo.contract.v1.ContractService.GetAmendment:output_type -> bpo.contract.v1.Amendment
+	26, // 68: bpo.contract.v1.ContractService.ListAmendments:output_type -> bpo.contract.v1.ListAmendmentsResponse
+	42, // 69: bpo.contract.v1.ContractService.UpdateAmendment:output_type -> bpo.contract.v1.Amendment
+	42, // 70: bpo.contract.v1.ContractService.SubmitAmendment:output_type -> bpo.contract.v1.Amendment
+	42, // 71: bpo.contract.v1.ContractService.ApproveAmendment:output_type -> bpo.contract.v1.Amendment
+	42, // 72: bpo.contract.v1.ContractService.RejectAmendment:output_type -> bpo.contract.v1.Amendment
+	42, // 73: bpo.contract.v1.ContractService.SignAmendment:output_type -> bpo.contract.v1.Amendment
+	33, // 74: bpo.contract.v1.ContractService.ListObligations:output_type -> bpo.contract.v1.ListObligationsResponse
+	15, // 75: bpo.contract.v1.ContractService.ListAuditEvents:output_type -> bpo.contract.v1.ListAuditEventsResponse
+	17, // 76: bpo.contract.v1.ContractService.VerifyAuditLog:output_type -> bpo.contract.v1.VerifyAuditLogResponse
+	49, // [49:77] is the sub-list for method output_type
+	21, // [21:49] is the sub-list for method input_type
 	21, // [21:21] is the sub-list for extension type_name
 	21, // [21:21] is the sub-list for extension extendee
 	0,  // [0:21] is the sub-list for field type_name
@@ -2522,7 +2598,7 @@ func file_bpo_contract_v1_contract_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bpo_contract_v1_contract_service_proto_rawDesc), len(file_bpo_contract_v1_contract_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   33,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -11,6 +11,7 @@ import (
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -24,6 +25,7 @@ const (
 	ContractService_ListContractRevisions_FullMethodName     = "/bpo.contract.v1.ContractService/ListContractRevisions"
 	ContractService_ListContracts_FullMethodName             = "/bpo.contract.v1.ContractService/ListContracts"
 	ContractService_UpdateContract_FullMethodName            = "/bpo.contract.v1.ContractService/UpdateContract"
+	ContractService_DeleteContract_FullMethodName            = "/bpo.contract.v1.ContractService/DeleteContract"
 	ContractService_SubmitContract_FullMethodName            = "/bpo.contract.v1.ContractService/SubmitContract"
 	ContractService_ApproveContract_FullMethodName           = "/bpo.contract.v1.ContractService/ApproveContract"
 	ContractService_RejectContract_FullMethodName            = "/bpo.contract.v1.ContractService/RejectContract"
@@ -86,6 +88,12 @@ type ContractServiceClient interface {
 	ListContracts(ctx context.Context, in *ListContractsRequest, opts ...grpc.CallOption) (*ListContractsResponse, error)
 	// Updates a DRAFT contract. Roles: `contract_manager`.
 	UpdateContract(ctx context.Context, in *UpdateContractRequest, opts ...grpc.CallOption) (*Contract, error)
+	// Deletes a contract that was never signed (DRAFT, IN_REVIEW or
+	// APPROVED), freeing its engagement for a new draft — e.g. after the
+	// award it was drafted for was withdrawn in catalog. A signed contract is
+	// never deleted (it ends by expiry or termination): FAILED_PRECONDITION.
+	// Roles: `contract_manager`.
+	DeleteContract(ctx context.Context, in *DeleteContractRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Submits a DRAFT for review (→ IN_REVIEW), validating the whole
 	// contract: INVALID_ARGUMENT lists every problem. Roles: `contract_manager`.
 	SubmitContract(ctx context.Context, in *SubmitContractRequest, opts ...grpc.CallOption) (*Contract, error)
@@ -236,6 +244,16 @@ func (c *contractServiceClient) UpdateContract(ctx context.Context, in *UpdateCo
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Contract)
 	err := c.cc.Invoke(ctx, ContractService_UpdateContract_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *contractServiceClient) DeleteContract(ctx context.Context, in *DeleteContractRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, ContractService_DeleteContract_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -500,6 +518,12 @@ type ContractServiceServer interface {
 	ListContracts(context.Context, *ListContractsRequest) (*ListContractsResponse, error)
 	// Updates a DRAFT contract. Roles: `contract_manager`.
 	UpdateContract(context.Context, *UpdateContractRequest) (*Contract, error)
+	// Deletes a contract that was never signed (DRAFT, IN_REVIEW or
+	// APPROVED), freeing its engagement for a new draft — e.g. after the
+	// award it was drafted for was withdrawn in catalog. A signed contract is
+	// never deleted (it ends by expiry or termination): FAILED_PRECONDITION.
+	// Roles: `contract_manager`.
+	DeleteContract(context.Context, *DeleteContractRequest) (*emptypb.Empty, error)
 	// Submits a DRAFT for review (→ IN_REVIEW), validating the whole
 	// contract: INVALID_ARGUMENT lists every problem. Roles: `contract_manager`.
 	SubmitContract(context.Context, *SubmitContractRequest) (*Contract, error)
@@ -620,6 +644,9 @@ func (UnimplementedContractServiceServer) ListContracts(context.Context, *ListCo
 }
 func (UnimplementedContractServiceServer) UpdateContract(context.Context, *UpdateContractRequest) (*Contract, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateContract not implemented")
+}
+func (UnimplementedContractServiceServer) DeleteContract(context.Context, *DeleteContractRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteContract not implemented")
 }
 func (UnimplementedContractServiceServer) SubmitContract(context.Context, *SubmitContractRequest) (*Contract, error) {
 	return nil, status.Error(codes.Unimplemented, "method SubmitContract not implemented")
@@ -794,6 +821,24 @@ func _ContractService_UpdateContract_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ContractServiceServer).UpdateContract(ctx, req.(*UpdateContractRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ContractService_DeleteContract_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteContractRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ContractServiceServer).DeleteContract(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ContractService_DeleteContract_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ContractServiceServer).DeleteContract(ctx, req.(*DeleteContractRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1220,6 +1265,10 @@ var ContractService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateContract",
 			Handler:    _ContractService_UpdateContract_Handler,
+		},
+		{
+			MethodName: "DeleteContract",
+			Handler:    _ContractService_DeleteContract_Handler,
 		},
 		{
 			MethodName: "SubmitContract",
