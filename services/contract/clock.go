@@ -2,6 +2,7 @@ package contract
 
 import (
 	"context"
+	"time"
 
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	"github.com/acme/bpo/kit/apperr"
@@ -74,8 +75,31 @@ func (s *Server) advance(ctx context.Context, name string) error {
 	return err
 }
 
-// sweep brings every SIGNED or ACTIVE contract up to date with time.
+// sweepSlot is how often ListContracts sweeps. A state in time falls due
+// at a local midnight (a start, an end, a revision's effective date), and
+// every time zone's offset is a multiple of 15 minutes; one due at once
+// (a contract signed after its start) is made by the signature itself. So
+// a sweep in the first List of each quarter hour of the clock finds every
+// change as soon as it is due, and the Lists in between need not read
+// every live contract again. (A Get, or any change, of one contract still
+// brings that contract up to date first.)
+const sweepSlot = 15 * time.Minute
+
+// sweep brings every SIGNED or ACTIVE contract up to date with time, once
+// per sweepSlot of the clock (a failed sweep is tried again next call).
 func (s *Server) sweep(ctx context.Context) error {
+	slot := s.now().Truncate(sweepSlot).Unix()
+	if s.swept.Load() == slot {
+		return nil
+	}
+	if err := s.sweepAll(ctx); err != nil {
+		return err
+	}
+	s.swept.Store(slot)
+	return nil
+}
+
+func (s *Server) sweepAll(ctx context.Context) error {
 	due, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) ([]string, error) {
 		var out []string
 		for _, st := range []string{"SIGNED", "ACTIVE"} {

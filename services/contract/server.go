@@ -4,6 +4,7 @@
 package contract
 
 import (
+	"sync/atomic"
 	"time"
 
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
@@ -19,6 +20,10 @@ type Server struct {
 	db      *sqlstore.DB
 	catalog catalogv1.CatalogServiceClient
 	now     func() time.Time
+	// swept is the quarter hour of the clock the last sweep ran in
+	// (clock.go), so ListContracts sweeps once per quarter hour, not on
+	// every call.
+	swept atomic.Int64
 }
 
 // New returns the contract service on db (migrated); catalog is asked for
