@@ -40,6 +40,33 @@ func submitter(ctx context.Context) (catalogv1.ProviderResourceName, error) {
 	return provider, nil
 }
 
+// ownProposal is the caller's provider when name is that provider's own
+// proposal; verb says what the caller came to do with it ("revise").
+func ownProposal(ctx context.Context, name catalogv1.ProposalResourceName, verb string) (catalogv1.ProviderResourceName, error) {
+	provider, err := submitter(ctx)
+	if err != nil {
+		return provider, err
+	}
+	if proposalProvider(name) != provider {
+		return provider, apperr.New(apperr.PermissionDenied, "a provider user may %s only its own provider's (%s) proposal", verb, provider)
+	}
+	return provider, nil
+}
+
+// proposalForChange reads in tx the event of proposal name, open to
+// provider's submissions (openForProposals), and the proposal at etag.
+func (s *Server) proposalForChange(ctx context.Context, tx *sqlstore.Tx, name catalogv1.ProposalResourceName, provider catalogv1.ProviderResourceName, etag string) (*catalogv1.SourcingEvent, *catalogv1.Proposal, sqlstore.Version, error) {
+	e, _, err := eventDocs.Get(ctx, tx, name.SourcingEventResourceName().String())
+	if err != nil {
+		return nil, nil, sqlstore.Version{}, err
+	}
+	if err := s.openForProposals(e, provider); err != nil {
+		return nil, nil, sqlstore.Version{}, err
+	}
+	before, v, err := proposalDocs.GetForChange(ctx, tx, name.String(), etag)
+	return e, before, v, err
+}
+
 // openForProposals is the gate of a submission: the provider is invited,
 // the event PUBLISHED and its deadline not passed.
 func (s *Server) openForProposals(e *catalogv1.SourcingEvent, provider catalogv1.ProviderResourceName) error {
@@ -213,24 +240,14 @@ func (s *Server) UpdateProposal(ctx context.Context, req *catalogv1.UpdatePropos
 	if err != nil {
 		return nil, err
 	}
-	provider, err := submitter(ctx)
+	provider, err := ownProposal(ctx, name, "revise")
 	if err != nil {
 		return nil, err
-	}
-	if proposalProvider(name) != provider {
-		return nil, apperr.New(apperr.PermissionDenied, "a provider user may revise only its own provider's (%s) proposal", provider)
 	}
 	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.Proposal, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_UpdateProposal_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
-				e, _, err := eventDocs.Get(ctx, tx, name.SourcingEventResourceName().String())
-				if err != nil {
-					return nil, err
-				}
-				if err := s.openForProposals(e, provider); err != nil {
-					return nil, err
-				}
-				before, v, err := proposalDocs.GetForChange(ctx, tx, name.String(), in.GetEtag())
+				e, before, v, err := s.proposalForChange(ctx, tx, name, provider, in.GetEtag())
 				if err != nil {
 					return nil, err
 				}

@@ -237,24 +237,14 @@ func (s *Server) ConfirmProposal(ctx context.Context, req *catalogv1.ConfirmProp
 	if err != nil {
 		return nil, err
 	}
-	provider, err := submitter(ctx)
+	provider, err := ownProposal(ctx, name, "confirm")
 	if err != nil {
 		return nil, err
-	}
-	if proposalProvider(name) != provider {
-		return nil, apperr.New(apperr.PermissionDenied, "a provider user may confirm only its own provider's (%s) proposal", provider)
 	}
 	return sqlstore.RetryConflicts(ctx, func() (*catalogv1.Proposal, error) {
 		return sqlstore.Idempotent(ctx, s.db, catalogv1.CatalogService_ConfirmProposal_FullMethodName, req.GetRequestId(), auth.Subject(ctx), req,
 			func(tx *sqlstore.Tx) (*catalogv1.Proposal, error) {
-				e, _, err := eventDocs.Get(ctx, tx, name.SourcingEventResourceName().String())
-				if err != nil {
-					return nil, err
-				}
-				if err := s.openForProposals(e, provider); err != nil {
-					return nil, err
-				}
-				before, v, err := proposalDocs.GetForChange(ctx, tx, name.String(), req.GetEtag())
+				e, before, v, err := s.proposalForChange(ctx, tx, name, provider, req.GetEtag())
 				if err != nil {
 					return nil, err
 				}
