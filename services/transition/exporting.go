@@ -9,7 +9,6 @@ import (
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/names"
 	"github.com/acme/bpo/kit/protoenum"
-	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/services/transition/export"
 	"github.com/acme/bpo/services/transition/plan"
 	"google.golang.org/genproto/googleapis/api/httpbody"
@@ -35,23 +34,7 @@ func (s *Server) ExportSchedule(ctx context.Context, req *transitionv1.ExportSch
 	}
 	name := sched.TransitionPlanResourceName()
 	s.reconcileTermination(ctx, name)
-	var p *transitionv1.TransitionPlan
-	var tasks []*transitionv1.Task
-	var out *transitionv1.Schedule
-	err = s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		var err error
-		if p, tasks, err = planAndTasks(ctx, tx, name); err != nil {
-			return err
-		}
-		base, _, err := baselines.Get(ctx, tx, baselineOf(name))
-		if apperr.KindOf(err) == apperr.NotFound {
-			base = nil
-		} else if err != nil {
-			return err
-		}
-		out, err = computeSchedule(name, p, tasks, base, asOf)
-		return err
-	})
+	p, tasks, out, err := s.schedule(ctx, name, asOf)
 	if err != nil {
 		return nil, err
 	}

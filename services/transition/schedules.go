@@ -29,7 +29,8 @@ func (s *Server) GetSchedule(ctx context.Context, req *transitionv1.GetScheduleR
 		return nil, err
 	}
 	s.reconcileTermination(ctx, name)
-	return s.schedule(ctx, name, asOf)
+	_, _, out, err := s.schedule(ctx, name, asOf)
+	return out, err
 }
 
 // asOfDate checks a requested status date; zero when none.
@@ -45,12 +46,17 @@ func asOfDate(d *date.Date) (time.Time, error) {
 }
 
 // schedule reads plan name (kept to a provider user's own) with its tasks
-// and latest baseline, and computes its schedule as of asOf (zero: none).
-func (s *Server) schedule(ctx context.Context, name transitionv1.TransitionPlanResourceName, asOf time.Time) (*transitionv1.Schedule, error) {
-	var out *transitionv1.Schedule
+// and latest baseline, and computes its schedule as of asOf (zero: none);
+// it answers the plan and tasks it read too (ExportSchedule shows them).
+func (s *Server) schedule(ctx context.Context, name transitionv1.TransitionPlanResourceName, asOf time.Time) (*transitionv1.TransitionPlan, []*transitionv1.Task, *transitionv1.Schedule, error) {
+	var (
+		p     *transitionv1.TransitionPlan
+		tasks []*transitionv1.Task
+		out   *transitionv1.Schedule
+	)
 	err := s.db.Read(ctx, func(tx *sqlstore.Tx) error {
-		p, tasks, err := planAndTasks(ctx, tx, name)
-		if err != nil {
+		var err error
+		if p, tasks, err = planAndTasks(ctx, tx, name); err != nil {
 			return err
 		}
 		base, _, err := baselines.Get(ctx, tx, baselineOf(name))
@@ -63,9 +69,9 @@ func (s *Server) schedule(ctx context.Context, name transitionv1.TransitionPlanR
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	return out, nil
+	return p, tasks, out, nil
 }
 
 // SaveBaseline implements transitionv1.TransitionServiceServer.
