@@ -244,10 +244,8 @@ func (s *Server) checkLevel(ctx context.Context, t *terms, svc evaluation.Servic
 			}
 			sample := func(from time.Time) (warning.Sample, error) {
 				a := evaluation.NewAggregate(l, evaluation.Window{Start: from, End: at})
-				for _, part := range evaluation.Subtract([]evaluation.Interval{{Start: from, End: at}}, cut) {
-					if err := store.Feed(ctx, tx, t.name.String(), l.GetKey(), part.Start, part.End, a); err != nil {
-						return warning.Sample{}, err
-					}
+				if err := feed(ctx, tx, fromSummaries, t.name.String(), l.GetKey(), evaluation.Interval{Start: from, End: at}, cut, a); err != nil {
+					return warning.Sample{}, err
 				}
 				r := a.Result()
 				if r.Value == nil || r.Outcome == evaluation.NotEvaluated {

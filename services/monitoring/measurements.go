@@ -174,7 +174,7 @@ func (s *Server) storeBatchOnce(ctx context.Context, t *terms, in []*monitoringv
 		if err := stillClosed(ctx, tx, t.name, seen); err != nil {
 			return err
 		}
-		fates, err := store.Save(ctx, tx, name, candidates, s.now())
+		fates, err := store.Save(ctx, tx, name, candidates, s.now(), t.loc)
 		if err != nil {
 			return err
 		}

@@ -260,7 +260,7 @@ func (s *Server) ClosePeriod(ctx context.Context, req *monitoringv1.ClosePeriodR
 				} else if apperr.KindOf(err) != apperr.NotFound {
 					return nil, err
 				}
-				ev, err := s.statement(ctx, tx, pd)
+				ev, err := s.statement(ctx, tx, pd, fromRows)
 				if err != nil {
 					return nil, err
 				}
@@ -337,7 +337,7 @@ func (s *Server) RestatePeriod(ctx context.Context, req *monitoringv1.RestatePer
 						return nil, err
 					}
 				}
-				ev, err := s.statement(ctx, tx, pd)
+				ev, err := s.statement(ctx, tx, pd, fromRows)
 				if err != nil {
 					return nil, err
 				}
@@ -619,7 +619,7 @@ func measurementOf(m *monitoringv1.Measurement) evaluation.Measurement {
 // saveLate stores a restatement's late measurements in tx; each must be
 // new (or a duplicate of what is stored), or nothing is restated.
 func (s *Server) saveLate(ctx context.Context, tx *sqlstore.Tx, pd *period, late []evaluation.Stored) error {
-	fates, err := store.Save(ctx, tx, pd.t.name.String(), late, s.now())
+	fates, err := store.Save(ctx, tx, pd.t.name.String(), late, s.now(), pd.t.loc)
 	if err != nil {
 		return err
 	}

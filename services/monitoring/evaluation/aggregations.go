@@ -53,17 +53,30 @@ func (a *Aggregate) value() (v *big.Rat, how, unit string) {
 // always one of the measured values, never an interpolation.
 func (a *Aggregate) nearestRank(unit string) (*big.Rat, string, string) {
 	// Bring every value to one scale, then order by the scaled integers.
+	values := make([]counted, 0, len(a.counts))
+	for text, n := range a.counts {
+		values = append(values, counted{n: *n})
+		if !values[len(values)-1].set(text) { // checked when counted
+			panic("evaluation: a counted value is not a decimal: " + text)
+		}
+	}
 	scale := 0
-	for i := range a.values {
-		scale = max(scale, a.values[i].scale)
+	for i := range values {
+		scale = max(scale, values[i].scale)
 	}
-	for i := range a.values {
-		a.values[i].rescale(scale, &a.tmp)
+	for i := range values {
+		values[i].rescale(scale, &a.tmp)
 	}
-	slices.SortFunc(a.values, func(x, y fixed) int { return x.unscaled.Cmp(&y.unscaled) })
-	n := int64(len(a.values))
+	slices.SortFunc(values, func(x, y counted) int { return x.unscaled.Cmp(&y.unscaled) })
+	n := a.n
 	rank := (a.percentile*n + 99) / 100 // ⌈p × n / 100⌉ in integers; ≥ 1 as p ≥ 1 and n ≥ 1
-	v := a.values[rank-1].rat()
+	// The value at that rank: the first whose running count reaches it.
+	i, seen := 0, values[0].n
+	for seen < rank {
+		i++
+		seen += values[i].n
+	}
+	v := values[i].rat()
 	how := fmt.Sprintf("%s percentile (nearest rank) of %d measurements: rank ⌈%d × %d / 100⌉ = %d of the sorted values = %s%s",
 		ordinal(a.percentile), n, a.percentile, n, rank, FormatDecimal(v, scale), withSpace(unit))
 	return v, how, unit

@@ -175,3 +175,33 @@ func (f *fixed) rat() *big.Rat {
 	den := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(f.scale)), nil)
 	return new(big.Rat).SetFrac(new(big.Int).Set(&f.unscaled), den)
 }
+
+// sub subtracts g from f exactly; it may rescale either.
+func (f *fixed) sub(g *fixed, tmp *big.Int) {
+	s := max(f.scale, g.scale)
+	f.rescale(s, tmp)
+	g.rescale(s, tmp)
+	f.unscaled.Sub(&f.unscaled, &g.unscaled)
+}
+
+// String writes f as plain decimal text with exactly f.scale decimals, so
+// that set reads back the same value at the same scale.
+func (f *fixed) String() string {
+	digits := new(big.Int).Abs(&f.unscaled).String()
+	if f.scale > 0 {
+		if len(digits) <= f.scale {
+			digits = strings.Repeat("0", f.scale-len(digits)+1) + digits
+		}
+		digits = digits[:len(digits)-f.scale] + "." + digits[len(digits)-f.scale:]
+	}
+	if f.unscaled.Sign() < 0 {
+		return "-" + digits
+	}
+	return digits
+}
+
+// counted is a value measured n times.
+type counted struct {
+	fixed
+	n int64
+}

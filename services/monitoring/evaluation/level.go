@@ -3,6 +3,7 @@ package evaluation
 import (
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
@@ -102,10 +103,15 @@ type Aggregate struct {
 	within int64
 	// atLeast is the threshold comparator of PERCENT_WITHIN.
 	atLeast bool
-	// percentile is PERCENTILE's p (1–100); values holds every value of
-	// the period for its nearest rank.
+	// percentile is PERCENTILE's p (1–100); counts holds how many times
+	// each value (its text) was measured in the period, for its nearest
+	// rank: measured values repeat, so this is far smaller than the
+	// values themselves. The counts are pointers so that counting a value
+	// seen before never stores the key again: assigning to a map entry
+	// replaces its string key with the one given, which may be a view
+	// into a database's buffer (store.Values).
 	percentile int64
-	values     []fixed
+	counts     map[string]*int64
 	// outages are AVAILABILITY's outages, clipped to the window.
 	outages []Interval
 	// service is AVAILABILITY's service time in the window (service hours
@@ -140,6 +146,7 @@ func NewAggregate(level *typev1.ServiceLevel, w Window) *Aggregate {
 			return a
 		}
 		a.percentile = int64(m.GetPercentile())
+		a.counts = map[string]*int64{}
 	case typev1.Aggregation_AGGREGATION_MEAN, typev1.Aggregation_AGGREGATION_RATIO,
 		typev1.Aggregation_AGGREGATION_SUM, typev1.Aggregation_AGGREGATION_COUNT:
 	case typev1.Aggregation_AGGREGATION_AVAILABILITY:
@@ -185,6 +192,12 @@ func (a *Aggregate) Add(value string) error {
 	if a.why != "" || a.agg == typev1.Aggregation_AGGREGATION_COUNT {
 		return nil // COUNT counts events; their values do not matter
 	}
+	if a.percentile > 0 {
+		if n, ok := a.counts[value]; ok {
+			*n++ // read when first counted
+			return nil
+		}
+	}
 	if err := a.read(&a.v, value); err != nil {
 		return err
 	}
@@ -195,10 +208,60 @@ func (a *Aggregate) Add(value string) error {
 			a.within++
 		}
 	case a.percentile > 0:
-		a.values = append(a.values, fixed{scale: a.v.scale})
-		a.values[len(a.values)-1].unscaled.Set(&a.v.unscaled)
+		one := int64(1)
+		a.counts[strings.Clone(value)] = &one
 	default:
 		a.sum.add(&a.v, &a.tmp)
+	}
+	return nil
+}
+
+// NeedsValues reports whether the aggregation needs each value's count
+// (PERCENT_WITHIN, PERCENTILE), not only the sums of a Summary.
+func (a *Aggregate) NeedsValues() bool {
+	return a.why == "" && (a.threshold != nil || a.percentile > 0)
+}
+
+// AddSummary adds the measurements s summarises, as if each had been added
+// on its own with Add or AddRatio, or, for AVAILABILITY, those without an
+// outage with AddOutage(nil) (the outages themselves are added one by one
+// with AddOutage: their intervals matter). The result is the same to the
+// last digit. s must count its values when NeedsValues says so.
+func (a *Aggregate) AddSummary(s *Summary) error {
+	if a.agg == typev1.Aggregation_AGGREGATION_AVAILABILITY {
+		a.n += s.N - s.Outages
+		return nil
+	}
+	a.n += s.N
+	if a.why != "" || a.agg == typev1.Aggregation_AGGREGATION_COUNT {
+		return nil
+	}
+	if a.NeedsValues() {
+		if s.Values == nil {
+			return fmt.Errorf("the summary of %s counts no values: its %s needs them", a.level.GetKey(), protoenum.Short(a.agg))
+		}
+		for value, n := range s.Values {
+			if err := a.read(&a.v, value); err != nil {
+				return err
+			}
+			if a.threshold != nil {
+				c := a.v.cmp(&a.bound, &a.tmp)
+				if c == 0 || (c > 0) == a.atLeast {
+					a.within += n
+				}
+				continue
+			}
+			if c, ok := a.counts[value]; ok {
+				*c += n
+			} else {
+				a.counts[value] = &n
+			}
+		}
+		return nil
+	}
+	a.sum.add(&s.Sum, &a.tmp)
+	if a.agg == typev1.Aggregation_AGGREGATION_RATIO {
+		a.den.add(&s.Den, &a.tmp)
 	}
 	return nil
 }

@@ -151,7 +151,7 @@ func TestLatestEventTime(t *testing.T) {
 				_, err := store.Save(ctx, tx, "contracts/c1", []evaluation.Stored{
 					{Key: "asa", EventID: "e1", Time: t0.Add(time.Hour), Value: "10"},
 					{Key: "asa", EventID: "e2", Time: t0.Add(5 * time.Hour), Value: "10"},
-				}, t0)
+				}, t0, time.UTC)
 				return err
 			})
 			if err != nil {

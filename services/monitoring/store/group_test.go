@@ -38,7 +38,7 @@ func TestWriterKeepsEachBatchAllOrNothing(t *testing.T) {
 				wg.Go(func() {
 					items := batchOf("k"+strconv.Itoa(b), 0, size)
 					errs[b] = w.Write(context.Background(), func(ctx context.Context, tx *sqlstore.Tx) error {
-						if _, err := store.Save(ctx, tx, "contracts/c1", items, time.Now()); err != nil {
+						if _, err := store.Save(ctx, tx, "contracts/c1", items, time.Now(), time.UTC); err != nil {
 							return err
 						}
 						counts, _ := structpb.NewStruct(map[string]any{"accepted": size})
@@ -123,7 +123,7 @@ func BenchmarkConcurrentBatches(b *testing.B) {
 			var next atomic.Int64
 			write := func(items []evaluation.Stored) error {
 				fn := func(ctx context.Context, tx *sqlstore.Tx) error {
-					if _, err := store.Save(ctx, tx, "contracts/bench", items, time.Now()); err != nil {
+					if _, err := store.Save(ctx, tx, "contracts/bench", items, time.Now(), time.UTC); err != nil {
 						return err
 					}
 					counts, _ := structpb.NewStruct(map[string]any{"accepted": len(items)})

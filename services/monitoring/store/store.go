@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,7 +50,10 @@ const chunk = 200
 // waits for a concurrent transaction that holds the same key and skips the
 // row once that one commits; READ COMMITTED, the write transactions'
 // level, lets the look-up of the skipped rows that follows see it.
-func Save(ctx context.Context, tx *sqlstore.Tx, contract string, items []evaluation.Stored, now time.Time) ([]Fate, error) {
+//
+// The summaries of the measurements it stores are kept in the same
+// transaction (rollup.go), by day in loc, the contract's service time zone.
+func Save(ctx context.Context, tx *sqlstore.Tx, contract string, items []evaluation.Stored, now time.Time, loc *time.Location) ([]Fate, error) {
 	first := make(map[id]int, len(items)) // the index of each id's first item
 	var fresh []evaluation.Stored
 	for i, it := range items {
@@ -85,11 +89,19 @@ func Save(ctx context.Context, tx *sqlstore.Tx, contract string, items []evaluat
 		stored[idOf(k)] = k
 	}
 	fates := make([]Fate, len(items))
+	var accepted []evaluation.Stored
 	for i, it := range items {
 		if inserted[idOf(it)] && first[idOf(it)] == i {
 			stored[idOf(it)] = it
 			fates[i] = Accepted
+			accepted = append(accepted, it)
 		}
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	if err := rollUp(ctx, tx, contract, accepted, loc); err != nil {
+		return nil, err
 	}
 	for i, it := range items {
 		if fates[i] == Accepted {
@@ -201,9 +213,16 @@ func existing(ctx context.Context, tx *sqlstore.Tx, contract string, items []eva
 }
 
 // Values calls add with the value of each stored measurement of contract's
-// level key whose event time is in [start, end), in event-time order.
+// level key whose event time is in [start, end), in no particular order.
+// value is valid only during the call (on SQLite it is a view into the
+// database's memory, see fold.go): copy it to keep it.
 func Values(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end time.Time, add func(value string) error) error {
-	rows, err := tx.Query(ctx, `SELECT value FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ? ORDER BY event_time`,
+	if tx.Dialect() == sqlstore.SQLite {
+		return fold(ctx, tx, `SELECT bpo_fold(?, value) FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
+			func(args []driver.Value) error { return add(args[0].(string)) },
+			contract, key, start.UnixNano(), end.UnixNano())
+	}
+	rows, err := tx.Query(ctx, `SELECT value FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
 		contract, key, start.UnixNano(), end.UnixNano())
 	if err != nil {
 		return fmt.Errorf("read measurements of %s: %w", key, err)
@@ -236,10 +255,16 @@ func Feed(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end
 
 // Ratios calls add with the value (numerator) and denominator of each
 // stored measurement of contract's level key whose event time is in
-// [start, end), in event-time order. A row stored without a denominator
-// (before its level was a RATIO, or by an older server) counts as 1.
+// [start, end), in no particular order. A row stored without a denominator
+// (before its level was a RATIO, or by an older server) counts as 1. As
+// with Values, num and den are valid only during the call.
 func Ratios(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end time.Time, add func(num, den string) error) error {
-	rows, err := tx.Query(ctx, `SELECT value, COALESCE(denominator, '1') FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ? ORDER BY event_time`,
+	if tx.Dialect() == sqlstore.SQLite {
+		return fold(ctx, tx, `SELECT bpo_fold(?, value, COALESCE(denominator, '1')) FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
+			func(args []driver.Value) error { return add(args[0].(string), args[1].(string)) },
+			contract, key, start.UnixNano(), end.UnixNano())
+	}
+	rows, err := tx.Query(ctx, `SELECT value, COALESCE(denominator, '1') FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
 		contract, key, start.UnixNano(), end.UnixNano())
 	if err != nil {
 		return fmt.Errorf("read measurements of %s: %w", key, err)
@@ -262,25 +287,24 @@ func Ratios(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, e
 // span two periods — and with nil for each measurement without an outage
 // (a report that the service was up) whose event time is in [start, end).
 func Outages(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end time.Time, add func(o *evaluation.Interval) error) error {
-	s, e := start.UnixNano(), end.UnixNano()
-	rows, err := tx.Query(ctx, `SELECT outage_start, outage_end FROM measurements WHERE contract = ? AND service_level_key = ?
-		AND ((outage_start IS NULL AND event_time >= ? AND event_time < ?) OR (outage_start < ? AND outage_end > ?))
-		ORDER BY event_time, event_id`,
-		contract, key, s, e, e, s)
-	if err != nil {
-		return fmt.Errorf("read outages of %s: %w", key, err)
+	// The reports that the service was up are counted, not read: all
+	// measurements in the window less those with an outage (a small index).
+	var all, down int64
+	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
+		contract, key, start.UnixNano(), end.UnixNano()).Scan(&all)
+	if err == nil {
+		err = tx.QueryRow(ctx, `SELECT COUNT(*) FROM measurements WHERE contract = ? AND service_level_key = ? AND outage_start IS NOT NULL AND event_time >= ? AND event_time < ?`,
+			contract, key, start.UnixNano(), end.UnixNano()).Scan(&down)
 	}
-	defer rows.Close()
-	var from, to sql.NullInt64
-	for rows.Next() {
-		if err := rows.Scan(&from, &to); err != nil {
-			return fmt.Errorf("read outages of %s: %w", key, err)
-		}
-		if err := add(outage(from, to)); err != nil {
+	if err != nil {
+		return fmt.Errorf("count measurements of %s: %w", key, err)
+	}
+	for range all - down {
+		if err := add(nil); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return outagesOnly(ctx, tx, contract, key, evaluation.Interval{Start: start, End: end}, add)
 }
 
 // outage is the stored outage of a row, or nil when it has none.

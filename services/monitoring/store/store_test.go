@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func TestSaveAndValues(t *testing.T) {
 				var fates []store.Fate
 				err := db.Write(ctx, func(tx *sqlstore.Tx) error {
 					var err error
-					fates, err = store.Save(ctx, tx, "contracts/c1", items, time.Now())
+					fates, err = store.Save(ctx, tx, "contracts/c1", items, time.Now(), time.UTC)
 					return err
 				})
 				if err != nil {
@@ -62,7 +63,7 @@ func TestSaveAndValues(t *testing.T) {
 			var values []string
 			err := db.Read(ctx, func(tx *sqlstore.Tx) error {
 				return store.Values(ctx, tx, "contracts/c1", "asa", t0, t0.Add(31*24*time.Hour), func(v string) error {
-					values = append(values, v)
+					values = append(values, strings.Clone(v)) // v is valid only during the call
 					return nil
 				})
 			})
@@ -86,7 +87,7 @@ func TestSaveLargeBatch(t *testing.T) {
 	}
 	for round, want := range []store.Fate{store.Accepted, store.Duplicate} {
 		err := db.Write(ctx, func(tx *sqlstore.Tx) error {
-			fates, err := store.Save(ctx, tx, "contracts/c1", items, time.Now())
+			fates, err := store.Save(ctx, tx, "contracts/c1", items, time.Now(), time.UTC)
 			for i, f := range fates {
 				if f != want {
 					t.Fatalf("round %d item %d: %v, want %v", round, i, f, want)
@@ -121,7 +122,7 @@ func TestOutagesAndRatios(t *testing.T) {
 				var fates []store.Fate
 				if err := db.Write(ctx, func(tx *sqlstore.Tx) error {
 					var err error
-					fates, err = store.Save(ctx, tx, "contracts/c1", items, time.Now())
+					fates, err = store.Save(ctx, tx, "contracts/c1", items, time.Now(), time.UTC)
 					return err
 				}); err != nil {
 					t.Fatal(err)
@@ -168,7 +169,7 @@ func TestOutagesAndRatios(t *testing.T) {
 			var ratios [][2]string
 			if err := db.Read(ctx, func(tx *sqlstore.Tx) error {
 				return store.Ratios(ctx, tx, "contracts/c1", "fcr", april, may, func(num, den string) error {
-					ratios = append(ratios, [2]string{num, den})
+					ratios = append(ratios, [2]string{strings.Clone(num), strings.Clone(den)})
 					return nil
 				})
 			}); err != nil {
@@ -213,7 +214,7 @@ func TestConcurrentOverlappingSaves(t *testing.T) {
 					<-start
 					errs[c] = db.Write(ctx, func(tx *sqlstore.Tx) error {
 						var err error
-						fates[c], err = store.Save(ctx, tx, "contracts/c1", items[c], time.Now())
+						fates[c], err = store.Save(ctx, tx, "contracts/c1", items[c], time.Now(), time.UTC)
 						return err
 					})
 				})
