@@ -42,14 +42,14 @@ type live struct {
 // scope's go-live, months ahead, when no measurement could be accepted yet
 // (see TestLiveContractBeforeGoLive). Here the transition plan starts on
 // that day, every pre-cutover task is done, and the cutover records it.
-func liveContract(t *testing.T, e *testenv.Env) *live {
+func liveContract(t testing.TB, e *testenv.Env) *live {
 	t.Helper()
 	return commence(t, e, e.SignedContract(t))
 }
 
 // commence cuts the signed contract s over, commencing service on the
 // first of the previous month (see liveContract).
-func commence(t *testing.T, e *testenv.Env, s *testenv.Signed) *live {
+func commence(t testing.TB, e *testenv.Env, s *testenv.Signed) *live {
 	t.Helper()
 	loc, err := time.LoadLocation(s.Contract.GetServiceTimeZone())
 	if err != nil || s.Contract.GetServiceTimeZone() == "" {

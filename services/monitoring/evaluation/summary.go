@@ -47,8 +47,23 @@ func NewSummary() *Summary {
 
 // Add adds one measurement as stored: its value, its denominator ("" for
 // none, which counts as 1) and whether it reports an outage. value is kept
-// as a key: it must not be a view into a buffer that changes (fold.go).
+// as a key: it must not be a view into a buffer that changes (for those,
+// Tally).
 func (s *Summary) Add(value, den string, outage bool) error {
+	if err := s.addSums(value, den, outage); err != nil {
+		return err
+	}
+	if s.Values != nil {
+		s.Values[value]++
+		if len(s.Values) > MaxValues {
+			s.Values = nil
+		}
+	}
+	return nil
+}
+
+// addSums adds a measurement's count and sums, not its value count.
+func (s *Summary) addSums(value, den string, outage bool) error {
 	var v fixed
 	if !isPlainDecimal(value) || !v.set(value) {
 		return fmt.Errorf("stored value %q is not a decimal", value)
@@ -66,13 +81,59 @@ func (s *Summary) Add(value, den string, outage bool) error {
 	if outage {
 		s.Outages++
 	}
-	if s.Values != nil {
-		s.Values[value]++
-		if len(s.Values) > MaxValues {
-			s.Values = nil
-		}
+	return nil
+}
+
+// Tally builds a Summary measurement by measurement from values that may
+// be views into a buffer that changes under them (a database's row, see
+// store's fold): it copies a value's text only the first time it sees it.
+// (Counting into the summary's map directly would not do: assigning to a
+// map entry stores the key given again.)
+type Tally struct {
+	s      Summary
+	counts map[string]*int64
+}
+
+// NewTally returns an empty tally; values says whether to count values.
+func NewTally(values bool) *Tally {
+	t := &Tally{}
+	if values {
+		t.counts = map[string]*int64{}
+	}
+	return t
+}
+
+// Add adds one measurement, as Summary.Add does.
+func (t *Tally) Add(value, den string, outage bool) error {
+	if err := t.s.addSums(value, den, outage); err != nil {
+		return err
+	}
+	if t.counts == nil {
+		return nil
+	}
+	if n, ok := t.counts[value]; ok {
+		*n++
+		return nil
+	}
+	one := int64(1)
+	t.counts[strings.Clone(value)] = &one
+	if len(t.counts) > MaxValues {
+		t.counts = nil
 	}
 	return nil
+}
+
+// Summary returns what was tallied; its value counts are nil when they
+// were not asked for or outgrew MaxValues.
+func (t *Tally) Summary() *Summary {
+	out := t.s
+	if t.counts != nil {
+		out.Values = make(map[string]int64, len(t.counts))
+		for v, n := range t.counts {
+			out.Values[v] = *n
+		}
+	}
+	return &out
 }
 
 // Plus adds o's counts and sums to s, leaving s's value counts as they

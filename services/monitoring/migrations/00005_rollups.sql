@@ -5,8 +5,11 @@
 -- how one is read is in services/monitoring/store/rollup.go.
 --
 -- One row summarises the measurements of one level (service_level_key)
--- whose event times fall in one unit of time [unit_start, unit_end): the
--- day in the contract's service time zone, in Unix nanoseconds. part 0 is
+-- whose event times fall in one unit of time [unit_start, unit_end), in
+-- Unix nanoseconds: grain 'day' is a day of the contract's service time
+-- zone, grain 'month' a calendar month of it (every measurement is
+-- summarised in both: a monthly window reads its month, a weekly one its
+-- days). part 0 is
 -- the unit's merged summary; every stored batch adds a row of its own
 -- (part > 0, random), and once a unit has enough of them they are merged
 -- into part 0. first_time and last_time bound the event times summarised.
@@ -19,6 +22,7 @@
 CREATE TABLE measurement_rollups (
     contract          TEXT   NOT NULL,
     service_level_key TEXT   NOT NULL,
+    grain             TEXT   NOT NULL,
     unit_start        BIGINT NOT NULL,
     unit_end          BIGINT NOT NULL,
     part              BIGINT NOT NULL,
@@ -30,16 +34,24 @@ CREATE TABLE measurement_rollups (
     value_sum         TEXT   NOT NULL,
     den_sum           TEXT   NOT NULL,
     value_counts      TEXT,
-    PRIMARY KEY (contract, service_level_key, unit_start, part)
+    PRIMARY KEY (contract, service_level_key, grain, unit_start, part)
 );
 
--- Measurements stored before this migration: one marker per level and UTC
--- day, so that no evaluation trusts a summary that leaves them out.
-INSERT INTO measurement_rollups (contract, service_level_key, unit_start, unit_end, part, exact, first_time, last_time, n, outages, value_sum, den_sum, value_counts)
-SELECT contract, service_level_key, (event_time / 86400000000000) * 86400000000000, (event_time / 86400000000000) * 86400000000000 + 86400000000000,
+-- Measurements stored before this migration: markers, so that no
+-- evaluation trusts a summary that leaves them out. One per level and UTC
+-- day, and one per level spanning all of them at the month grain (it
+-- overlaps every month it touches, which sends those months' evaluations
+-- to the days).
+INSERT INTO measurement_rollups (contract, service_level_key, grain, unit_start, unit_end, part, exact, first_time, last_time, n, outages, value_sum, den_sum, value_counts)
+SELECT contract, service_level_key, 'day', (event_time / 86400000000000) * 86400000000000, (event_time / 86400000000000) * 86400000000000 + 86400000000000,
        -1, 0, MIN(event_time), MAX(event_time), COUNT(*), 0, '0', '0', NULL
 FROM measurements
 GROUP BY contract, service_level_key, (event_time / 86400000000000) * 86400000000000;
+
+INSERT INTO measurement_rollups (contract, service_level_key, grain, unit_start, unit_end, part, exact, first_time, last_time, n, outages, value_sum, den_sum, value_counts)
+SELECT contract, service_level_key, 'month', MIN(event_time), MAX(event_time) + 1, -1, 0, MIN(event_time), MAX(event_time), COUNT(*), 0, '0', '0', NULL
+FROM measurements
+GROUP BY contract, service_level_key;
 
 -- AVAILABILITY's outages are read by the stretch they cover, whenever they
 -- were reported: a small index over the few rows that carry one.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -16,75 +17,110 @@ import (
 )
 
 // Summaries of measurements, kept as they arrive (../migrations/
-// 00005_rollups.sql): one per level and day of the contract's service time
-// zone. A stored batch adds one row per level and day it touches — an
-// insert of its own, so that concurrent batches never wait on each other's
-// rows — and once a day has mergeAt of them, the batch that notices merges
-// them into the day's one merged row. An evaluation then reads, for a
-// month, about 30 merged rows and the last few unmerged ones of each day.
+// 00005_rollups.sql): per level, by day and by month of the contract's
+// service time zone. A stored batch adds one row per level and unit it
+// touches — an insert of its own, so that concurrent batches never wait on
+// each other's rows — and once a unit has mergeAt of them, the batch that
+// notices merges them into the unit's one merged row. A monthly window
+// then reads its month's few rows, a weekly one its days', and only the
+// edges of a window that cut through a day are read row by row.
 //
 // Every summary is exact (evaluation.Summary): a period's value from the
 // summaries equals its value from the rows to the last digit, which the
 // randomized test in rollup_test.go checks against Feed on both
 // databases.
 
-// mergeAt is how many batch rows a day gathers before they are merged:
+// mergeAt is how many batch rows a unit gathers before they are merged:
 // few enough that an evaluation reads little, many enough that merging
-// (which rewrites the day's value counts) is rare.
+// (which rewrites the unit's value counts) is rare.
 const mergeAt = 4
 
-// unit is the day of t in loc: [local midnight, next local midnight).
-func unit(t time.Time, loc *time.Location) (start, end time.Time) {
-	l := t.In(loc)
-	start = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
-	return start, start.AddDate(0, 0, 1)
+// A grain is a unit of time summaries are kept by.
+type grain struct {
+	name string
+	// unit is the unit of t in loc.
+	unit func(t time.Time, loc *time.Location) (start, end time.Time)
+	// overlapping selects the units of a grain that overlap [?, ?) —
+	// given as span end and span start — in unit order.
+	overlapping string
 }
 
-// dayKey names a level's day.
-type dayKey struct {
-	key        string
+// grains, coarsest first: the order FeedSummarized tries them in.
+var grains = []grain{
+	{
+		name: "month",
+		unit: func(t time.Time, loc *time.Location) (time.Time, time.Time) {
+			l := t.In(loc)
+			start := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc)
+			return start, start.AddDate(0, 1, 0)
+		},
+		// A handful of rows a month: no bound on how early a unit starts
+		// (the markers of measurements stored before summaries span them
+		// all).
+		overlapping: `unit_start < ? AND unit_end > ?`,
+	},
+	{
+		name: "day",
+		unit: func(t time.Time, loc *time.Location) (time.Time, time.Time) {
+			l := t.In(loc)
+			start := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+			return start, start.AddDate(0, 0, 1)
+		},
+		// Days last at most 25 hours: one overlapping the span starts
+		// after the span's start less 25 hours.
+		overlapping: `unit_start < ? AND unit_start > ? - 90000000000000`,
+	},
+}
+
+// unitKey names a level's unit.
+type unitKey struct {
+	key, grain string
 	start, end int64
 }
 
 // rollUp adds the summaries of items, just stored for contract, to the
-// days (in loc) they fall in.
+// units (in loc) they fall in.
 func rollUp(ctx context.Context, tx *sqlstore.Tx, contract string, items []evaluation.Stored, loc *time.Location) error {
 	type acc struct {
 		s           *evaluation.Summary
 		first, last int64
 	}
-	days := map[dayKey]*acc{}
+	units := map[unitKey]*acc{}
 	for _, it := range items {
-		s, e := unit(it.Time, loc)
-		k := dayKey{it.Key, s.UnixNano(), e.UnixNano()}
-		a := days[k]
-		if a == nil {
-			a = &acc{s: evaluation.NewSummary(), first: math.MaxInt64, last: math.MinInt64}
-			days[k] = a
-		}
-		if err := a.s.Add(it.Value, it.Denominator, it.Outage != nil); err != nil {
-			return err
-		}
 		t := it.Time.UnixNano()
-		a.first, a.last = min(a.first, t), max(a.last, t)
+		for _, g := range grains {
+			s, e := g.unit(it.Time, loc)
+			k := unitKey{it.Key, g.name, s.UnixNano(), e.UnixNano()}
+			a := units[k]
+			if a == nil {
+				a = &acc{s: evaluation.NewSummary(), first: math.MaxInt64, last: math.MinInt64}
+				units[k] = a
+			}
+			if err := a.s.Add(it.Value, it.Denominator, it.Outage != nil); err != nil {
+				return err
+			}
+			a.first, a.last = min(a.first, t), max(a.last, t)
+		}
 	}
-	keys := make([]dayKey, 0, len(days))
-	for k := range days {
+	keys := make([]unitKey, 0, len(units))
+	for k := range units {
 		keys = append(keys, k)
 	}
-	// One order for every batch: merges lock their day (below), and two
-	// batches locking days in different orders could deadlock.
-	slices.SortFunc(keys, func(a, b dayKey) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.start, b.start)) })
+	// One order for every batch: merges lock their unit (below), and two
+	// batches locking units in different orders could deadlock.
+	slices.SortFunc(keys, func(a, b unitKey) int {
+		return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.grain, b.grain), cmp.Compare(a.start, b.start))
+	})
 	for _, k := range keys {
-		a := days[k]
+		a := units[k]
 		if err := insertRollup(ctx, tx, contract, k, rand.Int64N(math.MaxInt64-1)+1, a.first, a.last, a.s); err != nil {
 			return err
 		}
 	}
 	for _, k := range keys {
 		var parts int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM measurement_rollups WHERE contract = ? AND service_level_key = ? AND unit_start = ? AND part > 0`,
-			contract, k.key, k.start).Scan(&parts); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM measurement_rollups WHERE contract = ? AND service_level_key = ? AND grain = ? AND unit_start = ? AND part > 0`,
+			contract, k.key, k.grain, k.start).Scan(&parts); err != nil {
 			return fmt.Errorf("count summaries of %s: %w", k.key, err)
 		}
 		if parts >= mergeAt {
@@ -96,30 +132,30 @@ func rollUp(ctx context.Context, tx *sqlstore.Tx, contract string, items []evalu
 	return nil
 }
 
-func insertRollup(ctx context.Context, tx *sqlstore.Tx, contract string, k dayKey, part, first, last int64, s *evaluation.Summary) error {
+func insertRollup(ctx context.Context, tx *sqlstore.Tx, contract string, k unitKey, part, first, last int64, s *evaluation.Summary) error {
 	var counts any // NULL when not kept
 	if s.Values != nil {
 		counts = s.ValuesText()
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO measurement_rollups (contract, service_level_key, unit_start, unit_end, part, exact, first_time, last_time, n, outages, value_sum, den_sum, value_counts)
-		VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
-		contract, k.key, k.start, k.end, part, first, last, s.N, s.Outages, s.SumText(), s.DenText(), counts)
+	_, err := tx.Exec(ctx, `INSERT INTO measurement_rollups (contract, service_level_key, grain, unit_start, unit_end, part, exact, first_time, last_time, n, outages, value_sum, den_sum, value_counts)
+		VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
+		contract, k.key, k.grain, k.start, k.end, part, first, last, s.N, s.Outages, s.SumText(), s.DenText(), counts)
 	if err != nil {
 		return fmt.Errorf("store summary of %s: %w", k.key, err)
 	}
 	return nil
 }
 
-// merge folds the exact rows of a day into its merged row (part 0). On
-// PostgreSQL two batches may notice the same day at once: the lock makes
+// merge folds the exact rows of a unit into its merged row (part 0). On
+// PostgreSQL two batches may notice the same unit at once: the lock makes
 // the second wait and then merge what the first left, read afresh under
 // READ COMMITTED.
-func merge(ctx context.Context, tx *sqlstore.Tx, contract string, k dayKey) error {
-	if err := tx.Lock(ctx, fmt.Sprintf("rollup:%s:%s:%d", contract, k.key, k.start), false); err != nil {
+func merge(ctx context.Context, tx *sqlstore.Tx, contract string, k unitKey) error {
+	if err := tx.Lock(ctx, fmt.Sprintf("rollup:%s:%s:%s:%d", contract, k.key, k.grain, k.start), false); err != nil {
 		return err
 	}
 	rows, err := readRollups(ctx, tx, `SELECT `+rollupColumns(true)+`
-		FROM measurement_rollups WHERE contract = ? AND service_level_key = ? AND unit_start = ? AND part >= 0`, contract, k.key, k.start)
+		FROM measurement_rollups WHERE contract = ? AND service_level_key = ? AND grain = ? AND unit_start = ? AND part >= 0`, contract, k.key, k.grain, k.start)
 	if err != nil {
 		return err
 	}
@@ -128,8 +164,8 @@ func merge(ctx context.Context, tx *sqlstore.Tx, contract string, k dayKey) erro
 	}
 	all := evaluation.NewSummary()
 	first, last := int64(math.MaxInt64), int64(math.MinInt64)
-	parts := make([]any, 0, len(rows)+3)
-	parts = append(parts, contract, k.key, k.start)
+	parts := make([]any, 0, len(rows)+4)
+	parts = append(parts, contract, k.key, k.grain, k.start)
 	for _, r := range rows {
 		all.Plus(r.s)
 		if !r.counts.Valid {
@@ -145,7 +181,7 @@ func merge(ctx context.Context, tx *sqlstore.Tx, contract string, k dayKey) erro
 		first, last = min(first, r.first), max(last, r.last)
 		parts = append(parts, r.part)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM measurement_rollups WHERE contract = ? AND service_level_key = ? AND unit_start = ? AND part IN (`+
+	if _, err := tx.Exec(ctx, `DELETE FROM measurement_rollups WHERE contract = ? AND service_level_key = ? AND grain = ? AND unit_start = ? AND part IN (`+
 		strings.TrimSuffix(strings.Repeat("?, ", len(rows)), ", ")+`)`, parts...); err != nil {
 		return fmt.Errorf("merge summaries of %s: %w", k.key, err)
 	}
@@ -203,110 +239,33 @@ func readRollups(ctx context.Context, tx *sqlstore.Tx, query string, args ...any
 // less the stretches cut (approved exclusions; nil for AVAILABILITY, whose
 // exclusions shorten its service time instead), as Feed over each part
 // would, from the kept summaries where they cover it and from the rows
-// elsewhere:
-//   - a day counts from its summaries when every measurement in them lies
-//     in span (a whole day of the period, or the first day of service);
-//     the measurements of such a day that fall in a cut stretch are read
-//     and taken away;
-//   - the rest of span less cut (a period boundary within a day: another
-//     time zone, a level's week) is read row by row;
-//   - when days overlap (the service time zone was changed by amendment),
-//     or a day was stored before summaries were kept, or a needed value
-//     count was not kept, all of span is read row by row.
+// elsewhere. Grain by grain, coarsest first:
+//   - a unit counts from its summaries when every measurement in them lies
+//     in span (a whole month or day of the window, or the first one of
+//     service); its measurements that fall in a cut stretch are read and
+//     taken away;
+//   - the rest of span less cut (a week's days, a window's edges within a
+//     day) goes to the next grain, and after the last, to the rows;
+//   - a grain whose units overlap there (the service time zone was changed
+//     by amendment; measurements stored before summaries were kept), or
+//     whose unit inside span lacks a value count needed, is passed over
+//     for the next.
 //
 // The result is the same as Feed's to the last digit.
 func FeedSummarized(ctx context.Context, tx *sqlstore.Tx, contract, key string, span evaluation.Interval, cut []evaluation.Interval, a *evaluation.Aggregate) error {
-	parts := evaluation.Subtract([]evaluation.Interval{span}, cut)
-	s, e := span.Start.UnixNano(), span.End.UnixNano()
-	values := a.NeedsValues()
-	// Days are at most 25 hours long, so a day overlapping span starts
-	// after span's start less 25 hours.
-	rows, err := readRollups(ctx, tx, `SELECT `+rollupColumns(values)+`
-		FROM measurement_rollups WHERE contract = ? AND service_level_key = ? AND unit_start > ? AND unit_start < ? ORDER BY unit_start, part`,
-		contract, key, s-int64(25*time.Hour), e)
+	f := &feeder{ctx: ctx, tx: tx, contract: contract, key: key, values: a.NeedsValues()}
+	total, err := f.from(0, span, cut)
 	if err != nil {
 		return err
 	}
-	raw := func() error {
-		for _, p := range parts {
+	if f.values && (total.Values == nil || len(total.Values) > evaluation.MaxValues) {
+		// More distinct values than a summary counts: read the rows.
+		for _, p := range evaluation.Subtract([]evaluation.Interval{span}, cut) {
 			if err := Feed(ctx, tx, contract, key, p.Start, p.End, a); err != nil {
 				return err
 			}
 		}
 		return nil
-	}
-	// The rows of one day are consecutive (ORDER BY unit_start).
-	type day struct {
-		start, end  int64
-		first, last int64
-		exact       bool
-		counted     bool // every row of the day kept its value counts
-		rows        []rollup
-	}
-	var days []*day
-	for _, r := range rows {
-		if r.end <= s {
-			continue
-		}
-		if n := len(days); n > 0 && days[n-1].start == r.start {
-			d := days[n-1]
-			if d.end != r.end {
-				return raw() // the same start, another length: not one day
-			}
-			d.first, d.last = min(d.first, r.first), max(d.last, r.last)
-			d.exact = d.exact && r.exact
-			d.counted = d.counted && r.counts.Valid
-			d.rows = append(d.rows, r)
-			continue
-		} else if n > 0 && r.start < days[n-1].end {
-			return raw() // overlapping days
-		}
-		days = append(days, &day{start: r.start, end: r.end, first: r.first, last: r.last, exact: r.exact, counted: r.counts.Valid, rows: []rollup{r}})
-	}
-	total := &evaluation.Summary{}
-	if values {
-		total.Values = make(map[string]int64, 8192)
-	}
-	var covered []evaluation.Interval
-	for _, d := range days {
-		inside := (d.start >= s && d.end <= e) || (d.first >= s && d.last < e)
-		if !inside {
-			continue
-		}
-		if !d.exact || (values && !d.counted) {
-			return raw()
-		}
-		for _, r := range d.rows {
-			total.Plus(r.s)
-			if values {
-				if err := total.AddValuesText(r.counts.String); err != nil {
-					return err
-				}
-			}
-		}
-		covered = append(covered, evaluation.Interval{Start: time.Unix(0, max(d.start, s)), End: time.Unix(0, min(d.end, e))})
-	}
-	// What the cut stretches take of the days used, each instant once (two
-	// exclusions may overlap), and the rest of the span, from the rows.
-	for _, gone := range evaluation.Subtract(covered, evaluation.Subtract(covered, cut)) {
-		left, err := summarize(ctx, tx, contract, key, gone, values)
-		if err != nil {
-			return err
-		}
-		if err := total.Subtract(left); err != nil {
-			return fmt.Errorf("summaries of %s disagree with its measurements: %w", key, err)
-		}
-	}
-	for _, p := range evaluation.Subtract(parts, covered) {
-		rest, err := summarize(ctx, tx, contract, key, p, values)
-		if err != nil {
-			return err
-		}
-		total.Merge(rest)
-	}
-	if values && (total.Values == nil || len(total.Values) > evaluation.MaxValues) {
-		// More distinct values than a summary counts: read the rows.
-		return raw()
 	}
 	if err := a.AddSummary(total); err != nil {
 		return err
@@ -317,12 +276,134 @@ func FeedSummarized(ctx context.Context, tx *sqlstore.Tx, contract, key string, 
 	return nil
 }
 
+// feeder summarises one level's measurements for FeedSummarized.
+type feeder struct {
+	ctx           context.Context
+	tx            *sqlstore.Tx
+	contract, key string
+	values        bool // the value counts are needed
+}
+
+// from summarises the measurements in span less cut from grains[g] and
+// finer, or from the rows after the last grain.
+func (f *feeder) from(g int, span evaluation.Interval, cut []evaluation.Interval) (*evaluation.Summary, error) {
+	for ; g < len(grains); g++ {
+		s, ok, err := f.grain(g, span, cut)
+		if err != nil || ok {
+			return s, err
+		}
+	}
+	total := f.empty()
+	for _, p := range evaluation.Subtract([]evaluation.Interval{span}, cut) {
+		rest, err := summarize(f.ctx, f.tx, f.contract, f.key, p, f.values)
+		if err != nil {
+			return nil, err
+		}
+		total.Merge(rest)
+	}
+	return total, nil
+}
+
+func (f *feeder) empty() *evaluation.Summary {
+	if f.values {
+		return &evaluation.Summary{Values: make(map[string]int64, 8192)}
+	}
+	return &evaluation.Summary{}
+}
+
+// grain summarises the measurements in span less cut from the units of
+// grains[g] that lie inside span and from the finer grains for the rest;
+// ok is false when grains[g] cannot be used for span.
+func (f *feeder) grain(g int, span evaluation.Interval, cut []evaluation.Interval) (_ *evaluation.Summary, ok bool, _ error) {
+	s, e := span.Start.UnixNano(), span.End.UnixNano()
+	rows, err := readRollups(f.ctx, f.tx, `SELECT `+rollupColumns(f.values)+`
+		FROM measurement_rollups WHERE contract = ? AND service_level_key = ? AND grain = ? AND `+grains[g].overlapping+` ORDER BY unit_start, part`,
+		f.contract, f.key, grains[g].name, e, s)
+	if err != nil {
+		return nil, false, err
+	}
+	// The rows of one unit are consecutive (ORDER BY unit_start).
+	type unit struct {
+		start, end  int64
+		first, last int64
+		exact       bool
+		counted     bool // every row of the unit kept its value counts
+		rows        []rollup
+	}
+	var units []*unit
+	for _, r := range rows {
+		if r.end <= s {
+			continue
+		}
+		if n := len(units); n > 0 && units[n-1].start == r.start {
+			u := units[n-1]
+			if u.end != r.end {
+				return nil, false, nil // the same start, another length: not one unit
+			}
+			u.first, u.last = min(u.first, r.first), max(u.last, r.last)
+			u.exact = u.exact && r.exact
+			u.counted = u.counted && r.counts.Valid
+			u.rows = append(u.rows, r)
+			continue
+		} else if n > 0 && r.start < units[n-1].end {
+			return nil, false, nil // overlapping units
+		}
+		units = append(units, &unit{start: r.start, end: r.end, first: r.first, last: r.last, exact: r.exact, counted: r.counts.Valid, rows: []rollup{r}})
+	}
+	total := f.empty()
+	var covered []evaluation.Interval
+	for _, u := range units {
+		inside := (u.start >= s && u.end <= e) || (u.first >= s && u.last < e)
+		if !inside {
+			continue
+		}
+		if !u.exact || (f.values && !u.counted) {
+			return nil, false, nil
+		}
+		for _, r := range u.rows {
+			total.Plus(r.s)
+			if f.values {
+				if err := total.AddValuesText(r.counts.String); err != nil {
+					return nil, false, err
+				}
+			}
+		}
+		covered = append(covered, evaluation.Interval{Start: time.Unix(0, max(u.start, s)), End: time.Unix(0, min(u.end, e))})
+	}
+	// What the cut stretches take of the units used, each instant once
+	// (two exclusions may overlap).
+	for _, gone := range evaluation.Subtract(covered, evaluation.Subtract(covered, cut)) {
+		left, err := summarize(f.ctx, f.tx, f.contract, f.key, gone, f.values)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := total.Subtract(left); err != nil {
+			return nil, false, fmt.Errorf("summaries of %s disagree with its measurements: %w", f.key, err)
+		}
+	}
+	for _, p := range evaluation.Subtract(evaluation.Subtract([]evaluation.Interval{span}, cut), covered) {
+		rest, err := f.from(g+1, p, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		total.Merge(rest)
+	}
+	return total, true, nil
+}
+
 // summarize reads the measurements of contract's level key in iv into a
 // summary; values says whether to count the values.
 func summarize(ctx context.Context, tx *sqlstore.Tx, contract, key string, iv evaluation.Interval, values bool) (*evaluation.Summary, error) {
-	out := &evaluation.Summary{}
-	if values {
-		out.Values = map[string]int64{}
+	t := evaluation.NewTally(values)
+	if tx.Dialect() == sqlstore.SQLite {
+		err := fold(ctx, tx, `SELECT bpo_fold(?, value, COALESCE(denominator, ''), CASE WHEN outage_start IS NULL THEN '' ELSE 'outage' END)
+			FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
+			func(args []driver.Value) error { return t.Add(args[0].(string), args[1].(string), args[2].(string) != "") },
+			contract, key, iv.Start.UnixNano(), iv.End.UnixNano())
+		if err != nil {
+			return nil, err
+		}
+		return t.Summary(), nil
 	}
 	rows, err := tx.Query(ctx, `SELECT value, COALESCE(denominator, ''), outage_start IS NOT NULL FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
 		contract, key, iv.Start.UnixNano(), iv.End.UnixNano())
@@ -338,11 +419,14 @@ func summarize(ctx context.Context, tx *sqlstore.Tx, contract, key string, iv ev
 		if err := rows.Scan(&value, &den, &outage); err != nil {
 			return nil, fmt.Errorf("read measurements of %s: %w", key, err)
 		}
-		if err := out.Add(value, den, outage); err != nil {
+		if err := t.Add(value, den, outage); err != nil {
 			return nil, err
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return t.Summary(), nil
 }
 
 // outagesOnly calls add with each stored outage of contract's level key

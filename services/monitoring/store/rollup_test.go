@@ -24,9 +24,10 @@ import (
 // zone changed half-way (days that overlap), and days stored before
 // summaries were kept. Each trial is random with a logged seed; a failure
 // names the seed, the level and the window. The first trials are made to
-// take the rarer turns: trial 0 a day stored before summaries in UTC
-// (where it lines up with the days summarised since), trial 1 a zone
-// changed half-way, trial 2 a zone 5:45 from UTC with exclusions.
+// take the rarer turns: trial 0 measurements stored before summaries in
+// UTC (where the markers' days line up with the days summarised since),
+// trial 1 a zone changed half-way, trial 2 a zone 5:45 from UTC with
+// exclusions.
 func TestSummariesEqualRows(t *testing.T) {
 	for _, dialect := range sqltest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
@@ -94,7 +95,15 @@ func summariesTrial(t *testing.T, dialect string, seed uint64, trial int) {
 	// changed after half of them in some trials.
 	other, _ := time.LoadLocation("Pacific/Auckland")
 	changeZone := rng.IntN(4) == 0 || trial == 1
+	// In some trials, the measurements of one level stored in the first
+	// half are as if stored before summaries were kept: their summaries
+	// gone, markers in their place as migration 00005 writes them.
+	beforeSummaries := rng.IntN(4) == 0 || trial == 0
 	for i := 0; i < len(items); {
+		if beforeSummaries && i > len(items)/2 {
+			forgetSummaries(t, db, levels[2].GetKey())
+			beforeSummaries = false
+		}
 		n := 1 + rng.IntN(200)
 		batch := items[i:min(i+n, len(items))]
 		if i > 0 && rng.IntN(10) == 0 {
@@ -113,24 +122,6 @@ func summariesTrial(t *testing.T, dialect string, seed uint64, trial int) {
 		}
 		i += n
 	}
-	if rng.IntN(4) == 0 || trial == 0 {
-		// A day as stored before summaries were kept: its summaries gone,
-		// a marker in their place (as migration 00005 writes them).
-		day := start.AddDate(0, 0, rng.IntN(28))
-		d0, d1 := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC), time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, time.UTC)
-		err := db.Write(ctx, func(tx *sqlstore.Tx) error {
-			if _, err := tx.Exec(ctx, `DELETE FROM measurement_rollups WHERE unit_start >= ? AND unit_start < ?`, d0.Add(-12*time.Hour).UnixNano(), d1.UnixNano()); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `INSERT INTO measurement_rollups (contract, service_level_key, unit_start, unit_end, part, exact, first_time, last_time, n, outages, value_sum, den_sum)
-				VALUES ('contracts/c1', ?, ?, ?, -1, 0, ?, ?, 1, 0, '0', '0')`, levels[2].GetKey(), d0.UnixNano(), d1.UnixNano(), d0.UnixNano(), d1.UnixNano()-1)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-
 	// Exclusions: up to three stretches of up to two days.
 	var cut []evaluation.Interval
 	exclusions := rng.IntN(4)
@@ -141,14 +132,16 @@ func summariesTrial(t *testing.T, dialect string, seed uint64, trial int) {
 		s := start.Add(time.Duration(rng.Int64N(int64(end.Sub(start)))))
 		cut = append(cut, evaluation.Interval{Start: s, End: s.Add(time.Duration(rng.Int64N(int64(48 * time.Hour))))})
 	}
-	var merged int
-	if err := db.Read(ctx, func(tx *sqlstore.Tx) error {
-		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM measurement_rollups WHERE part = 0`).Scan(&merged)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if merged == 0 {
-		t.Fatal("no day's summaries were merged: the trial does not test merging")
+	for _, g := range []string{"day", "month"} {
+		var merged int
+		if err := db.Read(ctx, func(tx *sqlstore.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM measurement_rollups WHERE grain = ? AND part = 0`, g).Scan(&merged)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if merged == 0 {
+			t.Fatalf("no %s's summaries were merged: the trial does not test merging", g)
+		}
 	}
 
 	// Windows: the month, its first ISO week, and a random stretch (early
@@ -214,4 +207,32 @@ func randomValue(rng *rand.Rand) string {
 	scale := []float64{1, 10, 100, 1000}[rng.IntN(4)]
 	v, _ := evaluation.ValueText(float64(rng.IntN(int(40*scale))) / scale)
 	return v
+}
+
+// forgetSummaries makes the stored measurements of key look as if stored
+// before summaries were kept: it drops their summaries and writes the
+// markers migration 00005 writes (its two INSERTs, for key alone).
+func forgetSummaries(t *testing.T, db *sqlstore.DB, key string) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Write(ctx, func(tx *sqlstore.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM measurement_rollups WHERE service_level_key = ?`, key); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO measurement_rollups (contract, service_level_key, grain, unit_start, unit_end, part, exact, first_time, last_time, n, outages, value_sum, den_sum, value_counts)
+			SELECT contract, service_level_key, 'day', (event_time / 86400000000000) * 86400000000000, (event_time / 86400000000000) * 86400000000000 + 86400000000000,
+			       -1, 0, MIN(event_time), MAX(event_time), COUNT(*), 0, '0', '0', NULL
+			FROM measurements WHERE service_level_key = ?
+			GROUP BY contract, service_level_key, (event_time / 86400000000000) * 86400000000000`, key); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO measurement_rollups (contract, service_level_key, grain, unit_start, unit_end, part, exact, first_time, last_time, n, outages, value_sum, den_sum, value_counts)
+			SELECT contract, service_level_key, 'month', MIN(event_time), MAX(event_time) + 1, -1, 0, MIN(event_time), MAX(event_time), COUNT(*), 0, '0', '0', NULL
+			FROM measurements WHERE service_level_key = ?
+			GROUP BY contract, service_level_key`, key)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
