@@ -108,8 +108,8 @@ type Aggregate struct {
 	// rank: measured values repeat, so this is far smaller than the
 	// values themselves. The counts are pointers so that counting a value
 	// seen before never stores the key again: assigning to a map entry
-	// replaces its string key with the one given, which may be a view
-	// into a database's buffer (store.Values).
+	// replaces its string key with the one given, a slice of a whole day's
+	// values as store.Values reads them, which it would keep alive.
 	percentile int64
 	counts     map[string]*int64
 	// outages are AVAILABILITY's outages, clipped to the window.

@@ -47,8 +47,7 @@ func NewSummary() *Summary {
 
 // Add adds one measurement as stored: its value, its denominator ("" for
 // none, which counts as 1) and whether it reports an outage. value is kept
-// as a key: it must not be a view into a buffer that changes (for those,
-// Tally).
+// as a key (for a slice of a larger text, Tally copies it).
 func (s *Summary) Add(value, den string, outage bool) error {
 	if err := s.addSums(value, den, outage); err != nil {
 		return err
@@ -84,11 +83,12 @@ func (s *Summary) addSums(value, den string, outage bool) error {
 	return nil
 }
 
-// Tally builds a Summary measurement by measurement from values that may
-// be views into a buffer that changes under them (a database's row, see
-// store's fold): it copies a value's text only the first time it sees it.
-// (Counting into the summary's map directly would not do: assigning to a
-// map entry stores the key given again.)
+// Tally builds a Summary measurement by measurement from values that are
+// slices of a larger text (store reads a day's values as one text): it
+// copies a value's text only the first time it sees it, so that the
+// counts do not keep the whole text alive. (Counting into the summary's
+// map directly would not do: assigning to a map entry stores the key
+// given again.)
 type Tally struct {
 	s      Summary
 	counts map[string]*int64
@@ -103,9 +103,10 @@ func NewTally(values bool) *Tally {
 	return t
 }
 
-// Add adds one measurement, as Summary.Add does.
-func (t *Tally) Add(value, den string, outage bool) error {
-	if err := t.s.addSums(value, den, outage); err != nil {
+// Add adds one measurement, as Summary.Add does; the caller counts the
+// outages among them (Summary.Outages).
+func (t *Tally) Add(value, den string) error {
+	if err := t.s.addSums(value, den, false); err != nil {
 		return err
 	}
 	if t.counts == nil {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -395,38 +394,18 @@ func (f *feeder) grain(g int, span evaluation.Interval, cut []evaluation.Interva
 // summary; values says whether to count the values.
 func summarize(ctx context.Context, tx *sqlstore.Tx, contract, key string, iv evaluation.Interval, values bool) (*evaluation.Summary, error) {
 	t := evaluation.NewTally(values)
-	if tx.Dialect() == sqlstore.SQLite {
-		err := fold(ctx, tx, `SELECT bpo_fold(?, value, COALESCE(denominator, ''), CASE WHEN outage_start IS NULL THEN '' ELSE 'outage' END)
-			FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
-			func(args []driver.Value) error { return t.Add(args[0].(string), args[1].(string), args[2].(string) != "") },
-			contract, key, iv.Start.UnixNano(), iv.End.UnixNano())
-		if err != nil {
-			return nil, err
-		}
-		return t.Summary(), nil
-	}
-	rows, err := tx.Query(ctx, `SELECT value, COALESCE(denominator, ''), outage_start IS NOT NULL FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
-		contract, key, iv.Start.UnixNano(), iv.End.UnixNano())
+	err := columns(ctx, tx, contract, key, iv.Start, iv.End, []string{"value", "COALESCE(denominator, '1')"},
+		func(cols []string) error { return t.Add(cols[0], cols[1]) })
 	if err != nil {
-		return nil, fmt.Errorf("read measurements of %s: %w", key, err)
-	}
-	defer rows.Close()
-	var (
-		value, den string
-		outage     bool
-	)
-	for rows.Next() {
-		if err := rows.Scan(&value, &den, &outage); err != nil {
-			return nil, fmt.Errorf("read measurements of %s: %w", key, err)
-		}
-		if err := t.Add(value, den, outage); err != nil {
-			return nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return t.Summary(), nil
+	s := t.Summary()
+	// The few rows with an outage, from their own index.
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM measurements WHERE contract = ? AND service_level_key = ? AND outage_start IS NOT NULL AND event_time >= ? AND event_time < ?`,
+		contract, key, iv.Start.UnixNano(), iv.End.UnixNano()).Scan(&s.Outages); err != nil {
+		return nil, fmt.Errorf("count outages of %s: %w", key, err)
+	}
+	return s, nil
 }
 
 // outagesOnly calls add with each stored outage of contract's level key

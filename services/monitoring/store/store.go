@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strings"
@@ -214,30 +213,8 @@ func existing(ctx context.Context, tx *sqlstore.Tx, contract string, items []eva
 
 // Values calls add with the value of each stored measurement of contract's
 // level key whose event time is in [start, end), in no particular order.
-// value is valid only during the call (on SQLite it is a view into the
-// database's memory, see fold.go): copy it to keep it.
 func Values(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end time.Time, add func(value string) error) error {
-	if tx.Dialect() == sqlstore.SQLite {
-		return fold(ctx, tx, `SELECT bpo_fold(?, value) FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
-			func(args []driver.Value) error { return add(args[0].(string)) },
-			contract, key, start.UnixNano(), end.UnixNano())
-	}
-	rows, err := tx.Query(ctx, `SELECT value FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
-		contract, key, start.UnixNano(), end.UnixNano())
-	if err != nil {
-		return fmt.Errorf("read measurements of %s: %w", key, err)
-	}
-	defer rows.Close()
-	var v string
-	for rows.Next() {
-		if err := rows.Scan(&v); err != nil {
-			return fmt.Errorf("read measurements of %s: %w", key, err)
-		}
-		if err := add(v); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return columns(ctx, tx, contract, key, start, end, []string{"value"}, func(cols []string) error { return add(cols[0]) })
 }
 
 // Feed reads what a's aggregation needs of contract's level key for the
@@ -256,30 +233,9 @@ func Feed(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end
 // Ratios calls add with the value (numerator) and denominator of each
 // stored measurement of contract's level key whose event time is in
 // [start, end), in no particular order. A row stored without a denominator
-// (before its level was a RATIO, or by an older server) counts as 1. As
-// with Values, num and den are valid only during the call.
+// (before its level was a RATIO, or by an older server) counts as 1.
 func Ratios(ctx context.Context, tx *sqlstore.Tx, contract, key string, start, end time.Time, add func(num, den string) error) error {
-	if tx.Dialect() == sqlstore.SQLite {
-		return fold(ctx, tx, `SELECT bpo_fold(?, value, COALESCE(denominator, '1')) FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
-			func(args []driver.Value) error { return add(args[0].(string), args[1].(string)) },
-			contract, key, start.UnixNano(), end.UnixNano())
-	}
-	rows, err := tx.Query(ctx, `SELECT value, COALESCE(denominator, '1') FROM measurements WHERE contract = ? AND service_level_key = ? AND event_time >= ? AND event_time < ?`,
-		contract, key, start.UnixNano(), end.UnixNano())
-	if err != nil {
-		return fmt.Errorf("read measurements of %s: %w", key, err)
-	}
-	defer rows.Close()
-	var num, den string
-	for rows.Next() {
-		if err := rows.Scan(&num, &den); err != nil {
-			return fmt.Errorf("read measurements of %s: %w", key, err)
-		}
-		if err := add(num, den); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return columns(ctx, tx, contract, key, start, end, []string{"value", "COALESCE(denominator, '1')"}, func(cols []string) error { return add(cols[0], cols[1]) })
 }
 
 // Outages calls add with each stored outage of contract's level key that
