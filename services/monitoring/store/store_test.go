@@ -188,8 +188,9 @@ func TestOutagesAndRatios(t *testing.T) {
 // ids is Accepted by exactly one of them and a Duplicate in every other
 // that holds it, and 975 rows are stored. On PostgreSQL the transactions
 // really overlap: a save that reads before it inserts fails with a
-// duplicate key here. spec: monitoring.md "Measurements" (re-sending an
-// event id is a no-op); issue 7 item 2.
+// duplicate key here; and the summaries kept count each once. spec:
+// monitoring.md "Measurements" (re-sending an event id is a no-op); issue
+// 7 item 2.
 func TestConcurrentOverlappingSaves(t *testing.T) {
 	for _, dialect := range sqltest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
@@ -259,6 +260,21 @@ func TestConcurrentOverlappingSaves(t *testing.T) {
 			}
 			if rows != distinct {
 				t.Errorf("%d rows stored, want %d", rows, distinct)
+			}
+			// The summaries the batches kept (and merged, under their
+			// lock on PostgreSQL, while others inserted) count each
+			// accepted measurement once, by day and by month.
+			for _, grain := range []string{"day", "month"} {
+				var n int
+				err := db.Read(ctx, func(tx *sqlstore.Tx) error {
+					return tx.QueryRow(ctx, `SELECT SUM(n) FROM measurement_rollups WHERE grain = ?`, grain).Scan(&n)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != distinct {
+					t.Errorf("the %s summaries count %d measurements, want %d", grain, n, distinct)
+				}
 			}
 		})
 	}
