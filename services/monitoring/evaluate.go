@@ -62,7 +62,13 @@ func (s *Server) EvaluatePeriod(ctx context.Context, req *monitoringv1.EvaluateP
 		} else if apperr.KindOf(err) != apperr.NotFound {
 			return nil, err
 		}
-		return s.statement(ctx, tx, pd, fromSummaries)
+		ev, err := s.statement(ctx, tx, pd, fromSummaries)
+		if err != nil {
+			return nil, err
+		}
+		// Only here: the statement a close stores says nothing of the kind.
+		ev.Explanation = append(ev.Explanation, "Provisional: the period is open, so later measurements, exclusions approved later and amendments may still change it; closing it stores the statement.")
+		return ev, nil
 	})
 }
 
@@ -153,7 +159,6 @@ func (s *Server) statement(ctx context.Context, tx *sqlstore.Tx, pd *period, src
 	if st.AnnualCapRemaining != nil {
 		out.AnnualCapRemaining = st.AnnualCapRemaining.Proto()
 	}
-	out.Explanation = append(out.Explanation, "Provisional: the period is open, so later measurements, exclusions approved later and amendments may still change it; closing it stores the statement.")
 	for _, r := range results {
 		lr := &monitoringv1.LevelResult{
 			Key:              r.Level.GetKey(),

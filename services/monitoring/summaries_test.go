@@ -3,6 +3,7 @@ package monitoring_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,6 +78,12 @@ func TestOpenEvaluationEqualsClosedStatement(t *testing.T) {
 		}
 		if !open.GetProvisional() || closed.GetProvisional() {
 			t.Fatalf("provisional: open %v, closed %v", open.GetProvisional(), closed.GetProvisional())
+		}
+		// The closed statement does not call itself provisional (it did).
+		for _, line := range closed.GetExplanation() {
+			if strings.Contains(line, "Provisional") {
+				t.Errorf("closed statement explains: %s", line)
+			}
 		}
 		for _, f := range []struct {
 			name      string
