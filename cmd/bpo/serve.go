@@ -17,6 +17,7 @@ import (
 	"github.com/acme/bpo/kit/opsmetrics"
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/kit/telemetry"
+	"github.com/acme/bpo/services/console"
 	"github.com/acme/bpo/services/gateway"
 	"github.com/acme/bpo/services/platform"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,8 +30,9 @@ import (
 
 type serveConfig struct {
 	stores
-	tokens tokenFlags
-	tls    tlsFlags
+	tokens  tokenFlags
+	tls     tlsFlags
+	console consoleFlags
 
 	grpcAddr     string
 	httpAddr     string
@@ -55,6 +57,7 @@ func parseServe(args []string) (*serveConfig, error) {
 	fs.StringVar(&c.httpAddr, "http-addr", "localhost:8080", "REST gateway listen address (all or gateway)")
 	c.tokens.flags(fs)
 	c.tls.flags(fs)
+	c.console.flags(fs)
 	fs.StringVar(&c.catalogAddr, "catalog-addr", "", "catalog's gRPC address when it runs in another process (default: --grpc-addr)")
 	fs.StringVar(&c.contractAddr, "contract-addr", "", "contract's gRPC address when it runs in another process (default: --grpc-addr)")
 	fs.StringVar(&c.transAddr, "transition-addr", "", "transition's gRPC address when it runs in another process (default: --grpc-addr)")
@@ -79,6 +82,9 @@ func parseServe(args []string) (*serveConfig, error) {
 		return nil, err
 	}
 	if err := c.tls.check(); err != nil {
+		return nil, err
+	}
+	if err := c.console.check(); err != nil {
 		return nil, err
 	}
 	peers := false
@@ -360,7 +366,12 @@ func (c *serveConfig) grpcServer(ctx context.Context, log *zap.Logger, run []pla
 }
 
 func (c *serveConfig) httpServer(ctx context.Context, log *zap.Logger, up platform.Upstreams, metrics http.Handler, reg prometheus.Registerer) (*http.Server, error) {
-	h, err := gateway.New(ctx, up, gateway.WithLogger(log), gateway.WithMaxBodyBytes(c.maxBodyBytes), gateway.WithMetrics(metrics), gateway.WithRegistry(reg))
+	consoleOpts, err := c.console.options(ctx, log, c.tokens.rolesClaim, c.tls.jwksClient())
+	if err != nil {
+		return nil, err
+	}
+	h, err := gateway.New(ctx, up, gateway.WithLogger(log), gateway.WithMaxBodyBytes(c.maxBodyBytes), gateway.WithMetrics(metrics), gateway.WithRegistry(reg),
+		gateway.WithConsole(func(api http.Handler) (http.Handler, error) { return console.New(api, consoleOpts...) }))
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ type options struct {
 	maxBodyBytes int64
 	metrics      http.Handler
 	registry     prometheus.Registerer
+	console      func(api http.Handler) (http.Handler, error)
 }
 
 // WithLogger logs what the gateway answers by itself (see the package
@@ -97,6 +98,14 @@ func WithMetrics(h http.Handler) Option {
 // (http_server_request_duration_seconds by method, route and code).
 func WithRegistry(reg prometheus.Registerer) Option {
 	return func(o *options) { o.registry = reg }
+}
+
+// WithConsole serves the web console (services/console) under /console/,
+// and sends a browser's GET / there. newConsole gets the gateway's REST
+// handler, without the console, which the console calls for everything
+// it shows and does.
+func WithConsole(newConsole func(api http.Handler) (http.Handler, error)) Option {
+	return func(o *options) { o.console = newConsole }
 }
 
 // New returns the gateway's HTTP handler. Every request is traced (otelhttp,
@@ -170,7 +179,13 @@ func New(ctx context.Context, up Upstreams, opts ...Option) (http.Handler, error
 	if o.metrics != nil {
 		root.Handle("/metrics", g.get(o.metrics.ServeHTTP))
 	}
-	root.HandleFunc("/", g.notFound)
+	root.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if o.console != nil && r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && acceptsHTML(r) {
+			http.Redirect(w, r, "/console/", http.StatusSeeOther)
+			return
+		}
+		g.notFound(w, r)
+	})
 	var m *httpMetrics
 	if o.registry != nil {
 		var err error
@@ -178,7 +193,35 @@ func New(ctx context.Context, up Upstreams, opts ...Option) (http.Handler, error
 			return nil, fmt.Errorf("gateway metrics: %w", err)
 		}
 	}
-	return instrument(g.guard(root), m), nil
+	api := instrument(g.guard(root), m)
+	if o.console == nil {
+		return api, nil
+	}
+	console, err := o.console(api)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	withConsole := http.NewServeMux()
+	withConsole.Handle("/console/", instrument(consoleRoute(console), m))
+	withConsole.Handle("/", api)
+	return withConsole, nil
+}
+
+// consoleRoute labels the console's requests /console/ in the metrics
+// (its pages are not API routes).
+func consoleRoute(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+			*p = "/console/"
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// acceptsHTML reports whether r comes from a browser: one that asks for
+// HTML.
+func acceptsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // incomingHeader forwards X-Request-Id besides grpc-gateway's defaults.
