@@ -15,7 +15,7 @@ GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-go-
             $(BIN)/protoc-gen-openapiv2 $(BIN)/grpcurl $(BIN)/grpc-health-probe
 GO_TEST_FLAGS ?=
 
-.PHONY: bench bench-build run test generate generate-locked check-generated lint build tools protodeps demo clean
+.PHONY: bench bench-build run test generate generate-locked check-generated lint build tools protodeps demo browser clean
 
 ## run: start every service and the REST gateway on SQLite files in ./data
 run: build
@@ -99,6 +99,13 @@ bench-build: build $(BENCH_TOOLS)
 $(BENCH_TOOLS) &: tools/bench/go.mod tools/bench/go.sum
 	GOWORK=off go build -C tools/bench -o $(BIN)/ tool
 	@touch $(BENCH_TOOLS)
+
+## browser: install Chromium for the console's browser tests (e2e/console_test.go),
+## from Debian's chromium package (as root); `make test` fails without it
+browser:
+	@if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null; \
+	elif [ "$$(id -u)" -ne 0 ]; then echo "installing Chromium needs root: sudo make browser (or apt-get install chromium)"; exit 1; \
+	else apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium && /usr/bin/chromium --version 2>/dev/null; fi
 
 ## demo: walk one engagement through the platform against a running `make run`
 demo: build
