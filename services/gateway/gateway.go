@@ -201,10 +201,20 @@ func New(ctx context.Context, up Upstreams, opts ...Option) (http.Handler, error
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	withConsole := http.NewServeMux()
-	withConsole.Handle("/console/", instrument(consoleRoute(console), m))
-	withConsole.Handle("/", api)
-	return withConsole, nil
+	console = instrument(consoleRoute(console), m)
+	// A prefix test, not a ServeMux: a mux in front of otelhttp would set
+	// the request's Pattern ("/"), which otelhttp then names the span by,
+	// over the route template matchedRoute named it by.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/console/"):
+			console.ServeHTTP(w, r)
+		case r.URL.Path == "/console":
+			http.Redirect(w, r, "/console/", http.StatusMovedPermanently)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	}), nil
 }
 
 // consoleRoute labels the console's requests /console/ in the metrics
