@@ -252,7 +252,8 @@ func readRollups(ctx context.Context, tx *sqlstore.Tx, query string, args ...any
 //
 // The result is the same as Feed's to the last digit.
 func FeedSummarized(ctx context.Context, tx *sqlstore.Tx, contract, key string, span evaluation.Interval, cut []evaluation.Interval, a *evaluation.Aggregate) error {
-	f := &feeder{ctx: ctx, tx: tx, contract: contract, key: key, values: a.NeedsValues()}
+	f := &feeder{ctx: ctx, tx: tx, contract: contract, key: key, values: a.NeedsValues(),
+		dens: a.Input() == evaluation.Ratios, outages: a.Input() == evaluation.Outages}
 	total, err := f.from(0, span, cut)
 	if err != nil {
 		return err
@@ -281,6 +282,8 @@ type feeder struct {
 	tx            *sqlstore.Tx
 	contract, key string
 	values        bool // the value counts are needed
+	dens          bool // the denominators are needed (RATIO)
+	outages       bool // the outages are counted (AVAILABILITY)
 }
 
 // from summarises the measurements in span less cut from grains[g] and
@@ -294,7 +297,7 @@ func (f *feeder) from(g int, span evaluation.Interval, cut []evaluation.Interval
 	}
 	total := f.empty()
 	for _, p := range evaluation.Subtract([]evaluation.Interval{span}, cut) {
-		rest, err := summarize(f.ctx, f.tx, f.contract, f.key, p, f.values)
+		rest, err := summarize(f.ctx, f.tx, f.contract, f.key, p, f.values, f.dens, f.outages)
 		if err != nil {
 			return nil, err
 		}
@@ -372,7 +375,7 @@ func (f *feeder) grain(g int, span evaluation.Interval, cut []evaluation.Interva
 	// What the cut stretches take of the units used, each instant once
 	// (two exclusions may overlap).
 	for _, gone := range evaluation.Subtract(covered, evaluation.Subtract(covered, cut)) {
-		left, err := summarize(f.ctx, f.tx, f.contract, f.key, gone, f.values)
+		left, err := summarize(f.ctx, f.tx, f.contract, f.key, gone, f.values, f.dens, f.outages)
 		if err != nil {
 			return nil, false, err
 		}
@@ -391,16 +394,26 @@ func (f *feeder) grain(g int, span evaluation.Interval, cut []evaluation.Interva
 }
 
 // summarize reads the measurements of contract's level key in iv into a
-// summary; values says whether to count the values.
-func summarize(ctx context.Context, tx *sqlstore.Tx, contract, key string, iv evaluation.Interval, values bool) (*evaluation.Summary, error) {
+// summary; values says whether to count the values, dens whether to read
+// the denominators (a RATIO's; without, each counts as 1) and outages
+// whether to count the outages (an AVAILABILITY's; without, none is):
+// what no aggregation but those reads is left unread, so that the rows
+// are read from the index alone, which holds neither.
+func summarize(ctx context.Context, tx *sqlstore.Tx, contract, key string, iv evaluation.Interval, values, dens, outages bool) (*evaluation.Summary, error) {
 	t := evaluation.NewTally(values)
-	err := columns(ctx, tx, contract, key, iv.Start, iv.End, []string{"value", "COALESCE(denominator, '1')"},
+	den := "'1'"
+	if dens {
+		den = "COALESCE(denominator, '1')"
+	}
+	err := columns(ctx, tx, contract, key, iv.Start, iv.End, []string{"value", den},
 		func(cols []string) error { return t.Add(cols[0], cols[1]) })
 	if err != nil {
 		return nil, err
 	}
 	s := t.Summary()
-	// The few rows with an outage, from their own index.
+	if !outages {
+		return s, nil
+	}
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM measurements WHERE contract = ? AND service_level_key = ? AND outage_start IS NOT NULL AND event_time >= ? AND event_time < ?`,
 		contract, key, iv.Start.UnixNano(), iv.End.UnixNano()).Scan(&s.Outages); err != nil {
 		return nil, fmt.Errorf("count outages of %s: %w", key, err)
