@@ -85,20 +85,38 @@ func rollUp(ctx context.Context, tx *sqlstore.Tx, contract string, items []evalu
 		first, last int64
 	}
 	units := map[unitKey]*acc{}
+	unitOf := func(k unitKey) *acc {
+		a := units[k]
+		if a == nil {
+			a = &acc{s: evaluation.NewSummary(), first: math.MaxInt64, last: math.MinInt64}
+			units[k] = a
+		}
+		return a
+	}
+	// Each measurement is added to the finest grain's unit; the coarser
+	// units are the merges of the finer ones they hold (a day lies in one
+	// month), which reads each measurement once.
+	finest := grains[len(grains)-1]
 	for _, it := range items {
+		s, e := finest.unit(it.Time, loc)
+		a := unitOf(unitKey{it.Key, finest.name, s.UnixNano(), e.UnixNano()})
+		if err := a.s.Add(it.Value, it.Denominator, it.Outage != nil); err != nil {
+			return err
+		}
 		t := it.Time.UnixNano()
-		for _, g := range grains {
-			s, e := g.unit(it.Time, loc)
-			k := unitKey{it.Key, g.name, s.UnixNano(), e.UnixNano()}
-			a := units[k]
-			if a == nil {
-				a = &acc{s: evaluation.NewSummary(), first: math.MaxInt64, last: math.MinInt64}
-				units[k] = a
-			}
-			if err := a.s.Add(it.Value, it.Denominator, it.Outage != nil); err != nil {
-				return err
-			}
-			a.first, a.last = min(a.first, t), max(a.last, t)
+		a.first, a.last = min(a.first, t), max(a.last, t)
+	}
+	var fine []unitKey
+	for k := range units {
+		fine = append(fine, k)
+	}
+	for _, k := range fine {
+		d := units[k]
+		for _, g := range grains[:len(grains)-1] {
+			s, e := g.unit(time.Unix(0, d.first), loc)
+			a := unitOf(unitKey{k.key, g.name, s.UnixNano(), e.UnixNano()})
+			a.s.Merge(d.s)
+			a.first, a.last = min(a.first, d.first), max(a.last, d.last)
 		}
 	}
 	keys := make([]unitKey, 0, len(units))
