@@ -41,7 +41,7 @@ func callCtx(t *testing.T, method, subject string, roles ...auth.Role) context.C
 	return auth.WithPrincipal(ctx, &auth.Principal{Subject: subject, Roles: roles})
 }
 
-func obj(t *testing.T, fields map[string]any) *structpb.Struct {
+func obj(t testing.TB, fields map[string]any) *structpb.Struct {
 	t.Helper()
 	s, err := structpb.NewStruct(fields)
 	if err != nil {

@@ -75,3 +75,49 @@ func BenchmarkListFiltered(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGet measures reading one document by name, as GetProvider
+// does, on SQLite and (with BPO_TEST_POSTGRES_DSN) PostgreSQL: inside a
+// read transaction (Read) and as the one statement of a ReadOne. The
+// context can be cancelled, as a gRPC call's can, so the drivers watch it
+// as they do under a server.
+//
+//	go test -run '^$' -bench 'Get$' -benchmem ./kit/docstore/
+func BenchmarkGet(b *testing.B) {
+	for _, dialect := range sqltest.Dialects(b) {
+		b.Run(dialect, func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			db := sqltest.Open(b, dialect, "bench", nil)
+			p := &catalogv1.Provider{
+				Name: "providers/" + ulid.Make().String(), DisplayName: "Provider", LegalName: "Provider Inc.", HqCountry: "PH", BillingCurrency: "USD",
+				DeliveryCenters: []*catalogv1.DeliveryCenter{{Name: "Manila", Country: "PH", TimeZone: "Asia/Manila", Languages: []string{"en"}, SeatCapacity: 400}},
+				Capabilities:    []*catalogv1.Capability{{Function: catalogv1.BusinessFunction_BUSINESS_FUNCTION_CUSTOMER_SUPPORT, YearsOfExperience: 12}},
+			}
+			if err := db.Write(ctx, func(tx *sqlstore.Tx) error { return benchProviders.Insert(ctx, tx, p.Name, p) }); err != nil {
+				b.Fatal(err)
+			}
+			get := func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
+				got, _, err := benchProviders.Get(ctx, tx, p.Name)
+				return got, err
+			}
+			for _, read := range []struct {
+				name string
+				run  func() (*catalogv1.Provider, error)
+			}{
+				{"Read", func() (*catalogv1.Provider, error) { return sqlstore.Query(ctx, db, get) }},
+				{"ReadOne", func() (*catalogv1.Provider, error) { return sqlstore.QueryOne(ctx, db, get) }},
+			} {
+				b.Run(read.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						got, err := read.run()
+						if err != nil || got.GetDisplayName() != "Provider" {
+							b.Fatalf("%v, %v", got, err)
+						}
+					}
+				})
+			}
+		})
+	}
+}

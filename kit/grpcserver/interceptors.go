@@ -57,10 +57,9 @@ func newRequestID() string {
 func startCall(ctx context.Context) (context.Context, *call) {
 	markReached(ctx)
 	c := &call{}
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(RequestIDHeader); len(v) > 0 && len(v[0]) <= 128 {
-			c.requestID = v[0]
-		}
+	// The one header, not a copy of them all (FromIncomingContext).
+	if v := metadata.ValueFromIncomingContext(ctx, RequestIDHeader); len(v) > 0 && len(v[0]) <= 128 {
+		c.requestID = v[0]
 	}
 	if c.requestID == "" {
 		c.requestID = newRequestID()
@@ -177,11 +176,7 @@ func (ic *interceptors) authenticate(ctx context.Context, method string) (contex
 }
 
 func bearer(ctx context.Context) string {
-	md, ok := metadata.FromIncomingContext(ctx)
-	if !ok {
-		return ""
-	}
-	for _, v := range md.Get("authorization") {
+	for _, v := range metadata.ValueFromIncomingContext(ctx, "authorization") {
 		if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
 			return strings.TrimSpace(v[7:])
 		}

@@ -191,11 +191,16 @@ func lockID(name string) int64 {
 	return h
 }
 
-// Tx is a transaction with placeholder rewriting.
+// Tx is a transaction with placeholder rewriting — or, in ReadOne, the
+// one statement of a read that needs no transaction.
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
 	stmts   *stmtCache
+	// one is the pool of a ReadOne, whose one statement runs on its own
+	// (tx is nil); ran says it has run.
+	one *sql.DB
+	ran bool
 }
 
 // Dialect returns the database dialect of the transaction.
@@ -203,6 +208,9 @@ func (t *Tx) Dialect() Dialect { return t.dialect }
 
 // Exec runs a statement.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.one != nil {
+		return nil, fmt.Errorf("sqlstore: ReadOne runs one SELECT, not %s", firstWord(query))
+	}
 	if st := t.stmts.get(query); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -211,6 +219,15 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // Query runs a query.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.one != nil {
+		if err := t.once(query); err != nil {
+			return nil, err
+		}
+		if st := t.stmts.get(query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+		return t.one.QueryContext(ctx, rebind(t.dialect, query), args...)
+	}
 	if st := t.stmts.get(query); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -219,10 +236,36 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 // QueryRow runs a query that returns at most one row.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.one != nil {
+		if err := t.once(query); err != nil {
+			panic(err) // a *sql.Row cannot carry it; a programming error
+		}
+		if st := t.stmts.get(query); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+		return t.one.QueryRowContext(ctx, rebind(t.dialect, query), args...)
+	}
 	if st := t.stmts.get(query); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// once admits the one statement of a ReadOne: a SELECT, the first.
+func (t *Tx) once(query string) error {
+	if w := firstWord(query); !strings.EqualFold(w, "SELECT") {
+		return fmt.Errorf("sqlstore: ReadOne runs one SELECT, not %s", w)
+	}
+	if t.ran {
+		return errors.New("sqlstore: ReadOne ran a second statement, which would see another snapshot: use Read")
+	}
+	t.ran = true
+	return nil
+}
+
+func firstWord(query string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(query), " ")
+	return w
 }
 
 // Write runs fn in a read-write transaction and commits when fn returns nil.
@@ -242,6 +285,39 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
 	return db.run(ctx, db.read, db.readStmts, opts, fn)
+}
+
+// ReadOne runs fn, a read of one SELECT statement, outside any
+// transaction: a single statement sees one snapshot by itself on either
+// database (SQLite holds a read transaction of its own for it; PostgreSQL
+// takes one snapshot per statement), so a read whose whole work is one
+// statement needs no BEGIN and COMMIT around it — on SQLite two more
+// statements to run, on PostgreSQL two more round trips. The statement
+// runs on the read pool, like Read's, prepared alike.
+//
+// fn must run exactly that one statement: Exec, anything but a SELECT, and
+// a second statement (which would see another moment) are refused — by
+// Query with an error, by QueryRow with a panic, since a *sql.Row cannot
+// carry one: a programming error that any test of the read finds. Reads
+// of more than one statement use Read.
+func (db *DB) ReadOne(ctx context.Context, fn func(*Tx) error) error {
+	return fn(&Tx{dialect: db.Dialect, stmts: db.readStmts, one: db.read})
+}
+
+// QueryOne runs fn as ReadOne does and returns what it read: the whole
+// body of a Get handler that reads one row.
+func QueryOne[T any](ctx context.Context, db *DB, fn func(*Tx) (T, error)) (T, error) {
+	var out T
+	err := db.ReadOne(ctx, func(tx *Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
 }
 
 // Query runs fn in a read transaction (as Read) and returns what it read:

@@ -58,7 +58,8 @@ func (s *Server) GetProvider(ctx context.Context, req *catalogv1.GetProviderRequ
 	if err := ownProviderOnly(auth.FromContext(ctx), name.String()); err != nil {
 		return nil, err
 	}
-	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
+	// One SELECT: a snapshot by itself, no transaction needed around it.
+	return sqlstore.QueryOne(ctx, s.db, func(tx *sqlstore.Tx) (*catalogv1.Provider, error) {
 		p, _, err := providerDocs.Get(ctx, tx, name.String())
 		return p, err
 	})

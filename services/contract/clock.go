@@ -35,20 +35,59 @@ const ClockSubject = "system:contract-clock"
 // advance brings the contract name up to date with time, when it is due.
 func (s *Server) advance(ctx context.Context, name string) error {
 	due, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (bool, error) {
-		c, _, err := contracts.Get(ctx, tx, name)
-		if apperr.KindOf(err) == apperr.NotFound {
-			return false, nil // the handler answers for a missing contract
-		}
-		if err != nil {
-			return false, err
-		}
-		return terms.InTime(c, s.now()), nil
+		return s.due(ctx, tx, name)
 	})
 	if err != nil || !due {
 		return err
 	}
+	return s.catchUp(ctx, name)
+}
+
+// due says whether a change in time of the contract name is due, as read
+// in tx; a missing contract has none (the handler answers for it).
+func (s *Server) due(ctx context.Context, tx *sqlstore.Tx, name string) (bool, error) {
+	c, _, err := contracts.Get(ctx, tx, name)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return terms.InTime(c, s.now()), nil
+}
+
+// readInTime is the body of a read about the contract name (Get,
+// GetEffective, revisions, obligations): read runs in the same read
+// transaction as the sweep's check of that contract, so a read that finds
+// nothing due is one transaction, not two. When a change is due, it is
+// made first, as advance makes it, and read runs in a transaction of its
+// own after it; what read answers is then up to date, as before.
+func readInTime[T any](ctx context.Context, s *Server, name string, read func(*sqlstore.Tx) (T, error)) (T, error) {
+	var due bool
+	out, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (T, error) {
+		var zero T
+		d, err := s.due(ctx, tx, name)
+		if err != nil || d {
+			due = d
+			return zero, err
+		}
+		return read(tx)
+	})
+	if !due {
+		return out, err
+	}
+	if err := s.catchUp(ctx, name); err != nil {
+		var zero T
+		return zero, err
+	}
+	return sqlstore.Query(ctx, s.db, read)
+}
+
+// catchUp writes the change in time that is due to the contract name, if
+// it still is when the write reads it, audited under ClockSubject.
+func (s *Server) catchUp(ctx context.Context, name string) error {
 	clock := auth.WithPrincipal(ctx, &auth.Principal{Subject: ClockSubject})
-	_, err = sqlstore.RetryConflicts(ctx, func() (bool, error) {
+	_, err := sqlstore.RetryConflicts(ctx, func() (bool, error) {
 		return true, s.db.Write(clock, func(tx *sqlstore.Tx) error {
 			before, v, err := contracts.Get(clock, tx, name)
 			if err != nil {

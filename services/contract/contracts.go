@@ -110,15 +110,37 @@ func (s *Server) GetContract(ctx context.Context, req *contractv1.GetContractReq
 	if err != nil {
 		return nil, err
 	}
-	if err := s.advance(ctx, name.String()); err != nil {
+	if id := req.GetRevisionId(); id != "" {
+		return readInTime(ctx, s, name.String(), func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+			return revision(ctx, tx, name, id)
+		})
+	}
+	// The contract as it stands is the one document the sweep's check
+	// reads too (due): one SELECT answers both — a snapshot by itself,
+	// without a transaction — unless a change in time is due; then it is
+	// made, and the contract read again, as advance and current do.
+	type read struct {
+		c   *contractv1.Contract
+		v   sqlstore.Version
+		err error
+	}
+	r, _ := sqlstore.QueryOne(ctx, s.db, func(tx *sqlstore.Tx) (read, error) {
+		c, v, err := contracts.Get(ctx, tx, name.String())
+		return read{c, v, err}, nil
+	})
+	if r.err == nil && terms.InTime(r.c, s.now()) { // changes r.c only when due; it is read again then
+		if err := s.catchUp(ctx, name.String()); err != nil {
+			return nil, err
+		}
+		return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+			return s.current(ctx, tx, name)
+		})
+	}
+	c, _, err := visible(ctx, r.c, r.v, r.err)
+	if err != nil {
 		return nil, err
 	}
-	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
-		if id := req.GetRevisionId(); id != "" {
-			return revision(ctx, tx, name, id)
-		}
-		return s.current(ctx, tx, name)
-	})
+	return c, nil
 }
 
 // current reads the contract name as it stands, for the caller.
@@ -134,6 +156,11 @@ func (s *Server) current(ctx context.Context, tx *sqlstore.Tx, name contractv1.C
 // contracts it may not see (AIP-211).
 func load(ctx context.Context, tx *sqlstore.Tx, name contractv1.ContractResourceName, etag string) (*contractv1.Contract, sqlstore.Version, error) {
 	c, v, err := contracts.GetForChange(ctx, tx, name.String(), etag)
+	return visible(ctx, c, v, err)
+}
+
+// visible is load's answer to the caller from what the store answered.
+func visible(ctx context.Context, c *contractv1.Contract, v sqlstore.Version, err error) (*contractv1.Contract, sqlstore.Version, error) {
 	caller := auth.FromContext(ctx)
 	read := err == nil || apperr.KindOf(err) == apperr.Aborted
 	if caller.IsProviderOnly() && (apperr.KindOf(err) == apperr.NotFound || read && c.GetProvider() != caller.Provider) {

@@ -49,10 +49,7 @@ func (s *Server) ListObligations(ctx context.Context, req *contractv1.ListObliga
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.advance(ctx, parent.String()); err != nil {
-		return nil, err
-	}
-	c, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+	c, err := readInTime(ctx, s, parent.String(), func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
 		return s.current(ctx, tx, parent)
 	})
 	if err != nil {

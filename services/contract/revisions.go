@@ -69,10 +69,7 @@ func (s *Server) ListContractRevisions(ctx context.Context, req *contractv1.List
 	if err != nil {
 		return nil, err
 	}
-	if err := s.advance(ctx, name.String()); err != nil {
-		return nil, err
-	}
-	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.ListContractRevisionsResponse, error) {
+	return readInTime(ctx, s, name.String(), func(tx *sqlstore.Tx) (*contractv1.ListContractRevisionsResponse, error) {
 		c, err := s.current(ctx, tx, name)
 		if err != nil {
 			return nil, err
@@ -105,10 +102,7 @@ func (s *Server) GetEffectiveContract(ctx context.Context, req *contractv1.GetEf
 	if _, ok := terms.Civil(req.GetDate()); !ok {
 		return nil, apperr.Invalid(apperr.FieldViolation{Field: "date", Description: civil.Format(req.GetDate()) + " is not a calendar date"})
 	}
-	if err := s.advance(ctx, name.String()); err != nil {
-		return nil, err
-	}
-	return sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
+	return readInTime(ctx, s, name.String(), func(tx *sqlstore.Tx) (*contractv1.Contract, error) {
 		c, err := s.current(ctx, tx, name)
 		if err != nil {
 			return nil, err
