@@ -346,7 +346,7 @@ func (l *lifecycle) monitor(ctx context.Context, c *contractv1.Contract, plan *t
 // latestPeriod is the `YYYY-MM` of the last month that ended at or
 // before now, or of now's month when commencement is in it (or later).
 func latestPeriod(commencement *date.Date, now time.Time, zone string) string {
-	loc, err := time.LoadLocation(zone)
+	loc, err := civil.Location(zone)
 	if err != nil || zone == "" {
 		loc = time.UTC
 	}

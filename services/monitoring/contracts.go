@@ -7,6 +7,7 @@ import (
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/kit/civil"
 	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/services/monitoring/evaluation"
 	"go.einride.tech/aip/resourcename"
@@ -59,7 +60,7 @@ func commenced(name contractv1.ContractResourceName, c *contractv1.Contract, wha
 	}
 	loc := time.UTC
 	if z := c.GetServiceTimeZone(); z != "" {
-		l, err := time.LoadLocation(z)
+		l, err := civil.Location(z)
 		if err != nil {
 			return nil, apperr.New(apperr.FailedPrecondition, "%s has service time zone %q, which is not an IANA time zone; amend the contract", c.GetName(), z)
 		}

@@ -11,6 +11,7 @@ import (
 	typev1 "github.com/acme/bpo/gen/go/bpo/type/v1"
 	"github.com/acme/bpo/kit/apperr"
 	"github.com/acme/bpo/kit/audit"
+	"github.com/acme/bpo/kit/civil"
 	"github.com/acme/bpo/kit/docstore"
 	"github.com/acme/bpo/kit/listing"
 	"github.com/acme/bpo/kit/names"
@@ -51,7 +52,7 @@ func (s *Server) periodClosed(ctx context.Context, contract *contractv1.Contract
 	name := monitoringv1.ScorecardResourceName{Contract: pn.Contract, Scorecard: pn.Period}.String()
 	loc := time.UTC
 	if z := contract.GetServiceTimeZone(); z != "" {
-		if l, err := time.LoadLocation(z); err == nil {
+		if l, err := civil.Location(z); err == nil {
 			loc = l
 		}
 	}

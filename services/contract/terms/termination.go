@@ -3,11 +3,11 @@ package terms
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	contractv1 "github.com/acme/bpo/gen/go/bpo/contract/v1"
 	"github.com/acme/bpo/kit/apperr"
+	kitcivil "github.com/acme/bpo/kit/civil"
 	"google.golang.org/genproto/googleapis/type/date"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -159,7 +159,7 @@ func RejectTermination(c *contractv1.Contract, reason string) error {
 // Today is the calendar day of now in the contract's service time zone
 // (UTC when it has none or an unknown one), as midnight UTC like civil.
 func Today(c *contractv1.Contract, now time.Time) time.Time {
-	loc, err := location(c.GetServiceTimeZone())
+	loc, err := kitcivil.Location(c.GetServiceTimeZone())
 	if err != nil {
 		loc = time.UTC
 	}
@@ -169,27 +169,9 @@ func Today(c *contractv1.Contract, now time.Time) time.Time {
 
 func zoneName(c *contractv1.Contract) string {
 	if z := c.GetServiceTimeZone(); z != "" {
-		if _, err := location(z); err == nil {
+		if _, err := kitcivil.Location(z); err == nil {
 			return z
 		}
 	}
 	return "UTC"
-}
-
-// locations are the time zones loaded so far, by name.
-var locations sync.Map // string → *time.Location
-
-// location is time.LoadLocation, each zone read once per process: it reads
-// and parses the zone's file on every call (about 28 µs), and every read
-// of a contract asks for its zone (InTime, through Today).
-func location(name string) (*time.Location, error) {
-	if l, ok := locations.Load(name); ok {
-		return l.(*time.Location), nil
-	}
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, err
-	}
-	locations.Store(name, l)
-	return l, nil
 }
