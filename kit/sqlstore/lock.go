@@ -28,3 +28,18 @@ func (t *Tx) Lock(ctx context.Context, key string, shared bool) error {
 	}
 	return nil
 }
+
+// TryLock takes the exclusive lock named key until tx ends if no other
+// transaction holds it, and reports whether it did, without waiting: for
+// work any later transaction may do instead (compaction). On SQLite it
+// always succeeds, as Lock does nothing there.
+func (t *Tx) TryLock(ctx context.Context, key string) (bool, error) {
+	if t.dialect != Postgres {
+		return true, nil
+	}
+	var got bool
+	if err := t.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0))", key).Scan(&got); err != nil {
+		return false, fmt.Errorf("try lock %q: %w", key, err)
+	}
+	return got, nil
+}

@@ -77,3 +77,60 @@ func TestLockOrdersWritersOfOneKey(t *testing.T) {
 		})
 	}
 }
+
+// TryLock does not wait: on PostgreSQL, while one transaction holds a key,
+// another's TryLock of it answers false at once, and true once the holder
+// has committed. SQLite has one writer and TryLock always succeeds.
+func TestTryLockDoesNotWait(t *testing.T) {
+	for _, dialect := range sqltest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			db := sqltest.Open(t, dialect, "trylock", nil)
+			ctx := t.Context()
+			if dialect == sqltest.SQLite {
+				err := db.Write(ctx, func(tx *sqlstore.Tx) error {
+					got, err := tx.TryLock(ctx, "k")
+					if err == nil && !got {
+						t.Error("TryLock on SQLite answered false")
+					}
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			held, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			go func() {
+				done <- db.Write(ctx, func(tx *sqlstore.Tx) error {
+					if err := tx.Lock(ctx, "k", false); err != nil {
+						return err
+					}
+					close(held)
+					<-release
+					return nil
+				})
+			}()
+			<-held
+			try := func() bool {
+				var got bool
+				if err := db.Write(ctx, func(tx *sqlstore.Tx) (err error) {
+					got, err = tx.TryLock(ctx, "k")
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			if try() {
+				t.Error("TryLock took a key another transaction holds")
+			}
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if !try() {
+				t.Error("TryLock did not take a key no one holds")
+			}
+		})
+	}
+}

@@ -560,7 +560,8 @@ var monthEndReaders = []auth.Role{auth.GovernanceManager, auth.ContractManager, 
 func (s *Server) monthEndIntake(ctx context.Context, t *terms, in *evaluation.Intake) (int, error) {
 	svc := serviceOf(t)
 	in.End = svc.End
-	closed, err := sqlstore.Query(ctx, s.db, func(tx *sqlstore.Tx) (map[evaluation.Period]bool, error) {
+	// One SELECT: its own snapshot, no transaction around it.
+	closed, err := sqlstore.QueryOne(ctx, s.db, func(tx *sqlstore.Tx) (map[evaluation.Period]bool, error) {
 		return closedPeriods(ctx, tx, t.name)
 	})
 	if err != nil || len(closed) == 0 {

@@ -164,11 +164,14 @@ func insertRollup(ctx context.Context, tx *sqlstore.Tx, contract string, k unitK
 }
 
 // merge folds the exact rows of a unit into its merged row (part 0). On
-// PostgreSQL two batches may notice the same unit at once: the lock makes
-// the second wait and then merge what the first left, read afresh under
-// READ COMMITTED.
+// PostgreSQL concurrent batches of one contract notice the same unit at
+// once: the first takes the unit's lock and merges; the others leave it —
+// merging only compacts, and a later batch merges what is left — rather
+// than queue behind it (40 % of the sessions' time in the ingest benchmark
+// when they waited).
 func merge(ctx context.Context, tx *sqlstore.Tx, contract string, k unitKey) error {
-	if err := tx.Lock(ctx, fmt.Sprintf("rollup:%s:%s:%s:%d", contract, k.key, k.grain, k.start), false); err != nil {
+	got, err := tx.TryLock(ctx, fmt.Sprintf("rollup:%s:%s:%s:%d", contract, k.key, k.grain, k.start))
+	if err != nil || !got {
 		return err
 	}
 	rows, err := readRollups(ctx, tx, `SELECT `+rollupColumns(true)+`
