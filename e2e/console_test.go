@@ -461,16 +461,8 @@ func walkDemo(t *testing.T, p *platform) *walk.Walk {
 	}
 	start := time.Now()
 	ctx := context.Background()
-	for _, step := range []func(context.Context) error{
-		w.Decide, w.Providers, w.Scope, w.Select,
-		w.DraftContract, w.SignContract,
-		w.StartTransition, w.Cutover,
-		w.Measure, w.Evaluate, w.Amend, w.Audit,
-		w.MonthEnd,
-	} {
-		if err := step(ctx); err != nil {
-			t.Fatalf("the demo's walk: %v", err)
-		}
+	if err := w.ThroughMonthEnd(ctx); err != nil {
+		t.Fatalf("the demo's walk: %v", err)
 	}
 	t.Logf("walked the demo's engagement %s to the month-end in %s", w.Engagement, time.Since(start).Round(time.Millisecond))
 	return w

@@ -39,16 +39,8 @@ func walkDemo(t *testing.T, p *testPlatform) *walk.Walk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, step := range []func(context.Context) error{
-		w.Decide, w.Providers, w.Scope, w.Select,
-		w.DraftContract, w.SignContract,
-		w.StartTransition, w.Cutover,
-		w.Measure, w.Evaluate, w.Amend, w.Audit,
-		w.MonthEnd,
-	} {
-		if err := step(context.Background()); err != nil {
-			t.Fatalf("the demo's walk: %v", err)
-		}
+	if err := w.ThroughMonthEnd(context.Background()); err != nil {
+		t.Fatalf("the demo's walk: %v", err)
 	}
 	return w
 }
