@@ -65,6 +65,8 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("demo stopped: %w", err)
 	}
 	fmt.Fprintf(out, "\nLifecycle, as the governance manager sees it (GET /v1/%s):\n\n%s", lc.GetName(), walk.FormatLifecycle(lc))
+	fmt.Fprintf(out, "\nIn the web console: %s/console/%s (sign in with a token from `bpo token --role governance_manager,auditor`)\n",
+		strings.TrimSuffix(*baseURL, "/"), w.Engagement)
 	return nil
 }
 
