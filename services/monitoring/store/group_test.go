@@ -92,6 +92,45 @@ func TestWriterKeepsEachBatchAllOrNothing(t *testing.T) {
 	}
 }
 
+// On PostgreSQL, 16 batches at once run in at most four transactions at
+// once, and in more than one: a bound, not a queue of one.
+func TestWriterBoundsPostgreSQLTransactions(t *testing.T) {
+	for _, dialect := range sqltest.Dialects(t) {
+		if dialect != sqltest.Postgres {
+			continue // SQLite's writer groups batches into one transaction
+		}
+		t.Run(dialect, func(t *testing.T) {
+			db := sqltest.Open(t, dialect, "monitoring", monitoring.Migrations())
+			w := store.WriterOf(db)
+			var running, most atomic.Int64
+			var wg sync.WaitGroup
+			for b := range 16 {
+				wg.Go(func() {
+					err := w.Write(context.Background(), func(ctx context.Context, tx *sqlstore.Tx) error {
+						n := running.Add(1)
+						defer running.Add(-1)
+						for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+						}
+						// Long enough for the others to pile up behind it.
+						if _, err := tx.Exec(ctx, `SELECT pg_sleep(0.05)`); err != nil {
+							return err
+						}
+						_, err := store.Save(ctx, tx, "contracts/c1", batchOf("k"+strconv.Itoa(b), 0, 10), time.Now(), time.UTC)
+						return err
+					})
+					if err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			if m := most.Load(); m > 4 || m < 2 {
+				t.Fatalf("at most %d transactions at once, want 2 to 4", m)
+			}
+		})
+	}
+}
+
 // A caller gone before its group starts is answered its context's error
 // and nothing of its batch is stored.
 func TestWriterSkipsABatchWhoseCallerIsGone(t *testing.T) {
