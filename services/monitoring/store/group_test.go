@@ -147,43 +147,48 @@ func TestWriterSkipsABatchWhoseCallerIsGone(t *testing.T) {
 // BenchmarkConcurrentBatches stores batches of 1 000 new measurements from
 // 16 concurrent callers, each with its audit record, in a transaction of
 // its own (as before the group commit) or through the Writer, which on
-// SQLite commits the batches waiting together (one sync for the group).
+// SQLite commits the batches waiting together (one sync for the group)
+// and on PostgreSQL runs at most four at once.
 //
 //	go test -run '^$' -bench ConcurrentBatches ./services/monitoring/store/
 func BenchmarkConcurrentBatches(b *testing.B) {
-	for _, grouped := range []bool{false, true} {
-		name := "own transaction"
-		if grouped {
-			name = "group commit"
-		}
-		b.Run(name, func(b *testing.B) {
-			db := sqltest.Open(b, sqltest.SQLite, "monitoring", monitoring.Migrations())
-			w := store.WriterOf(db)
-			var next atomic.Int64
-			write := func(items []evaluation.Stored) error {
-				fn := func(ctx context.Context, tx *sqlstore.Tx) error {
-					if _, err := store.Save(ctx, tx, "contracts/bench", items, time.Now(), time.UTC); err != nil {
-						return err
-					}
-					counts, _ := structpb.NewStruct(map[string]any{"accepted": len(items)})
-					return audit.Record(ctx, tx, "contracts/bench/measurements", "", nil, counts)
-				}
-				if grouped {
-					return w.Write(context.Background(), fn)
-				}
-				return db.Write(context.Background(), func(tx *sqlstore.Tx) error { return fn(context.Background(), tx) })
+	for _, dialect := range sqltest.Dialects(b) {
+		for _, grouped := range []bool{false, true} {
+			name := dialect + "/own transaction"
+			if grouped {
+				name = dialect + "/writer"
 			}
-			b.SetParallelism(16)
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					first := int(next.Add(1000)) - 1000
-					if err := write(batchOf("aht", first, 1000)); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(next.Load())/b.Elapsed().Seconds(), "measurements/s")
-		})
+			b.Run(name, func(b *testing.B) { concurrentBatches(b, dialect, grouped) })
+		}
 	}
+}
+
+func concurrentBatches(b *testing.B, dialect string, grouped bool) {
+	db := sqltest.Open(b, dialect, "monitoring", monitoring.Migrations())
+	w := store.WriterOf(db)
+	var next atomic.Int64
+	write := func(items []evaluation.Stored) error {
+		fn := func(ctx context.Context, tx *sqlstore.Tx) error {
+			if _, err := store.Save(ctx, tx, "contracts/bench", items, time.Now(), time.UTC); err != nil {
+				return err
+			}
+			counts, _ := structpb.NewStruct(map[string]any{"accepted": len(items)})
+			return audit.Record(ctx, tx, "contracts/bench/measurements", "", nil, counts)
+		}
+		if grouped {
+			return w.Write(context.Background(), fn)
+		}
+		return db.Write(context.Background(), func(tx *sqlstore.Tx) error { return fn(context.Background(), tx) })
+	}
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			first := int(next.Add(1000)) - 1000
+			if err := write(batchOf("aht", first, 1000)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(next.Load())/b.Elapsed().Seconds(), "measurements/s")
 }
