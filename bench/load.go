@@ -24,22 +24,22 @@ import (
 )
 
 // ghz calls method at addr with the load settings, after a warm-up, and
-// answers the calls per second that succeeded. Any failed call fails the
-// measurement.
-func ghz(ctx context.Context, c config, addr, method, data, token string) (float64, error) {
+// answers the calls per second that succeeded and the share of its core
+// ghz used. Any failed call fails the measurement.
+func ghz(ctx context.Context, c config, addr, method, data, token string) (float64, float64, error) {
 	args := []string{"--insecure", "--call", method, "-d", data,
 		"-c", strconv.Itoa(c.concurrency), "--connections", strconv.Itoa(c.connections), "--format", "json"}
 	if token != "" {
 		args = append(args, "-m", fmt.Sprintf(`{"authorization":"Bearer %s"}`, token))
 	}
 	if c.warmup > 0 {
-		if _, err := loadTool(ctx, c, "ghz", append(args, "-z", c.warmup.String(), addr)...); err != nil {
-			return 0, err
+		if _, _, err := loadTool(ctx, c, "ghz", append(args, "-z", c.warmup.String(), addr)...); err != nil {
+			return 0, 0, err
 		}
 	}
-	out, err := loadTool(ctx, c, "ghz", append(args, "-z", c.duration.String(), addr)...)
+	out, busy, err := loadTool(ctx, c, "ghz", append(args, "-z", c.duration.String(), addr)...)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var rep struct {
 		Count              int64            `json:"count"`
@@ -49,7 +49,7 @@ func ghz(ctx context.Context, c config, addr, method, data, token string) (float
 		ErrorDistributions map[string]int64 `json:"errorDistribution"`
 	}
 	if err := json.Unmarshal(out, &rep); err != nil {
-		return 0, fmt.Errorf("ghz output: %w", err)
+		return 0, 0, fmt.Errorf("ghz output: %w", err)
 	}
 	// ghz closes its connections when the time is up: the calls then in
 	// flight (at most one per concurrent caller) fail in the client, not
@@ -61,28 +61,28 @@ func ghz(ctx context.Context, c config, addr, method, data, token string) (float
 		example = e
 	}
 	if failed > int64(c.concurrency) {
-		return 0, fmt.Errorf("%d calls failed, e.g. %s", failed, example)
+		return 0, 0, fmt.Errorf("%d calls failed, e.g. %s", failed, example)
 	}
 	ok := rep.StatusCodeDist["OK"]
 	if rep.Total <= 0 || ok == 0 {
-		return 0, fmt.Errorf("no successful call (%v)", rep.StatusCodeDist)
+		return 0, 0, fmt.Errorf("no successful call (%v)", rep.StatusCodeDist)
 	}
-	return float64(ok) / (float64(rep.Total) / 1e9), nil
+	return float64(ok) / (float64(rep.Total) / 1e9), busy, nil
 }
 
 // bombardier GETs url with the load settings over HTTP/1.1, after a
-// warm-up, and answers the 2xx answers per second; any other answer
-// fails the measurement.
-func bombardier(ctx context.Context, c config, url, token string) (float64, error) {
+// warm-up, and answers the 2xx answers per second and the share of its
+// core bombardier used; any other answer fails the measurement.
+func bombardier(ctx context.Context, c config, url, token string) (float64, float64, error) {
 	args := []string{"-c", strconv.Itoa(c.concurrency), "-H", "Authorization: Bearer " + token, "-p", "r", "-o", "json"}
 	if c.warmup > 0 {
-		if _, err := loadTool(ctx, c, "bombardier", append(args, "-d", c.warmup.String(), url)...); err != nil {
-			return 0, err
+		if _, _, err := loadTool(ctx, c, "bombardier", append(args, "-d", c.warmup.String(), url)...); err != nil {
+			return 0, 0, err
 		}
 	}
-	out, err := loadTool(ctx, c, "bombardier", append(args, "-d", c.duration.String(), url)...)
+	out, busy, err := loadTool(ctx, c, "bombardier", append(args, "-d", c.duration.String(), url)...)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var rep struct {
 		Result struct {
@@ -94,24 +94,29 @@ func bombardier(ctx context.Context, c config, url, token string) (float64, erro
 		} `json:"result"`
 	}
 	if err := json.Unmarshal(out, &rep); err != nil {
-		return 0, fmt.Errorf("bombardier output: %w", err)
+		return 0, 0, fmt.Errorf("bombardier output: %w", err)
 	}
 	r := rep.Result
 	if r.Req4xx+r.Req5xx > 0 || r.Req2xx == 0 {
-		return 0, fmt.Errorf("%d answers 2xx, %d 4xx, %d 5xx, %d others", r.Req2xx, r.Req4xx, r.Req5xx, r.Others)
+		return 0, 0, fmt.Errorf("%d answers 2xx, %d 4xx, %d 5xx, %d others", r.Req2xx, r.Req4xx, r.Req5xx, r.Others)
 	}
-	return float64(r.Req2xx) / r.TimeTaken, nil
+	return float64(r.Req2xx) / r.TimeTaken, busy, nil
 }
 
-func loadTool(ctx context.Context, c config, tool string, args ...string) ([]byte, error) {
+// loadTool runs a load generator on the load core and answers its output
+// and the share of that core it used while it ran.
+func loadTool(ctx context.Context, c config, tool string, args ...string) ([]byte, float64, error) {
 	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", c.loadCPU, filepath.Join(c.bin, tool)}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	t0 := time.Now()
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %s", tool, err, stderr.Bytes())
+		return nil, 0, fmt.Errorf("%s: %w: %s", tool, err, stderr.Bytes())
 	}
-	return out, nil
+	// taskset execs the tool: the process's CPU time is the tool's.
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return out, cpu.Seconds() / time.Since(t0).Seconds(), nil
 }
 
 // seed is what the loads need: a provider to read, a contract to report

@@ -119,8 +119,8 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		return err
 	}
 	busy := ref.busy()
-	health, err := ghz(ctx, c, ref.grpcAddr, "grpc.health.v1.Health/Check", "{}", "")
-	r.busy = busy()
+	health, load, err := ghz(ctx, c, ref.grpcAddr, "grpc.health.v1.Health/Check", "{}", "")
+	r.busy, r.load = busy(), load
 	ref.stop()
 	if err != nil {
 		return fmt.Errorf("reference Health/Check: %w", err)
@@ -165,24 +165,24 @@ func runStore(ctx context.Context, c config, r *report, tmp, dialect, dsn string
 	}
 	if dialect == "sqlite" && !c.skipReads {
 		prof, busy := srv.profile(c, "getprovider"), srv.busy()
-		grpcRPS, err := ghz(ctx, c, srv.grpcAddr, "bpo.catalog.v1.CatalogService/GetProvider", fmt.Sprintf(`{"name":%q}`, seed.provider), seed.readerToken)
+		grpcRPS, load, err := ghz(ctx, c, srv.grpcAddr, "bpo.catalog.v1.CatalogService/GetProvider", fmt.Sprintf(`{"name":%q}`, seed.provider), seed.readerToken)
 		prof()
-		r.busy = busy()
+		r.busy, r.load = busy(), load
 		if err != nil {
 			return fmt.Errorf("GetProvider over gRPC: %w", err)
 		}
 		r.row("GetProvider, gRPC", grpcRPS, "req/s", "of bare Health (goal ≥ 70 %)", "Health/Check, bare grpc-go (reference)")
 		busy = srv.busy()
-		ownHealth, err := ghz(ctx, c, srv.grpcAddr, "grpc.health.v1.Health/Check", "{}", "")
+		ownHealth, load, err := ghz(ctx, c, srv.grpcAddr, "grpc.health.v1.Health/Check", "{}", "")
 		if err != nil {
 			return fmt.Errorf("bpo serve Health/Check: %w", err)
 		}
-		r.busy = busy()
+		r.busy, r.load = busy(), load
 		r.row("Health/Check, bpo serve (interceptors, no token)", ownHealth, "req/s", "of bare Health", "Health/Check, bare grpc-go (reference)")
 		prof, busy = srv.profile(c, "rest"), srv.busy()
-		restRPS, err := bombardier(ctx, c, "http://"+srv.httpAddr+"/v1/"+seed.provider, seed.readerToken)
+		restRPS, load, err := bombardier(ctx, c, "http://"+srv.httpAddr+"/v1/"+seed.provider, seed.readerToken)
 		prof()
-		r.busy = busy()
+		r.busy, r.load = busy(), load
 		if err != nil {
 			return fmt.Errorf("GetProvider over REST: %w", err)
 		}
@@ -244,8 +244,10 @@ type report struct {
 	out   io.Writer
 	start time.Time
 	// busy is the share of a core the server used during the row's
-	// measurement, printed with the next row and reset.
-	busy float64
+	// measurement, load the share of its core the load generator used
+	// (when it is a separate process), printed with the next row and
+	// reset.
+	busy, load float64
 	// rows are the figures so far by name: throughput and CPU per op.
 	rows map[string]figure
 }
@@ -258,8 +260,8 @@ func (r *report) header(c config) {
 		time.Now().UTC().Format(time.RFC3339), host, cpuModel(), numCPU(), c.serverCPU, c.loadCPU)
 	fmt.Fprintf(r.out, "%d concurrent calls over %d gRPC connections (%d HTTP/1.1 connections for REST), %s each after %s warm-up\n\n",
 		c.concurrency, c.connections, c.concurrency, c.duration, c.warmup)
-	fmt.Fprintf(r.out, "%-60s %16s  %-6s %9s  %s\n", "path", "figure", "server", "server", "ratio to its reference:")
-	fmt.Fprintf(r.out, "%-60s %16s  %-6s %9s  %s\n", "", "", "busy", "CPU/op", "throughput (capacity: CPU/op of the reference ÷ CPU/op)")
+	fmt.Fprintf(r.out, "%-60s %16s  %-6s %9s  %-6s  %s\n", "path", "figure", "server", "server", "load", "ratio to its reference:")
+	fmt.Fprintf(r.out, "%-60s %16s  %-6s %9s  %-6s  %s\n", "", "", "busy", "CPU/op", "busy", "throughput (capacity: CPU/op of the reference ÷ CPU/op)")
 	r.start = time.Now()
 }
 
@@ -281,7 +283,11 @@ func (r *report) row(what string, v float64, unit, ratioOf, ref string) {
 		busy = fmt.Sprintf("%3.0f %%", 100*r.busy)
 		cpu = fmt.Sprintf("%.1f µs", f.cpu*1e6)
 	}
-	r.busy = 0
+	load := ""
+	if r.load > 0 {
+		load = fmt.Sprintf("%3.0f %%", 100*r.load)
+	}
+	r.busy, r.load = 0, 0
 	r.rows[what] = f
 	ratio := ratioOf
 	if rf, ok := r.rows[ref]; ok && ref != "" {
@@ -291,7 +297,7 @@ func (r *report) row(what string, v float64, unit, ratioOf, ref string) {
 		}
 		ratio += " " + ratioOf
 	}
-	fmt.Fprintf(r.out, "  %-58s %16s  %-6s %9s  %s\n", what, fig, busy, cpu, ratio)
+	fmt.Fprintf(r.out, "  %-58s %16s  %-6s %9s  %-6s  %s\n", what, fig, busy, cpu, load, ratio)
 	fmt.Fprintf(os.Stderr, "bench: %s done at +%s\n", what, time.Since(r.start).Round(time.Second))
 }
 
