@@ -112,7 +112,11 @@ func loadTool(ctx context.Context, c config, tool string, args ...string) ([]byt
 	t0 := time.Now()
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w: %s", tool, err, stderr.Bytes())
+		msg := stderr.Bytes()
+		if len(msg) > 500 { // ghz repeats each failed call's error
+			msg = append(msg[:500:500], "…"...)
+		}
+		return nil, 0, fmt.Errorf("%s: %w: %s", tool, err, msg)
 	}
 	// taskset execs the tool: the process's CPU time is the tool's.
 	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
