@@ -16,6 +16,7 @@ import (
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	"github.com/acme/bpo/internal/walk"
 	"github.com/acme/bpo/kit/auth"
+	"github.com/acme/bpo/services/testenv"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -31,7 +32,7 @@ func walkDemo(t *testing.T, p *testPlatform) *walk.Walk {
 			t.Logf("the demo's walk:\n%s", said.String())
 		}
 	})
-	w, err := walk.New(walk.NewClient(p.URL, testKey), time.Now(), func(step, who, text string) {
+	w, err := walk.New(walk.NewClient(p.URL, testenv.Key()), time.Now(), func(step, who, text string) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(&said, "%-10s  %-20s  %s\n", step, who, text)

@@ -1,9 +1,7 @@
 package console_test
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -12,37 +10,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/bpo/kit/audit"
 	"github.com/acme/bpo/kit/auth"
 	"github.com/acme/bpo/kit/downstream"
-	"github.com/acme/bpo/kit/grpcserver"
-	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/kit/sqlstore/sqltest"
 	"github.com/acme/bpo/services/console"
 	"github.com/acme/bpo/services/gateway"
 	"github.com/acme/bpo/services/platform"
-	"go.uber.org/zap/zaptest"
+	"github.com/acme/bpo/services/testenv"
 	"golang.org/x/net/html"
 	"google.golang.org/grpc"
 )
 
 // The platform under test: every service on one loopback gRPC listener,
-// each on a fresh SQLite database, built from services/platform's table
-// as `bpo serve` builds it (no service mocked), and the gateway with the
-// console on a loopback HTTP server. (services/testenv does the same but
-// keeps its token key to itself, and the demo's walk — internal/walk —
-// signs its users' tokens with a key it is given.)
-
-// testKey signs every token of these tests; the platform's HS256 secret.
-var testKey = []byte("bpo-console-test-hs256-key-32by!")
-
-var testAuditKey = func() *audit.Key {
-	k, err := audit.NewKey([]byte("bpo-console-test-audit-key-32by!"))
-	if err != nil {
-		panic(err)
-	}
-	return k
-}()
+// each on a fresh SQLite database, as services/testenv runs them (no
+// service mocked), and the gateway with the console in front of them on a
+// loopback HTTP server.
 
 // testPlatform is a running platform with its console.
 type testPlatform struct {
@@ -55,14 +37,9 @@ type testPlatform struct {
 // options once the gateway's URL is known (an OIDC redirect URL needs it).
 func startPlatform(t *testing.T, consoleOpts func(baseURL string) []console.Option) *testPlatform {
 	t.Helper()
-	ctx, stop := context.WithCancel(context.Background())
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := lis.Addr().String()
+	e := testenv.Start(t, sqltest.SQLite)
 	dial := func(name string) *grpc.ClientConn {
-		cc, err := downstream.Dial(name, addr)
+		cc, err := downstream.Dial(name, e.Addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,36 +50,13 @@ func startPlatform(t *testing.T, consoleOpts func(baseURL string) []console.Opti
 		Catalog: dial("catalog"), Contract: dial("contract"), Transition: dial("transition"),
 		Monitoring: dial("monitoring"), Lifecycle: dial("lifecycle"),
 	}
-	verifier, err := auth.NewHMACVerifier(testKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := grpcserver.New(grpcserver.Config{Log: zaptest.NewLogger(t), Verifier: verifier, Policy: platform.Policy(platform.Services)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range platform.Services {
-		var db *sqlstore.DB
-		if s.Stored() {
-			d, _, err := s.Open(ctx, sqltest.DSN(t, "sqlite"), testAuditKey)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = d.Close() })
-			db = d
-		}
-		s.Register(srv.Server, db, up, platform.Options{})
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis, 5*time.Second) }()
-
 	web := httptest.NewUnstartedServer(nil)
 	base := "http://" + web.Listener.Addr().String()
 	var opts []console.Option
 	if consoleOpts != nil {
 		opts = consoleOpts(base)
 	}
-	h, err := gateway.New(ctx, up, gateway.WithConsole(func(api http.Handler) (http.Handler, error) {
+	h, err := gateway.New(t.Context(), up, gateway.WithConsole(func(api http.Handler) (http.Handler, error) {
 		return console.New(api, opts...)
 	}))
 	if err != nil {
@@ -110,16 +64,10 @@ func startPlatform(t *testing.T, consoleOpts func(baseURL string) []console.Opti
 	}
 	web.Config.Handler = h
 	web.Start()
-	// Cleanups run last-registered first: the HTTP server, then the gRPC
-	// server, then the databases.
-	t.Cleanup(func() {
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
+	// Cleanups run last-registered first: the HTTP server, then the
+	// connections to the services, then the services (testenv).
 	t.Cleanup(web.Close)
-	return &testPlatform{URL: base, signer: auth.NewSigner(testKey)}
+	return &testPlatform{URL: base, signer: e.Signer}
 }
 
 // token mints a token of subject with roles (and provider, for a provider

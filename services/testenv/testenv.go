@@ -43,6 +43,10 @@ import (
 // key signs the tests' tokens and is the server's HS256 secret.
 var key = []byte("bpo-testenv-hs256-key-32-bytes!!")
 
+// Key returns the server's HS256 secret, for clients that sign their own
+// tokens with a key (the demo's walk, internal/walk); others use Signer.
+func Key() []byte { return slices.Clone(key) }
+
 // auditKey keys the services' audit chains, as the data directory's
 // audit-hmac.key does for bpo serve.
 var auditKey = func() *audit.Key {
