@@ -237,7 +237,7 @@ func (s *Server) evaluateLevel(ctx context.Context, tx *sqlstore.Tx, pd *period,
 			if !e.names(l.GetKey()) {
 				continue
 			}
-			iv := evaluation.Interval{Start: maxT(e.start, sp.Start), End: minT(e.end, sp.End)}
+			iv := evaluation.Interval{Start: e.start, End: e.end}.Intersect(evaluation.Interval{Start: sp.Start, End: sp.End})
 			if !iv.End.After(iv.Start) {
 				continue
 			}
@@ -443,20 +443,6 @@ func hoursOf(h *contractv1.ServiceHours) (evaluation.Hours, string, error) {
 		words = "around the clock"
 	}
 	return out, words, nil
-}
-
-func maxT(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minT(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // windowLine says which stretch of time the period covers.

@@ -292,7 +292,7 @@ func (a *Aggregate) AddOutage(o *Interval) error {
 	if a.why != "" || o == nil {
 		return nil
 	}
-	c := Interval{Start: maxTime(o.Start, a.window.Start), End: minTime(o.End, a.window.End)}
+	c := o.Intersect(Interval{Start: a.window.Start, End: a.window.End})
 	if c.End.After(c.Start) {
 		a.outages = append(a.outages, c)
 	}

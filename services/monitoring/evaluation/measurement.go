@@ -31,6 +31,12 @@ type Interval struct {
 	Start, End time.Time
 }
 
+// Intersect is the stretch iv and o share; it is empty (End not after
+// Start) when they share none.
+func (iv Interval) Intersect(o Interval) Interval {
+	return Interval{Start: maxTime(iv.Start, o.Start), End: minTime(iv.End, o.End)}
+}
+
 // Stored is a measurement as kept: its value as exact decimal text.
 type Stored struct {
 	Key     string

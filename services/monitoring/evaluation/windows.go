@@ -295,9 +295,8 @@ func Overlap(a, b []Interval) time.Duration {
 	var d time.Duration
 	for _, x := range a {
 		for _, y := range b {
-			s, e := maxTime(x.Start, y.Start), minTime(x.End, y.End)
-			if e.After(s) {
-				d += e.Sub(s)
+			if c := x.Intersect(y); c.End.After(c.Start) {
+				d += c.End.Sub(c.Start)
 			}
 		}
 	}
