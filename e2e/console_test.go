@@ -444,18 +444,13 @@ func walkDemo(t *testing.T, p *platform) *walk.Walk {
 	if err != nil {
 		t.Fatalf("the server's local key: %v", err)
 	}
-	var mu sync.Mutex
-	var said strings.Builder
+	var said walk.Transcript
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("the demo's walk:\n%s", said.String())
 		}
 	})
-	w, err := walk.New(walk.NewClient(p.baseURL, key), time.Now(), func(step, who, text string) {
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintf(&said, "%-10s  %-20s  %s\n", step, who, text)
-	})
+	w, err := walk.New(walk.NewClient(p.baseURL, key), time.Now(), said.Say)
 	if err != nil {
 		t.Fatal(err)
 	}

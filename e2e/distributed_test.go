@@ -110,7 +110,7 @@ func distributed(t *testing.T, dialect string) {
 
 	hc := &http.Client{Timeout: callTimeout}
 	c := walk.NewClient(base, key)
-	w, err := walk.New(c, time.Now(), func(step, who, text string) { t.Logf("%-10s  %-20s  %s", step, who, text) })
+	w, err := walk.New(c, time.Now(), func(step, who, text string) { t.Log(walk.Line(step, who, text)) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func TestLifecycle(t *testing.T) {
 	}
 	ctx := context.Background()
 	w, err := walk.New(walk.NewClient(p.baseURL, key), time.Now(), func(step, who, text string) {
-		t.Logf("%-10s  %-20s  %s", step, who, text)
+		t.Log(walk.Line(step, who, text))
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -54,7 +54,7 @@ func demo(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	w, err := walk.New(walk.NewClient(*baseURL, key), time.Now(), func(step, who, text string) {
-		fmt.Fprintf(out, "%-10s  %-20s  %s\n", step, who, text)
+		fmt.Fprintln(out, walk.Line(step, who, text))
 	})
 	if err != nil {
 		return err

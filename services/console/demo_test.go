@@ -3,12 +3,10 @@ package console_test
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,18 +23,13 @@ import (
 // alerts (Warn) is left to the test.
 func walkDemo(t *testing.T, p *testPlatform) *walk.Walk {
 	t.Helper()
-	var mu sync.Mutex
-	var said strings.Builder
+	var said walk.Transcript
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("the demo's walk:\n%s", said.String())
 		}
 	})
-	w, err := walk.New(walk.NewClient(p.URL, testenv.Key()), time.Now(), func(step, who, text string) {
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintf(&said, "%-10s  %-20s  %s\n", step, who, text)
-	})
+	w, err := walk.New(walk.NewClient(p.URL, testenv.Key()), time.Now(), said.Say)
 	if err != nil {
 		t.Fatal(err)
 	}
