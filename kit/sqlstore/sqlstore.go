@@ -308,24 +308,20 @@ func (db *DB) ReadOne(ctx context.Context, fn func(*Tx) error) error {
 // QueryOne runs fn as ReadOne does and returns what it read: the whole
 // body of a Get handler that reads one row.
 func QueryOne[T any](ctx context.Context, db *DB, fn func(*Tx) (T, error)) (T, error) {
-	var out T
-	err := db.ReadOne(ctx, func(tx *Tx) error {
-		var err error
-		out, err = fn(tx)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return out, nil
+	return collect(ctx, db.ReadOne, fn)
 }
 
 // Query runs fn in a read transaction (as Read) and returns what it read:
 // a Get or List handler's whole body.
 func Query[T any](ctx context.Context, db *DB, fn func(*Tx) (T, error)) (T, error) {
+	return collect(ctx, db.Read, fn)
+}
+
+// collect runs fn through run (Read or ReadOne) and returns what fn
+// returned, or only the error.
+func collect[T any](ctx context.Context, run func(context.Context, func(*Tx) error) error, fn func(*Tx) (T, error)) (T, error) {
 	var out T
-	err := db.Read(ctx, func(tx *Tx) error {
+	err := run(ctx, func(tx *Tx) error {
 		var err error
 		out, err = fn(tx)
 		return err
