@@ -40,9 +40,7 @@ func (c *console) alertsPage(r *http.Request, s *session) (string, *view, int) {
 	v := &alertsView{Contract: contract, CanAcknowledge: s.has(auth.GovernanceManager, auth.ProviderUser)}
 	var list monitoringv1.ListAlertsResponse
 	if err := c.api.get(r.Context(), s.token, "/v1/"+contract+"/alerts", url.Values{"filter": {"state = OPEN"}, "pageSize": {"1000"}}, &list); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "alerts", page, statusOf(e)
+		return page.failed("alerts", err)
 	}
 	cursor := ""
 	for _, a := range list.GetAlerts() {

@@ -58,9 +58,7 @@ func (c *console) auditPage(r *http.Request, s *session) (string, *view, int) {
 	}
 	var list catalogv1.ListAuditEventsResponse // the same shape in every service
 	if err := c.api.get(r.Context(), s.token, base, api, &list); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "audit", page, statusOf(e)
+		return page.failed("audit", err)
 	}
 	for _, e := range list.GetAuditEvents() {
 		row := auditRow{E: e, Method: e.GetMethod()[strings.LastIndex(e.GetMethod(), "/")+1:]}

@@ -26,9 +26,7 @@ func (c *console) processPage(r *http.Request, s *session) (string, *view, int) 
 	page := &view{Title: "Process " + ids[0], Crumbs: []link{{"Engagements", "/console/engagements"}}}
 	v := &processView{Process: &catalogv1.Process{}}
 	if err := c.api.get(r.Context(), s.token, "/v1/"+name, nil, v.Process); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "process", page, statusOf(e)
+		return page.failed("process", err)
 	}
 	if v.Process.GetDisplayName() != "" {
 		page.Title = v.Process.GetDisplayName()
@@ -64,9 +62,7 @@ func (c *console) scopePage(r *http.Request, s *session) (string, *view, int) {
 	}}
 	v := &scopeView{Engagement: engagement, Scope: &catalogv1.Scope{}}
 	if err := c.api.get(r.Context(), s.token, "/v1/"+name, nil, v.Scope); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "scope", page, statusOf(e)
+		return page.failed("scope", err)
 	}
 	etag := v.Scope.GetEtag()
 	switch v.Scope.GetState() {

@@ -370,6 +370,14 @@ func asAPIError(err error) *apiError {
 }
 
 // statusOf is the HTTP status of a page whose main read failed with e.
+// failed is the page v in template tmpl showing err, the API's answer,
+// with the API's HTTP status: a page whose main read was refused.
+func (v *view) failed(tmpl string, err error) (string, *view, int) {
+	e := asAPIError(err)
+	v.Errors = append(v.Errors, e)
+	return tmpl, v, statusOf(e)
+}
+
 func statusOf(e *apiError) int {
 	if e == nil {
 		return http.StatusOK

@@ -34,9 +34,7 @@ func (c *console) contractPage(r *http.Request, s *session) (string, *view, int)
 	page := &view{Title: "Contract " + ids[0], Crumbs: []link{{"Engagements", "/console/engagements"}}}
 	v := &contractView{Contract: &contractv1.Contract{}}
 	if err := c.api.get(r.Context(), s.token, "/v1/"+name, nil, v.Contract); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "contract", page, statusOf(e)
+		return page.failed("contract", err)
 	}
 	ct := v.Contract
 	if ct.GetDisplayName() != "" {
@@ -133,9 +131,7 @@ func (c *console) periodPage(r *http.Request, s *session) (string, *view, int) {
 	page := &view{Title: "Statement of " + ids[1], Crumbs: []link{{"Contract " + ids[0], consoleURL(contract)}}}
 	v := &periodView{Contract: contract, Period: ids[1], Evaluation: &monitoringv1.PeriodEvaluation{}}
 	if err := c.api.get(r.Context(), s.token, "/v1/"+name+":evaluate", nil, v.Evaluation); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "period", page, statusOf(e)
+		return page.failed("period", err)
 	}
 	ev := v.Evaluation
 	v.State = &monitoringv1.Period{}

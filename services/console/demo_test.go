@@ -266,13 +266,7 @@ func TestDemoEngagement(t *testing.T) {
 	})
 
 	t.Run("a provider reads its own proposal, and for the winner's gets the API's refusal and nothing of it", func(t *testing.T) {
-		var loser *walk.Bidder
-		for _, b := range w.Bidders {
-			if b != w.Awarded && b.ProposalName != "" {
-				loser = b
-				break
-			}
-		}
+		loser := w.Loser()
 		token := mustToken(t, w.Client, loser.User)
 		pu := p.browser(t)
 		pu.signIn(token)

@@ -74,9 +74,7 @@ func (c *console) lifecyclePage(r *http.Request, s *session) (string, *view, int
 	page := &view{Title: "Engagement " + ids[0], Crumbs: []link{{"Engagements", "/console/engagements"}}}
 	var lc lifecyclev1.EngagementLifecycle
 	if err := c.api.get(r.Context(), s.token, "/v1/"+name+"/lifecycle", nil, &lc); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "lifecycle", page, statusOf(e)
+		return page.failed("lifecycle", err)
 	}
 	// The engagement itself names its processes (the decide step's facts
 	// name one process only when there is one).

@@ -77,9 +77,7 @@ func (c *console) sourcingEventPage(r *http.Request, s *session) (string, *view,
 	page := &view{Title: "Sourcing event " + ids[0], Crumbs: []link{{"Engagements", "/console/engagements"}}}
 	v := &eventView{Event: &catalogv1.SourcingEvent{}, Providers: map[string]string{}}
 	if err := c.api.get(r.Context(), s.token, "/v1/"+name, nil, v.Event); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "event", page, statusOf(e)
+		return page.failed("event", err)
 	}
 	ev := v.Event
 	if ev.GetDisplayName() != "" {
@@ -175,9 +173,7 @@ func (c *console) proposalPage(r *http.Request, s *session) (string, *view, int)
 	page := &view{Title: "Proposal " + ids[1], Crumbs: []link{{"Sourcing event " + ids[0], consoleURL(event)}}}
 	v := &proposalView{Proposal: &catalogv1.Proposal{}}
 	if err := c.api.get(r.Context(), s.token, "/v1/"+name, nil, v.Proposal); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "proposal", page, statusOf(e)
+		return page.failed("proposal", err)
 	}
 	// The event gives the page its context; a user who may read the
 	// proposal may read its event, and without it the page still holds.

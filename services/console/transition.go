@@ -36,9 +36,7 @@ func (c *console) transitionPlanPage(r *http.Request, s *session) (string, *view
 	page := &view{Title: "Transition plan " + ids[0], Crumbs: []link{{"Engagements", "/console/engagements"}}}
 	v := &planView{Plan: &transitionv1.TransitionPlan{}}
 	if err := c.api.get(r.Context(), s.token, "/v1/"+name, nil, v.Plan); err != nil {
-		e := asAPIError(err)
-		page.Errors = append(page.Errors, e)
-		return "plan", page, statusOf(e)
+		return page.failed("plan", err)
 	}
 	p := v.Plan
 	if e := p.GetEngagement(); e != "" {
