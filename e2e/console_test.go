@@ -317,13 +317,7 @@ func TestConsole(t *testing.T) {
 	})
 
 	t.Run("a provider user cannot see another provider's proposal", func(t *testing.T) {
-		var loser *walk.Bidder
-		for _, bd := range w.Bidders {
-			if bd != w.Awarded && bd.ProposalName != "" {
-				loser = bd
-				break
-			}
-		}
+		loser := w.Loser()
 		token := p.token(t, "provider", "--provider", loser.Name)
 		pu := b.newTab(t) // a browser context of its own: no cookie of the governance manager
 		pu.open(t, "/console/signin", "")
@@ -726,22 +720,20 @@ func (tb *tab) paste(t *testing.T, text string) {
 // screenshot saves a PNG of the whole page as name.png.
 func (tb *tab) screenshot(t *testing.T, name string) {
 	t.Helper()
-	png, err := chromedp.Run(tb.timeout(), chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	path := filepath.Join(tb.b.shots, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s", path)
+	tb.save(t, name, chromedp.FullScreenshot(100))
 }
 
 // screenshotViewport saves a PNG of what the 1280×800 window shows, for
 // the README.
 func (tb *tab) screenshotViewport(t *testing.T, name string) {
 	t.Helper()
-	png, err := chromedp.Run(tb.timeout(), chromedp.CaptureScreenshot())
+	tb.save(t, name, chromedp.CaptureScreenshot())
+}
+
+// save saves the PNG that capture takes as name.png.
+func (tb *tab) save(t *testing.T, name string, capture chromedp.Action[[]byte]) {
+	t.Helper()
+	png, err := chromedp.Run(tb.timeout(), capture)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}

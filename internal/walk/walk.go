@@ -52,6 +52,18 @@ type Walk struct {
 	Evaluation                                 *monitoringv1.PeriodEvaluation
 }
 
+// Loser is a bidder with a proposal other than the awarded one — after
+// the award, one that lost, the provider that must not see the winner's
+// proposal; nil when there is none.
+func (w *Walk) Loser() *Bidder {
+	for _, b := range w.Bidders {
+		if b != w.Awarded && b.ProposalName != "" {
+			return b
+		}
+	}
+	return nil
+}
+
 // New returns a walk with the default cast and bidders, with dates
 // relative to now.
 func New(c *Client, now time.Time, say func(step, who, text string)) (*Walk, error) {
