@@ -13,14 +13,14 @@ import (
 // nothing due, over gRPC on loopback, one call at a time — what
 // monitoring's BatchCreateMeasurements waits for on every call (its
 // terms) — on SQLite and, when BPO_TEST_POSTGRES_DSN is set, PostgreSQL.
-// The platform is testenv's (its test logger included), so ns/op is for
-// comparing one build with another, not a figure of its own.
+// The platform is testenv's, logging as `bpo serve` does (to nowhere);
+// client and server share the process.
 //
 //	go test ./services/contract/ -run '^$' -bench GetContract -benchmem
 func BenchmarkGetContract(b *testing.B) {
 	for _, dialect := range sqltest.Dialects(b) {
 		b.Run(dialect, func(b *testing.B) {
-			e := testenv.Start(b, dialect)
+			e := testenv.Start(b, dialect, testenv.ProductionLog())
 			c := e.SignedContract(b).Contract
 			ctx := e.AsRole(b, auth.GovernanceManager)
 			req := &contractv1.GetContractRequest{Name: c.GetName()}

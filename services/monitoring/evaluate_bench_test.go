@@ -37,7 +37,7 @@ func BenchmarkEvaluatePeriod(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	e := testenv.Start(b, sqltest.SQLite)
+	e := testenv.Start(b, sqltest.SQLite, testenv.ProductionLog())
 	l := liveContract(b, e)
 	loc := l.prev.Location()
 	db := e.DB["monitoring"]

@@ -17,6 +17,7 @@ package testenv
 
 import (
 	"context"
+	"io"
 	"net"
 	"slices"
 	"testing"
@@ -34,6 +35,8 @@ import (
 	"github.com/acme/bpo/kit/sqlstore"
 	"github.com/acme/bpo/kit/sqlstore/sqltest"
 	"github.com/acme/bpo/services/platform"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -89,6 +92,7 @@ type config struct {
 	down   []string
 	beside string
 	opts   platform.Options
+	quiet  bool
 }
 
 // Only runs the named services alone (the catalog's own tests); a service
@@ -115,6 +119,13 @@ func Beside(other *Env) Option {
 // tokens keep real time.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.opts.Now = now }
+}
+
+// ProductionLog logs as `bpo serve` does — a JSON line per call at info
+// level — to nowhere, instead of to the test's log: for benchmarks, whose
+// figures and output the test logger would distort.
+func ProductionLog() Option {
+	return func(c *config) { c.quiet = true }
 }
 
 // ForEachDialect runs test on a fresh environment once per dialect
@@ -152,7 +163,11 @@ func Start(t testing.TB, dialect string, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := grpcserver.New(grpcserver.Config{Log: zaptest.NewLogger(t), Verifier: verifier, Policy: platform.Policy(run)})
+	log := zaptest.NewLogger(t)
+	if c.quiet {
+		log = zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel))
+	}
+	srv, err := grpcserver.New(grpcserver.Config{Log: log, Verifier: verifier, Policy: platform.Policy(run)})
 	if err != nil {
 		t.Fatal(err)
 	}
