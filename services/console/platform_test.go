@@ -11,14 +11,11 @@ import (
 	"time"
 
 	"github.com/acme/bpo/kit/auth"
-	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/sqlstore/sqltest"
 	"github.com/acme/bpo/services/console"
 	"github.com/acme/bpo/services/gateway"
-	"github.com/acme/bpo/services/platform"
 	"github.com/acme/bpo/services/testenv"
 	"golang.org/x/net/html"
-	"google.golang.org/grpc"
 )
 
 // The platform under test: every service on one loopback gRPC listener,
@@ -38,25 +35,13 @@ type testPlatform struct {
 func startPlatform(t *testing.T, consoleOpts func(baseURL string) []console.Option) *testPlatform {
 	t.Helper()
 	e := testenv.Start(t, sqltest.SQLite)
-	dial := func(name string) *grpc.ClientConn {
-		cc, err := downstream.Dial(name, e.Addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cc.Close() })
-		return cc
-	}
-	up := platform.Upstreams{
-		Catalog: dial("catalog"), Contract: dial("contract"), Transition: dial("transition"),
-		Monitoring: dial("monitoring"), Lifecycle: dial("lifecycle"),
-	}
 	web := httptest.NewUnstartedServer(nil)
 	base := "http://" + web.Listener.Addr().String()
 	var opts []console.Option
 	if consoleOpts != nil {
 		opts = consoleOpts(base)
 	}
-	h, err := gateway.New(t.Context(), up, gateway.WithConsole(func(api http.Handler) (http.Handler, error) {
+	h, err := gateway.New(t.Context(), e.Upstreams, gateway.WithConsole(func(api http.Handler) (http.Handler, error) {
 		return console.New(api, opts...)
 	}))
 	if err != nil {
@@ -65,7 +50,7 @@ func startPlatform(t *testing.T, consoleOpts func(baseURL string) []console.Opti
 	web.Config.Handler = h
 	web.Start()
 	// Cleanups run last-registered first: the HTTP server, then the
-	// connections to the services, then the services (testenv).
+	// services (testenv).
 	t.Cleanup(web.Close)
 	return &testPlatform{URL: base, signer: e.Signer}
 }

@@ -22,13 +22,11 @@ import (
 	catalogv1 "github.com/acme/bpo/gen/go/bpo/catalog/v1"
 	monitoringv1 "github.com/acme/bpo/gen/go/bpo/monitoring/v1"
 	"github.com/acme/bpo/kit/auth"
-	"github.com/acme/bpo/kit/downstream"
 	"github.com/acme/bpo/kit/protoenum"
 	"github.com/acme/bpo/kit/sqlstore/sqltest"
 	"github.com/acme/bpo/services/gateway"
 	"github.com/acme/bpo/services/testenv"
 	"google.golang.org/genproto/googleapis/type/date"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -58,18 +56,7 @@ func startWarned(t *testing.T, dialect string) *warned {
 	l := liveContract(t, e)
 	end := l.cur.AddDate(0, 1, 0)
 	clock.Advance(end.Add(-time.Hour).Sub(clock.Now()))
-	dial := func(name string) *grpc.ClientConn {
-		c, err := downstream.Dial(name, e.Addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
-	h, err := gateway.New(t.Context(), gateway.Upstreams{
-		Catalog: dial("catalog"), Contract: dial("contract"), Transition: dial("transition"),
-		Monitoring: dial("monitoring"), Lifecycle: dial("lifecycle"),
-	})
+	h, err := gateway.New(t.Context(), e.Upstreams)
 	if err != nil {
 		t.Fatal(err)
 	}

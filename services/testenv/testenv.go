@@ -82,6 +82,11 @@ type Env struct {
 	// Signer mints tokens the server accepts, for the tokens the As…
 	// helpers do not make (an expired one, say).
 	Signer *auth.Signer
+
+	// Upstreams are the connections the services call each other over
+	// (kit/downstream: the caller's token forwarded), for a gateway a test
+	// puts in front of them.
+	Upstreams platform.Upstreams
 }
 
 // Option changes what Start runs.
@@ -171,7 +176,7 @@ func Start(t testing.TB, dialect string, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{Addr: addr, DB: map[string]*sqlstore.DB{}, Signer: auth.NewSigner(key)}
+	e := &Env{Addr: addr, DB: map[string]*sqlstore.DB{}, Signer: auth.NewSigner(key), Upstreams: up}
 	for _, s := range run {
 		var db *sqlstore.DB
 		if s.Stored() {
